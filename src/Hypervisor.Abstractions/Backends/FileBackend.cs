@@ -1,0 +1,35 @@
+namespace Hypervisor.Abstractions.Backends;
+
+/// <summary>Appends guest output to a file (created or truncated when the VM starts); no input.</summary>
+public sealed class FileBackend : ICharBackend
+{
+    private readonly FileStream _stream;
+
+    private FileBackend(FileStream stream) => _stream = stream;
+
+    public static FileBackend Open(string path)
+    {
+        try
+        {
+            return new FileBackend(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DeviceConfigurationException("backend", $"cannot open '{path}' for writing: {e.Message}");
+        }
+    }
+
+    public event Action? InputAvailable { add { } remove { } }
+
+    public void Write(ReadOnlySpan<byte> data) => _stream.Write(data);
+
+    public bool TryRead(out byte value)
+    {
+        value = 0;
+        return false;
+    }
+
+    public void Flush() => _stream.Flush();
+
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using Serilog;
+
+namespace Hypervisor.Abstractions;
+
+/// <summary>
+/// Everything a device gets from the machine when it is built: its options, a logger, its
+/// interrupt line, a host character backend, guest memory, the clock and the VM's controls.
+/// </summary>
+public sealed class DeviceContext
+{
+    /// <summary>The entry's name (e.g. <c>com1</c>), defaulting to its type.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The entry's <c>"options"</c> object. Empty when the entry has none.</summary>
+    public required IConfiguration Options { get; init; }
+
+    /// <summary>A logger already tagged with the device's name.</summary>
+    public required ILogger Logger { get; init; }
+
+    /// <summary>The entry's <c>"irq"</c> line, or a disconnected line.</summary>
+    public IInterruptLine Irq { get; init; } = DisconnectedInterruptLine.Instance;
+
+    /// <summary>Guest physical memory for DMA.</summary>
+    public required IGuestMemory Memory { get; init; }
+
+    /// <summary>The machine's clock.</summary>
+    public required IClock Clock { get; init; }
+
+    /// <summary>Stop or reset the machine.</summary>
+    public required IVmControl Vm { get; init; }
+
+    /// <summary>
+    /// Opens the host character backend described by the option named by the first argument
+    /// (<c>"stdio"</c>, <c>"null"</c>, <c>"file:PATH"</c>, <c>"tcp:127.0.0.1:PORT[,nowait]"</c>,
+    /// <c>"unix:PATH"</c>), with the second argument as the spec when the option is absent.
+    /// Throws <see cref="DeviceConfigurationException"/> when it cannot be opened.
+    /// </summary>
+    public required Func<string, string, ICharBackend> OpenBackend { get; init; }
+}

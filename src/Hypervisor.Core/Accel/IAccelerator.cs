@@ -1,0 +1,21 @@
+namespace Hypervisor.Core.Accel;
+
+/// <summary>
+/// A way to run guest code: the Linux KVM API or the software x86 CPU. Both produce the same
+/// <see cref="VcpuExit"/> records, so the exit loop is written once.
+/// </summary>
+public interface IAccelerator : IDisposable
+{
+    /// <summary>"kvm" or "soft".</summary>
+    string Name { get; }
+
+    /// <summary>Creates a VM whose RAM is <paramref name="memory"/>'s slots (KVM_CREATE_VM + KVM_SET_USER_MEMORY_REGION).</summary>
+    IVirtualMachine CreateVm(Memory.GuestMemory memory);
+}
+
+/// <summary>A VM: memory already registered, no vCPUs yet.</summary>
+public interface IVirtualMachine : IDisposable
+{
+    /// <summary>Creates vCPU <paramref name="id"/> (KVM_CREATE_VCPU + mmap of kvm_run).</summary>
+    IVcpu CreateVcpu(int id);
+}
