@@ -16,7 +16,7 @@ internal static class ExitReport
 
         var byDevice = devices.Ports.Registrations.Select(r => (r.Name, Where: $"ports {r.Range}", r.Accesses))
             .Concat(devices.Mmio.Registrations.Select(r => (r.Name, Where: $"mmio {r.Range}", r.Accesses)))
-            .Append(("(unclaimed)", "", devices.Ports.UnclaimedAccesses + devices.Mmio.UnclaimedAccesses))
+            .Append((Name: "(unclaimed)", Where: "", Accesses: devices.Ports.UnclaimedAccesses + devices.Mmio.UnclaimedAccesses))
             .Where(d => d.Accesses > 0)
             .OrderByDescending(d => d.Accesses)
             .ToList();
