@@ -71,3 +71,19 @@ public class SeedGuestTests
         Assert.Matches(@"counter\s+100\s+100\.0%\s+ports 0x10", result.Stderr);
     }
 }
+
+/// <summary>The default machine the README's first command boots.</summary>
+public class DefaultMachineTests
+{
+    [Fact]
+    public void Pc_json_greets_from_real_and_protected_mode_and_halts_with_exit_code_0()
+    {
+        var result = Minivmm.Run("--machine", "configs/pc.json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("MiniVmm: hello from 16-bit real mode", result.Stdout);
+        Assert.Contains("MiniVmm: now in 32-bit protected mode", result.Stdout);
+        Assert.Matches(@"CPUID vendor: \w{12}\r\n", result.Stdout);
+        Assert.EndsWith("Goodbye: halting with interrupts off.\r\n", result.Stdout);
+    }
+}
