@@ -46,7 +46,7 @@ public class SeedGuestTests
     [Fact]
     public void Counter_without_stop_after_ends_at_the_instruction_limit_with_exit_code_124()
     {
-        var result = Minivmm.Run("--machine", "configs/counter.json", "--set", "devices:0:options:stopAfter=0", "--max-instructions", "30000");
+        var result = Minivmm.Run("--machine", "configs/counter.json", "--set", "devices:0:options:stopAfter=0", "--max-instructions", "30000", "--accel", "soft");
 
         Assert.Equal(124, result.ExitCode);
         Assert.Contains("instruction limit reached", result.Stderr);
