@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The CPU conformance suite: every guest ROM in guests/conformance/ runs under QEMU TCG (the
-# reference) and under minivmm; serial output and exit status must be identical.
+# The CPU conformance suite: every guest ROM in guests/conformance/ and every Multiboot kernel in
+# guests/multiboot/ runs under QEMU TCG (the reference) and under minivmm (machine file
+# configs/conformance/<guest>.json); serial output and exit status must be identical.
 #
-#   scripts/conformance.sh [options] [GUEST...]     GUEST = alu16, paging32, ... (default: all)
+#   scripts/conformance.sh [options] [GUEST...]     GUEST = alu16, paging32, info ... (default: all)
 #     --qemu-only      run only QEMU and compare it with the recorded <guest>.expected/.status
 #                      (checks the recordings are current; no .NET build)
 #     --minivmm-only   compare minivmm with the recordings only (no QEMU needed)
-#     --record         run QEMU and rewrite guests/conformance/<guest>.expected and .status
+#     --record         run QEMU and rewrite the recordings (<guest>.expected and <guest>.status,
+#                      beside the guest's image)
 #     --no-build       use the minivmm executable as it is (default: dotnet build src/MiniVmm)
 #     --keep DIR       keep the outputs in DIR (default: a temporary folder, deleted)
 #
@@ -17,7 +19,7 @@
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-GUESTS="$ROOT/guests/conformance"
+GUEST_DIRS=("$ROOT/guests/conformance" "$ROOT/guests/multiboot")
 CONFIGS="$ROOT/configs/conformance"
 MINIVMM="$ROOT/src/MiniVmm/bin/Debug/net10.0/minivmm"
 QEMU_TIMEOUT=60
@@ -33,18 +35,30 @@ while [[ $# -gt 0 ]]; do
         --record) mode=record ;;
         --no-build) build=0 ;;
         --keep) keep="$2"; shift ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^set /p' "$0" | sed '$d'; exit 0 ;;
         -*) echo "conformance: unknown option '$1' (try --help)" >&2; exit 2 ;;
         *) names+=("$1") ;;
     esac
     shift
 done
 
+# image_of NAME: the guest's image (a .rom or a Multiboot .elf), or nothing.
+image_of() {
+    local dir
+    for dir in "${GUEST_DIRS[@]}"; do
+        for image in "$dir/$1.rom" "$dir/$1.elf"; do
+            [[ -f "$image" ]] && { echo "$image"; return; }
+        done
+    done
+}
+
 if [[ ${#names[@]} -eq 0 ]]; then
-    for rom in "$GUESTS"/*.rom; do names+=("$(basename "$rom" .rom)"); done
+    for image in "${GUEST_DIRS[0]}"/*.rom "${GUEST_DIRS[1]}"/*.elf; do
+        [[ -f "$image" ]] && names+=("$(basename "${image%.*}")")
+    done
 fi
 for name in "${names[@]}"; do
-    [[ -f "$GUESTS/$name.rom" ]] || { echo "conformance: no guest '$name' (no $GUESTS/$name.rom)" >&2; exit 2; }
+    [[ -n "$(image_of "$name")" ]] || { echo "conformance: no guest '$name' (no $name.rom or $name.elf in guests/)" >&2; exit 2; }
 done
 
 ensure_qemu() {
@@ -76,7 +90,7 @@ fi
 
 # run_qemu NAME: QEMU's serial output to $OUT/NAME.qemu; prints the raw exit status.
 run_qemu() {
-    "$ROOT/scripts/conformance/run-qemu.sh" "$GUESTS/$1.rom" "$OUT/$1.qemu" "$QEMU_TIMEOUT" </dev/null >/dev/null 2>"$OUT/$1.qemu.log"
+    "$ROOT/scripts/conformance/run-qemu.sh" "$(image_of "$1")" "$OUT/$1.qemu" "$QEMU_TIMEOUT" </dev/null >/dev/null 2>"$OUT/$1.qemu.log"
     echo $?
 }
 
@@ -110,13 +124,15 @@ compare() {
 
 passed=0 failed=0
 for name in "${names[@]}"; do
-    expected="$GUESTS/$name.expected"
-    expected_status="$(cat "$GUESTS/$name.status" 2>/dev/null || echo missing)"
+    image="$(image_of "$name")"
+    expected="${image%.*}.expected"
+    status_file="${image%.*}.status"
+    expected_status="$(cat "$status_file" 2>/dev/null || echo missing)"
     case "$mode" in
         record)
             status="$(run_qemu "$name")"
             cp "$OUT/$name.qemu" "$expected"
-            echo "$status" > "$GUESTS/$name.status"
+            echo "$status" > "$status_file"
             printf 'REC  %-14s %s, %s bytes\n' "$name" "$(qemu_outcome "$status")" "$(stat -c %s "$expected")"
             passed=$((passed + 1))
             continue ;;
@@ -134,7 +150,7 @@ for name in "${names[@]}"; do
             if compare "$name" "$OUT/$name.qemu" "$(qemu_outcome "$qstatus")" "$OUT/$name.minivmm" "$(minivmm_outcome "$mstatus")" "$OUT/$name.minivmm.log"
             then passed=$((passed + 1)); else failed=$((failed + 1)); fi
             if ! cmp -s "$OUT/$name.qemu" "$expected" || [[ "$qstatus" != "$expected_status" ]]; then
-                echo "     note: QEMU's run differs from guests/conformance/$name.expected/.status (re-record with --record)"
+                echo "     note: QEMU's run differs from ${expected#"$ROOT"/} or its .status (re-record with --record)"
             fi ;;
     esac
 done
