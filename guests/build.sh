@@ -30,7 +30,8 @@ done
 
 # binutils >= 2.39 warns about the single RWX segment every flat guest has; silence it where supported.
 LDFLAGS=(-m elf_i386 -N)
-if ld --help 2>/dev/null | grep -q -- --no-warn-rwx-segments; then LDFLAGS+=(--no-warn-rwx-segments); fi
+if ld --help 2>/dev/null | grep -- --no-warn-rwx-segments >/dev/null; then  # (no -q: SIGPIPE + pipefail)
+    LDFLAGS+=(--no-warn-rwx-segments); fi
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
