@@ -2,6 +2,7 @@ using Hypervisor.Core.Accel;
 using Hypervisor.Core.Machine;
 
 using Hypervisor.Kvm;
+using Hypervisor.X86;
 using Serilog;
 
 namespace MiniVmm;
@@ -31,8 +32,7 @@ internal static class AcceleratorSelector
         }
     }
 
-    private static IAccelerator CreateSoft() =>
-        throw new UnavailableException("the software x86 CPU is not part of this build yet");
+    private static IAccelerator CreateSoft() => new SoftAccelerator();
 
     private static IAccelerator? OpenKvm(out string reason) => KvmAccelerator.TryOpen(out reason);
 }
