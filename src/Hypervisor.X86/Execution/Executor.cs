@@ -68,6 +68,10 @@ internal sealed partial class Cpu
                 }
                 if (_faultPending)
                 {
+                    // A delivered exception counts as retired work, so a fault loop still meets the limit.
+                    if (Retired >= InstructionLimit)
+                        return SetExit(VcpuExitReason.Intr);
+                    Retired++;
                     _mmioCursor = 0;
                     bool delivered = RaiseException(_faultVector, _faultErrorCode, _faultHasErrorCode);
                     _faultPending = false;
@@ -134,6 +138,8 @@ internal sealed partial class Cpu
             while (_externalWrites.TryDequeue(out var w))
                 InvalidatePhysicalRange(w.Address, w.Length);
         }
+        if ((a & AttentionNmi) != 0)
+            ServiceNmi();
         if ((a & AttentionExitRequested) != 0)
         {
             _wake.Reset();
