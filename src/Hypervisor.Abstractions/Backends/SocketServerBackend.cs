@@ -23,6 +23,7 @@ public sealed class SocketServerBackend : ICharBackend
     private readonly InputQueue _input = new();
     private readonly Queue<byte> _backlog = new();
     private readonly ManualResetEventSlim _firstClient = new();
+    private readonly Thread _acceptThread;
     private Socket? _client;
     private bool _disposed;
 
@@ -32,7 +33,8 @@ public sealed class SocketServerBackend : ICharBackend
         _description = description;
         _unixPath = unixPath;
         _log = log;
-        new Thread(AcceptLoop) { IsBackground = true, Name = $"backend {description}" }.Start();
+        _acceptThread = new Thread(AcceptLoop) { IsBackground = true, Name = $"backend {description}" };
+        _acceptThread.Start();
     }
 
     public event Action? InputAvailable;
@@ -126,15 +128,29 @@ public sealed class SocketServerBackend : ICharBackend
 
     public void Dispose()
     {
+        Socket? client;
         lock (_lock)
         {
             if (_disposed)
                 return;
             _disposed = true;
-            _client?.Dispose();
-            _client = null;
+            client = _client;
         }
         _input.Close();
+        if (client is not null)
+        {
+            // Closing a socket another thread is blocked on is abortive (RST) and would discard output
+            // still in flight: shut it down so the reader returns, and let that thread close it gracefully.
+            try
+            {
+                client.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+            }
+            if (Thread.CurrentThread != _acceptThread)
+                _acceptThread.Join(TimeSpan.FromSeconds(2));
+        }
         _listener.Dispose();
         if (_unixPath is not null)
             TryDelete(_unixPath);
@@ -157,6 +173,11 @@ public sealed class SocketServerBackend : ICharBackend
         var buffer = new byte[4096];
         while (true)
         {
+            lock (_lock)
+            {
+                if (_disposed)
+                    return;
+            }
             Socket client;
             try
             {
@@ -179,9 +200,14 @@ public sealed class SocketServerBackend : ICharBackend
             _log.Information("client connected to {Backend}", _description);
             _firstClient.Set();
             ReadFrom(client, buffer);
+            bool closing;
             lock (_lock)
+            {
                 DropClient(client);
-            _log.Information("client left {Backend}; waiting for the next", _description);
+                closing = _disposed;
+            }
+            if (!closing)
+                _log.Information("client left {Backend}; waiting for the next", _description);
         }
     }
 

@@ -52,6 +52,17 @@ internal sealed class SocketClient : IDisposable
 
     public string ReceiveText(int count) => Encoding.Latin1.GetString(Receive(count));
 
+    /// <summary>Reads until the server closes the connection; a reset fails the read.</summary>
+    public byte[] ReceiveToEnd()
+    {
+        var data = new MemoryStream();
+        var buffer = new byte[8192];
+        int n;
+        while ((n = _socket.Receive(buffer)) > 0)
+            data.Write(buffer, 0, n);
+        return data.ToArray();
+    }
+
     public void Dispose() => _socket.Dispose();
 }
 

@@ -79,6 +79,23 @@ public sealed class TcpBackendTests
     }
 
     [Fact]
+    public void Closing_the_backend_delivers_all_output_then_ends_the_connection()
+    {
+        var backend = OpenNowait();
+        using var client = SocketClient.Tcp(backend.LocalEndPoint);
+        Assert.True(backend.WaitForClient(TimeSpan.FromSeconds(10)));
+        var reading = Task.Factory.StartNew(client.ReceiveToEnd, TaskCreationOptions.LongRunning);
+        var data = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 13)).ToArray();
+
+        for (int offset = 0; offset < data.Length; offset += 1000)
+            backend.Write(data.AsSpan(offset, 1000));
+        backend.Dispose(); // the VM stops
+
+        Assert.True(reading.Wait(TimeSpan.FromSeconds(10)));
+        Assert.Equal(data, reading.Result);
+    }
+
+    [Fact]
     public void Wait_blocks_until_a_client_connects()
     {
         int port = FreePort();
