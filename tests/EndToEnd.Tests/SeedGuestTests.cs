@@ -46,7 +46,7 @@ public class SeedGuestTests
     [Fact]
     public void Counter_without_stop_after_ends_at_the_instruction_limit_with_exit_code_124()
     {
-        var result = Minivmm.Run("--machine", "configs/counter.json", "--set", "devices:0:options:stopAfter=0", "--max-instructions", "30000");
+        var result = Minivmm.Run("--machine", "configs/counter.json", "--set", "devices:0:options:stopAfter=0", "--max-instructions", "30000", "--accel", "soft");
 
         Assert.Equal(124, result.ExitCode);
         Assert.Contains("instruction limit reached", result.Stderr);
@@ -69,5 +69,21 @@ public class SeedGuestTests
         Assert.Equal(0, result.ExitCode);
         Assert.Matches(@"Io\s+100\s", result.Stderr);
         Assert.Matches(@"counter\s+100\s+100\.0%\s+ports 0x10", result.Stderr);
+    }
+}
+
+/// <summary>The default machine the README's first command boots.</summary>
+public class DefaultMachineTests
+{
+    [Fact]
+    public void Pc_json_greets_from_real_and_protected_mode_and_halts_with_exit_code_0()
+    {
+        var result = Minivmm.Run("--machine", "configs/pc.json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("MiniVmm: hello from 16-bit real mode", result.Stdout);
+        Assert.Contains("MiniVmm: now in 32-bit protected mode", result.Stdout);
+        Assert.Matches(@"CPUID vendor: \w{12}\r\n", result.Stdout);
+        Assert.EndsWith("Goodbye: halting with interrupts off.\r\n", result.Stdout);
     }
 }
