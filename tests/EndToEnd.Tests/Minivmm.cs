@@ -15,7 +15,7 @@ public static class Minivmm
     public static string TestPlugins => Path.Combine(RepoRoot, "artifacts", "test-plugins");
 
     private static string Configuration =>
-        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name; // bin/<Configuration>/net10.0/
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<Configuration>/net10.0/
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 

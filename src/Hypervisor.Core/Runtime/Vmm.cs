@@ -62,7 +62,7 @@ public sealed class Vmm : IDisposable
     {
         Memory = Own(new GuestMemory(Config.Memory.Select(m => (m.Base, m.Size))));
         var irqs = new InterruptRouter();
-        var environment = new MachineDevices.Environment(Memory, new HostClock(), Control, irqs, _logger, Config.Directory);
+        var environment = new MachineDevices.Environment(Memory, Own(new HostClock()), Control, irqs, _logger, Config.Directory);
         Devices = Own(MachineDevices.Build(Config, catalog, environment));
         Devices.Ports.UnclaimedAccess = (port, size, write) =>
             _logger.Debug("Unclaimed {Direction} port 0x{Port:x} size {Size}", write ? "OUT to" : "IN from", port, size);
