@@ -76,6 +76,7 @@ public sealed class Vmm : IDisposable
         BootState boot = Config.Boot.Format switch
         {
             "flat" => FlatImageLoader.Load(Config.Boot, Memory),
+            "multiboot" => MultibootLoader.Load(Config.Boot.Kernel!, Config.Boot.CommandLine, Memory),
             _ => throw new BootImageException($"boot format '{Config.Boot.Format}' is not supported yet"),
         };
 
