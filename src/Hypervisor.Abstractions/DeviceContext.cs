@@ -18,6 +18,18 @@ public sealed class DeviceContext
     /// <summary>A logger already tagged with the device's name.</summary>
     public required ILogger Logger { get; init; }
 
+    /// <summary>
+    /// The first port of the entry's <c>"ports"</c> range, or null when the entry has none. Devices
+    /// see offsets; this is for messages and logs that should name the guest-visible port.
+    /// </summary>
+    public ushort? PortBase { get; init; }
+
+    /// <summary>The first address of the entry's <c>"mmio"</c> range, or null when the entry has none.</summary>
+    public ulong? MmioBase { get; init; }
+
+    /// <summary>The folder relative paths in options resolve against: the machine file's folder.</summary>
+    public string BaseDirectory { get; init; } = Environment.CurrentDirectory;
+
     /// <summary>The entry's <c>"irq"</c> line, or a disconnected line.</summary>
     public IInterruptLine Irq { get; init; } = DisconnectedInterruptLine.Instance;
 

@@ -1,1 +1,29 @@
-return 0;
+using System.CommandLine;
+using Hypervisor.Core.Runtime;
+using MiniVmm.Commands;
+
+// minivmm: boot a machine file (the root command), list device plugins, or check a machine file.
+var root = new RootCommand("MiniVmm: a small virtual machine monitor whose devices are plugins.\n" +
+    "Exit codes: 0 halted/clean stop, odd = isa-debug-exit status, 2 bad machine file or arguments, 4 load failure,\n" +
+    "6 guest crashed, 8 device failed, 70 internal error, 124 limit reached, 130 SIGINT, 143 SIGTERM.");
+new RunCommand().AddTo(root);
+root.Subcommands.Add(DevicesCommand.Create());
+root.Subcommands.Add(CheckCommand.Create());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors)
+        Console.Error.WriteLine($"minivmm: {error.Message}");
+    Console.Error.WriteLine("Try 'minivmm --help'.");
+    return ExitCodes.BadConfiguration;
+}
+try
+{
+    return parse.Invoke();
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"minivmm: internal error: {e.GetType().Name}: {e.Message}");
+    return ExitCodes.VmmFailure;
+}

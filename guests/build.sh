@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Assembles every guest program under guests/ with GNU binutils (as, ld, objcopy).
+#
+#   guests/build.sh                 rebuild the committed images next to their sources
+#   guests/build.sh --out DIR       build into DIR (same relative layout), leaving guests/ untouched;
+#                                   the image test uses this to check the committed images are current
+#
+# Each source gets exactly one image, chosen by its folder:
+#   seed/NAME.S         -> seed/NAME.bin          flat binary linked at the guest's load address
+#   conformance/NAME.S  -> conformance/NAME.rom   64 KiB ROM, reset vector at 0xfff0 (rom.ld)
+#   pc/NAME.S           -> pc/NAME.rom            the same ROM layout, for the shipped machines (configs/pc.json)
+#   multiboot/NAME.S    -> multiboot/NAME.elf     ELF32 Multiboot kernel (multiboot.ld)
+# A source that matches no rule is an error, so no guest silently goes unbuilt.
+set -euo pipefail
+
+GUESTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+OUT="$GUESTS"
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --out) OUT="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
+        -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        *) echo "build.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+for tool in as ld objcopy; do
+    command -v "$tool" >/dev/null || { echo "build.sh: '$tool' not found; install binutils" >&2; exit 3; }
+done
+
+# binutils >= 2.39 warns about the single RWX segment every flat guest has; silence it where supported.
+LDFLAGS=(-m elf_i386 -N)
+if ld --help 2>/dev/null | grep -- --no-warn-rwx-segments >/dev/null; then  # (no -q: SIGPIPE + pipefail)
+    LDFLAGS+=(--no-warn-rwx-segments); fi
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+# Load address of each seed guest (SEED.md): where the VMM copies the image.
+seed_link_address() {
+    case "$1" in
+        add) echo 0x1000 ;;
+        counter) echo 0x0 ;;
+        *) echo "build.sh: no load address known for seed/$1.S" >&2; exit 4 ;;
+    esac
+}
+
+build_one() {
+    local src="$1" rel dir name obj elf
+    rel="${src#"$GUESTS"/}"
+    dir="$(dirname "$rel")"
+    name="$(basename "$rel" .S)"
+    obj="$WORK/$dir/$name.o"
+    elf="$WORK/$dir/$name.elf"
+    mkdir -p "$WORK/$dir" "$OUT/$dir"
+    as --32 -I "$GUESTS/$dir" -I "$GUESTS/conformance" -o "$obj" "$src"
+    case "$dir" in
+        seed)
+            ld "${LDFLAGS[@]}" -e _start -Ttext="$(seed_link_address "$name")" -o "$elf" "$obj"
+            objcopy -O binary "$elf" "$OUT/$dir/$name.bin" ;;
+        conformance|pc)
+            ld "${LDFLAGS[@]}" -T "$GUESTS/conformance/rom.ld" -o "$elf" "$obj"
+            objcopy -O binary --gap-fill 0xff --pad-to 0x10000 "$elf" "$OUT/$dir/$name.rom"
+            local size
+            size="$(stat -c %s "$OUT/$dir/$name.rom")"
+            [[ "$size" == 65536 ]] || { echo "build.sh: $rel: ROM is $size bytes, not 65536" >&2; exit 5; } ;;
+        multiboot)
+            ld "${LDFLAGS[@]}" -T "$GUESTS/multiboot/multiboot.ld" -o "$OUT/$dir/$name.elf" "$obj" ;;
+        *)
+            echo "build.sh: no build rule for $rel" >&2; exit 4 ;;
+    esac
+}
+
+while IFS= read -r -d '' src; do
+    build_one "$src"
+done < <(find "$GUESTS" -name '*.S' -print0 | sort -z)

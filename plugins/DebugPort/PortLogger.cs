@@ -1,0 +1,89 @@
+using Hypervisor.Abstractions;
+
+namespace MiniVmm.Devices.Debug;
+
+/// <summary>
+/// Records every guest write to its ports: the seed's counter device. Each write is logged at
+/// Information level as port, size and value, optionally appended to a JSON-lines file, and after
+/// <c>stopAfter</c> writes the VM is stopped cleanly (exit code 0). Reads return the last value
+/// written (masked to the read's width).
+/// </summary>
+[Device("port-logger", Description = "logs every write (port, size, value); optional JSON-lines file and stop after N writes")]
+[DeviceOption("count", "how many consecutive ports it claims (1-256)", Default = "4")]
+[DeviceOption("output", "file (relative to the machine file) receiving one JSON line per write: {\"port\":16,\"size\":2,\"value\":3}")]
+[DeviceOption("stopAfter", "stop the VM (exit code 0) after this many writes; 0 never stops", Default = "0")]
+public sealed class PortLogger : IPortDevice
+{
+    private const int MaxPortCount = 256;
+
+    private readonly object _lock = new();
+    private readonly DeviceContext _context;
+    private readonly ushort _portBase;
+    private readonly ulong _stopAfter;
+    private readonly PortWriteJournal? _journal;
+    private ulong _writes;
+    private uint _lastValue;
+
+    public PortLogger(DeviceContext context)
+    {
+        _context = context;
+        _portBase = context.PortBase ?? 0;
+        ulong count = context.Options.GetUInt64("count", 4);
+        if (count is 0 or > MaxPortCount)
+            throw new DeviceConfigurationException("count", $"{count} ports: expected 1 to {MaxPortCount}");
+        PortCount = (int)count;
+        _stopAfter = context.Options.GetUInt64("stopAfter", 0);
+        string output = context.Options.GetString("output", "");
+        if (output.Length > 0)
+            _journal = PortWriteJournal.Create(Path.GetFullPath(output, context.BaseDirectory));
+    }
+
+    public int PortCount { get; }
+
+    /// <summary>Writes seen so far.</summary>
+    public ulong WriteCount
+    {
+        get
+        {
+            lock (_lock)
+                return _writes;
+        }
+    }
+
+    public uint Read(ushort offset, int size)
+    {
+        lock (_lock)
+            return _lastValue & AccessSize.Mask(size);
+    }
+
+    public void Write(ushort offset, int size, uint value)
+    {
+        int port = _portBase + offset;
+        value &= AccessSize.Mask(size);
+        bool stop;
+        lock (_lock)
+        {
+            _lastValue = value;
+            _writes++;
+            _journal?.Append(port, size, value);
+            stop = _stopAfter != 0 && _writes == _stopAfter;
+            if (stop)
+                _journal?.Flush();
+        }
+        _context.Logger.Information("out port: {Port}, size: {Size}, data: {Value}", port, size, value);
+        if (stop)
+            _context.Vm.RequestStop(0, $"{_context.Name}: stopAfter reached ({_stopAfter} writes)");
+    }
+
+    public void Flush()
+    {
+        lock (_lock)
+            _journal?.Flush();
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+            _journal?.Dispose();
+    }
+}

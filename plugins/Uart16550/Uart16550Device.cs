@@ -1,0 +1,117 @@
+using Hypervisor.Abstractions;
+
+namespace MiniVmm.Devices.Serial;
+
+/// <summary>
+/// The 16550A on the I/O port bus: eight byte-wide registers from the entry's base port, its
+/// interrupt on the entry's line, its wire on a host backend. Wider accesses are split into
+/// byte accesses at consecutive registers, as an 8-bit ISA device sees them.
+/// </summary>
+[Device("uart16550", Description = "16550A UART with 16-byte FIFOs (COM1: ports 0x3f8, irq 4; COM2: 0x2f8, irq 3)")]
+[DeviceOption("backend", "host side of the serial line: stdio, null, file:PATH, tcp:127.0.0.1:PORT[,wait|nowait], unix:PATH", Default = "stdio")]
+public sealed class Uart16550Device : IPortDevice
+{
+    private readonly ICharBackend _backend;
+    private readonly Uart16550 _uart;
+    private readonly IClock _clock;
+    private readonly Timer _timeoutTimer;
+    private readonly object _timerLock = new();
+    private long _scheduledDeadline = -1;
+    private bool _disposed;
+
+    public Uart16550Device(DeviceContext context)
+    {
+        _clock = context.Clock;
+        _backend = context.OpenBackend("backend", "stdio");
+        _uart = new Uart16550(_backend, context.Irq, context.Clock);
+        _timeoutTimer = new Timer(_ => OnTimeoutTimer());
+        _backend.InputAvailable += OnInputAvailable;
+        // Input may already be waiting (a file, a connected socket).
+        _uart.OnInputAvailable();
+    }
+
+    /// <summary>The register model, for tests that inspect state.</summary>
+    public Uart16550 Uart => _uart;
+
+    public int PortCount => UartRegister.Count;
+
+    public uint Read(ushort offset, int size)
+    {
+        uint value = 0;
+        for (int i = 0; i < size; i++)
+        {
+            int register = offset + i;
+            uint b = register < UartRegister.Count ? _uart.Read(register) : 0xffu;
+            value |= b << (8 * i);
+        }
+        ScheduleTimeoutCheck();
+        return value;
+    }
+
+    public void Write(ushort offset, int size, uint value)
+    {
+        for (int i = 0; i < size; i++)
+        {
+            int register = offset + i;
+            if (register < UartRegister.Count)
+                _uart.Write(register, (byte)(value >> (8 * i)));
+        }
+        ScheduleTimeoutCheck();
+    }
+
+    public void Reset() => _uart.Reset();
+
+    public void Flush() => _uart.Flush();
+
+    public void Dispose()
+    {
+        _backend.InputAvailable -= OnInputAvailable;
+        lock (_timerLock)
+        {
+            _disposed = true;
+            _timeoutTimer.Dispose();
+        }
+        _uart.Flush();
+        _backend.Dispose();
+    }
+
+    private void OnInputAvailable()
+    {
+        _uart.OnInputAvailable();
+        ScheduleTimeoutCheck();
+    }
+
+    private void OnTimeoutTimer()
+    {
+        _uart.Poll();
+        ScheduleTimeoutCheck(fromTimer: true);
+    }
+
+    // The character timeout is a time-driven interrupt: when it is armed, a host timer wakes the
+    // model at its deadline so a guest waiting in HLT still gets it.
+    private void ScheduleTimeoutCheck(bool fromTimer = false)
+    {
+        long deadline = _uart.ReceiveTimeoutDeadline;
+        if (deadline == Volatile.Read(ref _scheduledDeadline) && !fromTimer)
+            return;
+        lock (_timerLock)
+            Reschedule(deadline, fromTimer);
+    }
+
+    private void Reschedule(long deadline, bool fromTimer)
+    {
+        if (_disposed)
+            return;
+        _scheduledDeadline = deadline;
+        long waitNs = deadline - _clock.NowNanoseconds;
+        // A passed deadline seen by the timer has been indicated already; nothing more to wake for.
+        if (deadline < 0 || (fromTimer && waitNs <= 0))
+        {
+            _timeoutTimer.Change(Timeout.Infinite, Timeout.Infinite);
+            return;
+        }
+        waitNs = Math.Max(waitNs, 0);
+        long waitMs = Math.Clamp((waitNs + 999_999) / 1_000_000, 1, 1000);
+        _timeoutTimer.Change(waitMs, Timeout.Infinite);
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Hypervisor.Core.Machine;
+
+/// <summary>Which accelerator runs the guest.</summary>
+public enum AcceleratorKind
+{
+    /// <summary>KVM when /dev/kvm opens, else the software CPU.</summary>
+    Auto,
+    /// <summary>The software x86 CPU.</summary>
+    Soft,
+    /// <summary>The Linux KVM API.</summary>
+    Kvm,
+}
+
+/// <summary>How guest-visible time advances.</summary>
+public enum ClockMode
+{
+    /// <summary>Follows the host's monotonic clock.</summary>
+    Host,
+    /// <summary>Advances with executed instructions (reproducible runs).</summary>
+    Deterministic,
+}
+
+/// <summary>A validated machine file. Paths are absolute.</summary>
+public sealed record MachineConfig
+{
+    public required string Name { get; init; }
+    /// <summary>The machine file itself.</summary>
+    public required string FilePath { get; init; }
+    /// <summary>The folder relative paths resolve against.</summary>
+    public string Directory => Path.GetDirectoryName(FilePath)!;
+    public AcceleratorKind Accelerator { get; init; } = AcceleratorKind.Auto;
+    public int Vcpus { get; init; } = 1;
+    public required IReadOnlyList<MemoryRangeConfig> Memory { get; init; }
+    public required BootConfig Boot { get; init; }
+    public required IReadOnlyList<DeviceConfig> Devices { get; init; }
+    public RunLimits Limits { get; init; } = new();
+    public ClockMode Clock { get; init; } = ClockMode.Host;
+    /// <summary>Serilog minimum level name from the file ("debug", "information" …), or null.</summary>
+    public string? LogLevel { get; init; }
+    /// <summary>Extra plugin folders named by the file.</summary>
+    public IReadOnlyList<string> PluginDirectories { get; init; } = [];
+}
+
+/// <summary>One RAM slot.</summary>
+public sealed record MemoryRangeConfig(ulong Base, ulong Size);
+
+/// <summary>How the guest starts: a flat image with explicit register state, or a Multiboot kernel.</summary>
+public sealed record BootConfig
+{
+    /// <summary>"flat" or "multiboot".</summary>
+    public required string Format { get; init; }
+    /// <summary>Flat: the image file.</summary>
+    public string? Image { get; init; }
+    /// <summary>Flat: the guest physical address the image is copied to.</summary>
+    public ulong LoadAddress { get; init; }
+    /// <summary>Flat: register values by name (cs, ds, es, fs, gs, ss, rip, rsp, rflags, rax …).</summary>
+    public IReadOnlyDictionary<string, ulong> Entry { get; init; } = new Dictionary<string, ulong>();
+    /// <summary>Multiboot: the ELF kernel.</summary>
+    public string? Kernel { get; init; }
+    /// <summary>Multiboot: the kernel command line.</summary>
+    public string CommandLine { get; init; } = "";
+}
+
+/// <summary>One entry of <c>"devices"</c>.</summary>
+public sealed record DeviceConfig
+{
+    /// <summary>The entry's JSON path, e.g. <c>devices[2]</c>, for messages.</summary>
+    public required string JsonPath { get; init; }
+    public required string Type { get; init; }
+    public required string Name { get; init; }
+    public ushort? Ports { get; init; }
+    public ulong? Mmio { get; init; }
+    public int? Irq { get; init; }
+    public required IConfigurationSection Options { get; init; }
+}
+
+/// <summary>When to stop a guest that does not stop by itself.</summary>
+public sealed record RunLimits
+{
+    /// <summary>Instructions per vCPU (software CPU only).</summary>
+    public ulong? Instructions { get; init; }
+    /// <summary>Wall-clock time.</summary>
+    public TimeSpan? Time { get; init; }
+}

@@ -1,0 +1,49 @@
+using Hypervisor.Abstractions;
+
+namespace Hypervisor.Core.Runtime;
+
+/// <summary>
+/// Wires device interrupt lines (by IRQ number) to whatever takes them: the machine's interrupt
+/// controller device (software CPU), or an accelerator's in-kernel irqchip. Until one is attached
+/// the levels are only remembered.
+/// </summary>
+public sealed class InterruptRouter
+{
+    private const int LineCount = 24;
+
+    private readonly bool[] _levels = new bool[LineCount];
+    private readonly AutoResetEvent _changed = new(false);
+    private Action<int, bool>? _sink;
+
+    /// <summary>Connects the lines to <paramref name="sink"/> and replays the current levels.</summary>
+    public void Attach(Action<int, bool> sink)
+    {
+        _sink = sink;
+        for (int line = 0; line < LineCount; line++)
+        {
+            if (_levels[line])
+                sink(line, true);
+        }
+    }
+
+    public IInterruptLine Line(int number) => new RoutedLine(this, number);
+
+    /// <summary>Set whenever a line changes level: wakes a vCPU halted waiting for an interrupt.</summary>
+    public WaitHandle LineChanged => _changed;
+
+    private void Set(int number, bool level)
+    {
+        if (_levels[number] == level)
+            return;
+        _levels[number] = level;
+        _sink?.Invoke(number, level);
+        _changed.Set();
+    }
+
+    private sealed class RoutedLine(InterruptRouter router, int number) : IInterruptLine
+    {
+        public int Number => number;
+
+        public void Set(bool level) => router.Set(number, level);
+    }
+}

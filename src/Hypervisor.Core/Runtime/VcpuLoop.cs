@@ -1,0 +1,182 @@
+using System.Buffers.Binary;
+using Hypervisor.Core.Accel;
+using Hypervisor.Core.Memory;
+using Serilog;
+
+namespace Hypervisor.Core.Runtime;
+
+/// <summary>
+/// The exit loop of one vCPU, run on its own thread: KVM_RUN (or the software CPU's Run), then
+/// route the exit through the buses, until the machine stops. Written once for every accelerator.
+/// </summary>
+public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory memory, MachineControl control,
+    MachineClock clock, WaitHandle interruptLineChanged, ILogger logger)
+{
+    /// <summary>The user's instruction limit (limits.instructions), or <see cref="ulong.MaxValue"/>.</summary>
+    public ulong InstructionLimit { get; init; } = ulong.MaxValue;
+
+    public ExitStatistics Statistics { get; } = new();
+
+    public IVcpu Vcpu => vcpu;
+
+    public void Run()
+    {
+        try
+        {
+            while (!control.IsStopping)
+            {
+                // Leave Run at the user's limit, or earlier when a deterministic timer is due.
+                vcpu.InstructionLimit = Math.Min(InstructionLimit, clock.NextStopInstruction);
+                var reason = vcpu.Run();
+                Statistics.Count(reason);
+                if (!Handle(reason))
+                    break;
+                clock.RunDueTimers();
+            }
+        }
+        catch (Exception e)
+        {
+            logger.Debug(e, "vcpu{Id} loop failed", vcpu.Id);
+            control.RequestStop(ExitCodes.VmmFailure, $"internal error in the vcpu{vcpu.Id} loop: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>Handles one exit; false when this vCPU is done.</summary>
+    private bool Handle(VcpuExitReason reason)
+    {
+        var exit = vcpu.Exit;
+        switch (reason)
+        {
+            case VcpuExitReason.Io:
+                return HandleIo(exit);
+            case VcpuExitReason.Mmio:
+                return HandleMmio(exit);
+            case VcpuExitReason.Intr:
+                if (control.IsStopping)
+                    return false;
+                if (vcpu.InstructionsRetired is { } retired && retired >= InstructionLimit)
+                {
+                    control.RequestStop(ExitCodes.LimitReached, $"instruction limit reached on vcpu{vcpu.Id} ({retired} instructions)");
+                    return false;
+                }
+                return true;
+            case VcpuExitReason.Hlt:
+                return WaitForInterrupt();
+            default:
+                Crash(reason, exit);
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// HLT: with interrupts enabled and an interrupt controller, sleep until it asserts INTR (the
+    /// clock may move time forward to the next timer); otherwise nothing can wake the guest.
+    /// </summary>
+    private bool WaitForInterrupt()
+    {
+        var controller = vcpu.InterruptController;
+        const ulong InterruptFlag = 0x200;
+        if (controller == null || (vcpu.GetRegisters().Rflags & InterruptFlag) == 0)
+        {
+            control.RequestStop(ExitCodes.Success, $"guest halted (HLT on vcpu{vcpu.Id} with interrupts disabled)");
+            return false;
+        }
+        while (!controller.HasPendingInterrupt && !control.IsStopping)
+        {
+            if (!clock.WaitWhileHalted(() => controller.HasPendingInterrupt, control.StopHandle, interruptLineChanged))
+            {
+                control.RequestStop(ExitCodes.Success, $"guest halted (HLT on vcpu{vcpu.Id}) with no interrupt source left to wake it");
+                return false;
+            }
+        }
+        return !control.IsStopping;
+    }
+
+    private bool HandleIo(VcpuExit exit)
+    {
+        int size = exit.IoSize;
+        ushort port = exit.IoPort;
+        var data = exit.Data;
+        try
+        {
+            for (int offset = 0; offset < data.Length; offset += size)
+            {
+                var item = data.Slice(offset, size);
+                if (exit.IoDirection == IoDirection.Out)
+                    devices.Ports.Write(port, size, (uint)ReadValue(item));
+                else
+                    WriteValue(item, devices.Ports.Read(port, size));
+            }
+        }
+        catch (Exception e)
+        {
+            string device = devices.Ports.Find(port)?.Name ?? "?";
+            DeviceFailed(e, $"device '{device}' failed on {(exit.IoDirection == IoDirection.Out ? "OUT to" : "IN from")} port 0x{port:x} (size {size})");
+            return false;
+        }
+        return true;
+    }
+
+    private bool HandleMmio(VcpuExit exit)
+    {
+        ulong address = exit.MmioAddress;
+        int size = exit.MmioLength;
+        var data = exit.Data;
+        try
+        {
+            if (exit.MmioIsWrite)
+                devices.Mmio.Write(address, size, ReadValue(data));
+            else
+                WriteValue(data, devices.Mmio.Read(address, size));
+        }
+        catch (Exception e)
+        {
+            string device = devices.Mmio.Find(address)?.Name ?? "?";
+            DeviceFailed(e, $"device '{device}' failed on MMIO {(exit.MmioIsWrite ? "write to" : "read from")} 0x{address:x} (size {size})");
+            return false;
+        }
+        return true;
+    }
+
+    private void DeviceFailed(Exception e, string what)
+    {
+        logger.Debug(e, "{What}", what);
+        control.RequestStop(ExitCodes.DeviceFailure, $"{what}: {e.GetType().Name}: {e.Message}");
+    }
+
+    private void Crash(VcpuExitReason reason, VcpuExit exit)
+    {
+        string summary = reason switch
+        {
+            VcpuExitReason.Shutdown => "guest shut down (triple fault)",
+            VcpuExitReason.InternalError => $"emulation failed (internal error, suberror {exit.ErrorCode})",
+            VcpuExitReason.FailEntry => $"vCPU entry failed (hardware_entry_failure_reason 0x{exit.ErrorCode:x})",
+            VcpuExitReason.Debug => "unexpected debug exit",
+            _ => $"unexpected exit {reason} (0x{exit.ErrorCode:x})",
+        };
+        if (exit.Message is { Length: > 0 } message)
+            summary += ": " + message;
+        control.RequestStop(ExitCodes.GuestCrash, summary + Environment.NewLine + GuestCrashReport.Format(vcpu, memory));
+    }
+
+    private static ulong ReadValue(ReadOnlySpan<byte> bytes) => bytes.Length switch
+    {
+        1 => bytes[0],
+        2 => BinaryPrimitives.ReadUInt16LittleEndian(bytes),
+        4 => BinaryPrimitives.ReadUInt32LittleEndian(bytes),
+        8 => BinaryPrimitives.ReadUInt64LittleEndian(bytes),
+        _ => throw new ArgumentException($"access size {bytes.Length} is not 1, 2, 4 or 8"),
+    };
+
+    private static void WriteValue(Span<byte> bytes, ulong value)
+    {
+        switch (bytes.Length)
+        {
+            case 1: bytes[0] = (byte)value; break;
+            case 2: BinaryPrimitives.WriteUInt16LittleEndian(bytes, (ushort)value); break;
+            case 4: BinaryPrimitives.WriteUInt32LittleEndian(bytes, (uint)value); break;
+            case 8: BinaryPrimitives.WriteUInt64LittleEndian(bytes, value); break;
+            default: throw new ArgumentException($"access size {bytes.Length} is not 1, 2, 4 or 8");
+        }
+    }
+}

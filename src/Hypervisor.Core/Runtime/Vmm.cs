@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Accel;
+using Hypervisor.Core.Boot;
+using Hypervisor.Core.Machine;
+using Hypervisor.Core.Memory;
+using Hypervisor.Core.Plugins;
+using Serilog;
+
+namespace Hypervisor.Core.Runtime;
+
+/// <summary>
+/// One virtual machine assembled from a machine file: RAM slots, devices on their buses, the
+/// loaded image, and one thread per vCPU running <see cref="VcpuLoop"/>. Everything that can be
+/// wrong with the machine is found in <see cref="Create"/>, before any guest code runs.
+/// </summary>
+public sealed class Vmm : IDisposable
+{
+    private readonly ILogger _logger;
+    private readonly List<IDisposable> _owned = [];
+    private readonly List<VcpuLoop> _loops = [];
+
+    private Vmm(MachineConfig config, ILogger logger)
+    {
+        Config = config;
+        _logger = logger;
+    }
+
+    public MachineConfig Config { get; }
+
+    public MachineControl Control { get; } = new();
+
+    public GuestMemory Memory { get; private set; } = null!;
+
+    public MachineDevices Devices { get; private set; } = null!;
+
+    public IReadOnlyList<VcpuLoop> Vcpus => _loops;
+
+    /// <summary>
+    /// Builds the machine. Throws <see cref="MachineFileException"/> (bad entries), <see cref="DeviceLoadException"/>,
+    /// <see cref="BootImageException"/>, or the accelerator's own exception; nothing is left running.
+    /// </summary>
+    public static Vmm Create(MachineConfig config, PluginCatalog catalog, IAccelerator accelerator, ILogger logger)
+    {
+        if (config.Vcpus != 1)
+            throw new MachineFileException(config.FilePath, [$"vcpus: {config.Vcpus} vCPUs need SMP start-up (INIT/SIPI), which is not implemented yet; use 1"]);
+
+        var vmm = new Vmm(config, logger);
+        try
+        {
+            vmm.Assemble(catalog, accelerator);
+            return vmm;
+        }
+        catch
+        {
+            vmm.Dispose();
+            throw;
+        }
+    }
+
+    private void Assemble(PluginCatalog catalog, IAccelerator accelerator)
+    {
+        Memory = Own(new GuestMemory(Config.Memory.Select(m => (m.Base, m.Size))));
+        var irqs = new InterruptRouter();
+        IVcpu? boot0 = null;
+        MachineClock clock = Own<MachineClock>(Config.Clock == ClockMode.Deterministic
+            ? new DeterministicClock(() => boot0?.InstructionsRetired ?? 0)
+            : new HostClock());
+        var environment = new MachineDevices.Environment(Memory, clock, Control, irqs, _logger, Config.Directory);
+        Devices = Own(MachineDevices.Build(Config, catalog, environment));
+        Devices.Ports.UnclaimedAccess = (port, size, write) =>
+            _logger.Debug("Unclaimed {Direction} port 0x{Port:x} size {Size}", write ? "OUT to" : "IN from", port, size);
+        Devices.Mmio.UnclaimedAccess = (address, size, write) =>
+            _logger.Debug("Unclaimed MMIO {Direction} 0x{Address:x} size {Size}", write ? "write to" : "read from", address, size);
+
+        BootState boot = Config.Boot.Format switch
+        {
+            "flat" => FlatImageLoader.Load(Config.Boot, Memory),
+            "multiboot" => MultibootLoader.Load(Config.Boot.Kernel!, Config.Boot.CommandLine, Memory),
+            _ => throw new BootImageException($"boot format '{Config.Boot.Format}' is not supported yet"),
+        };
+
+        var vm = Own(accelerator.CreateVm(Memory));
+        for (int id = 0; id < Config.Vcpus; id++)
+        {
+            var vcpu = Own(vm.CreateVcpu(id));
+            boot0 ??= vcpu;
+            vcpu.SetSpecialRegisters(boot.SpecialRegisters);
+            vcpu.SetRegisters(boot.Registers);
+            vcpu.InterruptController = Devices.InterruptController;
+            _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, clock, irqs.LineChanged, _logger)
+            {
+                InstructionLimit = Config.Limits.Instructions ?? ulong.MaxValue,
+            });
+        }
+        if (_loops[0].Vcpu.InstructionsRetired == null)
+        {
+            if (Config.Clock == ClockMode.Deterministic)
+                throw new MachineFileException(Config.FilePath, [$"clock: deterministic time needs an accelerator that counts instructions (soft), not {accelerator.Name}"]);
+            if (Config.Limits.Instructions != null)
+                _logger.Warning("The {Accelerator} accelerator cannot count instructions; limits.instructions is ignored", accelerator.Name);
+        }
+        Control.Stopping += () =>
+        {
+            foreach (var loop in _loops)
+                loop.Vcpu.RequestExit();
+        };
+    }
+
+    /// <summary>Runs until the guest or a device stops the machine, a limit is reached, or <see cref="MachineControl.RequestStop"/> is called.</summary>
+    public VmmResult Run()
+    {
+        var clock = Stopwatch.StartNew();
+        var threads = _loops.Select(loop => new Thread(loop.Run) { Name = $"vcpu{loop.Vcpu.Id}", IsBackground = true }).ToList();
+        foreach (var thread in threads)
+            thread.Start();
+
+        var timeLimit = Config.Limits.Time ?? Timeout.InfiniteTimeSpan;
+        if (!Control.WaitForStop(timeLimit))
+            Control.RequestStop(ExitCodes.LimitReached, $"time limit reached ({timeLimit.TotalSeconds:0.###} s)");
+
+        foreach (var thread in threads)
+        {
+            if (!thread.Join(TimeSpan.FromSeconds(10)))
+                _logger.Error("{Thread} did not stop within 10 s; abandoning it", thread.Name);
+        }
+        clock.Stop();
+        Devices.FlushAll(_logger);
+        StdioBackend.Shared.Flush();
+
+        var exits = new ExitStatistics();
+        foreach (var loop in _loops)
+            exits.Add(loop.Statistics);
+        ulong? retired = _loops.Aggregate((ulong?)0, (sum, l) => sum + l.Vcpu.InstructionsRetired);
+        return new VmmResult(Control.ExitCode, Control.Reason, exits, clock.Elapsed, retired);
+    }
+
+    private T Own<T>(T disposable) where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+
+    public void Dispose()
+    {
+        // Reverse order: vCPUs before the VM, the VM before the memory it maps.
+        for (int i = _owned.Count - 1; i >= 0; i--)
+            _owned[i].Dispose();
+        _owned.Clear();
+    }
+}

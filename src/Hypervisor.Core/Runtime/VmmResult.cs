@@ -1,0 +1,4 @@
+namespace Hypervisor.Core.Runtime;
+
+/// <summary>How a run ended: the process exit code, why, and the exit statistics.</summary>
+public sealed record VmmResult(int ExitCode, string Reason, ExitStatistics Exits, TimeSpan Elapsed, ulong? InstructionsRetired);

@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+using Hypervisor.Core.Accel;
+using Hypervisor.Core.Memory;
+using Hypervisor.Kvm.Interop;
+
+namespace Hypervisor.Kvm;
+
+/// <summary>
+/// A KVM virtual machine: the guest's RAM registered as memory slots, optionally an in-kernel irqchip
+/// and PIT, and the vCPUs created from it.
+/// </summary>
+public sealed unsafe class KvmVm : IVirtualMachine
+{
+    private const int TssPages = 3;
+
+    private readonly KvmAccelerator _accelerator;
+    private readonly FileDescriptorHandle _vm;
+    private readonly List<KvmVcpu> _vcpus = [];
+
+    internal KvmVm(KvmAccelerator accelerator, FileDescriptorHandle vm, GuestMemory memory, KvmVmOptions options)
+    {
+        _accelerator = accelerator;
+        _vm = vm;
+        Memory = memory;
+        foreach (var slot in memory.Slots)
+            RegisterSlot(slot);
+        ReserveTssPages(memory, options);
+        if (options.CreateIrqchip)
+        {
+            CheckedIoctl.Call(_vm, KvmIoctl.CreateIrqchip, 0, "KVM_CREATE_IRQCHIP");
+            HasIrqchip = true;
+        }
+        if (options.CreatePit)
+        {
+            if (!options.CreateIrqchip)
+                throw new KvmException("the in-kernel PIT (KVM_CREATE_PIT2) needs the in-kernel irqchip as well");
+            var pit = new KvmPitConfig { Flags = KvmApi.PitSpeakerDummy };
+            CheckedIoctl.Call(_vm, KvmIoctl.CreatePit2, &pit, "KVM_CREATE_PIT2");
+            HasPit = true;
+        }
+    }
+
+    /// <summary>The RAM the VM was created with.</summary>
+    public GuestMemory Memory { get; }
+
+    /// <summary>True when KVM_CREATE_IRQCHIP succeeded: device lines go to <see cref="SetIrqLine"/>.</summary>
+    public bool HasIrqchip { get; }
+
+    /// <summary>True when the in-kernel i8254 exists.</summary>
+    public bool HasPit { get; }
+
+    IVcpu IVirtualMachine.CreateVcpu(int id) => CreateVcpu(id);
+
+    /// <summary>KVM_CREATE_VCPU, mmap of its kvm_run, and the host's supported CPUID.</summary>
+    public KvmVcpu CreateVcpu(int id)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(id);
+        int fd = CheckedIoctl.Call(_vm, KvmIoctl.CreateVcpu, (nuint)id, $"KVM_CREATE_VCPU {id}");
+        var handle = new FileDescriptorHandle(fd);
+        try
+        {
+            var vcpu = new KvmVcpu(id, handle, _accelerator.VcpuMmapSize, _accelerator.GetSupportedCpuid());
+            lock (_vcpus)
+                _vcpus.Add(vcpu);
+            return vcpu;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// KVM_IRQ_LINE: drives interrupt line <paramref name="irq"/> (PIC/IOAPIC input) of the in-kernel
+    /// irqchip. Thread-safe; callable from device threads.
+    /// </summary>
+    public void SetIrqLine(int irq, bool level)
+    {
+        if (!HasIrqchip)
+            throw new InvalidOperationException("SetIrqLine needs the in-kernel irqchip (KvmVmOptions.CreateIrqchip)");
+        ArgumentOutOfRangeException.ThrowIfNegative(irq);
+        var line = new KvmIrqLevel { Irq = (uint)irq, Level = level ? 1u : 0u };
+        CheckedIoctl.Call(_vm, KvmIoctl.IrqLine, &line, $"KVM_IRQ_LINE {irq}");
+    }
+
+    private void RegisterSlot(MemorySlot slot)
+    {
+        var region = new KvmUserspaceMemoryRegion
+        {
+            Slot = (uint)slot.Index,
+            Flags = 0,
+            GuestPhysAddr = slot.GuestAddress,
+            MemorySize = slot.Size,
+            UserspaceAddr = (ulong)slot.HostPointer,
+        };
+        CheckedIoctl.Call(_vm, KvmIoctl.SetUserMemoryRegion, &region, $"KVM_SET_USER_MEMORY_REGION for {slot}");
+    }
+
+    private void ReserveTssPages(GuestMemory memory, KvmVmOptions options)
+    {
+        ulong tssEnd = options.TssAddress + TssPages * MemorySlot.PageSize;
+        foreach (var slot in memory.Slots)
+        {
+            if (slot.GuestAddress < tssEnd && options.TssAddress < slot.End)
+                throw new KvmException($"KVM's TSS pages [0x{options.TssAddress:x}, 0x{tssEnd:x}) overlap RAM {slot}; move KvmVmOptions.TssAddress");
+        }
+        CheckedIoctl.Call(_vm, KvmIoctl.SetTssAddr, (nuint)options.TssAddress, "KVM_SET_TSS_ADDR");
+        if (_accelerator.CheckExtension(KvmCapability.SetIdentityMapAddr) > 0)
+        {
+            ulong address = options.IdentityMapAddress;
+            CheckedIoctl.Call(_vm, KvmIoctl.SetIdentityMapAddr, &address, "KVM_SET_IDENTITY_MAP_ADDR");
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_vcpus)
+        {
+            foreach (var vcpu in _vcpus)
+                vcpu.Dispose();
+            _vcpus.Clear();
+        }
+        _vm.Dispose();
+    }
+}

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Hypervisor.Core.Plugins;
+using Hypervisor.Core.Runtime;
+
+namespace MiniVmm.Commands;
+
+/// <summary><c>minivmm devices</c>: every device type the plugin folders provide, with its plugin and options.</summary>
+internal static class DevicesCommand
+{
+    public static Command Create()
+    {
+        var plugins = CommonOptions.Plugins();
+        var command = new Command("devices", "List the device types found in the plugin folders, with their plugin and options");
+        command.Options.Add(plugins);
+        command.SetAction(parse => Run(parse.GetValue(plugins)));
+        return command;
+    }
+
+    private static int Run(DirectoryInfo[]? plugins)
+    {
+        PluginCatalog catalog;
+        try
+        {
+            catalog = PluginCatalog.Load(CommonOptions.PluginDirectories([], plugins));
+        }
+        catch (PluginLoadException e)
+        {
+            Console.Error.WriteLine($"minivmm: {e.Message}");
+            return ExitCodes.LoadFailure;
+        }
+        using (catalog)
+        {
+            if (catalog.DeviceTypes.Count == 0)
+            {
+                Console.Error.WriteLine($"minivmm: no device plugins found in {string.Join(", ", catalog.Directories.DefaultIfEmpty(PluginCatalog.DefaultDirectory))}");
+                return ExitCodes.LoadFailure;
+            }
+            foreach (var type in catalog.DeviceTypes.OrderBy(t => t.Name, StringComparer.Ordinal))
+            {
+                string bus = type.IsPortDevice ? "port" : "mmio";
+                Console.WriteLine($"{type.Name,-18} {bus,-5} plugin {type.PluginName,-14} {type.Description}");
+                foreach (var option in type.Options)
+                {
+                    string fallback = option.Default != null ? $" (default: {option.Default})" : "";
+                    Console.WriteLine($"    {option.Name,-14} {option.Description}{fallback}");
+                }
+            }
+            return ExitCodes.Success;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Hypervisor.Core.Machine;
+using Hypervisor.Core.Runtime;
+using Serilog;
+
+namespace MiniVmm.Commands;
+
+/// <summary><c>minivmm --machine F</c>: boots a machine and runs it until the guest, a device, a limit or a signal stops it.</summary>
+internal sealed class RunCommand
+{
+    private readonly Option<FileInfo> _machine = CommonOptions.Machine(required: false);
+    private readonly Option<DirectoryInfo[]> _plugins = CommonOptions.Plugins();
+    private readonly Option<AcceleratorKind?> _accel = new("--accel") { Description = "auto (KVM if /dev/kvm opens, else soft), soft or kvm; overrides the machine file" };
+    private readonly Option<string?> _logLevel = new("--log-level") { Description = "verbose, debug, information, warning (default), error or fatal" };
+    private readonly Option<FileInfo?> _logFile = new("--log-file") { Description = "Write logs to this file instead of stderr" };
+    private readonly Option<bool> _stats = new("--stats") { Description = "Print exits by reason and by device at the end (to stderr)" };
+    private readonly Option<ulong?> _maxInstructions = new("--max-instructions") { Description = "Stop after this many guest instructions per vCPU (software CPU; exit code 124)" };
+    private readonly Option<string?> _timeout = new("--timeout") { Description = "Stop after this much wall-clock time, e.g. 500ms, 10s (exit code 124)" };
+    private readonly Option<string[]> _set = new("--set") { Description = "Override a machine-file key, e.g. --set limits:instructions=1000 (repeatable)" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _machine, _plugins, _accel, _logLevel, _logFile, _stats, _maxInstructions, _timeout, _set })
+            command.Options.Add(option);
+        command.SetAction(Run);
+    }
+
+    private int Run(ParseResult parse)
+    {
+        var machineFile = parse.GetValue(_machine);
+        if (machineFile == null)
+        {
+            Console.Error.WriteLine("minivmm: no machine given; try 'minivmm --machine configs/pc.json' or 'minivmm --help'");
+            return ExitCodes.BadConfiguration;
+        }
+        string? cliLevel = parse.GetValue(_logLevel);
+        if (cliLevel != null && !Logging.TryParseLevel(cliLevel, out _))
+        {
+            Console.Error.WriteLine($"minivmm: --log-level: '{cliLevel}' is not one of verbose, debug, information, warning, error, fatal");
+            return ExitCodes.BadConfiguration;
+        }
+        var overrides = Overrides(parse, out string? badSet);
+        if (badSet != null)
+        {
+            Console.Error.WriteLine($"minivmm: --set: '{badSet}' is not KEY=VALUE");
+            return ExitCodes.BadConfiguration;
+        }
+
+        using var logger = (Serilog.Core.Logger)Logging.Create(parse.GetValue(_logFile)?.FullName);
+        return MachineSession.Use(machineFile, parse.GetValue(_plugins), overrides, logger, (config, catalog) =>
+        {
+            if (Logging.TryParseLevel(cliLevel ?? config.LogLevel, out var level))
+                Logging.Level.MinimumLevel = level;
+            using var accelerator = AcceleratorSelector.Select(config.Accelerator, logger);
+            using var vmm = Vmm.Create(config, catalog, accelerator, logger);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Stop(ctx, vmm, ExitCodes.Interrupted, "SIGINT"));
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Stop(ctx, vmm, ExitCodes.Terminated, "SIGTERM"));
+
+            logger.Information("Booting {Machine} on {Accelerator}: {Memory} KiB RAM, {Devices} devices",
+                config.Name, accelerator.Name, config.Memory.Sum(m => (decimal)m.Size) / 1024, config.Devices.Count);
+            var result = vmm.Run();
+
+            if (result.ExitCode == ExitCodes.Success)
+                logger.Information("Stopped: {Reason}", result.Reason);
+            else
+                Console.Error.WriteLine($"minivmm: {result.Reason} (exit code {result.ExitCode})");
+            if (parse.GetValue(_stats))
+                ExitReport.Print(Console.Error, result, vmm.Devices);
+            return result.ExitCode;
+        });
+    }
+
+    private static void Stop(PosixSignalContext context, Vmm vmm, int exitCode, string signal)
+    {
+        context.Cancel = true; // we stop the VM ourselves, cleanly
+        vmm.Control.RequestStop(exitCode, $"stopped by {signal}");
+    }
+
+    private List<KeyValuePair<string, string?>> Overrides(ParseResult parse, out string? badSet)
+    {
+        badSet = null;
+        var overrides = new List<KeyValuePair<string, string?>>();
+        if (parse.GetValue(_accel) is { } accel)
+            overrides.Add(new("accelerator", accel.ToString().ToLowerInvariant()));
+        if (parse.GetValue(_maxInstructions) is { } max)
+            overrides.Add(new("limits:instructions", max.ToString()));
+        if (parse.GetValue(_timeout) is { } timeout)
+            overrides.Add(new("limits:time", timeout));
+        foreach (var item in parse.GetValue(_set) ?? [])
+        {
+            int eq = item.IndexOf('=');
+            if (eq <= 0)
+            {
+                badSet = item;
+                break;
+            }
+            overrides.Add(new(item[..eq], item[(eq + 1)..]));
+        }
+        return overrides;
+    }
+}
