@@ -34,11 +34,28 @@ internal sealed unsafe partial class Cpu
     private ulong TranslateFetch(uint la)
     {
         ref var t = ref _tlb[(la >> 12) & (TlbSize - 1)];
-        if (t.Tag != TlbTag(la))
-            Fill(ref t, la, write: false, Cpl == 3);
+        if (t.Tag != TlbTag(la) || t.NoExecute)
+            FillForFetch(ref t, la);
         if (t.Read == null)
             throw FetchFromNonRam(la, (t.PhysicalPage << 12) | (la & PageOffsetMask));
         return (t.PhysicalPage << 12) | (la & PageOffsetMask);
+    }
+
+    /// <summary>TLB miss or a no-execute page on a fetch: walk with the I/D bit for #PF error codes.</summary>
+    private void FillForFetch(ref Memory.TlbEntry t, uint la)
+    {
+        _walkIsFetch = true;
+        try
+        {
+            if (t.Tag != TlbTag(la))
+                Fill(ref t, la, write: false, Cpl == 3);
+            if (t.NoExecute)
+                throw PageFault(la, PfPresent, false, Cpl == 3);
+        }
+        finally
+        {
+            _walkIsFetch = false;
+        }
     }
 
     private ref DecodedInstruction Decode(ref DecodedInstruction e, uint eip, uint la, ulong phys, ulong tag)
