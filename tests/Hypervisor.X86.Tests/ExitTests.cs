@@ -111,10 +111,10 @@ public class ExitTests
     [Fact]
     public void Unimplemented_instruction_is_an_internal_error_with_bytes_and_disassembly()
     {
-        using var h = RealHarness(a => { a.fadd(st0, st1); a.hlt(); });
+        using var h = RealHarness(a => { a.fsin(); a.hlt(); });
         Assert.Equal(VcpuExitReason.InternalError, h.Run());
-        Assert.Contains("d8 c1", h.Vcpu.Exit.Message);
-        Assert.Contains("fadd", h.Vcpu.Exit.Message);
+        Assert.Contains("d9 fe", h.Vcpu.Exit.Message);
+        Assert.Contains("fsin", h.Vcpu.Exit.Message);
         Assert.Contains("0000:00007c00", h.Vcpu.Exit.Message);
     }
 
