@@ -150,6 +150,7 @@ public sealed class SocketServerBackend : ICharBackend
             }
             if (Thread.CurrentThread != _acceptThread)
                 _acceptThread.Join(TimeSpan.FromSeconds(2));
+            client.Dispose();
         }
         _listener.Dispose();
         if (_unixPath is not null)
@@ -200,14 +201,16 @@ public sealed class SocketServerBackend : ICharBackend
             _log.Information("client connected to {Backend}", _description);
             _firstClient.Set();
             ReadFrom(client, buffer);
-            bool closing;
             lock (_lock)
             {
+                // When Dispose shut the connection down, it closes the socket itself once its own
+                // Shutdown call is complete: closing it here could race that call and reset the
+                // connection, discarding output still in flight.
+                if (_disposed)
+                    return;
                 DropClient(client);
-                closing = _disposed;
             }
-            if (!closing)
-                _log.Information("client left {Backend}; waiting for the next", _description);
+            _log.Information("client left {Backend}; waiting for the next", _description);
         }
     }
 
