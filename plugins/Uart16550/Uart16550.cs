@@ -43,7 +43,7 @@ public sealed class Uart16550
 
     /// <summary>
     /// Clock time (ns) at which the character timeout will be indicated if nothing happens before,
-    /// or -1 when it is not armed; the glue runs a host timer to it and calls <see cref="Poll"/>.
+    /// or -1 when it is not armed; the glue arms a timer on the machine clock for it and calls <see cref="Poll"/>.
     /// </summary>
     public long ReceiveTimeoutDeadline => Volatile.Read(ref _timeoutDeadline);
 

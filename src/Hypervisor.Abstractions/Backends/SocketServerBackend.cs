@@ -159,11 +159,14 @@ public sealed class SocketServerBackend : ICharBackend
 
     private static SocketServerBackend Start(Socket listener, string description, string? unixPath, bool wait, ILogger? log)
     {
-        log ??= Log.Logger;
-        var backend = new SocketServerBackend(listener, description, unixPath, log);
+        var backend = new SocketServerBackend(listener, description, unixPath, log ?? Log.Logger);
         if (wait)
         {
-            log.Information("waiting for a connection on {Backend}", description);
+            // The user must see why nothing happens, whether or not a logger was configured.
+            if (log is null)
+                Console.Error.WriteLine($"waiting for a client to connect to {description} (add ,nowait to start without one)");
+            else
+                log.Information("waiting for a client to connect to {Backend} (add ,nowait to start without one)", description);
             backend._firstClient.Wait();
         }
         return backend;

@@ -124,6 +124,16 @@ public sealed class TcpBackendTests
     }
 
     [Fact]
+    public void Validation_does_not_wait_for_a_client()
+    {
+        int port = FreePort();
+
+        using var backend = CharBackends.Open($"tcp:127.0.0.1:{port},wait", ".", waitForClients: false);
+
+        Assert.False(((SocketServerBackend)backend).IsConnected);
+    }
+
+    [Fact]
     public void A_port_in_use_is_a_configuration_error_naming_the_port()
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
