@@ -43,6 +43,23 @@ if (kvm != null)
         Console.WriteLine($"KVMTEST dotnet-counter-rate FAIL {e.GetType().Name}: {OneLine(e.Message)}");
     }
 }
+if (kvm != null && LinuxBootScenario.FindKernel() is { } kernel)
+{
+    // A real Linux bzImage through the 64-bit boot protocol, up to its root-mount panic (no initrd).
+    double limit = double.Parse(Environment.GetEnvironmentVariable("KVMTB_LINUX_SECONDS") ?? "120", CultureInfo.InvariantCulture);
+    try
+    {
+        var result = LinuxBootScenario.Boot(kvm, kernel, "VFS: Unable to mount root fs", TimeSpan.FromSeconds(limit));
+        Console.WriteLine($"KVMTEST dotnet-linux-bzimage-boot PASS {result.Marker.TotalMilliseconds:F0} ms");
+        Console.WriteLine($"KVMMETRIC linux_first_serial_byte_ms {result.FirstSerialByte.TotalMilliseconds:F0}");
+        Console.WriteLine($"KVMMETRIC linux_root_mount_panic_ms {result.Marker.TotalMilliseconds:F0}");
+    }
+    catch (Exception e)
+    {
+        failed++;
+        Console.WriteLine($"KVMTEST dotnet-linux-bzimage-boot FAIL {e.GetType().Name}: {OneLine(e.Message)}");
+    }
+}
 Console.WriteLine($"KVMMETRIC dotnet_runner_total_ms {started.ElapsedMilliseconds}");
 return failed == 0 ? 0 : 1;
 
