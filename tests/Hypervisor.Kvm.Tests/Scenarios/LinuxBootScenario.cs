@@ -12,24 +12,46 @@ namespace Hypervisor.Kvm.Tests.Scenarios;
 /// </summary>
 public static class LinuxBootScenario
 {
-    public const string KernelVariable = "MINIVMM_LINUX_KERNEL";
+    /// <summary>Not MINIVMM_*: minivmm reads those as machine-file overrides.</summary>
+    public const string KernelVariable = "KVM_TEST_LINUX_KERNEL";
+
+    /// <summary>
+    /// The E820 line for RAM above 1 MiB: printed early by the kernel proper (after decompression),
+    /// from the zero page <see cref="LinuxBzImage"/> wrote, so it proves the boot protocol end to end.
+    /// </summary>
+    public const string E820Marker = "BIOS-e820: [mem 0x0000000000100000-0x000000001fffffff] usable";
 
     private const ushort Com1 = 0x3f8;
+    private const int LineControlRegister = 3;
     private const int LineStatusRegister = 5;
+    private const byte DivisorLatchAccess = 0x80; // LCR.DLAB: offsets 0 and 1 are the baud divisor
     private const byte TransmitterEmpty = 0x60; // THRE | TEMT
     private const ulong RamBytes = 512ul << 20;
 
-    /// <summary>Without an initrd the kernel's last words are the root-mount panic: proof it booted all the way.</summary>
+    /// <summary>earlyprintk with keep: the kernel's messages reach COM1 by polling, without a 16550 model.</summary>
     public const string CommandLine = "console=ttyS0 earlyprintk=serial,ttyS0,115200,keep acpi=off noapic panic=0 quiet=0 loglevel=7";
 
+    /// <param name="FirstSerialByte">From the first KVM_RUN to the first byte on COM1.</param>
+    /// <param name="Marker">From the first KVM_RUN to the end of the marker.</param>
     public sealed record Result(TimeSpan FirstSerialByte, TimeSpan Marker, string Console);
 
     /// <summary>
-    /// The kernel to boot: $MINIVMM_LINUX_KERNEL (the test bed sets it), or null. Opt-in because a
+    /// The kernel to boot: $KVM_TEST_LINUX_KERNEL (the test bed sets it), or null. Opt-in because a
     /// boot takes seconds on hardware KVM but minutes under software shadow paging.
     /// </summary>
     public static string? FindKernel() =>
         Environment.GetEnvironmentVariable(KernelVariable) is { Length: > 0 } path && File.Exists(path) ? path : null;
+
+    /// <summary>Boots to <see cref="E820Marker"/> and checks the kernel also echoed its version and our command line.</summary>
+    public static Result BootToE820Map(KvmAccelerator kvm, string kernelPath, TimeSpan limit)
+    {
+        var result = Boot(kvm, kernelPath, E820Marker, limit);
+        if (!result.Console.Contains("Linux version "))
+            throw new ScenarioFailedException($"the console lacks the kernel's \"Linux version\" banner: {result.Console}");
+        if (!result.Console.Contains("Command line: " + CommandLine))
+            throw new ScenarioFailedException($"the kernel did not echo the command line from the zero page: {result.Console}");
+        return result;
+    }
 
     public static Result Boot(KvmAccelerator kvm, string kernelPath, string marker, TimeSpan limit)
     {
@@ -42,6 +64,7 @@ public static class LinuxBootScenario
         var clock = Stopwatch.StartNew();
         TimeSpan firstByte = TimeSpan.Zero;
         long exits = 0;
+        byte lineControl = 0;
         using var stop = new Timer(_ => h.Vcpu.RequestExit(), null, limit, Timeout.InfiniteTimeSpan);
         while (true)
         {
@@ -51,7 +74,9 @@ public static class LinuxBootScenario
             switch (reason)
             {
                 case VcpuExitReason.Io when exit.IoDirection == IoDirection.Out:
-                    if (exit.IoPort == Com1)
+                    if (exit.IoPort == Com1 + LineControlRegister)
+                        lineControl = exit.Data[^1];
+                    else if (exit.IoPort == Com1 && (lineControl & DivisorLatchAccess) == 0)
                     {
                         if (console.Length == 0)
                             firstByte = clock.Elapsed;
