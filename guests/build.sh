@@ -8,6 +8,7 @@
 # Each source gets exactly one image, chosen by its folder:
 #   seed/NAME.S         -> seed/NAME.bin          flat binary linked at the guest's load address
 #   conformance/NAME.S  -> conformance/NAME.rom   64 KiB ROM, reset vector at 0xfff0 (rom.ld)
+#   pc/NAME.S           -> pc/NAME.rom            the same ROM layout, for the shipped machines (configs/pc.json)
 #   multiboot/NAME.S    -> multiboot/NAME.elf     ELF32 Multiboot kernel (multiboot.ld)
 # A source that matches no rule is an error, so no guest silently goes unbuilt.
 set -euo pipefail
@@ -29,7 +30,8 @@ done
 
 # binutils >= 2.39 warns about the single RWX segment every flat guest has; silence it where supported.
 LDFLAGS=(-m elf_i386 -N)
-if ld --help 2>/dev/null | grep -q -- --no-warn-rwx-segments; then LDFLAGS+=(--no-warn-rwx-segments); fi
+if ld --help 2>/dev/null | grep -- --no-warn-rwx-segments >/dev/null; then  # (no -q: SIGPIPE + pipefail)
+    LDFLAGS+=(--no-warn-rwx-segments); fi
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
@@ -51,12 +53,12 @@ build_one() {
     obj="$WORK/$dir/$name.o"
     elf="$WORK/$dir/$name.elf"
     mkdir -p "$WORK/$dir" "$OUT/$dir"
-    as --32 -I "$GUESTS/$dir" -o "$obj" "$src"
+    as --32 -I "$GUESTS/$dir" -I "$GUESTS/conformance" -o "$obj" "$src"
     case "$dir" in
         seed)
             ld "${LDFLAGS[@]}" -e _start -Ttext="$(seed_link_address "$name")" -o "$elf" "$obj"
             objcopy -O binary "$elf" "$OUT/$dir/$name.bin" ;;
-        conformance)
+        conformance|pc)
             ld "${LDFLAGS[@]}" -T "$GUESTS/conformance/rom.ld" -o "$elf" "$obj"
             objcopy -O binary --gap-fill 0xff --pad-to 0x10000 "$elf" "$OUT/$dir/$name.rom"
             local size

@@ -15,7 +15,9 @@ public sealed class Uart16550Device : IPortDevice
     private readonly Uart16550 _uart;
     private readonly IClock _clock;
     private readonly Timer _timeoutTimer;
+    private readonly object _timerLock = new();
     private long _scheduledDeadline = -1;
+    private bool _disposed;
 
     public Uart16550Device(DeviceContext context)
     {
@@ -64,7 +66,11 @@ public sealed class Uart16550Device : IPortDevice
     public void Dispose()
     {
         _backend.InputAvailable -= OnInputAvailable;
-        _timeoutTimer.Dispose();
+        lock (_timerLock)
+        {
+            _disposed = true;
+            _timeoutTimer.Dispose();
+        }
         _uart.Flush();
         _backend.Dispose();
     }
@@ -86,7 +92,15 @@ public sealed class Uart16550Device : IPortDevice
     private void ScheduleTimeoutCheck(bool fromTimer = false)
     {
         long deadline = _uart.ReceiveTimeoutDeadline;
-        if (deadline == _scheduledDeadline && !fromTimer)
+        if (deadline == Volatile.Read(ref _scheduledDeadline) && !fromTimer)
+            return;
+        lock (_timerLock)
+            Reschedule(deadline, fromTimer);
+    }
+
+    private void Reschedule(long deadline, bool fromTimer)
+    {
+        if (_disposed)
             return;
         _scheduledDeadline = deadline;
         long waitNs = deadline - _clock.NowNanoseconds;

@@ -1,12 +1,33 @@
 namespace Hypervisor.Abstractions;
 
 /// <summary>
-/// Guest-visible time. In <c>host</c> mode it follows the host's monotonic clock; in
-/// <c>deterministic</c> mode it advances with executed instructions, so a guest always sees the
-/// same timing.
+/// Guest-visible time, one service for the whole machine. In <c>host</c> mode it follows the host's
+/// monotonic clock; in <c>deterministic</c> mode it advances with executed instructions (like
+/// QEMU's icount), so a guest always sees the same timing and the same interrupt order.
 /// </summary>
 public interface IClock
 {
     /// <summary>Nanoseconds since the machine powered on.</summary>
     long NowNanoseconds { get; }
+
+    /// <summary>
+    /// Creates a one-shot timer. Its callback runs once the clock reaches the armed deadline, on a
+    /// machine thread that is not the caller's (so a device must guard state it shares with its
+    /// bus accesses), and never while the device is being disposed. Re-arm it from the callback
+    /// for periodic events.
+    /// </summary>
+    IDeviceTimer CreateTimer(Action callback);
+}
+
+/// <summary>A one-shot timer on the machine's clock.</summary>
+public interface IDeviceTimer : IDisposable
+{
+    /// <summary>Fires the callback when the clock reaches <paramref name="deadlineNanoseconds"/>; replaces any earlier deadline.</summary>
+    void Arm(long deadlineNanoseconds);
+
+    /// <summary>Disarms the timer; a callback already running is not interrupted.</summary>
+    void Cancel();
+
+    /// <summary>True while a deadline is pending.</summary>
+    bool IsArmed { get; }
 }

@@ -1,6 +1,8 @@
 using Hypervisor.Core.Accel;
 using Hypervisor.Core.Machine;
 
+using Hypervisor.Kvm;
+using Hypervisor.X86;
 using Serilog;
 
 namespace MiniVmm;
@@ -30,12 +32,7 @@ internal static class AcceleratorSelector
         }
     }
 
-    private static IAccelerator CreateSoft() =>
-        throw new UnavailableException("the software x86 CPU is not part of this build yet");
+    private static IAccelerator CreateSoft() => new SoftAccelerator();
 
-    private static IAccelerator? OpenKvm(out string reason)
-    {
-        reason = File.Exists("/dev/kvm") ? "KVM support is not built into this minivmm yet" : "/dev/kvm does not exist";
-        return null;
-    }
+    private static IAccelerator? OpenKvm(out string reason) => KvmAccelerator.TryOpen(out reason);
 }

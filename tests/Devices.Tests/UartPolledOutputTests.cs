@@ -119,3 +119,37 @@ public sealed class UartPolledOutputTests : IDisposable
         Assert.Equal(8, _uart.Device.PortCount);
     }
 }
+
+public sealed class UartMachineTests
+{
+    [Fact]
+    public void Com1_and_com2_each_talk_to_their_own_backend_and_line()
+    {
+        using var com1 = DeviceHarness.Create<Uart16550Device>(settings: new() { Name = "com1", PortBase = 0x3f8, Irq = 4 });
+        using var com2 = DeviceHarness.Create<Uart16550Device>(settings: new() { Name = "com2", PortBase = 0x2f8, Irq = 3 });
+        com2.EnableInterrupts(Ier.ReceivedDataAvailable);
+
+        com1.Out(UartRegister.Data, "one"u8);
+        com2.Out(UartRegister.Data, "two"u8);
+        com2.Backend.Feed("in");
+
+        Assert.Equal("one", com1.Backend.OutputText);
+        Assert.Equal("two", com2.Backend.OutputText);
+        Assert.False(com1.Irq.Level);
+        Assert.True(com2.Irq.Level);
+        Assert.Equal(3, com2.Irq.Number);
+    }
+
+    [Fact]
+    public void A_long_transmission_arrives_complete_and_in_order()
+    {
+        using var uart = DeviceHarness.Create<Uart16550Device>();
+        uart.EnableFifos();
+        var expected = Enumerable.Range(0, 10_000).Select(i => (byte)i).ToArray();
+
+        uart.Out(UartRegister.Data, expected);
+        uart.Flush();
+
+        Assert.Equal(expected, uart.Backend.Output);
+    }
+}

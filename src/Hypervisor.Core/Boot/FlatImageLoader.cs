@@ -46,7 +46,7 @@ public static class FlatImageLoader
         state.SpecialRegisters.Tr = new SegmentRegister { Limit = 0xffff, Type = 0xb, Present = true };
         state.SpecialRegisters.Ldt = new SegmentRegister { Limit = 0xffff, Type = 0x2, Present = true };
         state.SpecialRegisters.Gdt = new DescriptorTableRegister { Limit = 0xffff };
-        state.SpecialRegisters.Idt = new DescriptorTableRegister { Limit = 0x3ff };
+        state.SpecialRegisters.Idt = new DescriptorTableRegister { Limit = 0xffff }; // the reset state (SDM 9.1.1); real mode uses the IVT at 0
         state.SpecialRegisters.Cr0 = 0x10; // ET: an x87 is present; PE off.
         state.Registers = new VcpuRegisters
         {

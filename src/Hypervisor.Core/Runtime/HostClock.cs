@@ -3,10 +3,60 @@ using Hypervisor.Abstractions;
 
 namespace Hypervisor.Core.Runtime;
 
-/// <summary>Guest time that follows the host's monotonic clock from power-on.</summary>
-public sealed class HostClock : IClock
+/// <summary>
+/// Guest time that follows the host's monotonic clock from power-on. Device timers fire on one
+/// background thread that sleeps until the earliest deadline, so an idle guest costs nothing.
+/// </summary>
+public sealed class HostClock : MachineClock
 {
     private readonly long _start = Stopwatch.GetTimestamp();
+    private readonly AutoResetEvent _changed = new(false);
+    private readonly object _threadLock = new();
+    private Thread? _thread;
+    private volatile bool _disposed;
 
-    public long NowNanoseconds => (long)(Stopwatch.GetElapsedTime(_start).Ticks * 100);
+    public HostClock() => Timers.DeadlinesChanged += () => _changed.Set();
+
+    public override long NowNanoseconds => Stopwatch.GetElapsedTime(_start).Ticks * 100;
+
+    public override IDeviceTimer CreateTimer(Action callback)
+    {
+        lock (_threadLock)
+        {
+            if (_thread == null)
+            {
+                _thread = new Thread(RunTimers) { Name = "timers", IsBackground = true };
+                _thread.Start();
+            }
+        }
+        return base.CreateTimer(callback);
+    }
+
+    private void RunTimers()
+    {
+        while (!_disposed)
+        {
+            Timers.RunExpired(NowNanoseconds);
+            long? next = Timers.NextDeadline;
+            var wait = next is { } deadline
+                ? TimeSpan.FromTicks(Math.Clamp((deadline - NowNanoseconds) / 100, 0, TimeSpan.TicksPerSecond))
+                : TimeSpan.FromSeconds(1);
+            _changed.WaitOne(wait);
+        }
+    }
+
+    public override bool WaitWhileHalted(Func<bool> woken, WaitHandle stopping, WaitHandle interruptLineChanged)
+    {
+        // Timers fire on their own thread and raise lines; the halted vCPU just sleeps until one changes.
+        if (!woken())
+            WaitHandle.WaitAny([stopping, interruptLineChanged], TimeSpan.FromSeconds(1));
+        return true;
+    }
+
+    public override void Dispose()
+    {
+        _disposed = true;
+        _changed.Set();
+        _thread?.Join(TimeSpan.FromSeconds(2));
+    }
 }

@@ -26,7 +26,7 @@ internal static class GuestTree
         string extension = folder switch
         {
             "seed" => ".bin",
-            "conformance" => ".rom",
+            "conformance" or "pc" => ".rom",
             "multiboot" => ".elf",
             _ => throw new InvalidOperationException($"guests/{source}: no build rule for folder '{folder}'"),
         };

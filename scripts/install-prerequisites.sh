@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what building and testing MiniVmm needs beyond the .NET SDK, on Debian:
+# binutils (the guest images are checked against their assembly sources) and gcc
+# (the KVM structures are checked against <linux/kvm.h> with a compiled probe).
+set -euo pipefail
+
+if ! command -v dotnet >/dev/null; then
+    echo "install-prerequisites.sh: the .NET SDK 10 is required (dotnet not found on PATH)" >&2
+    exit 1
+fi
+
+missing=()
+command -v as >/dev/null || missing+=(binutils)
+command -v gcc >/dev/null || missing+=(gcc)
+[[ -f /usr/include/linux/kvm.h ]] || missing+=(linux-libc-dev)
+if [[ ${#missing[@]} -gt 0 ]]; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "install-prerequisites.sh: installing ${missing[*]}" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    else
+        echo "install-prerequisites.sh: missing ${missing[*]}; the tests that need them will be skipped" >&2
+    fi
+fi

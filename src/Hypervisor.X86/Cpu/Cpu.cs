@@ -1,0 +1,110 @@
+using Hypervisor.Abstractions;
+using Hypervisor.Core.Accel;
+using Hypervisor.X86.Decoding;
+using Hypervisor.X86.Memory;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>
+/// The architectural state of one x86 CPU and the executor. The execution semantics are split over
+/// partial files, one per instruction group as in the Intel SDM (Execution/*.cs), with segmentation,
+/// paging, exceptions and the x87 in their own files.
+/// </summary>
+internal sealed unsafe partial class Cpu
+{
+    /// <summary>EAX..EDI in ModRM order.</summary>
+    public readonly uint[] Regs = new uint[8];
+    public uint Eip;
+    /// <summary>EFLAGS, every bit live (no lazy evaluation: flags are computed by small helpers).</summary>
+    public uint Flags = Eflags.Reserved1;
+    /// <summary>ES, CS, SS, DS, FS, GS, LDTR, TR (see <see cref="Seg"/>).</summary>
+    public readonly SegmentCache[] Segs = new SegmentCache[8];
+    public uint Cr0 = ControlBits.Cr0ET | ControlBits.Cr0CD | ControlBits.Cr0NW;
+    public uint Cr2, Cr3, Cr4;
+    public ulong Efer;
+    public uint GdtBase, IdtBase;
+    public ushort GdtLimit, IdtLimit = 0x3FF;
+    public readonly uint[] Dr = new uint[8];
+    /// <summary>Current privilege level (CS.RPL in protected mode, 0 in real mode).</summary>
+    public int Cpl;
+    /// <summary>Guest time-stamp counter offset (RDTSC = retired instructions + offset).</summary>
+    public ulong TscOffset;
+    public ulong ApicBase = 0xFEE00900;
+    public ulong SysenterCs, SysenterEsp, SysenterEip;
+
+    /// <summary>Instructions completed so far.</summary>
+    public ulong Retired;
+    public ulong InstructionLimit = ulong.MaxValue;
+    public IInterruptController? InterruptController;
+
+    public readonly PhysicalMemory Phys;
+    public readonly VcpuExit Exit;
+    private readonly InstructionCache _icache;
+
+    /// <summary>EIP at the start of the current instruction (faults restart from here).</summary>
+    private uint _instrEip;
+    /// <summary>ESP at the start of the current instruction (faults restore it).</summary>
+    private uint _instrEsp;
+    /// <summary>Set by an instruction that completes with an exit (OUT, MMIO store, HLT).</summary>
+    private bool _exitPending;
+    /// <summary>Interrupts are inhibited for one instruction after STI, MOV SS and POP SS.</summary>
+    private bool _interruptShadow;
+    /// <summary>The A20 gate: when clear, physical address bit 20 is forced to 0.</summary>
+    public bool A20Enabled = true;
+
+    public Cpu(PhysicalMemory phys, VcpuExit exit)
+    {
+        Phys = phys;
+        Exit = exit;
+        _icache = new InstructionCache();
+        _tlbSupervisor = new TlbEntry[TlbSize];
+        _tlbUser = new TlbEntry[TlbSize];
+        _tlb = _tlbSupervisor;
+        _fault = new GuestFault();
+        _exitSignal = new VmExitSignal();
+        ResetToRealMode();
+    }
+
+    /// <summary>Power-on state (SDM Vol. 3, 9.1.1), with CS:IP at the reset vector.</summary>
+    public void ResetToRealMode()
+    {
+        Array.Clear(Regs);
+        Regs[Gpr.EDX] = 0x00000543; // family 5, model 4, stepping 3: matches CPUID leaf 1
+        Flags = Eflags.Reserved1;
+        Cr0 = ControlBits.Cr0ET | ControlBits.Cr0CD | ControlBits.Cr0NW;
+        Cr2 = Cr3 = Cr4 = 0;
+        for (int i = 0; i < 6; i++)
+            Segs[i] = SegmentCache.Real(0, 3);
+        Segs[Seg.CS] = SegmentCache.Real(0xF000, 0xB);
+        Segs[Seg.CS].Base = 0xFFFF0000;
+        Segs[Seg.Ldtr] = new SegmentCache { Limit = 0xFFFF, Type = 2, Present = true };
+        Segs[Seg.Tr] = new SegmentCache { Limit = 0xFFFF, Type = 0xB, Present = true };
+        Eip = 0xFFF0;
+        GdtBase = IdtBase = 0;
+        GdtLimit = IdtLimit = 0xFFFF;
+        Cpl = 0;
+        FpuInit();
+        StateChanged();
+    }
+
+    public bool ProtectedMode => (Cr0 & ControlBits.Cr0PE) != 0;
+    public bool PagingEnabled => (Cr0 & ControlBits.Cr0PG) != 0;
+    public bool V86Mode => (Flags & Eflags.VM) != 0;
+    public int Iopl => (int)(Flags >> Eflags.IoplShift) & 3;
+
+    /// <summary>True when code executes as 32-bit (CS.D in protected mode).</summary>
+    public bool Code32;
+    /// <summary>True when the stack is 32-bit (SS.B).</summary>
+    public bool Stack32;
+
+    /// <summary>Recomputes derived state after a mode, CS, SS, CR0/CR3/CR4 or CPL change.</summary>
+    public void StateChanged()
+    {
+        Code32 = ProtectedMode && !V86Mode && Segs[Seg.CS].Db;
+        Stack32 = ProtectedMode && !V86Mode && Segs[Seg.SS].Db;
+        _tlb = Cpl == 3 ? _tlbUser : _tlbSupervisor;
+    }
+
+    /// <summary>Drops every decoded instruction (e.g. after the VMM rewrote memory through Set*Registers).</summary>
+    public void FlushDecodedCode() => _icache.Clear();
+}

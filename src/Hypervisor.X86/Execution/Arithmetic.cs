@@ -1,0 +1,120 @@
+using Hypervisor.X86.Decoding;
+using Iced.Intel;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>Binary arithmetic: ADD, ADC, SUB, SBB, CMP, INC, DEC, NEG, XADD, CMPXCHG, CMPXCHG8B.</summary>
+internal sealed partial class Cpu
+{
+    private void Add(ref DecodedInstruction d, int size, bool carry)
+    {
+        uint src = ReadOp(ref d, 1, size);
+        uint dst = ReadDest(ref d, size);
+        uint r = AddWithFlags(dst, src, carry ? Flags & Eflags.CF : 0, size);
+        WriteDest(ref d, size, r);
+    }
+
+    /// <summary>SUB, SBB and (without the store) CMP.</summary>
+    private void Sub(ref DecodedInstruction d, int size, bool borrow, bool store)
+    {
+        uint src = ReadOp(ref d, 1, size);
+        uint saved = Flags;
+        if (store)
+        {
+            uint dst = ReadDest(ref d, size);
+            uint r = SubWithFlags(dst, src, borrow ? saved & Eflags.CF : 0, size);
+            uint flags = Flags;
+            Flags = saved; // a faulting store must leave the flags alone
+            WriteDest(ref d, size, r);
+            Flags = flags;
+        }
+        else
+        {
+            SubWithFlags(ReadOp(ref d, 0, size), src, 0, size);
+        }
+    }
+
+    private void IncDec(ref DecodedInstruction d, int size, bool increment)
+    {
+        uint dst = ReadDest(ref d, size);
+        uint saved = Flags;
+        uint r = IncDecWithFlags(dst, increment, size);
+        uint flags = Flags;
+        Flags = saved;
+        WriteDest(ref d, size, r);
+        Flags = flags;
+    }
+
+    private void Neg(ref DecodedInstruction d, int size)
+    {
+        uint dst = ReadDest(ref d, size);
+        uint saved = Flags;
+        uint r = SubWithFlags(0, dst, 0, size);
+        uint flags = Flags;
+        Flags = saved;
+        WriteDest(ref d, size, r);
+        Flags = flags;
+    }
+
+    /// <summary>XADD: TEMP = SRC + DEST; SRC = DEST; DEST = TEMP.</summary>
+    private void Xadd(ref DecodedInstruction d, int size)
+    {
+        uint src = ReadReg(d.I.Op1Register);
+        uint dst = ReadDest(ref d, size);
+        uint saved = Flags;
+        uint sum = AddWithFlags(dst, src, 0, size);
+        uint flags = Flags;
+        Flags = saved;
+        WriteDest(ref d, size, sum);
+        WriteReg(d.I.Op1Register, dst);
+        Flags = flags;
+    }
+
+    /// <summary>CMPXCHG: compares the accumulator with DEST; equal stores SRC, else loads DEST (DEST is written either way).</summary>
+    private void Cmpxchg(ref DecodedInstruction d, int size)
+    {
+        uint src = ReadReg(d.I.Op1Register);
+        uint dst = ReadDest(ref d, size);
+        uint acc = Regs[Gpr.EAX] & SizeMask(size);
+        uint saved = Flags;
+        SubWithFlags(acc, dst, 0, size);
+        uint flags = Flags;
+        Flags = saved;
+        if (acc == dst)
+        {
+            WriteDest(ref d, size, src);
+        }
+        else
+        {
+            WriteDest(ref d, size, dst);
+            WriteAccumulator(size, dst);
+        }
+        Flags = flags;
+    }
+
+    /// <summary>CMPXCHG8B m64: compares EDX:EAX with m64; equal stores ECX:EBX, else loads m64 into EDX:EAX.</summary>
+    private void Cmpxchg8b(ref DecodedInstruction d)
+    {
+        if (d.I.Op0Kind != OpKind.Memory)
+            throw UD();
+        int seg = MemorySeg(ref d);
+        uint ea = EffectiveAddress(ref d);
+        uint lo = ReadMem32(seg, ea);
+        uint hi = ReadMem32(seg, ea + 4);
+        ProbeWrite(Linear(seg, ea, 8, write: true), 8);
+        if (lo == Regs[Gpr.EAX] && hi == Regs[Gpr.EDX])
+        {
+            WriteMem32(seg, ea, Regs[Gpr.EBX]);
+            WriteMem32(seg, ea + 4, Regs[Gpr.ECX]);
+            Flags |= Eflags.ZF;
+        }
+        else
+        {
+            WriteMem32(seg, ea, lo);
+            WriteMem32(seg, ea + 4, hi);
+            Regs[Gpr.EAX] = lo;
+            Regs[Gpr.EDX] = hi;
+            Flags &= ~Eflags.ZF;
+        }
+    }
+}

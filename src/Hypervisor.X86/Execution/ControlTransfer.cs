@@ -1,0 +1,150 @@
+using Hypervisor.X86.Decoding;
+using Iced.Intel;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>
+/// Near and far JMP, CALL, RET, LOOP/LOOPE/LOOPNE, JCXZ/JECXZ, BOUND. Far transfers in protected
+/// mode go through the descriptor checks in Protection/FarTransfers.cs.
+/// </summary>
+internal sealed partial class Cpu
+{
+    private enum LoopKind { Always, WhileEqual, WhileNotEqual }
+
+    /// <summary>Sets EIP, checking the CS limit in protected mode (#GP(0) when beyond).</summary>
+    private void JumpNear(uint target)
+    {
+        if (ProtectedMode && !V86Mode && target > Segs[Seg.CS].Limit)
+            throw GP();
+        Eip = target;
+    }
+
+    private uint NearIndirectTarget(ref DecodedInstruction d) => ReadOp(ref d, 0, d.OpSize) & SizeMask(d.OpSize);
+
+    private void Jmp(ref DecodedInstruction d)
+    {
+        switch (d.I.Op0Kind)
+        {
+            case OpKind.NearBranch16:
+            case OpKind.NearBranch32:
+                JumpNear(NearTarget(ref d));
+                break;
+            case OpKind.FarBranch16:
+            case OpKind.FarBranch32:
+                FarJump(d.I.FarBranchSelector, d.I.Op0Kind == OpKind.FarBranch16 ? d.I.FarBranch16 : d.I.FarBranch32, d.OpSize);
+                break;
+            default:
+                if (d.I.IsJmpFarIndirect)
+                {
+                    ReadFarPointer(ref d, out ushort sel, out uint off);
+                    FarJump(sel, off, d.OpSize);
+                }
+                else
+                {
+                    JumpNear(NearIndirectTarget(ref d));
+                }
+                break;
+        }
+    }
+
+    private void Call(ref DecodedInstruction d)
+    {
+        int size = d.OpSize;
+        switch (d.I.Op0Kind)
+        {
+            case OpKind.NearBranch16:
+            case OpKind.NearBranch32:
+            {
+                uint target = NearTarget(ref d);
+                CallNear(target, size);
+                break;
+            }
+            case OpKind.FarBranch16:
+            case OpKind.FarBranch32:
+                FarCall(d.I.FarBranchSelector, d.I.Op0Kind == OpKind.FarBranch16 ? d.I.FarBranch16 : d.I.FarBranch32, size);
+                break;
+            default:
+                if (d.I.IsCallFarIndirect)
+                {
+                    ReadFarPointer(ref d, out ushort sel, out uint off);
+                    FarCall(sel, off, size);
+                }
+                else
+                {
+                    CallNear(NearIndirectTarget(ref d), size);
+                }
+                break;
+        }
+    }
+
+    private void CallNear(uint target, int size)
+    {
+        if (ProtectedMode && !V86Mode && target > Segs[Seg.CS].Limit)
+            throw GP();
+        PushValue(Eip, size);
+        Eip = target;
+    }
+
+    /// <summary>m16:16 or m16:32 operand of an indirect far JMP/CALL.</summary>
+    private void ReadFarPointer(ref DecodedInstruction d, out ushort selector, out uint offset)
+    {
+        if (d.I.Op0Kind != OpKind.Memory)
+            throw UD();
+        int ms = MemorySeg(ref d);
+        uint ea = EffectiveAddress(ref d);
+        offset = ReadMem(ms, ea, d.OpSize);
+        selector = ReadMem16(ms, ea + (uint)d.OpSize);
+    }
+
+    private void RetNear(ref DecodedInstruction d)
+    {
+        int size = d.OpSize;
+        uint target = PeekStack(0, size);
+        if (ProtectedMode && !V86Mode && target > Segs[Seg.CS].Limit)
+            throw GP();
+        uint release = d.I.OpCount > 0 ? d.I.Immediate16 : 0u;
+        SetStackPointer(StackPointer + (uint)size + release);
+        Eip = target;
+    }
+
+    private void RetFar(ref DecodedInstruction d)
+    {
+        uint release = d.I.OpCount > 0 ? d.I.Immediate16 : 0u;
+        FarReturn(d.OpSize, release);
+    }
+
+    private void Loop(ref DecodedInstruction d, LoopKind kind)
+    {
+        uint count = DecrementCount(d.AddrSize);
+        bool zf = (Flags & Eflags.ZF) != 0;
+        bool taken = count != 0 && kind switch
+        {
+            LoopKind.WhileEqual => zf,
+            LoopKind.WhileNotEqual => !zf,
+            _ => true,
+        };
+        if (taken)
+            JumpNear(NearTarget(ref d));
+    }
+
+    private void Jcxz(ref DecodedInstruction d)
+    {
+        if (CountRegister(d.I.Mnemonic == Mnemonic.Jecxz ? 4 : 2) == 0)
+            JumpNear(NearTarget(ref d));
+    }
+
+    /// <summary>BOUND: #BR when the signed index is outside [lower, upper].</summary>
+    private void Bound(ref DecodedInstruction d)
+    {
+        if (d.I.Op1Kind != OpKind.Memory)
+            throw UD();
+        int size = d.OpSize;
+        int ms = MemorySeg(ref d);
+        uint ea = EffectiveAddress(ref d);
+        long lower = SignExtend(ReadMem(ms, ea, size), size);
+        long upper = SignExtend(ReadMem(ms, ea + (uint)size, size), size);
+        long index = SignExtend(ReadReg(d.I.Op0Register), size);
+        if (index < lower || index > upper)
+            throw Fault(Vector.BR);
+    }
+}

@@ -1,0 +1,123 @@
+using Hypervisor.X86.Decoding;
+using Iced.Intel;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>Data movement: MOV (general, segment, control/debug), MOVZX, MOVSX, XCHG, LEA, CBW/CWDE, CWD/CDQ, XLAT, BSWAP, LDS/LES/LFS/LGS/LSS.</summary>
+internal sealed partial class Cpu
+{
+    private static bool IsSegmentRegister(Register r) => (uint)(r - Register.ES) < 6;
+
+    private void Mov(ref DecodedInstruction d, int size)
+    {
+        var k0 = d.I.Op0Kind;
+        if (k0 == OpKind.Register)
+        {
+            var r0 = d.I.Op0Register;
+            if (IsSegmentRegister(r0))
+            {
+                uint sel = ReadOp(ref d, 1, 2);
+                if (r0 == Register.CS)
+                    throw UD();
+                LoadSegment(r0 - Register.ES, (ushort)sel);
+                if (r0 == Register.SS)
+                    _interruptShadow = true;
+                return;
+            }
+            if (!IsGeneral(r0))
+            {
+                MovSpecial(ref d); // MOV CRn/DRn, r32
+                return;
+            }
+        }
+        if (d.I.Op1Kind == OpKind.Register && !IsGeneral(d.I.Op1Register))
+        {
+            MovSpecial(ref d); // MOV r32, CRn/DRn
+            return;
+        }
+        uint v = ReadOp(ref d, 1, size);
+        WriteOp(ref d, 0, size, v);
+    }
+
+    private static bool IsGeneral(Register r) => (uint)(r - Register.AL) < 8 || (uint)(r - Register.AX) < 8
+        || (uint)(r - Register.EAX) < 8 || IsSegmentRegister(r);
+
+    private void Movx(ref DecodedInstruction d, bool signExtend)
+    {
+        int srcSize = d.I.Op1Kind == OpKind.Register ? RegSize(d.I.Op1Register) : d.I.MemorySize.GetSize();
+        uint v = ReadOp(ref d, 1, srcSize);
+        if (signExtend)
+            v = (uint)(int)SignExtend(v, srcSize);
+        WriteReg(d.I.Op0Register, v & SizeMask(d.DataSize));
+    }
+
+    private void Xchg(ref DecodedInstruction d, int size)
+    {
+        if (d.I.Op0Kind == OpKind.Register && d.I.Op1Kind == OpKind.Register)
+        {
+            uint a = ReadReg(d.I.Op0Register), b = ReadReg(d.I.Op1Register);
+            WriteReg(d.I.Op0Register, b);
+            WriteReg(d.I.Op1Register, a);
+            return;
+        }
+        // One operand is memory: XCHG is implicitly locked; we are one CPU thread so it is atomic.
+        int memOp = d.I.Op0Kind == OpKind.Memory ? 0 : 1;
+        var reg = d.I.GetOpRegister(1 - memOp);
+        uint la = Linear(MemorySeg(ref d), EffectiveAddress(ref d), size, write: true);
+        uint m = ReadLinear(la, size);
+        WriteLinear(la, size, ReadReg(reg));
+        WriteReg(reg, m);
+    }
+
+    private void Lea(ref DecodedInstruction d)
+    {
+        if (d.I.Op1Kind != OpKind.Memory)
+            throw UD();
+        WriteReg(d.I.Op0Register, EffectiveAddress(ref d) & SizeMask(d.DataSize));
+    }
+
+    /// <summary>CBW / CWDE.</summary>
+    private void ConvertAccumulator(int opSize)
+    {
+        if (opSize == 2)
+            WriteAccumulator(2, (uint)(short)(sbyte)Regs[Gpr.EAX]);
+        else
+            Regs[Gpr.EAX] = (uint)(int)(short)Regs[Gpr.EAX];
+    }
+
+    /// <summary>CWD / CDQ.</summary>
+    private void ConvertToDx(int opSize)
+    {
+        if (opSize == 2)
+            Regs[Gpr.EDX] = (Regs[Gpr.EDX] & 0xFFFF0000) | ((Regs[Gpr.EAX] & 0x8000) != 0 ? 0xFFFFu : 0);
+        else
+            Regs[Gpr.EDX] = (Regs[Gpr.EAX] & 0x80000000) != 0 ? 0xFFFFFFFF : 0;
+    }
+
+    private void Xlat(ref DecodedInstruction d) => AL = ReadMem8(MemorySeg(ref d), EffectiveAddress(ref d));
+
+    private void Bswap(ref DecodedInstruction d)
+    {
+        var r = d.I.Op0Register;
+        if (RegSize(r) == 2)
+            WriteReg(r, 0); // undefined in the SDM; QEMU and real parts clear the register's low word
+        else
+            WriteReg(r, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(ReadReg(r)));
+    }
+
+    /// <summary>LDS/LES/LFS/LGS/LSS: offset then selector from memory.</summary>
+    private void LoadFarPointer(ref DecodedInstruction d, int seg)
+    {
+        if (d.I.Op1Kind != OpKind.Memory)
+            throw UD();
+        int size = d.OpSize;
+        int ms = MemorySeg(ref d);
+        uint ea = EffectiveAddress(ref d);
+        uint offset = ReadMem(ms, ea, size);
+        ushort selector = ReadMem16(ms, (ea + (uint)size) & (d.AddrSize == 2 ? 0xFFFFu : 0xFFFFFFFFu));
+        LoadSegment(seg, selector);
+        WriteReg(d.I.Op0Register, offset);
+        if (seg == Seg.SS)
+            _interruptShadow = true;
+    }
+}

@@ -1,0 +1,188 @@
+using Hypervisor.Core.Accel;
+using Hypervisor.X86.Decoding;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>
+/// The run loop: fetch, execute, retire; deliver exceptions and external interrupts between
+/// instructions; stop for exits, RequestExit and the instruction limit. No host exception leaves
+/// <see cref="Run"/>: a bug in the emulator becomes an internal-error exit with CS:EIP.
+/// </summary>
+internal sealed partial class Cpu
+{
+    private const int AttentionExitRequested = 1;
+    private const int AttentionExternalWrite = 2;
+    private int _attention;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(ulong Address, int Length)> _externalWrites = new();
+    private readonly ManualResetEventSlim _wake = new(false);
+
+    /// <summary>Thread-safe: makes Run() return Intr at the next instruction boundary (or wakes a HLT).</summary>
+    public void RequestExit()
+    {
+        Interlocked.Or(ref _attention, AttentionExitRequested);
+        _wake.Set();
+    }
+
+    /// <summary>Thread-safe: a device wrote guest memory; drop decoded code there before the next instruction.</summary>
+    public void NoteExternalWrite(ulong address, int length)
+    {
+        _externalWrites.Enqueue((address, length));
+        Interlocked.Or(ref _attention, AttentionExternalWrite);
+    }
+
+    /// <summary>An exception raised by the last instruction, delivered at the top of the loop (so its own faults unwind cleanly).</summary>
+    private bool _faultPending;
+    private byte _faultVector;
+    private uint _faultErrorCode;
+    private bool _faultHasErrorCode;
+
+    public VcpuExitReason Run()
+    {
+        try
+        {
+            return RunLoop();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return InternalError($"emulator error at {CsEip()}: {ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private VcpuExitReason RunLoop()
+    {
+        bool entry = true;
+        while (true)
+        {
+            try
+            {
+                if (entry)
+                {
+                    entry = false;
+                    CompletePendingExit();
+                    if (_exitPending)
+                    {
+                        // INS stored into MMIO: that store is the next exit.
+                        _exitPending = false;
+                        return Exit.Reason;
+                    }
+                }
+                if (_faultPending)
+                {
+                    // A delivered exception counts as retired work, so a fault loop still meets the limit.
+                    if (Retired >= InstructionLimit)
+                        return SetExit(VcpuExitReason.Intr);
+                    Retired++;
+                    _mmioCursor = 0;
+                    bool delivered = RaiseException(_faultVector, _faultErrorCode, _faultHasErrorCode);
+                    _faultPending = false;
+                    if (!delivered)
+                        return Exit.Reason;
+                }
+                while (true)
+                {
+                    if (_attention != 0 && HandleAttention())
+                        return Exit.Reason;
+                    if (Retired >= InstructionLimit)
+                        return SetExit(VcpuExitReason.Intr);
+                    if (_interruptShadow)
+                        _interruptShadow = false;
+                    else if ((Flags & Eflags.IF) != 0 && InterruptController is { HasPendingInterrupt: true } pic && _mmioCount == 0)
+                        DeliverExternalInterrupt(pic.Acknowledge());
+
+                    _instrEip = Eip;
+                    _instrEsp = Regs[Gpr.ESP];
+                    _mmioCursor = 0;
+                    ref DecodedInstruction d = ref Fetch();
+                    Eip = Code32 ? Eip + d.Length : (Eip + d.Length) & 0xFFFF;
+                    Execute(ref d);
+                    Retired++;
+                    if (_mmioCount != 0)
+                        MmioAccessesDone();
+                    if (_exitPending)
+                    {
+                        _exitPending = false;
+                        return Exit.Reason;
+                    }
+                }
+            }
+            catch (GuestFault f)
+            {
+                Eip = _instrEip;
+                Regs[Gpr.ESP] = _instrEsp;
+                MmioAccessesDone();
+                _exitPending = false;
+                _faultPending = true;
+                _faultVector = f.Vector;
+                _faultErrorCode = f.ErrorCode;
+                _faultHasErrorCode = f.HasErrorCode;
+            }
+            catch (VmExitSignal)
+            {
+                if (!_faultPending)
+                {
+                    Eip = _instrEip;
+                    Regs[Gpr.ESP] = _instrEsp;
+                }
+                _exitPending = false;
+                return Exit.Reason;
+            }
+        }
+    }
+
+    /// <summary>Handles RequestExit and DMA writes; true when Run() must return.</summary>
+    private bool HandleAttention()
+    {
+        int a = Interlocked.Exchange(ref _attention, 0);
+        if ((a & AttentionExternalWrite) != 0)
+        {
+            while (_externalWrites.TryDequeue(out var w))
+                InvalidatePhysicalRange(w.Address, w.Length);
+        }
+        if ((a & AttentionNmi) != 0)
+            ServiceNmi();
+        if ((a & AttentionExitRequested) != 0)
+        {
+            _wake.Reset();
+            SetExit(VcpuExitReason.Intr);
+            return true;
+        }
+        return false;
+    }
+
+    private void InvalidatePhysicalRange(ulong address, int length)
+    {
+        while (length > 0)
+        {
+            int chunk = (int)Math.Min((ulong)length, Memory.PhysicalMemory.PageSize - (address & PageOffsetMask));
+            InvalidateCode(address, chunk);
+            address += (ulong)chunk;
+            length -= chunk;
+        }
+    }
+
+    public VcpuExitReason SetExit(VcpuExitReason reason)
+    {
+        Exit.Reason = reason;
+        Exit.Message = null;
+        return reason;
+    }
+
+    public VcpuExitReason InternalError(string message)
+    {
+        Exit.Reason = VcpuExitReason.InternalError;
+        Exit.Message = message;
+        return VcpuExitReason.InternalError;
+    }
+
+    /// <summary>Ends the current instruction with a terminal internal-error exit.</summary>
+    private VmExitSignal StopWithInternalError(string message)
+    {
+        InternalError(message);
+        return _exitSignal;
+    }
+
+    private VmExitSignal FetchFromNonRam(uint la, ulong phys) =>
+        StopWithInternalError($"instruction fetch from physical address 0x{phys:x} (linear 0x{la:x}), which is not RAM, at {CsEip()}");
+
+    public string CsEip() => $"CS:EIP {Segs[Seg.CS].Selector:x4}:{_instrEip:x8}";
+}

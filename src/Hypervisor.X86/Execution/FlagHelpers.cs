@@ -1,0 +1,97 @@
+using System.Runtime.CompilerServices;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>
+/// Status-flag computation shared by the instruction groups. Flags are computed eagerly with a few
+/// bit operations per instruction; where the SDM leaves a flag undefined we produce what QEMU does,
+/// since QEMU is the reference the conformance guests run against.
+/// </summary>
+internal sealed partial class Cpu
+{
+    private static readonly byte[] ParityTable = BuildParity();
+
+    private static byte[] BuildParity()
+    {
+        var t = new byte[256];
+        for (int i = 0; i < 256; i++)
+            t[i] = (byte)((System.Numerics.BitOperations.PopCount((uint)i) & 1) == 0 ? Eflags.PF : 0);
+        return t;
+    }
+
+    public static uint SignBit(int size) => 1u << (size * 8 - 1);
+
+    /// <summary>ZF, SF and PF of a result (already cut to size).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint SzpFlags(uint r, int size) =>
+        (r == 0 ? Eflags.ZF : 0) | ((r & SignBit(size)) != 0 ? Eflags.SF : 0) | ParityTable[r & 0xFF];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SetStatus(uint status) => Flags = (Flags & ~Eflags.Status) | status;
+
+    public bool CF => (Flags & Eflags.CF) != 0;
+
+    /// <summary>ADD/ADC: result and all six flags.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint AddWithFlags(uint a, uint b, uint carry, int size)
+    {
+        ulong full = (ulong)a + b + carry;
+        uint r = (uint)full & SizeMask(size);
+        uint f = SzpFlags(r, size)
+            | (uint)((full >> (size * 8)) & 1)
+            | ((a ^ b ^ r) & Eflags.AF)
+            | (((a ^ r) & (b ^ r) & SignBit(size)) != 0 ? Eflags.OF : 0);
+        SetStatus(f);
+        return r;
+    }
+
+    /// <summary>SUB/SBB/CMP/NEG: result and all six flags (CF is the borrow).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint SubWithFlags(uint a, uint b, uint borrow, int size)
+    {
+        ulong full = (ulong)a - b - borrow;
+        uint r = (uint)full & SizeMask(size);
+        uint f = SzpFlags(r, size)
+            | (uint)((full >> (size * 8)) & 1)
+            | ((a ^ b ^ r) & Eflags.AF)
+            | (((a ^ b) & (a ^ r) & SignBit(size)) != 0 ? Eflags.OF : 0);
+        SetStatus(f);
+        return r;
+    }
+
+    /// <summary>AND/OR/XOR/TEST: CF = OF = 0, AF = 0 (undefined; QEMU clears it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint LogicFlags(uint r, int size)
+    {
+        SetStatus(SzpFlags(r, size));
+        return r;
+    }
+
+    /// <summary>INC/DEC keep CF.</summary>
+    public uint IncDecWithFlags(uint a, bool increment, int size)
+    {
+        uint carry = Flags & Eflags.CF;
+        uint r = increment ? AddWithFlags(a, 1, 0, size) : SubWithFlags(a, 1, 0, size);
+        Flags = (Flags & ~Eflags.CF) | carry;
+        return r;
+    }
+
+    /// <summary>Evaluates a condition code tttn (SDM Vol. 1, B.1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Condition(int cc)
+    {
+        uint f = Flags;
+        bool r = (cc >> 1) switch
+        {
+            0 => (f & Eflags.OF) != 0,
+            1 => (f & Eflags.CF) != 0,
+            2 => (f & Eflags.ZF) != 0,
+            3 => (f & (Eflags.CF | Eflags.ZF)) != 0,
+            4 => (f & Eflags.SF) != 0,
+            5 => (f & Eflags.PF) != 0,
+            6 => ((f & Eflags.SF) != 0) != ((f & Eflags.OF) != 0),
+            _ => (f & Eflags.ZF) != 0 || (((f & Eflags.SF) != 0) != ((f & Eflags.OF) != 0)),
+        };
+        return (cc & 1) != 0 ? !r : r;
+    }
+}

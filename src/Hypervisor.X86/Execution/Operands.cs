@@ -1,0 +1,141 @@
+using System.Runtime.CompilerServices;
+using Hypervisor.X86.Decoding;
+using Iced.Intel;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>Register, memory and immediate operands of a decoded instruction.</summary>
+internal sealed partial class Cpu
+{
+    /// <summary>Linear address of the memory destination read by <see cref="ReadDest"/>, for <see cref="WriteDest"/>.</summary>
+    private uint _destLinear;
+
+    public static uint SizeMask(int size) => size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ReadReg(Register r)
+    {
+        int v = (int)r;
+        if ((uint)(v - (int)Register.EAX) < 8)
+            return Regs[v - (int)Register.EAX];
+        if ((uint)(v - (int)Register.AX) < 8)
+            return Regs[v - (int)Register.AX] & 0xFFFF;
+        if ((uint)(v - (int)Register.AL) < 4)
+            return Regs[v - (int)Register.AL] & 0xFF;
+        if ((uint)(v - (int)Register.AH) < 4)
+            return (Regs[v - (int)Register.AH] >> 8) & 0xFF;
+        if ((uint)(v - (int)Register.ES) < 6)
+            return Segs[v - (int)Register.ES].Selector;
+        return ReadSpecialReg(r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteReg(Register r, uint value)
+    {
+        int v = (int)r;
+        if ((uint)(v - (int)Register.EAX) < 8)
+            Regs[v - (int)Register.EAX] = value;
+        else if ((uint)(v - (int)Register.AX) < 8)
+        {
+            ref uint reg = ref Regs[v - (int)Register.AX];
+            reg = (reg & 0xFFFF0000) | (value & 0xFFFF);
+        }
+        else if ((uint)(v - (int)Register.AL) < 4)
+        {
+            ref uint reg = ref Regs[v - (int)Register.AL];
+            reg = (reg & 0xFFFFFF00) | (value & 0xFF);
+        }
+        else if ((uint)(v - (int)Register.AH) < 4)
+        {
+            ref uint reg = ref Regs[v - (int)Register.AH];
+            reg = (reg & 0xFFFF00FF) | ((value & 0xFF) << 8);
+        }
+        else
+            WriteSpecialReg(r, value);
+    }
+
+    /// <summary>Size in bytes of a general or segment register.</summary>
+    public static int RegSize(Register r)
+    {
+        int v = (int)r;
+        if ((uint)(v - (int)Register.EAX) < 8) return 4;
+        if ((uint)(v - (int)Register.AX) < 8) return 2;
+        if ((uint)(v - (int)Register.AL) < 8) return 1;
+        return 2;
+    }
+
+    /// <summary>The offset of the instruction's memory operand (SDM Vol. 2, 2.1.5), wrapped to the address size.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint EffectiveAddress(ref DecodedInstruction d)
+    {
+        uint ea = d.I.MemoryDisplacement32;
+        var b = d.I.MemoryBase;
+        if (b != Register.None)
+            ea += ReadReg(b);
+        var x = d.I.MemoryIndex;
+        if (x != Register.None)
+            ea += ReadReg(x) * (uint)d.I.MemoryIndexScale;
+        return d.AddrSize == 2 ? ea & 0xFFFF : ea;
+    }
+
+    /// <summary>The segment of the memory operand (override prefix or the default DS/SS).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int MemorySeg(ref DecodedInstruction d) => (int)d.I.MemorySegment - (int)Register.ES;
+
+    /// <summary>Reads operand <paramref name="op"/>; immediates are sign-extended as encoded and cut to <paramref name="size"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ReadOp(ref DecodedInstruction d, int op, int size)
+    {
+        switch (d.I.GetOpKind(op))
+        {
+            case OpKind.Register:
+                return ReadReg(d.I.GetOpRegister(op));
+            case OpKind.Memory:
+                return ReadMem(MemorySeg(ref d), EffectiveAddress(ref d), size);
+            default:
+                return (uint)d.I.GetImmediate(op) & SizeMask(size);
+        }
+    }
+
+    /// <summary>Writes operand <paramref name="op"/> (register or memory).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteOp(ref DecodedInstruction d, int op, int size, uint value)
+    {
+        if (d.I.GetOpKind(op) == OpKind.Register)
+            WriteReg(d.I.GetOpRegister(op), value);
+        else
+            WriteMem(MemorySeg(ref d), EffectiveAddress(ref d), size, value);
+    }
+
+    /// <summary>Reads operand 0 of a read-modify-write instruction, checking the memory is writable first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ReadDest(ref DecodedInstruction d, int size)
+    {
+        if (d.I.Op0Kind == OpKind.Register)
+            return ReadReg(d.I.Op0Register);
+        _destLinear = Linear(MemorySeg(ref d), EffectiveAddress(ref d), size, write: true);
+        return ReadLinear(_destLinear, size);
+    }
+
+    /// <summary>Writes operand 0 after <see cref="ReadDest"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteDest(ref DecodedInstruction d, int size, uint value)
+    {
+        if (d.I.Op0Kind == OpKind.Register)
+            WriteReg(d.I.Op0Register, value);
+        else
+            WriteLinear(_destLinear, size, value);
+    }
+
+    /// <summary>The target of a near relative branch (the cache entry was decoded at this very EIP).</summary>
+    public uint NearTarget(ref DecodedInstruction d)
+    {
+        uint target = d.I.Op0Kind switch
+        {
+            OpKind.NearBranch16 => d.I.NearBranch16,
+            OpKind.NearBranch32 => d.I.NearBranch32,
+            _ => (uint)d.I.NearBranch64,
+        };
+        return d.OpSize == 2 ? target & 0xFFFF : target;
+    }
+}

@@ -1,0 +1,148 @@
+using Hypervisor.X86.Decoding;
+using Iced.Intel;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>
+/// Shifts and rotates: SHL/SAL, SHR, SAR, ROL, ROR, RCL, RCR, SHLD, SHRD. The count is masked to 5
+/// bits; a masked count of 0 changes nothing (not even flags). OF for counts above 1 and AF are
+/// undefined in the SDM; we produce QEMU's values (OF from the last step, AF = 0).
+/// </summary>
+internal sealed partial class Cpu
+{
+    private enum ShiftOp { Rol, Ror, Rcl, Rcr, Shl, Shr, Sar }
+
+    private uint ShiftCount(ref DecodedInstruction d, int op) =>
+        d.I.OpCount <= op ? 1u
+        : d.I.GetOpKind(op) == OpKind.Register ? Regs[Gpr.ECX] & 0xFF
+        : (uint)d.I.GetImmediate(op) & 0xFF;
+
+    private void Shift(ref DecodedInstruction d, int size, ShiftOp op)
+    {
+        uint count = ShiftCount(ref d, 1) & 0x1F;
+        uint v = ReadDest(ref d, size);
+        if (count == 0)
+            return;
+        int bits = size * 8;
+        uint mask = SizeMask(size);
+        uint sign = SignBit(size);
+        uint r;
+        uint f = Flags;
+        switch (op)
+        {
+            case ShiftOp.Shl:
+            {
+                ulong wide = (ulong)v << (int)count;
+                r = (uint)wide & mask;
+                uint cf = (uint)(wide >> bits) & 1;
+                uint of = ((r & sign) != 0 ? 1u : 0u) ^ cf;
+                f = (f & ~Eflags.Status) | SzpFlags(r, size) | cf | (of != 0 ? Eflags.OF : 0);
+                break;
+            }
+            case ShiftOp.Shr:
+            {
+                uint before = (uint)((ulong)v >> (int)(count - 1));
+                r = (uint)((ulong)v >> (int)count) & mask;
+                uint of = ((before ^ r) & sign) != 0 ? Eflags.OF : 0;
+                f = (f & ~Eflags.Status) | SzpFlags(r, size) | (before & 1) | of;
+                break;
+            }
+            case ShiftOp.Sar:
+            {
+                long sv = SignExtend(v, size);
+                long before = sv >> (int)(count - 1);
+                r = (uint)(sv >> (int)count) & mask;
+                f = (f & ~Eflags.Status) | SzpFlags(r, size) | ((uint)before & 1);
+                break;
+            }
+            case ShiftOp.Rol:
+            {
+                int n = (int)(count % (uint)bits);
+                r = n == 0 ? v : ((v << n) | (v >> (bits - n))) & mask;
+                uint cf = r & 1;
+                uint of = ((r & sign) != 0 ? 1u : 0u) ^ cf;
+                f = (f & ~(Eflags.CF | Eflags.OF)) | cf | (of != 0 ? Eflags.OF : 0);
+                break;
+            }
+            case ShiftOp.Ror:
+            {
+                int n = (int)(count % (uint)bits);
+                r = n == 0 ? v : ((v >> n) | (v << (bits - n))) & mask;
+                uint cf = (r & sign) != 0 ? 1u : 0u;
+                uint of = ((r ^ (r << 1)) & sign) != 0 ? Eflags.OF : 0;
+                f = (f & ~(Eflags.CF | Eflags.OF)) | cf | of;
+                break;
+            }
+            default: // RCL, RCR rotate CF:value, bits + 1 wide
+            {
+                int n = (int)(count % (uint)(bits + 1));
+                if (n == 0)
+                    return;
+                ulong wide = ((ulong)(f & Eflags.CF) << bits) | v;
+                ulong all = (1UL << (bits + 1)) - 1;
+                ulong rotated = op == ShiftOp.Rcl
+                    ? ((wide << n) | (wide >> (bits + 1 - n))) & all
+                    : ((wide >> n) | (wide << (bits + 1 - n))) & all;
+                r = (uint)rotated & mask;
+                uint cf = (uint)(rotated >> bits) & 1;
+                uint of = ((v ^ r) & sign) != 0 ? Eflags.OF : 0;
+                f = (f & ~(Eflags.CF | Eflags.OF)) | cf | of;
+                break;
+            }
+        }
+        WriteDest(ref d, size, r);
+        Flags = f;
+    }
+
+    /// <summary>SHLD/SHRD: shift DEST, filling from SRC. 16-bit counts above 16 follow QEMU (undefined in the SDM).</summary>
+    private void DoubleShift(ref DecodedInstruction d, int size, bool left)
+    {
+        uint count = ShiftCount(ref d, 2) & 0x1F;
+        uint dst = ReadDest(ref d, size);
+        if (count == 0)
+            return;
+        uint src = ReadReg(d.I.Op1Register);
+        uint mask = SizeMask(size);
+        uint r, cf, before;
+        int c = (int)count;
+        if (size == 4)
+        {
+            if (left)
+            {
+                ulong wide = ((ulong)dst << 32) | src;
+                before = (uint)((wide << (c - 1)) >> 32);
+                r = (uint)((wide << c) >> 32);
+                cf = before >> 31;
+            }
+            else
+            {
+                ulong wide = ((ulong)src << 32) | dst;
+                before = (uint)(wide >> (c - 1));
+                r = (uint)(wide >> c);
+                cf = before & 1;
+            }
+        }
+        else
+        {
+            // 16-bit: DEST:SRC:DEST as one 48-bit value, as QEMU does for counts above 16.
+            if (left)
+            {
+                ulong wide = ((ulong)dst << 32) | ((ulong)src << 16) | dst;
+                before = (uint)((wide << (c - 1)) >> 32) & mask;
+                r = (uint)((wide << c) >> 32) & mask;
+                cf = (before >> 15) & 1;
+            }
+            else
+            {
+                ulong wide = ((ulong)dst << 32) | ((ulong)src << 16) | dst;
+                before = (uint)(wide >> (c - 1)) & mask;
+                r = (uint)(wide >> c) & mask;
+                cf = before & 1;
+            }
+        }
+        uint of = ((before ^ r) & SignBit(size)) != 0 ? Eflags.OF : 0;
+        uint f = (Flags & ~Eflags.Status) | SzpFlags(r, size) | cf | of;
+        WriteDest(ref d, size, r);
+        Flags = f;
+    }
+}

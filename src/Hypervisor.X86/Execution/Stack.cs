@@ -1,0 +1,165 @@
+using Hypervisor.X86.Decoding;
+using Iced.Intel;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>Stack instructions: PUSH, POP, PUSHA/PUSHAD, POPA/POPAD, PUSHF/POPF with the IOPL rules, ENTER, LEAVE.</summary>
+internal sealed partial class Cpu
+{
+    private uint StackPointer => Stack32 ? Regs[Gpr.ESP] : Regs[Gpr.ESP] & 0xFFFF;
+
+    private void SetStackPointer(uint sp) =>
+        Regs[Gpr.ESP] = Stack32 ? sp : (Regs[Gpr.ESP] & 0xFFFF0000) | (sp & 0xFFFF);
+
+    private uint StackMask => Stack32 ? 0xFFFFFFFF : 0xFFFF;
+
+    public void PushValue(uint value, int size)
+    {
+        uint sp = (StackPointer - (uint)size) & StackMask;
+        WriteMem(Seg.SS, sp, size, value);
+        SetStackPointer(sp);
+    }
+
+    public uint PopValue(int size)
+    {
+        uint sp = StackPointer;
+        uint v = ReadMem(Seg.SS, sp, size);
+        SetStackPointer(sp + (uint)size);
+        return v;
+    }
+
+    /// <summary>Reads the stack <paramref name="offset"/> bytes above the top without popping.</summary>
+    private uint PeekStack(uint offset, int size) => ReadMem(Seg.SS, (StackPointer + offset) & StackMask, size);
+
+    private void Push(ref DecodedInstruction d)
+    {
+        int size = d.OpSize;
+        uint v;
+        if (d.I.Op0Kind == OpKind.Register)
+        {
+            var r = d.I.Op0Register;
+            v = ReadReg(r);
+            if (!IsSegmentRegister(r))
+                size = RegSize(r);
+        }
+        else if (d.I.Op0Kind == OpKind.Memory)
+        {
+            size = d.DataSize;
+            v = ReadOp(ref d, 0, size);
+        }
+        else
+        {
+            v = (uint)d.I.GetImmediate(0) & SizeMask(size);
+        }
+        PushValue(v, size);
+    }
+
+    private void Pop(ref DecodedInstruction d)
+    {
+        if (d.I.Op0Kind == OpKind.Register)
+        {
+            var r = d.I.Op0Register;
+            if (IsSegmentRegister(r))
+            {
+                uint sel = PeekStack(0, d.OpSize);
+                LoadSegment(r - Register.ES, (ushort)sel);
+                SetStackPointer(StackPointer + (uint)d.OpSize);
+                if (r == Register.SS)
+                    _interruptShadow = true;
+                return;
+            }
+            int size = RegSize(r);
+            WriteReg(r, PopValue(size));
+            return;
+        }
+        // POP r/m: ESP is incremented before the destination address is computed (SDM).
+        int msize = d.DataSize;
+        uint v = PopValue(msize);
+        WriteOp(ref d, 0, msize, v);
+    }
+
+    private void Pusha(int size)
+    {
+        uint sp = Regs[Gpr.ESP];
+        for (int r = Gpr.EAX; r <= Gpr.EDI; r++)
+            PushValue(r == Gpr.ESP ? sp : Regs[r], size);
+    }
+
+    private void Popa(int size)
+    {
+        Span<uint> v = stackalloc uint[8];
+        for (int i = 0; i < 8; i++)
+            v[7 - i] = PeekStack((uint)(i * size), size);
+        for (int r = Gpr.EAX; r <= Gpr.EDI; r++)
+        {
+            if (r != Gpr.ESP)
+                WriteReg(size == 2 ? Register.AX + r : Register.EAX + r, v[r]);
+        }
+        SetStackPointer(StackPointer + (uint)(8 * size));
+    }
+
+    private void Pushf(int size)
+    {
+        if (V86Mode && Iopl < 3)
+            throw GP();
+        PushValue(Flags & ~(Eflags.VM | Eflags.RF) & SizeMask(size), size);
+    }
+
+    private void Popf(int size)
+    {
+        if (V86Mode && Iopl < 3)
+            throw GP();
+        uint v = PopValue(size);
+        WriteFlags(v, size == 2 ? 0xFFFFu : 0xFFFFFFFFu);
+    }
+
+    /// <summary>Loads EFLAGS from POPF/IRET-like sources with the privilege rules (SDM POPF).</summary>
+    private void WriteFlags(uint value, uint sizeMask)
+    {
+        uint changeable = Eflags.Writable & ~Eflags.RF;
+        if (ProtectedMode || V86Mode)
+        {
+            if (V86Mode || Cpl > 0)
+                changeable &= ~Eflags.IoplMask;
+            if (!V86Mode && Cpl > Iopl)
+                changeable &= ~Eflags.IF;
+        }
+        changeable &= sizeMask;
+        uint old = Flags;
+        Flags = (Flags & ~changeable) | (value & changeable) | Eflags.Reserved1;
+        if ((old ^ Flags) != 0)
+            FlagsChanged(old);
+    }
+
+    private void Enter(ref DecodedInstruction d)
+    {
+        int size = d.OpSize;
+        uint alloc = d.I.Immediate16;
+        int level = d.I.Immediate8_2nd & 31;
+        PushValue(Regs[Gpr.EBP], size);
+        uint frameTemp = StackPointer;
+        uint bp = Stack32 ? Regs[Gpr.EBP] : Regs[Gpr.EBP] & 0xFFFF;
+        for (int i = 1; i < level; i++)
+        {
+            bp = (bp - (uint)size) & StackMask;
+            PushValue(ReadMem(Seg.SS, bp, size), size);
+        }
+        if (level > 0)
+            PushValue(frameTemp, size);
+        uint newSp = (StackPointer - alloc) & StackMask;
+        ProbeWrite(Linear(Seg.SS, newSp, 1, write: true), 1);
+        if (size == 4 || Stack32)
+            Regs[Gpr.EBP] = size == 4 ? frameTemp : (Regs[Gpr.EBP] & 0xFFFF0000) | (frameTemp & 0xFFFF);
+        else
+            Regs[Gpr.EBP] = (Regs[Gpr.EBP] & 0xFFFF0000) | (frameTemp & 0xFFFF);
+        SetStackPointer(newSp);
+    }
+
+    private void Leave(int size)
+    {
+        uint bp = Stack32 ? Regs[Gpr.EBP] : Regs[Gpr.EBP] & 0xFFFF;
+        uint v = ReadMem(Seg.SS, bp, size);
+        SetStackPointer(bp + (uint)size);
+        WriteReg(size == 2 ? Register.BP : Register.EBP, v);
+    }
+}

@@ -1,0 +1,127 @@
+using Hypervisor.X86.Decoding;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>
+/// MOVS, CMPS, STOS, LODS, SCAS with REP/REPE/REPNE (SDM Vol. 2, "REP/REPE/REPZ/REPNE/REPNZ").
+/// The source segment may be overridden; the destination is always ES. A repeated instruction runs
+/// a bounded number of iterations per step and then re-executes, so interrupts, exits and faults
+/// see consistent (E)SI/(E)DI/(E)CX between iterations. InstructionsRetired counts every iteration.
+/// </summary>
+internal sealed partial class Cpu
+{
+    private const int IterationsPerStep = 4096;
+
+    private enum StringKind { Movs, Cmps, Stos, Lods, Scas }
+
+    private uint IndexRegister(int reg, int addrSize) => addrSize == 2 ? Regs[reg] & 0xFFFF : Regs[reg];
+
+    private void AdvanceIndex(int reg, int addrSize, int size)
+    {
+        uint delta = (Flags & Eflags.DF) != 0 ? (uint)-size : (uint)size;
+        if (addrSize == 2)
+            Regs[reg] = (Regs[reg] & 0xFFFF0000) | ((Regs[reg] + delta) & 0xFFFF);
+        else
+            Regs[reg] += delta;
+    }
+
+    private uint CountRegister(int addrSize) => addrSize == 2 ? Regs[Gpr.ECX] & 0xFFFF : Regs[Gpr.ECX];
+
+    /// <summary>Decrements (E)CX and returns the new count.</summary>
+    private uint DecrementCount(int addrSize)
+    {
+        if (addrSize == 2)
+        {
+            uint c = (Regs[Gpr.ECX] - 1) & 0xFFFF;
+            Regs[Gpr.ECX] = (Regs[Gpr.ECX] & 0xFFFF0000) | c;
+            return c;
+        }
+        return --Regs[Gpr.ECX];
+    }
+
+    private void StringOp(ref DecodedInstruction d, StringKind kind, int size)
+    {
+        int a = d.AddrSize;
+        bool rep = d.I.HasRepPrefix || d.I.HasRepePrefix || d.I.HasRepnePrefix;
+        if (!rep)
+        {
+            StringIteration(ref d, kind, size, a);
+            return;
+        }
+        // REPE/REPNE only test ZF for CMPS and SCAS; for the others F2 and F3 both mean REP.
+        bool testsZf = kind is StringKind.Cmps or StringKind.Scas;
+        bool repeWhileEqual = !d.I.HasRepnePrefix;
+        for (int n = 0; n < IterationsPerStep; n++)
+        {
+            if (CountRegister(a) == 0)
+                return;
+            StringIteration(ref d, kind, size, a);
+            uint left = DecrementCount(a);
+            if (_mmioCount != 0)
+                MmioAccessesDone();
+            if (left == 0)
+                return;
+            if (testsZf && ((Flags & Eflags.ZF) != 0) != repeWhileEqual)
+                return;
+            if (_exitPending)
+                break;
+            // Each iteration counts as a retired instruction, so the limit also bounds long REPs.
+            if (++Retired >= InstructionLimit)
+                break;
+        }
+        Eip = _instrEip; // more to do: re-execute the instruction
+    }
+
+    private void StringIteration(ref DecodedInstruction d, StringKind kind, int size, int a)
+    {
+        switch (kind)
+        {
+            case StringKind.Movs:
+            {
+                uint v = ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, a), size);
+                WriteMem(Seg.ES, IndexRegister(Gpr.EDI, a), size, v);
+                AdvanceIndex(Gpr.ESI, a, size);
+                AdvanceIndex(Gpr.EDI, a, size);
+                break;
+            }
+            case StringKind.Cmps:
+            {
+                uint src = ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, a), size);
+                uint dst = ReadMem(Seg.ES, IndexRegister(Gpr.EDI, a), size);
+                SubWithFlags(src, dst, 0, size);
+                AdvanceIndex(Gpr.ESI, a, size);
+                AdvanceIndex(Gpr.EDI, a, size);
+                break;
+            }
+            case StringKind.Stos:
+                WriteMem(Seg.ES, IndexRegister(Gpr.EDI, a), size, Regs[Gpr.EAX] & SizeMask(size));
+                AdvanceIndex(Gpr.EDI, a, size);
+                break;
+            case StringKind.Lods:
+            {
+                uint v = ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, a), size);
+                WriteAccumulator(size, v);
+                AdvanceIndex(Gpr.ESI, a, size);
+                break;
+            }
+            case StringKind.Scas:
+            {
+                uint dst = ReadMem(Seg.ES, IndexRegister(Gpr.EDI, a), size);
+                SubWithFlags(Regs[Gpr.EAX] & SizeMask(size), dst, 0, size);
+                AdvanceIndex(Gpr.EDI, a, size);
+                break;
+            }
+        }
+    }
+
+    private void WriteAccumulator(int size, uint v)
+    {
+        ref uint eax = ref Regs[Gpr.EAX];
+        eax = size switch
+        {
+            1 => (eax & 0xFFFFFF00) | (v & 0xFF),
+            2 => (eax & 0xFFFF0000) | (v & 0xFFFF),
+            _ => v,
+        };
+    }
+}

@@ -1,0 +1,210 @@
+using Hypervisor.X86.Decoding;
+using Iced.Intel;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>
+/// System instructions: HLT, MOV to/from CR0/CR2/CR3/CR4 and DR0-7, LMSW, SMSW, CLTS, INVD, WBINVD,
+/// INVLPG, CPUID, RDTSC, RDMSR, WRMSR, UD0/UD1/UD2. Descriptor-table instructions are in
+/// Protection/DescriptorInstructions.cs.
+/// </summary>
+internal sealed partial class Cpu
+{
+    private const uint MsrTsc = 0x10;
+    private const uint MsrBiosSignId = 0x8B;
+
+    private bool ExecuteSystem(ref DecodedInstruction d)
+    {
+        switch (d.I.Mnemonic)
+        {
+            case Mnemonic.Hlt: Hlt(); return true;
+            case Mnemonic.Cpuid: Cpuid(); return true;
+            case Mnemonic.Rdtsc: Rdtsc(); return true;
+            case Mnemonic.Rdmsr: Rdmsr(); return true;
+            case Mnemonic.Wrmsr: Wrmsr(); return true;
+            case Mnemonic.Invd: case Mnemonic.Wbinvd: RequireCpl0(); return true;
+            case Mnemonic.Invlpg:
+                RequireCpl0();
+                FlushTlbPage(Segs[MemorySeg(ref d)].Base + EffectiveAddress(ref d));
+                return true;
+            case Mnemonic.Clts: RequireCpl0(); Cr0 &= ~ControlBits.Cr0TS; return true;
+            case Mnemonic.Lmsw:
+            {
+                RequireCpl0();
+                uint v = ReadOp(ref d, 0, 2);
+                // LMSW sets PE but cannot clear it; it changes only MP, EM, TS (and PE).
+                uint newCr0 = (Cr0 & ~0xEu) | (v & 0xF) | (Cr0 & ControlBits.Cr0PE);
+                SetCr0(newCr0);
+                return true;
+            }
+            case Mnemonic.Smsw:
+                WriteOp(ref d, 0, d.DataSize, d.I.Op0Kind == OpKind.Register ? Cr0 & SizeMask(d.DataSize) : Cr0 & 0xFFFF);
+                return true;
+            case Mnemonic.Ud0: case Mnemonic.Ud1: case Mnemonic.Ud2:
+                throw UD();
+            case Mnemonic.Lgdt: case Mnemonic.Lidt: case Mnemonic.Sgdt: case Mnemonic.Sidt:
+            case Mnemonic.Lldt: case Mnemonic.Sldt: case Mnemonic.Ltr: case Mnemonic.Str:
+            case Mnemonic.Lar: case Mnemonic.Lsl: case Mnemonic.Verr: case Mnemonic.Verw: case Mnemonic.Arpl:
+                ExecuteDescriptorInstruction(ref d);
+                return true;
+        }
+        return false;
+    }
+
+    private void RequireCpl0()
+    {
+        if ((ProtectedMode && Cpl != 0) || V86Mode)
+            throw GP();
+    }
+
+    private void MovSpecial(ref DecodedInstruction d)
+    {
+        RequireCpl0();
+        var dst = d.I.Op0Register;
+        var src = d.I.Op1Register;
+        if (IsControlOrDebug(dst))
+            WriteSpecialReg(dst, ReadReg(src));
+        else
+            WriteReg(dst, ReadSpecialReg(src));
+    }
+
+    private static bool IsControlOrDebug(Register r) =>
+        (uint)(r - Register.CR0) < 16 || (uint)(r - Register.DR0) < 16;
+
+    private uint ReadSpecialReg(Register r) => r switch
+    {
+        Register.CR0 => Cr0,
+        Register.CR2 => Cr2,
+        Register.CR3 => Cr3,
+        Register.CR4 => Cr4,
+        _ when (uint)(r - Register.DR0) < 8 => ReadDebugRegister(r - Register.DR0),
+        _ => throw UD(),
+    };
+
+    private void WriteSpecialReg(Register r, uint value)
+    {
+        switch (r)
+        {
+            case Register.CR0: SetCr0(value); break;
+            case Register.CR2: Cr2 = value; break;
+            case Register.CR3:
+                Cr3 = value;
+                FlushTlb(keepGlobal: (Cr4 & ControlBits.Cr4PGE) != 0);
+                break;
+            case Register.CR4:
+                if ((value & ~ControlBits.Cr4Supported) != 0)
+                    throw GP();
+                Cr4 = value;
+                FlushTlb();
+                break;
+            default:
+                if ((uint)(r - Register.DR0) < 8)
+                    WriteDebugRegister(r - Register.DR0, value);
+                else
+                    throw UD();
+                break;
+        }
+    }
+
+    /// <summary>DR4/DR5 alias DR6/DR7 (CR4.DE clear); DR6/DR7 read with their fixed bits.</summary>
+    private uint ReadDebugRegister(int n) => n switch
+    {
+        4 or 6 => Dr[6] | 0xFFFF0FF0,
+        5 or 7 => Dr[7] | 0x400,
+        _ => Dr[n],
+    };
+
+    private void WriteDebugRegister(int n, uint value) => Dr[n is 4 ? 6 : n is 5 ? 7 : n] = value;
+
+    public void SetCr0(uint value)
+    {
+        if ((value & ControlBits.Cr0PG) != 0 && (value & ControlBits.Cr0PE) == 0)
+            throw GP();
+        if ((value & ControlBits.Cr0NW) != 0 && (value & ControlBits.Cr0CD) == 0)
+            throw GP();
+        uint old = Cr0;
+        Cr0 = value | ControlBits.Cr0ET;
+        if (((old ^ Cr0) & (ControlBits.Cr0PE | ControlBits.Cr0PG | ControlBits.Cr0WP)) != 0)
+        {
+            if ((Cr0 & ControlBits.Cr0PE) == 0)
+                Cpl = 0;
+            FlushTlb();
+            StateChanged();
+        }
+    }
+
+    /// <summary>CPUID: an honest list of what this CPU implements (a Pentium-class part without MMX/APIC).</summary>
+    private void Cpuid()
+    {
+        uint leaf = Regs[Gpr.EAX];
+        switch (leaf)
+        {
+            case 0:
+                Regs[Gpr.EAX] = 1;
+                Regs[Gpr.EBX] = 0x756E6547; // "Genu"
+                Regs[Gpr.EDX] = 0x49656E69; // "ineI"
+                Regs[Gpr.ECX] = 0x6C65746E; // "ntel"
+                break;
+            case 1:
+                Regs[Gpr.EAX] = CpuSignature;
+                Regs[Gpr.EBX] = 0;
+                Regs[Gpr.ECX] = 0;
+                Regs[Gpr.EDX] = CpuidFeatures;
+                break;
+            default:
+                Regs[Gpr.EAX] = Regs[Gpr.EBX] = Regs[Gpr.ECX] = Regs[Gpr.EDX] = 0;
+                break;
+        }
+    }
+
+    /// <summary>Family 5, model 2, stepping 1 (the value in EDX after reset too).</summary>
+    public const uint CpuSignature = 0x521;
+
+    /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | PGE | CMOV | FXSR.</summary>
+    public const uint CpuidFeatures = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8)
+        | (1u << 13) | (1u << 15) | (1u << 24);
+
+    private ulong Tsc => Retired + TscOffset;
+
+    private void Rdtsc()
+    {
+        if ((Cr4 & ControlBits.Cr4TSD) != 0 && ProtectedMode && Cpl != 0)
+            throw GP();
+        ulong t = Tsc;
+        Regs[Gpr.EAX] = (uint)t;
+        Regs[Gpr.EDX] = (uint)(t >> 32);
+    }
+
+    private void Rdmsr()
+    {
+        RequireCpl0();
+        ulong v = Regs[Gpr.ECX] switch
+        {
+            MsrTsc => Tsc,
+            MsrBiosSignId => 0,
+            _ => throw GP(),
+        };
+        Regs[Gpr.EAX] = (uint)v;
+        Regs[Gpr.EDX] = (uint)(v >> 32);
+    }
+
+    private void Wrmsr()
+    {
+        RequireCpl0();
+        ulong v = ((ulong)Regs[Gpr.EDX] << 32) | Regs[Gpr.EAX];
+        switch (Regs[Gpr.ECX])
+        {
+            case MsrTsc: TscOffset = v - Retired; break;
+            case MsrBiosSignId: break;
+            default: throw GP();
+        }
+    }
+
+    /// <summary>An instruction this CPU decodes but does not implement: a terminal internal-error exit, or #UD for features CPUID does not report.</summary>
+    private Exception NotImplemented(ref DecodedInstruction d)
+    {
+        if (!IsWithinAdvertisedFeatures(in d.I))
+            return UD();
+        return StopWithInternalError($"unimplemented instruction at {CsEip()}: {DescribeAt(in d.I)}");
+    }
+}

@@ -1,0 +1,203 @@
+using System.Runtime.CompilerServices;
+using Hypervisor.X86.Memory;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>
+/// Linear-address reads and writes: a TLB hit goes straight to host memory; misses walk the page
+/// tables (Paging.cs), page-crossing accesses split into bytes, and addresses no RAM backs become
+/// MMIO accesses (MmioAccess.cs).
+/// </summary>
+internal sealed unsafe partial class Cpu
+{
+    private const int TlbSize = 256;
+    private const uint PageOffsetMask = PhysicalMemory.PageMask;
+    private readonly TlbEntry[] _tlbSupervisor;
+    private readonly TlbEntry[] _tlbUser;
+    /// <summary>The TLB for the current privilege: user (CPL 3) or supervisor.</summary>
+    private TlbEntry[] _tlb;
+
+    private static uint TlbTag(uint la) => (la & ~PageOffsetMask) | 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte ReadLinear8(uint la)
+    {
+        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        if (e.Tag == TlbTag(la) && e.Read != null)
+            return e.Read[la & PageOffsetMask];
+        return (byte)ReadSlow(la, 1, _tlb, Cpl == 3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ushort ReadLinear16(uint la)
+    {
+        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        if (e.Tag == TlbTag(la) && e.Read != null && (la & PageOffsetMask) <= PageOffsetMask - 1)
+            return Unsafe.ReadUnaligned<ushort>(e.Read + (la & PageOffsetMask));
+        return (ushort)ReadSlow(la, 2, _tlb, Cpl == 3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ReadLinear32(uint la)
+    {
+        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        if (e.Tag == TlbTag(la) && e.Read != null && (la & PageOffsetMask) <= PageOffsetMask - 3)
+            return Unsafe.ReadUnaligned<uint>(e.Read + (la & PageOffsetMask));
+        return (uint)ReadSlow(la, 4, _tlb, Cpl == 3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteLinear8(uint la, byte value)
+    {
+        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        if (e.Tag == TlbTag(la) && e.Write != null)
+            e.Write[la & PageOffsetMask] = value;
+        else
+            WriteSlow(la, 1, value, _tlb, Cpl == 3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteLinear16(uint la, ushort value)
+    {
+        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        if (e.Tag == TlbTag(la) && e.Write != null && (la & PageOffsetMask) <= PageOffsetMask - 1)
+            Unsafe.WriteUnaligned(e.Write + (la & PageOffsetMask), value);
+        else
+            WriteSlow(la, 2, value, _tlb, Cpl == 3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteLinear32(uint la, uint value)
+    {
+        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        if (e.Tag == TlbTag(la) && e.Write != null && (la & PageOffsetMask) <= PageOffsetMask - 3)
+            Unsafe.WriteUnaligned(e.Write + (la & PageOffsetMask), value);
+        else
+            WriteSlow(la, 4, value, _tlb, Cpl == 3);
+    }
+
+    /// <summary>Reads with supervisor privilege (descriptor tables, TSS, IDT: SDM "implicit supervisor access").</summary>
+    public uint ReadSystem(uint la, int size) => (uint)ReadSlow(la, size, _tlbSupervisor, false);
+
+    public void WriteSystem(uint la, int size, uint value) => WriteSlow(la, size, value, _tlbSupervisor, false);
+
+    private ulong ReadSlow(uint la, int size, TlbEntry[] tlb, bool user)
+    {
+        if ((la & PageOffsetMask) > PhysicalMemory.PageSize - (uint)size)
+        {
+            // Crosses a page: byte by byte, each page translated (and faulting) on its own.
+            ulong v = 0;
+            for (int i = 0; i < size; i++)
+                v |= ReadSlow(la + (uint)i, 1, tlb, user) << (8 * i);
+            return v;
+        }
+        ref var e = ref tlb[(la >> 12) & (TlbSize - 1)];
+        if (e.Tag != TlbTag(la))
+            Fill(ref e, la, write: false, user);
+        byte* host = e.Read;
+        if (host == null)
+            return MmioRead((e.PhysicalPage << 12) | (la & PageOffsetMask), size);
+        host += la & PageOffsetMask;
+        return size switch { 1 => *host, 2 => Unsafe.ReadUnaligned<ushort>(host), _ => Unsafe.ReadUnaligned<uint>(host) };
+    }
+
+    private void WriteSlow(uint la, int size, uint value, TlbEntry[] tlb, bool user)
+    {
+        if ((la & PageOffsetMask) > PhysicalMemory.PageSize - (uint)size)
+        {
+            // Both pages must be writable before any byte is written.
+            ProbeWrite(la, tlb, user);
+            ProbeWrite(la + (uint)size - 1, tlb, user);
+            for (int i = 0; i < size; i++)
+                WriteSlow(la + (uint)i, 1, (value >> (8 * i)) & 0xFF, tlb, user);
+            return;
+        }
+        ref var e = ref tlb[(la >> 12) & (TlbSize - 1)];
+        if (e.Tag != TlbTag(la) || !e.Writable)
+            Fill(ref e, la, write: true, user);
+        ulong phys = (e.PhysicalPage << 12) | (la & PageOffsetMask);
+        byte* host = e.Read;
+        if (host == null)
+        {
+            MmioWrite(phys, size, value);
+            return;
+        }
+        if (e.Write == null)
+            InvalidateCode(phys, size);
+        host += la & PageOffsetMask;
+        switch (size)
+        {
+            case 1: *host = (byte)value; break;
+            case 2: Unsafe.WriteUnaligned(host, (ushort)value); break;
+            default: Unsafe.WriteUnaligned(host, value); break;
+        }
+    }
+
+    /// <summary>Checks a write would succeed (page present, writable), faulting as the write would.</summary>
+    private void ProbeWrite(uint la, TlbEntry[] tlb, bool user)
+    {
+        ref var e = ref tlb[(la >> 12) & (TlbSize - 1)];
+        if (e.Tag != TlbTag(la) || !e.Writable)
+            Fill(ref e, la, write: true, user);
+    }
+
+    /// <summary>Checks a read would succeed (used by instructions that must fault before changing state).</summary>
+    public void ProbeRead(uint la, int size)
+    {
+        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        if (e.Tag != TlbTag(la))
+            Fill(ref e, la, write: false, Cpl == 3);
+        if ((la & PageOffsetMask) > PhysicalMemory.PageSize - (uint)size)
+            ProbeRead(la + (uint)size - 1, 1);
+    }
+
+    /// <summary>Checks a write of <paramref name="size"/> bytes would succeed.</summary>
+    public void ProbeWrite(uint la, int size)
+    {
+        ProbeWrite(la, _tlb, Cpl == 3);
+        if ((la & PageOffsetMask) > PhysicalMemory.PageSize - (uint)size)
+            ProbeWrite(la + (uint)size - 1, _tlb, Cpl == 3);
+    }
+
+    /// <summary>A store hit a page with decoded code: drop the instructions it overwrote.</summary>
+    private void InvalidateCode(ulong phys, int size)
+    {
+        ulong chunks = Phys.TakeCodeChunks(phys, size);
+        if (chunks != 0)
+            _icache.InvalidateChunks(phys & ~(ulong)PageOffsetMask, chunks);
+    }
+
+    /// <summary>Empties both TLBs (CR0.PG/CR4 changes, A20); <paramref name="keepGlobal"/> for CR3 reloads with CR4.PGE.</summary>
+    public void FlushTlb(bool keepGlobal = false)
+    {
+        for (int i = 0; i < TlbSize; i++)
+        {
+            if (!keepGlobal || !_tlbSupervisor[i].Global)
+                _tlbSupervisor[i] = default;
+            if (!keepGlobal || !_tlbUser[i].Global)
+                _tlbUser[i] = default;
+        }
+    }
+
+    /// <summary>INVLPG: drops the translation of one linear page.</summary>
+    public void FlushTlbPage(uint la)
+    {
+        int i = (int)((la >> 12) & (TlbSize - 1));
+        if (_tlbSupervisor[i].Tag == TlbTag(la))
+            _tlbSupervisor[i] = default;
+        if (_tlbUser[i].Tag == TlbTag(la))
+            _tlbUser[i] = default;
+    }
+
+    /// <summary>Stops direct writes to a page that now holds decoded code, so stores see the code check.</summary>
+    private void RevokeDirectWrites(ulong physicalPage)
+    {
+        for (int i = 0; i < TlbSize; i++)
+        {
+            if (_tlbSupervisor[i].PhysicalPage == physicalPage)
+                _tlbSupervisor[i].Write = null;
+            if (_tlbUser[i].PhysicalPage == physicalPage)
+                _tlbUser[i].Write = null;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using Hypervisor.Core.Memory;
+
+namespace Hypervisor.X86.Memory;
+
+/// <summary>
+/// The guest physical address space as the CPU sees it: a host pointer per 4 KiB page (so an access
+/// never searches the slot list), and a bitmap per page of the 64-byte chunks that hold decoded code,
+/// so stores know when they modify instructions the CPU has cached.
+/// </summary>
+internal sealed unsafe class PhysicalMemory
+{
+    public const int PageShift = 12;
+    public const uint PageSize = 1u << PageShift;
+    public const uint PageMask = PageSize - 1;
+    /// <summary>Code is tracked in 64-byte chunks: one bit each, 64 per page.</summary>
+    public const int ChunkShift = 6;
+
+    private readonly nint[] _pages;
+    private readonly ulong[] _codeChunks;
+
+    public PhysicalMemory(GuestMemory memory)
+    {
+        ulong end = 0;
+        foreach (var slot in memory.Slots)
+            end = Math.Max(end, slot.End);
+        // Physical addresses above 64 GiB (36-bit PAE) are never RAM for this CPU.
+        end = Math.Min(end, 1UL << 36);
+        long pages = (long)(end >> PageShift);
+        _pages = new nint[pages];
+        _codeChunks = new ulong[pages];
+        foreach (var slot in memory.Slots)
+        {
+            for (ulong a = slot.GuestAddress; a < slot.End && a < end; a += PageSize)
+                _pages[a >> PageShift] = (nint)(slot.HostPointer + (a - slot.GuestAddress));
+        }
+    }
+
+    /// <summary>Number of 4 KiB pages the table covers (up to the highest RAM address).</summary>
+    public long PageCount => _pages.LongLength;
+
+    /// <summary>The host address of physical page <paramref name="pageNumber"/>, or null when it is not RAM.</summary>
+    public byte* PageHost(ulong pageNumber) =>
+        pageNumber < (ulong)_pages.LongLength ? (byte*)_pages[pageNumber] : null;
+
+    /// <summary>The host address of a physical byte, or null when it is not RAM.</summary>
+    public byte* Host(ulong address)
+    {
+        byte* page = PageHost(address >> PageShift);
+        return page == null ? null : page + (address & PageMask);
+    }
+
+    /// <summary>True when the page holds decoded code (stores to it must invalidate the cache).</summary>
+    public bool HasCode(ulong pageNumber) =>
+        pageNumber < (ulong)_codeChunks.LongLength && _codeChunks[pageNumber] != 0;
+
+    /// <summary>Marks [address, address + length) as holding decoded code; returns true if the page had none before.</summary>
+    public bool MarkCode(ulong address, int length)
+    {
+        ulong page = address >> PageShift;
+        if (page >= (ulong)_codeChunks.LongLength)
+            return false;
+        bool first = _codeChunks[page] == 0;
+        _codeChunks[page] |= ChunkBits(address, length);
+        return first;
+    }
+
+    /// <summary>
+    /// The code chunks of [address, address + length) within one page that hold decoded code; clears
+    /// them, so the caller drops the cached instructions there.
+    /// </summary>
+    public ulong TakeCodeChunks(ulong address, int length)
+    {
+        ulong page = address >> PageShift;
+        if (page >= (ulong)_codeChunks.LongLength)
+            return 0;
+        ulong hit = _codeChunks[page] & ChunkBits(address, length);
+        _codeChunks[page] &= ~hit;
+        return hit;
+    }
+
+    private static ulong ChunkBits(ulong address, int length)
+    {
+        int first = (int)(address & PageMask) >> ChunkShift;
+        int last = (int)Math.Min((address & PageMask) + (ulong)Math.Max(length, 1) - 1, PageMask) >> ChunkShift;
+        int count = last - first + 1;
+        ulong bits = count == 64 ? ulong.MaxValue : ((1UL << count) - 1);
+        return bits << first;
+    }
+}

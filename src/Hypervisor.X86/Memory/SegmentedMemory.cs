@@ -1,0 +1,84 @@
+using System.Runtime.CompilerServices;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>
+/// Logical (segment:offset) to linear translation with the protected-mode segment checks of SDM
+/// Vol. 3, 5.3 (limit, expand-down, type), and sized reads and writes through a segment.
+/// </summary>
+internal sealed partial class Cpu
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint Linear(int seg, uint offset, int size, bool write)
+    {
+        ref var s = ref Segs[seg];
+        if ((Cr0 & ControlBits.Cr0PE) != 0 && (Flags & Eflags.VM) == 0)
+            CheckSegmentAccess(ref s, seg, offset, size, write);
+        return s.Base + offset;
+    }
+
+    private void CheckSegmentAccess(ref SegmentCache s, int seg, uint offset, int size, bool write)
+    {
+        byte vector = seg == Seg.SS ? Vector.SS : Vector.GP;
+        if (!s.Present || s.Unusable)
+            throw Fault(vector);
+        if (write ? !s.IsWritable : !s.IsReadable)
+            throw Fault(vector);
+        uint last = offset + (uint)size - 1;
+        if (s.IsExpandDown)
+        {
+            uint upper = s.Db ? 0xFFFFFFFF : 0xFFFF;
+            if (offset <= s.Limit || last > upper || last < offset)
+                throw Fault(vector);
+        }
+        else if (offset > s.Limit || last > s.Limit || last < offset)
+        {
+            throw Fault(vector);
+        }
+    }
+
+    public byte ReadMem8(int seg, uint offset) => ReadLinear8(Linear(seg, offset, 1, false));
+    public ushort ReadMem16(int seg, uint offset) => ReadLinear16(Linear(seg, offset, 2, false));
+    public uint ReadMem32(int seg, uint offset) => ReadLinear32(Linear(seg, offset, 4, false));
+    public void WriteMem8(int seg, uint offset, byte v) => WriteLinear8(Linear(seg, offset, 1, true), v);
+    public void WriteMem16(int seg, uint offset, ushort v) => WriteLinear16(Linear(seg, offset, 2, true), v);
+    public void WriteMem32(int seg, uint offset, uint v) => WriteLinear32(Linear(seg, offset, 4, true), v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ReadMem(int seg, uint offset, int size) => size switch
+    {
+        1 => ReadMem8(seg, offset),
+        2 => ReadMem16(seg, offset),
+        _ => ReadMem32(seg, offset),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteMem(int seg, uint offset, int size, uint value)
+    {
+        switch (size)
+        {
+            case 1: WriteMem8(seg, offset, (byte)value); break;
+            case 2: WriteMem16(seg, offset, (ushort)value); break;
+            default: WriteMem32(seg, offset, value); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ReadLinear(uint la, int size) => size switch
+    {
+        1 => ReadLinear8(la),
+        2 => ReadLinear16(la),
+        _ => ReadLinear32(la),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteLinear(uint la, int size, uint value)
+    {
+        switch (size)
+        {
+            case 1: WriteLinear8(la, (byte)value); break;
+            case 2: WriteLinear16(la, (ushort)value); break;
+            default: WriteLinear32(la, value); break;
+        }
+    }
+}

@@ -1,0 +1,240 @@
+using Hypervisor.Core.Accel;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>
+/// Interrupt and exception delivery (SDM Vol. 3, chapter 6): the real-mode IVT; in protected mode
+/// IDT interrupt and trap gates (16 and 32-bit), gate privilege for INT n, the inner-privilege
+/// stack switch from the TSS, error codes; double fault and triple fault (a Shutdown exit).
+/// </summary>
+internal sealed partial class Cpu
+{
+    private enum InterruptKind { Exception, Software, External }
+
+    /// <summary>EXT bit of an error code: the event was not caused by the program (external or nested).</summary>
+    private uint _ext;
+
+    private static bool IsContributory(byte v) => v is Vector.DE or Vector.TS or Vector.NP or Vector.SS or Vector.GP;
+
+    /// <summary>
+    /// Delivers an exception raised by an instruction, escalating to #DF and to a triple fault per
+    /// SDM Table 6-5. Returns false when the CPU shut down (Exit holds Shutdown).
+    /// </summary>
+    private bool RaiseException(byte vector, uint errorCode, bool hasErrorCode)
+    {
+        var saved = SaveDeliveryState();
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                DeliverInterrupt(vector, errorCode, hasErrorCode, InterruptKind.Exception);
+                _ext = 0;
+                return true;
+            }
+            catch (GuestFault second)
+            {
+                RestoreDeliveryState(saved);
+                _ext = 1;
+                if (vector == Vector.DF || attempt > 4)
+                {
+                    _ext = 0;
+                    Exit.Reason = VcpuExitReason.Shutdown;
+                    Exit.Message = $"triple fault at {CsEip()}: #{second.Vector} while delivering #DF";
+                    return false;
+                }
+                bool escalate = (IsContributory(vector) && IsContributory(second.Vector))
+                    || (vector == Vector.PF && (IsContributory(second.Vector) || second.Vector == Vector.PF));
+                if (escalate)
+                {
+                    vector = Vector.DF;
+                    errorCode = 0;
+                    hasErrorCode = true;
+                }
+                else
+                {
+                    vector = second.Vector;
+                    errorCode = second.ErrorCode;
+                    hasErrorCode = second.HasErrorCode;
+                }
+            }
+        }
+    }
+
+    private (uint Eip, uint Esp, uint Flags, int Cpl, SegmentCache Cs, SegmentCache Ss) SaveDeliveryState() =>
+        (Eip, Regs[Gpr.ESP], Flags, Cpl, Segs[Seg.CS], Segs[Seg.SS]);
+
+    private void RestoreDeliveryState((uint Eip, uint Esp, uint Flags, int Cpl, SegmentCache Cs, SegmentCache Ss) s)
+    {
+        Eip = s.Eip;
+        Regs[Gpr.ESP] = s.Esp;
+        Flags = s.Flags;
+        Cpl = s.Cpl;
+        Segs[Seg.CS] = s.Cs;
+        Segs[Seg.SS] = s.Ss;
+        StateChanged();
+    }
+
+    private void DeliverExternalInterrupt(byte vector)
+    {
+        _instrEip = Eip;
+        _instrEsp = Regs[Gpr.ESP];
+        _ext = 1;
+        try
+        {
+            DeliverInterrupt(vector, 0, false, InterruptKind.External);
+        }
+        finally
+        {
+            _ext = 0;
+        }
+    }
+
+    /// <summary>INT n / INT3: a trap through the IDT with the gate-DPL check.</summary>
+    private void SoftwareInterrupt(byte vector)
+    {
+        if (V86Mode && Iopl < 3)
+            throw GP();
+        DeliverInterrupt(vector, 0, false, InterruptKind.Software);
+    }
+
+    private void Into()
+    {
+        if ((Flags & Eflags.OF) != 0)
+            SoftwareInterrupt(Vector.OF);
+    }
+
+    /// <summary>INT1 (ICEBP): like a hardware #DB, without the gate-DPL check.</summary>
+    private void RaiseTrap(byte vector) => DeliverInterrupt(vector, 0, false, InterruptKind.Exception);
+
+    private void DeliverInterrupt(byte vector, uint errorCode, bool hasErrorCode, InterruptKind kind)
+    {
+        if (!ProtectedMode)
+        {
+            DeliverRealMode(vector);
+            return;
+        }
+        if (V86Mode)
+            throw StopWithInternalError($"interrupt {vector} in virtual-8086 mode is not implemented, at {CsEip()}");
+        uint idtError = (uint)(vector * 8 + 2) | _ext;
+        if ((uint)(vector * 8 + 7) > IdtLimit)
+            throw GP(idtError);
+        var gate = new Descriptor(ReadSystem(IdtBase + (uint)vector * 8, 4), ReadSystem(IdtBase + (uint)vector * 8 + 4, 4));
+        if (gate.S || gate.Type is not (SystemType.InterruptGate16 or SystemType.InterruptGate32
+                or SystemType.TrapGate16 or SystemType.TrapGate32 or SystemType.TaskGate))
+            throw GP(idtError);
+        if (kind == InterruptKind.Software && gate.Dpl < Cpl)
+            throw GP(idtError);
+        if (!gate.Present)
+            throw Fault(Vector.NP, idtError);
+        if (gate.Type == SystemType.TaskGate)
+            throw StopWithInternalError($"interrupt {vector} through a task gate (task switch) is not implemented, at {CsEip()}");
+
+        ushort sel = gate.GateSelector;
+        uint selError = (uint)(sel & ~SelectorRplMask) | _ext;
+        if ((sel & ~SelectorRplMask) == 0)
+            throw GP(_ext);
+        if (!TryReadDescriptor(sel, out var code, out _))
+            throw GP(selError);
+        if (!code.IsCode || code.Dpl > Cpl)
+            throw GP(selError);
+        if (!code.Present)
+            throw Fault(Vector.NP, selError);
+        bool gate32 = gate.Type is SystemType.InterruptGate32 or SystemType.TrapGate32;
+        int size = gate32 ? 4 : 2;
+        uint offset = gate32 ? gate.GateOffset : gate.GateOffset & 0xFFFF;
+        uint oldFlags = Flags;
+        ushort oldCs = Segs[Seg.CS].Selector;
+        uint oldEip = Eip;
+
+        if (!code.IsConforming && code.Dpl < Cpl)
+        {
+            int newCpl = code.Dpl;
+            var (ss, _, esp) = ReadTssStack(newCpl, _ext);
+            ushort oldSs = Segs[Seg.SS].Selector;
+            uint oldEsp = Regs[Gpr.ESP];
+            Segs[Seg.SS] = ss;
+            Cpl = newCpl;
+            StateChanged();
+            Regs[Gpr.ESP] = esp;
+            PushValue(oldSs, size);
+            PushValue(oldEsp, size);
+        }
+        PushValue(oldFlags, size);
+        PushValue(oldCs, size);
+        PushValue(oldEip, size);
+        if (hasErrorCode)
+            PushValue(errorCode, size);
+        if (offset > code.Limit)
+            throw GP(_ext);
+        SetCs(code, sel, code.IsConforming ? Cpl : code.Dpl);
+        Eip = offset;
+        Flags &= ~(Eflags.TF | Eflags.NT | Eflags.RF | Eflags.VM);
+        if (gate.Type is SystemType.InterruptGate16 or SystemType.InterruptGate32)
+            Flags &= ~Eflags.IF;
+    }
+
+    private void DeliverRealMode(byte vector)
+    {
+        uint entry = (uint)vector * 4;
+        if (entry + 3 > IdtLimit)
+            throw GP();
+        uint target = ReadLinear32(IdtBase + entry);
+        PushValue(Flags & 0xFFFF, 2);
+        PushValue(Segs[Seg.CS].Selector, 2);
+        PushValue(Eip & 0xFFFF, 2);
+        Flags &= ~(Eflags.IF | Eflags.TF | Eflags.AC);
+        SetRealCs((ushort)(target >> 16));
+        Eip = target & 0xFFFF;
+    }
+
+    private void Iret(int size)
+    {
+        if (_nmiBlocked)
+            NmiIret();
+        if (!ProtectedMode)
+        {
+            uint ip = PeekStack(0, size);
+            ushort cs = (ushort)PeekStack((uint)size, size);
+            uint flags = PeekStack((uint)(2 * size), size);
+            SetStackPointer(StackPointer + (uint)(3 * size));
+            SetRealCs(cs);
+            Eip = size == 2 ? ip & 0xFFFF : ip;
+            WriteFlags(flags, size == 2 ? 0xFFFFu : 0xFFFFFFFFu);
+            return;
+        }
+        if (V86Mode)
+            throw StopWithInternalError($"IRET in virtual-8086 mode is not implemented, at {CsEip()}");
+        if ((Flags & Eflags.NT) != 0)
+            throw StopWithInternalError($"IRET with NT set (task return) is not implemented, at {CsEip()}");
+        uint eip = PeekStack(0, size);
+        ushort sel = (ushort)PeekStack((uint)size, size);
+        uint newFlags = PeekStack((uint)(2 * size), size);
+        if (size == 4 && (newFlags & Eflags.VM) != 0 && Cpl == 0)
+            throw StopWithInternalError($"IRET to virtual-8086 mode is not implemented, at {CsEip()}");
+        int rpl = sel & SelectorRplMask;
+        var d = ReturnCodeSegment(sel);
+        uint mask = size == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+        if (rpl == Cpl)
+        {
+            if (eip > d.Limit)
+                throw GP();
+            SetStackPointer(StackPointer + (uint)(3 * size));
+            SetCs(d, sel, Cpl);
+            Eip = eip;
+            WriteFlags(newFlags, mask);
+            return;
+        }
+        uint outerEsp = PeekStack((uint)(3 * size), size);
+        ushort ssSel = (ushort)PeekStack((uint)(4 * size), size);
+        var ss = CheckOuterStack(ssSel, rpl);
+        if (eip > d.Limit)
+            throw GP();
+        WriteFlags(newFlags, mask); // with the old CPL's rules
+        SetCs(d, sel, rpl);
+        Segs[Seg.SS] = ss;
+        StateChanged();
+        Regs[Gpr.ESP] = Stack32 ? outerEsp : (Regs[Gpr.ESP] & 0xFFFF0000) | (outerEsp & 0xFFFF);
+        Eip = eip;
+        InvalidateSegmentsForOuterLevel();
+    }
+}

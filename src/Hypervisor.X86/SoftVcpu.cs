@@ -1,0 +1,145 @@
+using System.Runtime.InteropServices;
+using Hypervisor.Abstractions;
+using Hypervisor.Core.Accel;
+using Hypervisor.X86.Cpu;
+using Hypervisor.X86.Memory;
+
+namespace Hypervisor.X86;
+
+/// <summary>
+/// A vCPU of the software accelerator. <see cref="Run"/> emulates guest code until an exit, with
+/// KVM's semantics: IN and MMIO loads complete on the next Run() with <see cref="VcpuExit.Data"/>;
+/// REP INS/OUTS make one exit per iteration (IoCount = 1). <see cref="InstructionsRetired"/> counts
+/// instructions, each iteration of a REP string instruction and each exception delivered, so
+/// <see cref="InstructionLimit"/> also stops long REPs and fault loops.
+/// </summary>
+public sealed unsafe class SoftVcpu : IVcpu
+{
+    private const int ExitDataCapacity = 4096;
+    private byte* _exitData;
+    private readonly Cpu.Cpu _cpu;
+
+    internal SoftVcpu(int id, PhysicalMemory physical)
+    {
+        Id = id;
+        _exitData = (byte*)NativeMemory.AllocZeroed(ExitDataCapacity);
+        Exit = new VcpuExit(_exitData, ExitDataCapacity);
+        _cpu = new Cpu.Cpu(physical, Exit);
+    }
+
+    public int Id { get; }
+
+    public VcpuExit Exit { get; }
+
+    internal Cpu.Cpu Cpu => _cpu;
+
+    public VcpuExitReason Run() => _cpu.Run();
+
+    public void RequestExit() => _cpu.RequestExit();
+
+    internal void NoteExternalWrite(ulong address, int length) => _cpu.NoteExternalWrite(address, length);
+
+    public ulong? InstructionsRetired => _cpu.Retired;
+
+    public ulong InstructionLimit
+    {
+        get => _cpu.InstructionLimit;
+        set => _cpu.InstructionLimit = value;
+    }
+
+    public IInterruptController? InterruptController
+    {
+        get => _cpu.InterruptController;
+        set => _cpu.InterruptController = value;
+    }
+
+    /// <summary>Thread-safe: asserts the NMI pin (delivered through vector 2, even with IF = 0 or in HLT).</summary>
+    public void RaiseNmi() => _cpu.RaiseNmi();
+
+    /// <summary>The A20 gate (a machine option; port 0x92 or the keyboard controller may drive it).</summary>
+    public bool A20Enabled
+    {
+        get => _cpu.A20Enabled;
+        set
+        {
+            _cpu.A20Enabled = value;
+            _cpu.FlushTlb();
+        }
+    }
+
+    public VcpuRegisters GetRegisters()
+    {
+        var r = _cpu.Regs;
+        return new VcpuRegisters
+        {
+            Rax = r[Gpr.EAX], Rcx = r[Gpr.ECX], Rdx = r[Gpr.EDX], Rbx = r[Gpr.EBX],
+            Rsp = r[Gpr.ESP], Rbp = r[Gpr.EBP], Rsi = r[Gpr.ESI], Rdi = r[Gpr.EDI],
+            Rip = _cpu.Eip, Rflags = _cpu.Flags,
+        };
+    }
+
+    public void SetRegisters(in VcpuRegisters registers)
+    {
+        var r = _cpu.Regs;
+        r[Gpr.EAX] = (uint)registers.Rax; r[Gpr.ECX] = (uint)registers.Rcx;
+        r[Gpr.EDX] = (uint)registers.Rdx; r[Gpr.EBX] = (uint)registers.Rbx;
+        r[Gpr.ESP] = (uint)registers.Rsp; r[Gpr.EBP] = (uint)registers.Rbp;
+        r[Gpr.ESI] = (uint)registers.Rsi; r[Gpr.EDI] = (uint)registers.Rdi;
+        _cpu.Eip = (uint)registers.Rip;
+        _cpu.Flags = ((uint)registers.Rflags & ~0xFFC08028u) | Eflags.Reserved1;
+        _cpu.StateChanged();
+    }
+
+    public VcpuSpecialRegisters GetSpecialRegisters()
+    {
+        var s = _cpu.Segs;
+        return new VcpuSpecialRegisters
+        {
+            Es = ToKvm(s[Seg.ES]), Cs = ToKvm(s[Seg.CS]), Ss = ToKvm(s[Seg.SS]), Ds = ToKvm(s[Seg.DS]),
+            Fs = ToKvm(s[Seg.FS]), Gs = ToKvm(s[Seg.GS]), Ldt = ToKvm(s[Seg.Ldtr]), Tr = ToKvm(s[Seg.Tr]),
+            Gdt = new DescriptorTableRegister { Base = _cpu.GdtBase, Limit = _cpu.GdtLimit },
+            Idt = new DescriptorTableRegister { Base = _cpu.IdtBase, Limit = _cpu.IdtLimit },
+            Cr0 = _cpu.Cr0, Cr2 = _cpu.Cr2, Cr3 = _cpu.Cr3, Cr4 = _cpu.Cr4,
+            Efer = _cpu.Efer, ApicBase = _cpu.ApicBase,
+        };
+    }
+
+    public void SetSpecialRegisters(in VcpuSpecialRegisters sr)
+    {
+        var s = _cpu.Segs;
+        s[Seg.ES] = FromKvm(sr.Es); s[Seg.CS] = FromKvm(sr.Cs); s[Seg.SS] = FromKvm(sr.Ss);
+        s[Seg.DS] = FromKvm(sr.Ds); s[Seg.FS] = FromKvm(sr.Fs); s[Seg.GS] = FromKvm(sr.Gs);
+        s[Seg.Ldtr] = FromKvm(sr.Ldt); s[Seg.Tr] = FromKvm(sr.Tr);
+        _cpu.GdtBase = (uint)sr.Gdt.Base; _cpu.GdtLimit = sr.Gdt.Limit;
+        _cpu.IdtBase = (uint)sr.Idt.Base; _cpu.IdtLimit = sr.Idt.Limit;
+        _cpu.Cr0 = (uint)sr.Cr0 | ControlBits.Cr0ET;
+        _cpu.Cr2 = (uint)sr.Cr2; _cpu.Cr3 = (uint)sr.Cr3; _cpu.Cr4 = (uint)sr.Cr4;
+        _cpu.Efer = sr.Efer;
+        if (sr.ApicBase != 0)
+            _cpu.ApicBase = sr.ApicBase;
+        _cpu.Cpl = _cpu.ProtectedMode ? s[Seg.CS].Selector & 3 : 0;
+        _cpu.FlushTlb();
+        _cpu.StateChanged();
+    }
+
+    private static SegmentRegister ToKvm(in SegmentCache c) => new()
+    {
+        Base = c.Base, Limit = c.Limit, Selector = c.Selector, Type = c.Type, Present = c.Present,
+        Dpl = c.Dpl, Db = c.Db, S = c.S, L = c.L, G = c.G, Avl = c.Avl, Unusable = c.Unusable,
+    };
+
+    private static SegmentCache FromKvm(in SegmentRegister r) => new()
+    {
+        Base = (uint)r.Base, Limit = r.Limit, Selector = r.Selector, Type = r.Type, Present = r.Present,
+        Dpl = r.Dpl, Db = r.Db, S = r.S, L = r.L, G = r.G, Avl = r.Avl, Unusable = r.Unusable,
+    };
+
+    public void Dispose()
+    {
+        if (_exitData != null)
+        {
+            NativeMemory.Free(_exitData);
+            _exitData = null;
+        }
+    }
+}

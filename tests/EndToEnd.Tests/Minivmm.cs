@@ -1,0 +1,60 @@
+using System.Diagnostics;
+
+namespace EndToEnd.Tests;
+
+/// <summary>Runs the built minivmm executable as a user would, capturing stdout, stderr and the exit code.</summary>
+public static class Minivmm
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>src/MiniVmm's output for the configuration the tests were built in.</summary>
+    public static string Executable { get; } = Path.Combine(RepoRoot, "src", "MiniVmm", "bin", Configuration, "net10.0", "minivmm");
+
+    public static string Configs => Path.Combine(RepoRoot, "configs");
+
+    public static string TestPlugins => Path.Combine(RepoRoot, "artifacts", "test-plugins");
+
+    private static string Configuration =>
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<Configuration>/net10.0/
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    /// <summary>Runs minivmm with <paramref name="args"/>; fails the test if it does not end within <paramref name="timeout"/>.</summary>
+    public static Result Run(TimeSpan timeout, params string[] args) => Run(timeout, null, args);
+
+    public static Result Run(TimeSpan timeout, Action<Process>? whileRunning, params string[] args)
+    {
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = RepoRoot,
+        };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        whileRunning?.Invoke(process);
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"minivmm {string.Join(' ', args)} did not finish within {timeout}; stderr: {stderr.Result}");
+        }
+        process.WaitForExit();
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static Result Run(params string[] args) => Run(TimeSpan.FromSeconds(60), args);
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MiniVmm.sln")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException($"MiniVmm.sln not found above {AppContext.BaseDirectory}");
+    }
+}
