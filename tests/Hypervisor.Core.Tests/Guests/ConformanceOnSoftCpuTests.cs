@@ -13,7 +13,6 @@ public sealed class ConformanceOnSoftCpuTests
     {
         ["fpu32"] = "x87 arithmetic: FLD1 (d9 e8) is not implemented",
         ["pae32"] = "EFER is not implemented (no extended CPUID leaves, so no NX): RDMSR 0xc0000080 raises #GP",
-        ["pmode32"] = "the flat boot entry sets IDTR.limit = 0x3ff; the reset value (and QEMU's) is 0xffff",
     };
 
     private static string ConformanceDir => Path.Combine(GuestTree.GuestsDir, "conformance");
