@@ -47,10 +47,15 @@ _start:
         mov     $IER_THR_EMPTY, %al             # THR is empty now: the first interrupt follows
         mov     $COM1_IER, %dx
         out     %al, %dx
-1:      hlt
+        # Test and sleep without a window: STI's one-instruction shadow makes "sti; hlt" atomic,
+        # so an interrupt that sets `done` cannot slip in between the test and the HLT.
+1:      cli
         cmpl    $0, done
-        je      1b
-        cli
+        jne     2f
+        sti
+        hlt
+        jmp     1b
+2:
         PUTS    "interrupts taken: "
         mov     interrupts, %eax
         call    hex
