@@ -117,7 +117,8 @@ compare() {
     printf 'FAIL %-14s %s\n' "$name" "${why[0]}"
     [[ ${#why[@]} -gt 1 ]] && printf '     %-14s %s\n' "" "${why[1]}"
     if [[ -s "$log" ]]; then
-        printf '     %-14s log: %s\n' "" "$(grep -v '^\s*$' "$log" | tail -n 2 | tr '\n' ' ' | head -c 300)"
+        # The first line is the headline (minivmm's error); the last the final state.
+        printf '     %-14s log: %s\n' "" "$(grep -v '^\s*$' "$log" | sed -n '1p;$p' | uniq | tr -s ' ' | tr '\n' ' ' | head -c 300)"
     fi
     return 1
 }

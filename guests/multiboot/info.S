@@ -8,12 +8,7 @@
 # EFLAGS.IF) and that its .bss is zero. Ends through isa-debug-exit (0xf4). Run under QEMU with
 # -kernel info.elf -append "$(cat info.cmdline)" -m 16M; under minivmm with
 # configs/conformance/info.json.
-        .set MB_MAGIC, 0x1badb002
-        .set MB_FLAG_PAGE_ALIGN, 1 << 0
-        .set MB_FLAG_MEMORY_INFO, 1 << 1
-        .set MB_FLAGS, MB_FLAG_PAGE_ALIGN | MB_FLAG_MEMORY_INFO
-        .set MB_BOOT_MAGIC, 0x2badb002
-
+        .include "serial.inc"
         .set MBI_FLAGS, 0
         .set MBI_MEM_LOWER, 4
         .set MBI_MEM_UPPER, 8
@@ -28,17 +23,7 @@
         .set MBI_FLAGS_SHOWN, MBI_FLAG_MEMORY | MBI_FLAG_CMDLINE | MBI_FLAG_MMAP | MBI_FLAG_LOADER_NAME
         .set MMAP_TYPE_USABLE, 1
 
-        .set COM1_THR, 0x3f8
-        .set COM1_LSR, 0x3fd
-        .set LSR_THR_EMPTY, 0x20
-        .set DEBUG_EXIT_PORT, 0xf4
         .set BSS_CHECK_BYTES, 4096
-
-        .section .multiboot, "a"
-        .balign 4
-        .long   MB_MAGIC
-        .long   MB_FLAGS
-        .long   -(MB_MAGIC + MB_FLAGS)
 
         .bss
         .balign 16
@@ -172,11 +157,7 @@ _start:
         mov     $done_text, %esi
         call    puts
         mov     $0, %al
-exit:
-        out     %al, $DEBUG_EXIT_PORT
-9:      cli
-        hlt
-        jmp     9b
+        jmp     exit
 
 # yes_if_in_range: print 'y' when ECX <= EAX <= EDX, else 'n' and EAX in hex.
 yes_if_in_range:
@@ -193,48 +174,6 @@ yes_if_in_range:
         call    putc
         pop     %eax
         jmp     hex
-
-# putc: AL to COM1. puts: the string at ESI. hex: EAX as 8 hex digits. All preserve registers.
-putc:
-        push    %edx
-        push    %eax
-        mov     $COM1_LSR, %dx
-1:      in      %dx, %al
-        test    $LSR_THR_EMPTY, %al
-        jz      1b
-        pop     %eax
-        mov     $COM1_THR, %dx
-        out     %al, %dx
-        pop     %edx
-        ret
-puts:
-        push    %eax
-        push    %esi
-1:      lodsb
-        test    %al, %al
-        jz      2f
-        call    putc
-        jmp     1b
-2:      pop     %esi
-        pop     %eax
-        ret
-hex:
-        push    %eax
-        push    %ecx
-        mov     $8, %ecx
-1:      rol     $4, %eax
-        push    %eax
-        and     $0xf, %al
-        add     $'0', %al
-        cmp     $'9', %al
-        jbe     2f
-        add     $('a' - '0' - 10), %al
-2:      call    putc
-        pop     %eax
-        loop    1b
-        pop     %ecx
-        pop     %eax
-        ret
 
         .section .rodata
 banner:         .asciz "multiboot info guest\n"

@@ -38,16 +38,21 @@ first_divergence() {
         e="$(stat -c %s "$expected")" a="$(stat -c %s "$actual")"
         if (( a < e )); then
             line="$(head -c "$a" "$expected" | wc -l)"
-            echo "output stops after $a of $e bytes (line $((line + 1))); expected next: $(show_line "$expected" $((line + 1)))"
+            echo "output stops after $a of $e bytes, in line $((line + 1)); expected next: $(show_bytes "$expected" "$a")"
         else
             line="$(head -c "$e" "$actual" | wc -l)"
-            echo "$((a - e)) extra bytes after byte $e: $(show_line "$actual" $((line + 1)))"
+            echo "$((a - e)) extra bytes after byte $e, in line $((line + 1)): $(show_bytes "$actual" "$e")"
         fi
         return
     fi
     line="$(head -c "$((offset - 1))" "$expected" | wc -l)"
     line=$((line + 1))
     echo "byte $offset (line $line): expected $(show_line "$expected" "$line") got $(show_line "$actual" "$line")"
+}
+
+# show_bytes FILE N: up to 80 bytes of FILE after its first N, quoted, non-printables escaped.
+show_bytes() {
+    printf "'%s'" "$(tail -c +"$(( $2 + 1 ))" "$1" | head -c 80 | cat -v | sed -z 's/\n/\\n/g')"
 }
 
 # show_line FILE N: line N of FILE, quoted, non-printables escaped, cut to 100 characters.

@@ -102,6 +102,12 @@ public sealed class DeviceHarness<TDevice> : IDisposable where TDevice : class, 
             ?? throw new InvalidOperationException($"option '{option}' opened a real backend ({backend.GetType().Name}), not an in-memory one");
     }
 
+    /// <summary>Whatever backend (in-memory or real) the device opened for <paramref name="option"/>.</summary>
+    public ICharBackend OpenedBackend(string option = "backend")
+        => _backends.TryGetValue(option, out var backend)
+            ? backend
+            : throw new InvalidOperationException($"the device opened no backend for option '{option}'");
+
     private IPortDevice PortDevice => Device as IPortDevice
         ?? throw new InvalidOperationException($"{typeof(TDevice).Name} is not an IPortDevice");
 

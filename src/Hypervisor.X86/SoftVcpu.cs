@@ -9,7 +9,9 @@ namespace Hypervisor.X86;
 /// <summary>
 /// A vCPU of the software accelerator. <see cref="Run"/> emulates guest code until an exit, with
 /// KVM's semantics: IN and MMIO loads complete on the next Run() with <see cref="VcpuExit.Data"/>;
-/// REP INS/OUTS make one exit per iteration (IoCount = 1).
+/// REP INS/OUTS make one exit per iteration (IoCount = 1). <see cref="InstructionsRetired"/> counts
+/// instructions, each iteration of a REP string instruction and each exception delivered, so
+/// <see cref="InstructionLimit"/> also stops long REPs and fault loops.
 /// </summary>
 public sealed unsafe class SoftVcpu : IVcpu
 {
@@ -50,6 +52,9 @@ public sealed unsafe class SoftVcpu : IVcpu
         get => _cpu.InterruptController;
         set => _cpu.InterruptController = value;
     }
+
+    /// <summary>Thread-safe: asserts the NMI pin (delivered through vector 2, even with IF = 0 or in HLT).</summary>
+    public void RaiseNmi() => _cpu.RaiseNmi();
 
     /// <summary>The A20 gate (a machine option; port 0x92 or the keyboard controller may drive it).</summary>
     public bool A20Enabled

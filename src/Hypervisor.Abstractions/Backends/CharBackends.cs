@@ -1,24 +1,79 @@
+using System.Globalization;
+using System.Net;
+using Serilog;
+
 namespace Hypervisor.Abstractions.Backends;
 
 /// <summary>Opens a host character backend from its machine-file spec.</summary>
 public static class CharBackends
 {
+    /// <summary>The specs <see cref="Open"/> understands, for error messages and documentation.</summary>
+    public const string Syntax = "stdio, null, file:PATH, tcp:127.0.0.1:PORT[,wait|,nowait], unix:PATH[,wait|,nowait]";
+
     /// <summary>
-    /// <c>"stdio"</c>, <c>"null"</c> or <c>"file:PATH"</c> (relative to <paramref name="baseDirectory"/>).
-    /// Throws <see cref="DeviceConfigurationException"/> (option "backend") when the spec is wrong or cannot be opened.
+    /// Opens <paramref name="spec"/>: <c>"stdio"</c>; <c>"null"</c>; <c>"file:PATH"</c> (output,
+    /// created or truncated); <c>"tcp:HOST:PORT[,wait|,nowait]"</c> (a server socket; <c>wait</c>, the
+    /// default as in QEMU, returns only once a client has connected; port 0 picks a free port);
+    /// <c>"unix:PATH[,wait|,nowait]"</c> (a Unix socket server). Relative paths resolve against
+    /// <paramref name="baseDirectory"/>. Throws <see cref="DeviceConfigurationException"/> (option
+    /// "backend") when the spec is wrong or the backend cannot be opened.
     /// </summary>
-    public static ICharBackend Open(string spec, string baseDirectory)
+    public static ICharBackend Open(string spec, string baseDirectory, ILogger? log = null)
     {
         int colon = spec.IndexOf(':');
         string kind = colon < 0 ? spec : spec[..colon];
         string argument = colon < 0 ? "" : spec[(colon + 1)..];
         return kind switch
         {
-            "stdio" => StdioBackend.Shared,
-            "null" => new NullBackend(),
+            "stdio" when argument.Length == 0 => StdioBackend.Shared,
+            "null" when argument.Length == 0 => new NullBackend(),
             "file" when argument.Length > 0 => FileBackend.Open(Path.GetFullPath(argument, baseDirectory)),
-            _ => throw new DeviceConfigurationException("backend",
-                $"unknown backend '{spec}' (expected stdio, null or file:PATH)"),
+            "tcp" => OpenTcp(spec, argument, log),
+            "unix" => OpenUnix(spec, argument, baseDirectory, log),
+            _ => throw new DeviceConfigurationException("backend", $"unknown backend '{spec}' (expected {Syntax})"),
         };
     }
+
+    private static SocketServerBackend OpenTcp(string spec, string argument, ILogger? log)
+    {
+        (string address, bool wait) = SplitFlags(spec, argument);
+        int colon = address.LastIndexOf(':');
+        if (colon <= 0)
+            throw Bad(spec, "expected tcp:HOST:PORT, e.g. tcp:127.0.0.1:4444");
+        string host = address[..colon].Trim('[', ']');
+        string portText = address[(colon + 1)..];
+        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > IPEndPoint.MaxPort)
+            throw Bad(spec, $"'{portText}' is not a TCP port (0-65535)");
+        IPAddress ip = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            ? IPAddress.Loopback
+            : IPAddress.TryParse(host, out var parsed) ? parsed : throw Bad(spec, $"'{host}' is not an IP address (use 127.0.0.1)");
+        return SocketServerBackend.ListenTcp(ip, port, wait, log);
+    }
+
+    private static SocketServerBackend OpenUnix(string spec, string argument, string baseDirectory, ILogger? log)
+    {
+        (string path, bool wait) = SplitFlags(spec, argument);
+        if (path.Length == 0)
+            throw Bad(spec, "expected unix:PATH");
+        return SocketServerBackend.ListenUnix(Path.GetFullPath(path, baseDirectory), wait, log);
+    }
+
+    private static (string Address, bool Wait) SplitFlags(string spec, string argument)
+    {
+        string[] parts = argument.Split(',');
+        bool wait = true;
+        foreach (string flag in parts.Skip(1))
+        {
+            wait = flag switch
+            {
+                "wait" => true,
+                "nowait" => false,
+                _ => throw Bad(spec, $"unknown flag '{flag}' (expected wait or nowait)"),
+            };
+        }
+        return (parts[0], wait);
+    }
+
+    private static DeviceConfigurationException Bad(string spec, string why)
+        => new("backend", $"backend '{spec}': {why}");
 }

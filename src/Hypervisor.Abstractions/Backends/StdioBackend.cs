@@ -1,38 +1,153 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace Hypervisor.Abstractions.Backends;
 
 /// <summary>
-/// The process's standard output (guest serial output goes here, never mixed with logs, which go
-/// to stderr). Shared by every device that names it; writes are serialized.
+/// The process's standard output and input. Guest output goes to stdout (never mixed with logs,
+/// which go to stderr); writes from every device naming it are serialised. Input is read only once
+/// a device subscribes to <see cref="InputAvailable"/> (a UART does, debugcon does not). When
+/// stdin is a terminal it is put in raw mode (see <see cref="TerminalMode"/>) and QEMU's escapes
+/// apply: Ctrl-A X quits (<see cref="QuitRequested"/>), Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A H helps.
 /// </summary>
 public sealed class StdioBackend : ICharBackend
 {
     public static readonly StdioBackend Shared = new();
 
     private readonly Stream _out = Console.OpenStandardOutput();
-    private readonly object _lock = new();
+    private readonly object _outLock = new();
+    private readonly object _inputLock = new();
+    private readonly InputQueue _input = new();
+    private Action? _inputAvailable;
+    private Thread? _pump;
 
     private StdioBackend() { }
 
-    public event Action? InputAvailable { add { } remove { } }
+    /// <summary>
+    /// Raised on the stdin thread when the user types Ctrl-A X. The core stops the VM. When nothing
+    /// handles it, the terminal is restored and the process exits with code 0.
+    /// </summary>
+    public event Action? QuitRequested;
+
+    public event Action? InputAvailable
+    {
+        add
+        {
+            lock (_inputLock)
+            {
+                _inputAvailable += value;
+                StartReadingInput();
+            }
+        }
+        remove
+        {
+            lock (_inputLock)
+                _inputAvailable -= value;
+        }
+    }
+
+    /// <summary>Restores the terminal if raw mode is on: the core calls it on every exit path.</summary>
+    public static void RestoreTerminal() => TerminalMode.Restore();
 
     public void Write(ReadOnlySpan<byte> data)
     {
-        lock (_lock)
+        lock (_outLock)
             _out.Write(data);
     }
 
-    public bool TryRead(out byte value)
-    {
-        value = 0;
-        return false;
-    }
+    public bool TryRead(out byte value) => _input.TryTake(out value);
 
     public void Flush()
     {
-        lock (_lock)
+        lock (_outLock)
             _out.Flush();
     }
 
     // Standard output outlives any one device.
     public void Dispose() => Flush();
+
+    private void StartReadingInput()
+    {
+        if (_pump is not null)
+            return;
+        bool raw = TerminalMode.TryEnterRaw();
+        _pump = new Thread(() => PumpInput(raw)) { IsBackground = true, Name = "stdio input" };
+        _pump.Start();
+    }
+
+    private void PumpInput(bool raw)
+    {
+        // Not Console.OpenStandardInput(): on a terminal it emulates line editing and echo.
+        using var stdin = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
+        var filter = raw ? new EscapeFilter() : null;
+        var buffer = new byte[256];
+        var forwarded = new byte[buffer.Length];
+        try
+        {
+            int n;
+            while ((n = stdin.Read(buffer)) > 0)
+            {
+                bool quit = false;
+                int count = filter is null ? Copy(buffer, n, forwarded) : Filter(filter, buffer, n, forwarded, out quit);
+                if (count > 0)
+                {
+                    _input.Add(forwarded.AsSpan(0, count));
+                    Action? handlers;
+                    lock (_inputLock)
+                        handlers = _inputAvailable;
+                    handlers?.Invoke();
+                }
+                if (quit)
+                {
+                    // What was typed before Ctrl-A X has been delivered; stop reading.
+                    OnQuit();
+                    return;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // stdin went away: no more input, output carries on.
+        }
+    }
+
+    private static int Copy(byte[] from, int n, byte[] to)
+    {
+        Array.Copy(from, to, n);
+        return n;
+    }
+
+    private static int Filter(EscapeFilter filter, byte[] typed, int n, byte[] forwarded, out bool quit)
+    {
+        int count = 0;
+        quit = false;
+        for (int i = 0; i < n && !quit; i++)
+        {
+            switch (filter.Process(typed[i]))
+            {
+                case EscapeAction.Forward:
+                    forwarded[count++] = filter.Output;
+                    break;
+                case EscapeAction.Help:
+                    Console.Error.Write(EscapeFilter.HelpText);
+                    break;
+                case EscapeAction.Quit:
+                    quit = true;
+                    break;
+            }
+        }
+        return count;
+    }
+
+    private void OnQuit()
+    {
+        Action? quit = QuitRequested;
+        if (quit is not null)
+        {
+            quit();
+            return;
+        }
+        Flush();
+        TerminalMode.Restore();
+        Environment.Exit(0);
+    }
 }

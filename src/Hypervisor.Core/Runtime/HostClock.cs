@@ -7,40 +7,37 @@ namespace Hypervisor.Core.Runtime;
 /// Guest time that follows the host's monotonic clock from power-on. Device timers fire on one
 /// background thread that sleeps until the earliest deadline, so an idle guest costs nothing.
 /// </summary>
-public sealed class HostClock : IClock, IDisposable
+public sealed class HostClock : MachineClock
 {
     private readonly long _start = Stopwatch.GetTimestamp();
-    private readonly TimerQueue _timers = new();
     private readonly AutoResetEvent _changed = new(false);
+    private readonly object _threadLock = new();
     private Thread? _thread;
     private volatile bool _disposed;
 
-    public HostClock() => _timers.DeadlinesChanged += () => _changed.Set();
+    public HostClock() => Timers.DeadlinesChanged += () => _changed.Set();
 
-    public long NowNanoseconds => (long)(Stopwatch.GetElapsedTime(_start).Ticks * 100);
+    public override long NowNanoseconds => Stopwatch.GetElapsedTime(_start).Ticks * 100;
 
-    public IDeviceTimer CreateTimer(Action callback)
+    public override IDeviceTimer CreateTimer(Action callback)
     {
-        lock (_timers)
+        lock (_threadLock)
         {
-            _thread ??= StartThread();
+            if (_thread == null)
+            {
+                _thread = new Thread(RunTimers) { Name = "timers", IsBackground = true };
+                _thread.Start();
+            }
         }
-        return _timers.Create(callback);
-    }
-
-    private Thread StartThread()
-    {
-        var thread = new Thread(RunTimers) { Name = "timers", IsBackground = true };
-        thread.Start();
-        return thread;
+        return base.CreateTimer(callback);
     }
 
     private void RunTimers()
     {
         while (!_disposed)
         {
-            _timers.RunExpired(NowNanoseconds);
-            long? next = _timers.NextDeadline;
+            Timers.RunExpired(NowNanoseconds);
+            long? next = Timers.NextDeadline;
             var wait = next is { } deadline
                 ? TimeSpan.FromTicks(Math.Clamp((deadline - NowNanoseconds) / 100, 0, TimeSpan.TicksPerSecond))
                 : TimeSpan.FromSeconds(1);
@@ -48,7 +45,15 @@ public sealed class HostClock : IClock, IDisposable
         }
     }
 
-    public void Dispose()
+    public override bool WaitWhileHalted(Func<bool> woken, WaitHandle stopping, WaitHandle interruptLineChanged)
+    {
+        // Timers fire on their own thread and raise lines; the halted vCPU just sleeps until one changes.
+        if (!woken())
+            WaitHandle.WaitAny([stopping, interruptLineChanged], TimeSpan.FromSeconds(1));
+        return true;
+    }
+
+    public override void Dispose()
     {
         _disposed = true;
         _changed.Set();

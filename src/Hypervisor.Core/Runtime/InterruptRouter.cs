@@ -12,6 +12,7 @@ public sealed class InterruptRouter
     private const int LineCount = 24;
 
     private readonly bool[] _levels = new bool[LineCount];
+    private readonly AutoResetEvent _changed = new(false);
     private Action<int, bool>? _sink;
 
     /// <summary>Connects the lines to <paramref name="sink"/> and replays the current levels.</summary>
@@ -27,12 +28,16 @@ public sealed class InterruptRouter
 
     public IInterruptLine Line(int number) => new RoutedLine(this, number);
 
+    /// <summary>Set whenever a line changes level: wakes a vCPU halted waiting for an interrupt.</summary>
+    public WaitHandle LineChanged => _changed;
+
     private void Set(int number, bool level)
     {
         if (_levels[number] == level)
             return;
         _levels[number] = level;
         _sink?.Invoke(number, level);
+        _changed.Set();
     }
 
     private sealed class RoutedLine(InterruptRouter router, int number) : IInterruptLine

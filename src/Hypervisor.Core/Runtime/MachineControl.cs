@@ -16,6 +16,9 @@ public sealed class MachineControl : IVmControl
 
     public bool IsStopping => _stopped.IsSet;
 
+    /// <summary>Signalled once a stop is requested.</summary>
+    public WaitHandle StopHandle => _stopped.WaitHandle;
+
     public int ExitCode { get; private set; }
 
     public string Reason { get; private set; } = "";

@@ -9,8 +9,12 @@ namespace Hypervisor.Core.Runtime;
 /// The exit loop of one vCPU, run on its own thread: KVM_RUN (or the software CPU's Run), then
 /// route the exit through the buses, until the machine stops. Written once for every accelerator.
 /// </summary>
-public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory memory, MachineControl control, ILogger logger)
+public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory memory, MachineControl control,
+    MachineClock clock, WaitHandle interruptLineChanged, ILogger logger)
 {
+    /// <summary>The user's instruction limit (limits.instructions), or <see cref="ulong.MaxValue"/>.</summary>
+    public ulong InstructionLimit { get; init; } = ulong.MaxValue;
+
     public ExitStatistics Statistics { get; } = new();
 
     public IVcpu Vcpu => vcpu;
@@ -21,10 +25,13 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
         {
             while (!control.IsStopping)
             {
+                // Leave Run at the user's limit, or earlier when a deterministic timer is due.
+                vcpu.InstructionLimit = Math.Min(InstructionLimit, clock.NextStopInstruction);
                 var reason = vcpu.Run();
                 Statistics.Count(reason);
                 if (!Handle(reason))
                     break;
+                clock.RunDueTimers();
             }
         }
         catch (Exception e)
@@ -47,19 +54,42 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
             case VcpuExitReason.Intr:
                 if (control.IsStopping)
                     return false;
-                if (vcpu.InstructionsRetired is { } retired && retired >= vcpu.InstructionLimit)
+                if (vcpu.InstructionsRetired is { } retired && retired >= InstructionLimit)
                 {
                     control.RequestStop(ExitCodes.LimitReached, $"instruction limit reached on vcpu{vcpu.Id} ({retired} instructions)");
                     return false;
                 }
                 return true;
             case VcpuExitReason.Hlt:
-                control.RequestStop(ExitCodes.Success, $"guest halted (HLT on vcpu{vcpu.Id} with nothing to wake it)");
-                return false;
+                return WaitForInterrupt();
             default:
                 Crash(reason, exit);
                 return false;
         }
+    }
+
+    /// <summary>
+    /// HLT: with interrupts enabled and an interrupt controller, sleep until it asserts INTR (the
+    /// clock may move time forward to the next timer); otherwise nothing can wake the guest.
+    /// </summary>
+    private bool WaitForInterrupt()
+    {
+        var controller = vcpu.InterruptController;
+        const ulong InterruptFlag = 0x200;
+        if (controller == null || (vcpu.GetRegisters().Rflags & InterruptFlag) == 0)
+        {
+            control.RequestStop(ExitCodes.Success, $"guest halted (HLT on vcpu{vcpu.Id} with interrupts disabled)");
+            return false;
+        }
+        while (!controller.HasPendingInterrupt && !control.IsStopping)
+        {
+            if (!clock.WaitWhileHalted(() => controller.HasPendingInterrupt, control.StopHandle, interruptLineChanged))
+            {
+                control.RequestStop(ExitCodes.Success, $"guest halted (HLT on vcpu{vcpu.Id}) with no interrupt source left to wake it");
+                return false;
+            }
+        }
+        return !control.IsStopping;
     }
 
     private bool HandleIo(VcpuExit exit)

@@ -62,7 +62,11 @@ public sealed class Vmm : IDisposable
     {
         Memory = Own(new GuestMemory(Config.Memory.Select(m => (m.Base, m.Size))));
         var irqs = new InterruptRouter();
-        var environment = new MachineDevices.Environment(Memory, Own(new HostClock()), Control, irqs, _logger, Config.Directory);
+        IVcpu? boot0 = null;
+        MachineClock clock = Own<MachineClock>(Config.Clock == ClockMode.Deterministic
+            ? new DeterministicClock(() => boot0?.InstructionsRetired ?? 0)
+            : new HostClock());
+        var environment = new MachineDevices.Environment(Memory, clock, Control, irqs, _logger, Config.Directory);
         Devices = Own(MachineDevices.Build(Config, catalog, environment));
         Devices.Ports.UnclaimedAccess = (port, size, write) =>
             _logger.Debug("Unclaimed {Direction} port 0x{Port:x} size {Size}", write ? "OUT to" : "IN from", port, size);
@@ -72,6 +76,7 @@ public sealed class Vmm : IDisposable
         BootState boot = Config.Boot.Format switch
         {
             "flat" => FlatImageLoader.Load(Config.Boot, Memory),
+            "multiboot" => MultibootLoader.Load(Config.Boot.Kernel!, Config.Boot.CommandLine, Memory),
             _ => throw new BootImageException($"boot format '{Config.Boot.Format}' is not supported yet"),
         };
 
@@ -79,15 +84,22 @@ public sealed class Vmm : IDisposable
         for (int id = 0; id < Config.Vcpus; id++)
         {
             var vcpu = Own(vm.CreateVcpu(id));
+            boot0 ??= vcpu;
             vcpu.SetSpecialRegisters(boot.SpecialRegisters);
             vcpu.SetRegisters(boot.Registers);
-            if (Config.Limits.Instructions is { } limit)
-                vcpu.InstructionLimit = limit;
             vcpu.InterruptController = Devices.InterruptController;
-            _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, _logger));
+            _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, clock, irqs.LineChanged, _logger)
+            {
+                InstructionLimit = Config.Limits.Instructions ?? ulong.MaxValue,
+            });
         }
-        if (Config.Limits.Instructions != null && _loops[0].Vcpu.InstructionsRetired == null)
-            _logger.Warning("The {Accelerator} accelerator cannot count instructions; limits.instructions is ignored", accelerator.Name);
+        if (_loops[0].Vcpu.InstructionsRetired == null)
+        {
+            if (Config.Clock == ClockMode.Deterministic)
+                throw new MachineFileException(Config.FilePath, [$"clock: deterministic time needs an accelerator that counts instructions (soft), not {accelerator.Name}"]);
+            if (Config.Limits.Instructions != null)
+                _logger.Warning("The {Accelerator} accelerator cannot count instructions; limits.instructions is ignored", accelerator.Name);
+        }
         Control.Stopping += () =>
         {
             foreach (var loop in _loops)

@@ -49,7 +49,6 @@ internal sealed unsafe partial class Cpu
     private bool _exitPending;
     /// <summary>Interrupts are inhibited for one instruction after STI, MOV SS and POP SS.</summary>
     private bool _interruptShadow;
-    private bool _shadowSetThisInstruction;
     /// <summary>The A20 gate: when clear, physical address bit 20 is forced to 0.</summary>
     public bool A20Enabled = true;
 

@@ -30,12 +30,16 @@ internal sealed partial class Cpu
         Interlocked.Or(ref _attention, AttentionExternalWrite);
     }
 
+    /// <summary>An exception raised by the last instruction, delivered at the top of the loop (so its own faults unwind cleanly).</summary>
+    private bool _faultPending;
+    private byte _faultVector;
+    private uint _faultErrorCode;
+    private bool _faultHasErrorCode;
+
     public VcpuExitReason Run()
     {
         try
         {
-            if (!CompletePendingExit())
-                return Exit.Reason;
             return RunLoop();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -46,10 +50,34 @@ internal sealed partial class Cpu
 
     private VcpuExitReason RunLoop()
     {
+        bool entry = true;
         while (true)
         {
             try
             {
+                if (entry)
+                {
+                    entry = false;
+                    CompletePendingExit();
+                    if (_exitPending)
+                    {
+                        // INS stored into MMIO: that store is the next exit.
+                        _exitPending = false;
+                        return Exit.Reason;
+                    }
+                }
+                if (_faultPending)
+                {
+                    // A delivered exception counts as retired work, so a fault loop still meets the limit.
+                    if (Retired >= InstructionLimit)
+                        return SetExit(VcpuExitReason.Intr);
+                    Retired++;
+                    _mmioCursor = 0;
+                    bool delivered = RaiseException(_faultVector, _faultErrorCode, _faultHasErrorCode);
+                    _faultPending = false;
+                    if (!delivered)
+                        return Exit.Reason;
+                }
                 while (true)
                 {
                     if (_attention != 0 && HandleAttention())
@@ -83,13 +111,18 @@ internal sealed partial class Cpu
                 Regs[Gpr.ESP] = _instrEsp;
                 MmioAccessesDone();
                 _exitPending = false;
-                if (!RaiseException(f.Vector, f.ErrorCode, f.HasErrorCode))
-                    return Exit.Reason;
+                _faultPending = true;
+                _faultVector = f.Vector;
+                _faultErrorCode = f.ErrorCode;
+                _faultHasErrorCode = f.HasErrorCode;
             }
             catch (VmExitSignal)
             {
-                Eip = _instrEip;
-                Regs[Gpr.ESP] = _instrEsp;
+                if (!_faultPending)
+                {
+                    Eip = _instrEip;
+                    Regs[Gpr.ESP] = _instrEsp;
+                }
                 _exitPending = false;
                 return Exit.Reason;
             }
@@ -105,6 +138,8 @@ internal sealed partial class Cpu
             while (_externalWrites.TryDequeue(out var w))
                 InvalidatePhysicalRange(w.Address, w.Length);
         }
+        if ((a & AttentionNmi) != 0)
+            ServiceNmi();
         if ((a & AttentionExitRequested) != 0)
         {
             _wake.Reset();

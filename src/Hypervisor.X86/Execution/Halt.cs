@@ -19,12 +19,16 @@ internal sealed partial class Cpu
         var pic = InterruptController;
         if ((Flags & Eflags.IF) == 0 || pic == null)
         {
+            if ((Volatile.Read(ref _attention) & AttentionNmi) != 0)
+                return; // an NMI is already waiting: it wakes the CPU
             SetExit(VcpuExitReason.Hlt);
             _exitPending = true;
             return;
         }
         while (!pic.HasPendingInterrupt)
         {
+            if ((Volatile.Read(ref _attention) & AttentionNmi) != 0)
+                break; // the NMI is taken at the next boundary
             if ((Volatile.Read(ref _attention) & AttentionExitRequested) != 0)
             {
                 // Resume at the HLT after the exit, so the guest stays halted.

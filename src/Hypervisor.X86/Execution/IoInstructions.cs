@@ -97,37 +97,28 @@ internal sealed partial class Cpu
         return v;
     }
 
-    /// <summary>Run() entry: finishes an IN/INS or MMIO load with the VMM's data. False when Run() must return at once.</summary>
-    private bool CompletePendingExit()
+    /// <summary>Run() entry: finishes an IN/INS or MMIO load with the VMM's data.</summary>
+    private void CompletePendingExit()
     {
         if (_mmioLoadPending)
             CompleteMmioLoad();
         if (_pendingIo == PendingIo.None)
-            return true;
+            return;
         var kind = _pendingIo;
         _pendingIo = PendingIo.None;
         uint value = Exit.Reason == VcpuExitReason.Io ? ExitData(_pendingIoSize) : 0xFFFFFFFF;
         if (kind == PendingIo.InRegister)
         {
             WriteReg(_pendingIoSize switch { 1 => Register.AL, 2 => Register.AX, _ => Register.EAX }, value);
-            return true;
+            return;
         }
-        // INS: store at ES:(E)DI now; a fault here restarts the INS as on hardware.
+        // INS: store at ES:(E)DI now; a fault here restarts the INS (the run loop delivers it).
         uint resumeEip = Eip;
         _instrEip = _pendingIoEip;
         _instrEsp = Regs[Gpr.ESP];
-        try
-        {
-            WriteMem(Seg.ES, IndexRegister(Gpr.EDI, _pendingInsAddrSize), _pendingIoSize, value);
-        }
-        catch (GuestFault f)
-        {
-            Eip = _pendingIoEip;
-            return RaiseException(f.Vector, f.ErrorCode, f.HasErrorCode);
-        }
+        WriteMem(Seg.ES, IndexRegister(Gpr.EDI, _pendingInsAddrSize), _pendingIoSize, value);
         AdvanceIndex(Gpr.EDI, _pendingInsAddrSize, _pendingIoSize);
         Eip = _pendingInsRep && DecrementCount(_pendingInsAddrSize) != 0 ? _pendingIoEip : resumeEip;
-        return true;
     }
 
     /// <summary>I/O permission (SDM Vol. 1, 19.5): CPL &lt;= IOPL, else every bit of the TSS I/O bitmap must be clear.</summary>

@@ -6,7 +6,7 @@ namespace Hypervisor.X86.Cpu;
 /// MOVS, CMPS, STOS, LODS, SCAS with REP/REPE/REPNE (SDM Vol. 2, "REP/REPE/REPZ/REPNE/REPNZ").
 /// The source segment may be overridden; the destination is always ES. A repeated instruction runs
 /// a bounded number of iterations per step and then re-executes, so interrupts, exits and faults
-/// see consistent (E)SI/(E)DI/(E)CX between iterations.
+/// see consistent (E)SI/(E)DI/(E)CX between iterations. InstructionsRetired counts every iteration.
 /// </summary>
 internal sealed partial class Cpu
 {
@@ -64,6 +64,9 @@ internal sealed partial class Cpu
             if (testsZf && ((Flags & Eflags.ZF) != 0) != repeWhileEqual)
                 return;
             if (_exitPending)
+                break;
+            // Each iteration counts as a retired instruction, so the limit also bounds long REPs.
+            if (++Retired >= InstructionLimit)
                 break;
         }
         Eip = _instrEip; // more to do: re-execute the instruction

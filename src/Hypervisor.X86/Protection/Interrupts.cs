@@ -189,6 +189,8 @@ internal sealed partial class Cpu
 
     private void Iret(int size)
     {
+        if (_nmiBlocked)
+            NmiIret();
         if (!ProtectedMode)
         {
             uint ip = PeekStack(0, size);

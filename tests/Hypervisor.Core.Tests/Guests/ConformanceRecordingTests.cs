@@ -21,6 +21,13 @@ public sealed class ConformanceRecordingTests
     public static TheoryData<string> Roms() =>
         new(Directory.EnumerateFiles(ConformanceDir, "*.rom").Select(p => Path.GetFileNameWithoutExtension(p)!).Order(StringComparer.Ordinal));
 
+    /// <summary>Every recorded guest: the conformance ROMs and the Multiboot kernels, as paths relative to guests/.</summary>
+    public static TheoryData<string> Images() =>
+        new(Directory.EnumerateFiles(ConformanceDir, "*.rom")
+            .Concat(Directory.EnumerateFiles(Path.Combine(GuestTree.GuestsDir, "multiboot"), "*.elf"))
+            .Select(p => Path.GetRelativePath(GuestTree.GuestsDir, p).Replace(Path.DirectorySeparatorChar, '/'))
+            .Order(StringComparer.Ordinal));
+
     [Fact]
     public void Every_conformance_source_has_a_rom() =>
         Assert.All(Directory.EnumerateFiles(ConformanceDir, "*.S"),
@@ -37,11 +44,12 @@ public sealed class ConformanceRecordingTests
     }
 
     [Theory]
-    [MemberData(nameof(Roms))]
-    public void Recording_exists_and_ends_with_an_exit_or_a_shutdown(string name)
+    [MemberData(nameof(Images))]
+    public void Recording_exists_and_ends_with_an_exit_or_a_shutdown(string image)
     {
-        string expected = Path.Combine(ConformanceDir, name + ".expected");
-        string status = Path.Combine(ConformanceDir, name + ".status");
+        string name = Path.GetFileNameWithoutExtension(image);
+        string expected = Path.Combine(GuestTree.GuestsDir, Path.ChangeExtension(image, ".expected"));
+        string status = Path.Combine(GuestTree.GuestsDir, Path.ChangeExtension(image, ".status"));
         Assert.True(File.Exists(expected), $"{expected} missing; run scripts/conformance.sh --record {name}");
         Assert.True(int.TryParse(File.ReadAllText(status).Trim(), out int code), $"{status} is not an exit status");
         // isa-debug-exit gives odd statuses; 0 is QEMU's -no-reboot shutdown. A timeout (124) is never a valid reference.
@@ -65,25 +73,32 @@ public sealed class ConformanceRecordingTests
         Assert.Equal("0xfff0", boot.GetProperty("entry").GetProperty("rip").GetString());
     }
 
+    [Theory]
+    [MemberData(nameof(Images))]
+    public void Every_recorded_guest_has_a_machine_file(string image) =>
+        Assert.True(File.Exists(Path.Combine(ConfigDir, Path.GetFileNameWithoutExtension(image) + ".json")),
+            $"guests/{image} has no configs/conformance/{Path.GetFileNameWithoutExtension(image)}.json");
+
     [QemuTheory]
-    [MemberData(nameof(Roms))]
-    public void Qemu_still_produces_the_recording(string name)
+    [MemberData(nameof(Images))]
+    public void Qemu_still_produces_the_recording(string image)
     {
+        string name = Path.GetFileNameWithoutExtension(image);
         string output = Path.Combine(Path.GetTempPath(), $"minivmm-conf-{name}-{Environment.ProcessId}.out");
         try
         {
             var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
             start.ArgumentList.Add(Path.Combine(GuestTree.RepoRoot, "scripts", "conformance", "run-qemu.sh"));
-            start.ArgumentList.Add(Path.Combine(ConformanceDir, name + ".rom"));
+            start.ArgumentList.Add(Path.Combine(GuestTree.GuestsDir, image));
             start.ArgumentList.Add(output);
             start.ArgumentList.Add("60");
             using var qemu = Process.Start(start)!;
             qemu.StandardOutput.ReadToEnd();
             string log = qemu.StandardError.ReadToEnd();
             Assert.True(qemu.WaitForExit(TimeSpan.FromSeconds(90)), "QEMU did not finish");
-            int recorded = int.Parse(File.ReadAllText(Path.Combine(ConformanceDir, name + ".status")).Trim());
+            int recorded = int.Parse(File.ReadAllText(Path.Combine(GuestTree.GuestsDir, Path.ChangeExtension(image, ".status"))).Trim());
             Assert.True(recorded == qemu.ExitCode, $"QEMU exit status {qemu.ExitCode}, recorded {recorded}. {log}");
-            Assert.Equal(File.ReadAllText(Path.Combine(ConformanceDir, name + ".expected")), File.ReadAllText(output));
+            Assert.Equal(File.ReadAllText(Path.Combine(GuestTree.GuestsDir, Path.ChangeExtension(image, ".expected"))), File.ReadAllText(output));
         }
         finally
         {

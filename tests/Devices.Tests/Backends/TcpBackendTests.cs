@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Hypervisor.Abstractions;
+using Hypervisor.Abstractions.Backends;
+
+namespace Devices.Tests.Backends;
+
+public sealed class TcpBackendTests
+{
+    private static SocketServerBackend OpenNowait()
+        => (SocketServerBackend)CharBackends.Open("tcp:127.0.0.1:0,nowait", ".");
+
+    private static List<byte> Drain(ICharBackend backend, int count)
+    {
+        var got = new List<byte>();
+        Assert.True(Eventually.True(() =>
+        {
+            while (backend.TryRead(out byte b))
+                got.Add(b);
+            return got.Count >= count;
+        }));
+        return got;
+    }
+
+    [Fact]
+    public void Output_reaches_the_connected_client()
+    {
+        using var backend = OpenNowait();
+        using var client = SocketClient.Tcp(backend.LocalEndPoint);
+        Assert.True(backend.WaitForClient(TimeSpan.FromSeconds(10)));
+
+        backend.Write("hello"u8);
+
+        Assert.Equal("hello", client.ReceiveText(5));
+    }
+
+    [Fact]
+    public void Client_input_is_readable_and_announced()
+    {
+        using var backend = OpenNowait();
+        int announcements = 0;
+        backend.InputAvailable += () => Interlocked.Increment(ref announcements);
+        using var client = SocketClient.Tcp(backend.LocalEndPoint);
+
+        client.Send("typed");
+
+        Assert.Equal("typed", Encoding.Latin1.GetString(Drain(backend, 5).ToArray()));
+        Assert.True(announcements > 0);
+    }
+
+    [Fact]
+    public void Output_written_before_a_client_connects_is_delivered_on_connect()
+    {
+        using var backend = OpenNowait();
+        backend.Write("boot banner\n"u8);
+
+        using var client = SocketClient.Tcp(backend.LocalEndPoint);
+
+        Assert.Equal("boot banner\n", client.ReceiveText(12));
+    }
+
+    [Fact]
+    public void A_client_may_leave_and_another_connect()
+    {
+        using var backend = OpenNowait();
+        using (var first = SocketClient.Tcp(backend.LocalEndPoint))
+        {
+            backend.Write("1"u8);
+            Assert.Equal("1", first.ReceiveText(1));
+        }
+        Assert.True(Eventually.True(() => !backend.IsConnected));
+
+        using var second = SocketClient.Tcp(backend.LocalEndPoint);
+        Assert.True(Eventually.True(() => backend.IsConnected));
+        backend.Write("2"u8);
+
+        Assert.Equal("2", second.ReceiveText(1));
+    }
+
+    [Fact]
+    public void Closing_the_backend_delivers_all_output_then_ends_the_connection()
+    {
+        var backend = OpenNowait();
+        using var client = SocketClient.Tcp(backend.LocalEndPoint);
+        Assert.True(backend.WaitForClient(TimeSpan.FromSeconds(10)));
+        var reading = Task.Factory.StartNew(client.ReceiveToEnd, TaskCreationOptions.LongRunning);
+        var data = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 13)).ToArray();
+
+        for (int offset = 0; offset < data.Length; offset += 1000)
+            backend.Write(data.AsSpan(offset, 1000));
+        backend.Dispose(); // the VM stops
+
+        Assert.True(reading.Wait(TimeSpan.FromSeconds(10)));
+        Assert.Equal(data, reading.Result);
+    }
+
+    [Fact]
+    public void Wait_blocks_until_a_client_connects()
+    {
+        int port = FreePort();
+        var opening = Task.Factory.StartNew(() => CharBackends.Open($"tcp:127.0.0.1:{port},wait", "."), TaskCreationOptions.LongRunning);
+        Assert.False(opening.Wait(TimeSpan.FromMilliseconds(300)));
+
+        SocketClient? connected = null;
+        Assert.True(Eventually.True(() =>
+        {
+            try
+            {
+                connected = SocketClient.Tcp(new IPEndPoint(IPAddress.Loopback, port));
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false; // not listening yet
+            }
+        }));
+        using var client = connected!;
+
+        Assert.True(opening.Wait(TimeSpan.FromSeconds(10)));
+        using var backend = opening.Result;
+        backend.Write("go"u8);
+        Assert.Equal("go", client.ReceiveText(2));
+    }
+
+    [Fact]
+    public void A_port_in_use_is_a_configuration_error_naming_the_port()
+    {
+        using var occupant = new TcpListener(IPAddress.Loopback, 0);
+        occupant.Start();
+        int port = ((IPEndPoint)occupant.LocalEndpoint).Port;
+
+        var e = Assert.Throws<DeviceConfigurationException>(() => CharBackends.Open($"tcp:127.0.0.1:{port},nowait", "."));
+
+        Assert.Equal("backend", e.Option);
+        Assert.Contains($"port {port} is already in use", e.Message);
+    }
+
+    [Fact]
+    public void A_slow_reader_pushes_back_on_the_client_and_loses_nothing()
+    {
+        using var backend = OpenNowait();
+        using var client = SocketClient.Tcp(backend.LocalEndPoint);
+        var data = Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7)).ToArray();
+
+        var sending = Task.Run(() => client.Send(data));
+        var received = Drain(backend, data.Length);
+
+        Assert.True(sending.Wait(TimeSpan.FromSeconds(10)));
+        Assert.Equal(data, received.ToArray());
+    }
+
+    [Theory]
+    [InlineData("tcp:127.0.0.1", "expected tcp:HOST:PORT")]
+    [InlineData("tcp:127.0.0.1:70000", "not a TCP port")]
+    [InlineData("tcp:127.0.0.1:4444,sometimes", "unknown flag 'sometimes'")]
+    [InlineData("tcp:example.org:4444", "not an IP address")]
+    [InlineData("serial:/dev/ttyS0", "unknown backend")]
+    public void Malformed_specs_are_rejected_with_the_reason(string spec, string reason)
+    {
+        var e = Assert.Throws<DeviceConfigurationException>(() => CharBackends.Open(spec, "."));
+        Assert.Contains(reason, e.Message);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}
