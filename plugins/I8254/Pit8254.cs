@@ -25,6 +25,8 @@ public sealed class Pit8254 : IDisposable
         _irq = irq;
         _timer = clock.CreateTimer(OnTimer);
         ResetLocked();
+        _lineLevel = true;
+        _irq.Set(true);
     }
 
     /// <summary>The counter <paramref name="index"/> (0-2), for tests and diagnostics.</summary>
@@ -45,8 +47,8 @@ public sealed class Pit8254 : IDisposable
             lock (_lock)
                 ResetLocked();
             _timer.Cancel();
-            _lineLevel = false;
-            _irq.Set(false);
+            _lineLevel = true;
+            _irq.Set(true);
         }
     }
 
@@ -97,7 +99,9 @@ public sealed class Pit8254 : IDisposable
     private void ResetLocked()
     {
         // Power-on: the datasheet leaves mode, count and OUT undefined. Nothing counts (so an idle
-        // machine arms no timer) until the guest programs a counter; channels 0 and 1 have GATE high.
+        // machine arms no timer) until the guest programs a counter; OUT is high, as after a BIOS,
+        // so programming mode 2 or 3 makes no edge and the first IRQ 0 comes at the end of the
+        // first period (as on QEMU and on a PC after its BIOS). GATE is high on channels 0 and 1.
         for (int i = 0; i < PcPitWiring.Channels; i++)
             _channels[i].Reset(gate: i != PcPitWiring.SpeakerChannel);
         _lastTick = 0;

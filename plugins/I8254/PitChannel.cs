@@ -10,7 +10,8 @@ public sealed class PitChannel
 {
     public PitChannelState State { get; private set; } = new();
 
-    public void Reset(bool gate) => State = new PitChannelState { Gate = gate };
+    /// <summary>Power-on: no count, OUT high (as a BIOS leaves it and as every mode but 0 starts).</summary>
+    public void Reset(bool gate) => State = new PitChannelState { Gate = gate, IdleOutput = true };
 
     /// <summary>The mode with the don't-care bit of modes 6 and 7 folded.</summary>
     private int Mode => State.Mode > 5 ? State.Mode - 4 : State.Mode;

@@ -62,13 +62,25 @@ public sealed class PitTests : IDisposable
     }
 
     [Fact]
-    public void Idle_pit_arms_no_timer()
+    public void Idle_pit_holds_out_high_and_arms_no_timer()
     {
         Assert.Equal(0, _pit.Clock.ArmedTimers);
 
         _pit.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.Empty(_pit.Irq.Edges);
+        Assert.Equal([true], _pit.Irq.Edges);
+    }
+
+    [Fact]
+    public void Programming_mode2_makes_no_edge_so_the_first_irq_ends_the_first_period()
+    {
+        Program(0, 2, 1000);
+        Assert.Equal(1, _pit.Irq.RisingEdges);
+
+        AdvanceTicks(999);
+        Assert.Equal(1, _pit.Irq.RisingEdges);
+        AdvanceTicks(1);
+        Assert.Equal(2, _pit.Irq.RisingEdges);
     }
 
     [Fact]
@@ -85,7 +97,7 @@ public sealed class PitTests : IDisposable
         Assert.True(_pit.Irq.Level);
 
         _pit.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(1, _pit.Irq.RisingEdges);
+        Assert.Equal(2, _pit.Irq.RisingEdges); // power-on, then terminal count
         Assert.Equal(0, _pit.Clock.ArmedTimers);
     }
 
@@ -203,7 +215,7 @@ public sealed class PitTests : IDisposable
         Assert.False(_pit.Irq.Level);
         AdvanceTicks(500);
         Assert.True(_pit.Irq.Level);
-        Assert.Equal(2, _pit.Irq.RisingEdges); // programming, then the first period
+        Assert.Equal(2, _pit.Irq.RisingEdges); // power-on, then the end of the first period
     }
 
     [Fact]
@@ -233,12 +245,12 @@ public sealed class PitTests : IDisposable
     [Fact]
     public void Reset_stops_counting()
     {
-        Program(0, 2, 100);
+        Program(0, 0, 100);
 
         _pit.Device.Reset();
 
         Assert.Equal(0, _pit.Clock.ArmedTimers);
-        Assert.False(_pit.Irq.Level);
+        Assert.True(_pit.Irq.Level);
     }
 
     [Fact]
