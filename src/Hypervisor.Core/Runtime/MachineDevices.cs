@@ -28,7 +28,9 @@ public sealed class MachineDevices : IDisposable
     public IInterruptController? InterruptController { get; private set; }
 
     /// <summary>Everything a device context needs from the machine.</summary>
-    public sealed record Environment(IGuestMemory Memory, IClock Clock, IVmControl Vm, InterruptRouter Irqs, ILogger Logger, string BaseDirectory);
+    /// <param name="WaitForClients">False for <c>minivmm check</c>: socket backends must not wait for a client.</param>
+    public sealed record Environment(IGuestMemory Memory, IClock Clock, IVmControl Vm, InterruptRouter Irqs, ILogger Logger, string BaseDirectory,
+        bool WaitForClients = true);
 
     public static MachineDevices Build(MachineConfig config, PluginCatalog catalog, Environment env)
     {
@@ -91,7 +93,7 @@ public sealed class MachineDevices : IDisposable
             Memory = env.Memory,
             Clock = env.Clock,
             Vm = env.Vm,
-            OpenBackend = (option, fallback) => CharBackends.Open(entry.Options[option] ?? fallback, env.BaseDirectory),
+            OpenBackend = (option, fallback) => CharBackends.Open(entry.Options[option] ?? fallback, env.BaseDirectory, env.Logger, env.WaitForClients),
         };
 
         IDevice device;

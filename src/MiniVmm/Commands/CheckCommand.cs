@@ -27,7 +27,7 @@ internal static class CheckCommand
             // Building the devices checks types, options and bus ranges; nothing runs and nothing is kept.
             using var memory = new Hypervisor.Core.Memory.GuestMemory(config.Memory.Select(m => (m.Base, m.Size)));
             using var clock = new HostClock();
-            var env = new MachineDevices.Environment(memory, clock, new MachineControl(), new InterruptRouter(), logger, config.Directory);
+            var env = new MachineDevices.Environment(memory, clock, new MachineControl(), new InterruptRouter(), logger, config.Directory, WaitForClients: false);
             using var devices = MachineDevices.Build(config with { }, catalog, env);
             Console.WriteLine($"{machineFile.FullName}: ok ({config.Devices.Count} devices, {config.Memory.Sum(m => (decimal)m.Size) / 1024} KiB RAM, boot {config.Boot.Format})");
             return ExitCodes.Success;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Hypervisor.Abstractions.Backends;
 using Hypervisor.Core.Machine;
 using Hypervisor.Core.Runtime;
 using Serilog;
@@ -56,10 +57,22 @@ internal sealed class RunCommand
             using var vmm = Vmm.Create(config, catalog, accelerator, logger);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Stop(ctx, vmm, ExitCodes.Interrupted, "SIGINT"));
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Stop(ctx, vmm, ExitCodes.Terminated, "SIGTERM"));
+            // Ctrl-A X on a raw terminal, as QEMU users expect: a clean stop.
+            Action quit = () => vmm.Control.RequestStop(ExitCodes.Success, "Ctrl-A X typed on the console");
+            StdioBackend.Shared.QuitRequested += quit;
 
             logger.Information("Booting {Machine} on {Accelerator}: {Memory} KiB RAM, {Devices} devices",
                 config.Name, accelerator.Name, config.Memory.Sum(m => (decimal)m.Size) / 1024, config.Devices.Count);
-            var result = vmm.Run();
+            VmmResult result;
+            try
+            {
+                result = vmm.Run();
+            }
+            finally
+            {
+                StdioBackend.Shared.QuitRequested -= quit;
+                StdioBackend.RestoreTerminal(); // before any message, so it prints on a sane terminal
+            }
 
             if (result.ExitCode == ExitCodes.Success)
                 logger.Information("Stopped: {Reason}", result.Reason);
