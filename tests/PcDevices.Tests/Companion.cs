@@ -24,7 +24,15 @@ internal static class Companion
             BaseDirectory = machine.BaseDirectory,
             OpenBackend = machine.OpenBackend,
         };
-        return (TDevice)Activator.CreateInstance(typeof(TDevice), context)!;
+        try
+        {
+            return (TDevice)Activator.CreateInstance(typeof(TDevice), context)!;
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
     }
 
     public static byte In(this IPortDevice device, int offset) => (byte)device.Read((ushort)offset, 1);

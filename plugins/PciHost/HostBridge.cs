@@ -1,0 +1,18 @@
+using Hypervisor.Abstractions.Pci;
+
+namespace MiniVmm.Devices.Pci;
+
+/// <summary>The host bridge at 00:00.0: an Intel 82441FX (i440FX) PMC, the chipset QEMU's "pc" machine has.</summary>
+public static class HostBridge
+{
+    public const ushort IntelVendorId = 0x8086;
+    public const ushort I440FxDeviceId = 0x1237;
+    public const byte I440FxRevision = 0x02;
+
+    /// <summary>Class 06 (bridge), subclass 00 (host bridge), programming interface 00.</summary>
+    public const uint HostBridgeClass = 0x06_00_00;
+
+    public static readonly PciAddress Address = new(0, 0, 0);
+
+    public static PciConfigSpace Create() => new(IntelVendorId, I440FxDeviceId, HostBridgeClass, I440FxRevision);
+}

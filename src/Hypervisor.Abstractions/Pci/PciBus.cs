@@ -1,0 +1,59 @@
+using System.Runtime.CompilerServices;
+
+namespace Hypervisor.Abstractions.Pci;
+
+/// <summary>
+/// The PCI functions of one machine, by address. A device plugin adds its function here from its
+/// constructor (<c>PciBus.For(context).Add(address, function, context.Name)</c>); the <c>pci-host</c>
+/// device answers configuration cycles from it. The machine is identified by its
+/// <see cref="DeviceContext.Vm"/>, so the order of the entries in the machine file does not matter.
+/// Thread-safe.
+/// </summary>
+public sealed class PciBus
+{
+    private static readonly ConditionalWeakTable<IVmControl, PciBus> Buses = new();
+
+    private readonly object _lock = new();
+    private readonly Dictionary<PciAddress, (IPciFunction Function, string Owner)> _functions = [];
+
+    /// <summary>The machine's PCI bus (created by whichever device asks first).</summary>
+    public static PciBus For(DeviceContext context) => Buses.GetValue(context.Vm, _ => new PciBus());
+
+    /// <summary>
+    /// Places <paramref name="function"/> at <paramref name="address"/>. Throws
+    /// <see cref="DeviceConfigurationException"/> naming both devices when the address is taken.
+    /// </summary>
+    public void Add(PciAddress address, IPciFunction function, string owner)
+    {
+        lock (_lock)
+        {
+            if (_functions.TryGetValue(address, out var other))
+                throw new DeviceConfigurationException("", $"PCI address {address} is already taken by '{other.Owner}'");
+            _functions[address] = (function, owner);
+        }
+    }
+
+    /// <summary>Removes the function at <paramref name="address"/> (a device being disposed).</summary>
+    public void Remove(PciAddress address)
+    {
+        lock (_lock)
+            _functions.Remove(address);
+    }
+
+    /// <summary>The function at <paramref name="address"/>, or null (configuration reads then return all ones).</summary>
+    public IPciFunction? Find(PciAddress address)
+    {
+        lock (_lock)
+            return _functions.TryGetValue(address, out var entry) ? entry.Function : null;
+    }
+
+    /// <summary>Every function with its address and owner, in address order (for diagnostics).</summary>
+    public IReadOnlyList<(PciAddress Address, string Owner)> Functions
+    {
+        get
+        {
+            lock (_lock)
+                return _functions.OrderBy(f => (f.Key.Bus, f.Key.Device, f.Key.Function)).Select(f => (f.Key, f.Value.Owner)).ToArray();
+        }
+    }
+}
