@@ -7,6 +7,7 @@
 #
 # Each source gets exactly one image, chosen by its folder:
 #   seed/NAME.S         -> seed/NAME.bin          flat binary linked at the guest's load address
+#   flat/NAME.S         -> flat/NAME.bin          flat real-mode binary linked at 0x1000 (test guests)
 #   conformance/NAME.S  -> conformance/NAME.rom   64 KiB ROM, reset vector at 0xfff0 (rom.ld)
 #   pc/NAME.S           -> pc/NAME.rom            the same ROM layout, for the shipped machines (configs/pc.json)
 #   multiboot/NAME.S    -> multiboot/NAME.elf     ELF32 Multiboot kernel (multiboot.ld)
@@ -57,6 +58,9 @@ build_one() {
     case "$dir" in
         seed)
             ld "${LDFLAGS[@]}" -e _start -Ttext="$(seed_link_address "$name")" -o "$elf" "$obj"
+            objcopy -O binary "$elf" "$OUT/$dir/$name.bin" ;;
+        flat)
+            ld "${LDFLAGS[@]}" -e _start -Ttext=0x1000 -o "$elf" "$obj"
             objcopy -O binary "$elf" "$OUT/$dir/$name.bin" ;;
         conformance|pc)
             ld "${LDFLAGS[@]}" -T "$GUESTS/conformance/rom.ld" -o "$elf" "$obj"

@@ -13,9 +13,6 @@ namespace MiniVmm.Devices.Serial;
 /// </summary>
 public sealed class Uart16550
 {
-    /// <summary>The PC's UART input clock: 1.8432 MHz, 16 clocks per bit.</summary>
-    public const long InputClockHz = 1_843_200;
-
     /// <summary>Without a character for this many character times, a non-empty FIFO below the trigger level interrupts.</summary>
     public const int CharacterTimeoutCharacters = 4;
 
@@ -34,7 +31,7 @@ public sealed class Uart16550
         _wire = wire;
         _irq = irq;
         _clock = clock;
-        _state.ModemLines = ExternalModemLines;
+        _state.ModemLines = ModemSignals.External;
         _irq.Set(false);
     }
 
@@ -46,12 +43,9 @@ public sealed class Uart16550
 
     /// <summary>
     /// Clock time (ns) at which the character timeout will be indicated if nothing happens before,
-    /// or -1 when it is not armed; the glue runs a host timer to it and calls <see cref="Poll"/>.
+    /// or -1 when it is not armed; the glue arms a timer on the machine clock for it and calls <see cref="Poll"/>.
     /// </summary>
     public long ReceiveTimeoutDeadline => Volatile.Read(ref _timeoutDeadline);
-
-    // CTS, DSR and DCD asserted: the host side is always "connected", as in QEMU.
-    private static Msr ExternalModemLines => Msr.ClearToSend | Msr.DataSetReady | Msr.DataCarrierDetect;
 
     public byte Read(int register)
     {
@@ -149,8 +143,7 @@ public sealed class Uart16550
     {
         lock (_lock)
         {
-            _state = new UartState { ModemLines = ExternalModemLines, LastReceiveActivityNanoseconds = _clock.NowNanoseconds };
-            UpdateInterruptLine();
+            _state = new UartState { ModemLines = ModemSignals.External, LastReceiveActivityNanoseconds = _clock.NowNanoseconds };
             PullFromWire();
             UpdateInterruptLine();
         }
@@ -320,51 +313,16 @@ public sealed class Uart16550
         _state.LastReceiveActivityNanoseconds = _clock.NowNanoseconds;
     }
 
-    private Msr CurrentModemLines()
-    {
-        if (!_state.Loopback)
-            return ExternalModemLines;
-        // Loopback wires the modem outputs to the inputs: RTS->CTS, DTR->DSR, OUT1->RI, OUT2->DCD.
-        Mcr mcr = _state.ModemControl;
-        Msr lines = Msr.None;
-        if ((mcr & Mcr.RequestToSend) != 0) lines |= Msr.ClearToSend;
-        if ((mcr & Mcr.DataTerminalReady) != 0) lines |= Msr.DataSetReady;
-        if ((mcr & Mcr.Out1) != 0) lines |= Msr.RingIndicator;
-        if ((mcr & Mcr.Out2) != 0) lines |= Msr.DataCarrierDetect;
-        return lines;
-    }
-
     private void UpdateModemLines()
     {
-        Msr now = CurrentModemLines();
-        Msr before = _state.ModemLines;
-        Msr changed = now ^ before;
-        Msr deltas = Msr.None;
-        if ((changed & Msr.ClearToSend) != 0) deltas |= Msr.DeltaClearToSend;
-        if ((changed & Msr.DataSetReady) != 0) deltas |= Msr.DeltaDataSetReady;
-        if ((changed & Msr.DataCarrierDetect) != 0) deltas |= Msr.DeltaDataCarrierDetect;
-        // TERI: only the ring indicator's trailing edge (on -> off) counts.
-        if ((before & Msr.RingIndicator) != 0 && (now & Msr.RingIndicator) == 0) deltas |= Msr.TrailingEdgeRingIndicator;
-        _state.ModemStatusDeltas |= deltas;
+        Msr now = _state.Loopback ? ModemSignals.LoopedBack(_state.ModemControl) : ModemSignals.External;
+        _state.ModemStatusDeltas |= ModemSignals.Deltas(_state.ModemLines, now);
         _state.ModemLines = now;
     }
 
     private int ReceiveTriggerLevel => ReceiveTriggerLevels[((byte)_state.FifoControl >> 6) & 3];
 
-    /// <summary>One character's time on the wire at the current divisor and format.</summary>
-    private long CharacterTimeNanoseconds
-    {
-        get
-        {
-            Lcr lcr = _state.LineControl;
-            int dataBits = 5 + (int)(lcr & Lcr.WordLengthMask);
-            // Counted in half bits: 5-bit words with "two" stop bits use 1.5.
-            int halfBits = 2 * (1 + dataBits + ((lcr & Lcr.ParityEnable) != 0 ? 1 : 0));
-            halfBits += (lcr & Lcr.TwoStopBits) == 0 ? 2 : dataBits == 5 ? 3 : 4;
-            long divisor = _state.Divisor == 0 ? 0x10000 : _state.Divisor;
-            return halfBits * divisor * 16 * 1_000_000_000L / (2 * InputClockHz);
-        }
-    }
+    private long CharacterTimeNanoseconds => CharacterTiming.Nanoseconds(_state.LineControl, _state.Divisor);
 
     private bool CharacterTimeoutArmed =>
         _state.FifosEnabled && !_state.Receiver.IsEmpty && _state.Receiver.Count < ReceiveTriggerLevel;

@@ -14,7 +14,7 @@ public sealed class Uart16550Device : IPortDevice
     private readonly ICharBackend _backend;
     private readonly Uart16550 _uart;
     private readonly IClock _clock;
-    private readonly Timer _timeoutTimer;
+    private readonly IDeviceTimer _timeoutTimer;
     private readonly object _timerLock = new();
     private long _scheduledDeadline = -1;
     private bool _disposed;
@@ -24,10 +24,10 @@ public sealed class Uart16550Device : IPortDevice
         _clock = context.Clock;
         _backend = context.OpenBackend("backend", "stdio");
         _uart = new Uart16550(_backend, context.Irq, context.Clock);
-        _timeoutTimer = new Timer(_ => OnTimeoutTimer());
+        _timeoutTimer = context.Clock.CreateTimer(OnTimeoutTimer);
         _backend.InputAvailable += OnInputAvailable;
         // Input may already be waiting (a file, a connected socket).
-        _uart.OnInputAvailable();
+        OnInputAvailable();
     }
 
     /// <summary>The register model, for tests that inspect state.</summary>
@@ -59,7 +59,11 @@ public sealed class Uart16550Device : IPortDevice
         ScheduleTimeoutCheck();
     }
 
-    public void Reset() => _uart.Reset();
+    public void Reset()
+    {
+        _uart.Reset();
+        ScheduleTimeoutCheck();
+    }
 
     public void Flush() => _uart.Flush();
 
@@ -67,10 +71,9 @@ public sealed class Uart16550Device : IPortDevice
     {
         _backend.InputAvailable -= OnInputAvailable;
         lock (_timerLock)
-        {
             _disposed = true;
-            _timeoutTimer.Dispose();
-        }
+        _timeoutTimer.Dispose(); // outside the lock: it may wait for a running callback that takes it
+
         _uart.Flush();
         _backend.Dispose();
     }
@@ -83,35 +86,26 @@ public sealed class Uart16550Device : IPortDevice
 
     private void OnTimeoutTimer()
     {
-        _uart.Poll();
-        ScheduleTimeoutCheck(fromTimer: true);
+        _uart.Poll(); // indicates the timeout and raises the line if nothing moved the deadline
+        ScheduleTimeoutCheck();
     }
 
-    // The character timeout is a time-driven interrupt: when it is armed, a host timer wakes the
-    // model at its deadline so a guest waiting in HLT still gets it.
-    private void ScheduleTimeoutCheck(bool fromTimer = false)
+    // The character timeout is a time-driven interrupt: while it is armed, a timer on the machine's
+    // clock wakes the model at its deadline, so a guest waiting in HLT still gets it.
+    private void ScheduleTimeoutCheck()
     {
         long deadline = _uart.ReceiveTimeoutDeadline;
-        if (deadline == Volatile.Read(ref _scheduledDeadline) && !fromTimer)
+        if (deadline == Volatile.Read(ref _scheduledDeadline))
             return;
         lock (_timerLock)
-            Reschedule(deadline, fromTimer);
-    }
-
-    private void Reschedule(long deadline, bool fromTimer)
-    {
-        if (_disposed)
-            return;
-        _scheduledDeadline = deadline;
-        long waitNs = deadline - _clock.NowNanoseconds;
-        // A passed deadline seen by the timer has been indicated already; nothing more to wake for.
-        if (deadline < 0 || (fromTimer && waitNs <= 0))
         {
-            _timeoutTimer.Change(Timeout.Infinite, Timeout.Infinite);
-            return;
+            if (_disposed || deadline == _scheduledDeadline)
+                return;
+            _scheduledDeadline = deadline;
+            if (deadline < 0)
+                _timeoutTimer.Cancel();
+            else
+                _timeoutTimer.Arm(deadline);
         }
-        waitNs = Math.Max(waitNs, 0);
-        long waitMs = Math.Clamp((waitNs + 999_999) / 1_000_000, 1, 1000);
-        _timeoutTimer.Change(waitMs, Timeout.Infinite);
     }
 }

@@ -25,6 +25,7 @@ echo "KVMTB modules-loaded $(cut -d' ' -f1 /proc/uptime)"
 /testbed/kvm_counter_probe "$KVMTB_COUNTER_SECONDS"
 echo "KVMTB c-probe-done $(cut -d' ' -f1 /proc/uptime)"
 
+[ -f /testbed/vmlinuz ] && export KVM_TEST_LINUX_KERNEL=/testbed/vmlinuz
 /app/KvmTestbedRunner "$KVMTB_COUNTER_SECONDS" || true
 echo "KVMTB runner-done $(cut -d' ' -f1 /proc/uptime)"
 

@@ -7,23 +7,24 @@
 # followed by "kvm-testbed: N passed, N failed, N skipped". Exit 0 when nothing failed.
 #
 # Usage: scripts/kvm-testbed/run.sh [--skip-publish]
-# Environment: KVMTB_TIMEOUT (QEMU's wall-clock limit, default 240 s), KVMTB_SMP (vCPUs, default 2),
+# Environment: KVMTB_TIMEOUT (QEMU's wall-clock limit, default 280 s), KVMTB_SMP (vCPUs, default 2),
 #              KVMTB_COUNTER_SECONDS (how long each counter-rate measurement runs, default 2),
-#              KVMTB_CACHE (cache folder, default artifacts/kvm-testbed, ignored by git).
+#              KVMTB_CACHE (cache folder, default artifacts/kvm-testbed, ignored by git),
+#              KVMTB_LINUX (1: also boot the Debian kernel as a nested KVM guest; 0: skip), KVMTB_LINUX_SECONDS (120).
 # Needs root for apt-get (it installs qemu-system-x86, busybox-static, cpio, gcc when missing).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here="$repo/scripts/kvm-testbed"
 cache=${KVMTB_CACHE:-$repo/artifacts/kvm-testbed}
-timeout_s=${KVMTB_TIMEOUT:-240}
+timeout_s=${KVMTB_TIMEOUT:-280}
 smp=${KVMTB_SMP:-2}
 counter_seconds=${KVMTB_COUNTER_SECONDS:-2}
 skip_publish=0
 for arg in "$@"; do
     case "$arg" in
         --skip-publish) skip_publish=1 ;;
-        -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "kvm-testbed: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -92,6 +93,8 @@ for file in "$root"/app/plugins/*/*; do
     if [ -f "$twin" ] && cmp -s "$file" "$twin"; then ln -f "$twin" "$file"; fi
 done
 cp "$cache/kvm_counter_probe" "$here/minivmm-cases.txt" "$root/testbed/"
+# The same kernel boots once more, nested, as a KVM guest of the scenario runner (KVMTB_LINUX=0: skip).
+if [ "${KVMTB_LINUX:-1}" != 0 ]; then cp "$kernel" "$root/testbed/vmlinuz"; fi
 cp -a "$repo/configs" "$repo/guests" "$root/repo/"
 # Every library the native parts of the two programs load, at the same path as on the host.
 for binary in "$app"/KvmTestbedRunner "$app"/minivmm "$app"/*.so; do
@@ -110,7 +113,7 @@ console="$cache/console.log"
 set +e
 timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m 2048 -nographic -no-reboot \
     -kernel "$kernel" -initrd "$initramfs" \
-    -append "console=ttyS0 panic=-1 quiet KVMTB_COUNTER_SECONDS=$counter_seconds" </dev/null >"$console" 2>&1
+    -append "console=ttyS0 panic=-1 quiet KVMTB_COUNTER_SECONDS=$counter_seconds KVMTB_LINUX_SECONDS=${KVMTB_LINUX_SECONDS:-120}" </dev/null >"$console" 2>&1
 qemu_status=$?
 set -e
 step "qemu (exit $qemu_status)"

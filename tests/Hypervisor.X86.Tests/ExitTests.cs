@@ -111,10 +111,10 @@ public class ExitTests
     [Fact]
     public void Unimplemented_instruction_is_an_internal_error_with_bytes_and_disassembly()
     {
-        using var h = RealHarness(a => { a.fadd(st0, st1); a.hlt(); });
+        using var h = RealHarness(a => { a.fsin(); a.hlt(); });
         Assert.Equal(VcpuExitReason.InternalError, h.Run());
-        Assert.Contains("d8 c1", h.Vcpu.Exit.Message);
-        Assert.Contains("fadd", h.Vcpu.Exit.Message);
+        Assert.Contains("d9 fe", h.Vcpu.Exit.Message);
+        Assert.Contains("fsin", h.Vcpu.Exit.Message);
         Assert.Contains("0000:00007c00", h.Vcpu.Exit.Message);
     }
 
@@ -182,22 +182,36 @@ public class ExitTests
     }
 
     [Fact]
-    public void Hlt_with_interrupts_enabled_waits_for_the_controller_and_delivers_the_vector()
+    public void Hlt_with_interrupts_enabled_exits_to_the_vmm_and_takes_the_interrupt_on_the_next_run()
     {
         using var h = RealHarness(a => { a.sti(); a.hlt(); a.hlt(); });
         h.Load(0x20 * 4, [0x00, 0x09, 0x00, 0x00]);
         h.Load(0x900, [0xB3, 0x55, 0xCF]); // mov bl, 0x55; iret
         var pic = new SingleLineController(0x20);
         h.Vcpu.InterruptController = pic;
-        var t = new Thread(() => { Thread.Sleep(30); pic.SetInput(0, true); });
-        t.Start();
-        // First HLT waits, the interrupt runs the handler, IRET returns to the second HLT which waits again.
-        var stopper = new Thread(() => { Thread.Sleep(300); h.Vcpu.RequestExit(); });
-        stopper.Start();
-        Assert.Equal(VcpuExitReason.Intr, h.Run());
-        t.Join();
-        stopper.Join();
+
+        // Nothing pending: the VMM gets the halt (and sleeps until the controller asserts INTR).
+        Assert.Equal(VcpuExitReason.Hlt, h.Run());
+        Assert.Equal(0, pic.Acknowledged);
+        pic.SetInput(0, true);
+        // The next Run takes the interrupt; its handler's IRET returns to the second HLT.
+        Assert.Equal(VcpuExitReason.Hlt, h.Run());
         Assert.Equal(0x55UL, h.Regs.Rbx & 0xFF);
+        Assert.Equal(1, pic.Acknowledged);
+    }
+
+    [Fact]
+    public void Hlt_with_an_interrupt_already_pending_takes_it_without_exiting()
+    {
+        using var h = RealHarness(a => { a.sti(); a.hlt(); a.cli(); a.hlt(); });
+        h.Load(0x20 * 4, [0x00, 0x09, 0x00, 0x00]);
+        h.Load(0x900, [0xB3, 0x66, 0xCF]); // mov bl, 0x66; iret
+        var pic = new SingleLineController(0x20);
+        pic.SetInput(0, true);
+        h.Vcpu.InterruptController = pic;
+
+        Assert.Equal(VcpuExitReason.Hlt, h.Run()); // the second HLT, with IF = 0
+        Assert.Equal(0x66UL, h.Regs.Rbx & 0xFF);
         Assert.Equal(1, pic.Acknowledged);
     }
 

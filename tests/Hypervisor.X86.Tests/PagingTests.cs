@@ -135,4 +135,40 @@ public class PagingTests
         h.Vcpu.SetSpecialRegisters(s);
         Assert.Equal(0x13572468UL, RunToHlt(h).Rax);
     }
+
+    [Fact]
+    public void Pae_no_execute_page_faults_on_fetch_with_the_instruction_bit()
+    {
+        using var h = new CpuHarness();
+        const uint pdpt = 0x84000, pd = 0x85000, pt = 0x86000;
+        h.Load(pdpt, BitConverter.GetBytes((ulong)pd | 1));
+        h.Load(pd, BitConverter.GetBytes((ulong)pt | 3));
+        for (uint i = 0; i < 256; i++)
+            h.Load(pt + i * 8, BitConverter.GetBytes((ulong)((i << 12) | 3)));
+        h.Load(pt + 0xA0 * 8, BitConverter.GetBytes((1UL << 63) | 0xA0000 | 3)); // no-execute
+        h.Load(0xA0000, [0xF4]);
+        h.Load(0x1008, BitConverter.GetBytes(0x00CF9A000000FFFFUL));
+        h.Load(0x1010, BitConverter.GetBytes(0x00CF92000000FFFFUL));
+        ulong gate = (0x30000 & 0xFFFF) | (0x08UL << 16) | (0x8EUL << 40);
+        h.Load(0x2000 + 14 * 8, BitConverter.GetBytes(gate | ((ulong)(0x30000 >> 16) << 48)));
+        h.Load(0x30000, h.Assemble(32, 0x30000, a => { a.pop(edi); a.mov(esi, cr2); a.hlt(); }));
+        h.Load(FlatCode, h.Assemble(32, FlatCode, a =>
+        {
+            a.mov(ecx, 0xC0000080); a.rdmsr(); a.or(eax, 0x800); a.wrmsr();
+            a.mov(ebx, __dword_ptr[0xA0000]); // data reads are allowed
+            a.mov(eax, 0xA0000); a.call(eax);
+        }));
+        h.SetFlatProtectedMode((uint)FlatCode, 0x70000);
+        var s = h.Vcpu.GetSpecialRegisters();
+        s.Gdt = new DescriptorTableRegister { Base = 0x1000, Limit = 0x17 };
+        s.Idt = new DescriptorTableRegister { Base = 0x2000, Limit = 0x7FF };
+        s.Cr3 = pdpt;
+        s.Cr4 = 0x20;
+        s.Cr0 |= 0x80000000;
+        h.Vcpu.SetSpecialRegisters(s);
+        var r = RunToHlt(h);
+        Assert.Equal(0xF4UL, r.Rbx & 0xFF);
+        Assert.Equal(0xA0000UL, r.Rsi);
+        Assert.Equal(0x11UL, r.Rdi); // present | instruction fetch
+    }
 }

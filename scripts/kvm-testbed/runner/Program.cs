@@ -43,6 +43,24 @@ if (kvm != null)
         Console.WriteLine($"KVMTEST dotnet-counter-rate FAIL {e.GetType().Name}: {OneLine(e.Message)}");
     }
 }
+if (kvm != null && LinuxBootScenario.FindKernel() is { } kernel)
+{
+    // A real Linux bzImage through the 64-bit boot protocol, until the kernel proper prints the E820
+    // map it read from the zero page.
+    double limit = double.Parse(Environment.GetEnvironmentVariable("KVMTB_LINUX_SECONDS") ?? "120", CultureInfo.InvariantCulture);
+    try
+    {
+        var result = LinuxBootScenario.BootToE820Map(kvm, kernel, TimeSpan.FromSeconds(limit));
+        Console.WriteLine($"KVMTEST dotnet-linux-bzimage-boot PASS {result.Marker.TotalMilliseconds:F0} ms");
+        Console.WriteLine($"KVMMETRIC linux_first_serial_byte_ms {result.FirstSerialByte.TotalMilliseconds:F0}");
+        Console.WriteLine($"KVMMETRIC linux_e820_line_ms {result.Marker.TotalMilliseconds:F0}");
+    }
+    catch (Exception e)
+    {
+        failed++;
+        Console.WriteLine($"KVMTEST dotnet-linux-bzimage-boot FAIL {e.GetType().Name}: {OneLine(e.Message)}");
+    }
+}
 Console.WriteLine($"KVMMETRIC dotnet_runner_total_ms {started.ElapsedMilliseconds}");
 return failed == 0 ? 0 : 1;
 

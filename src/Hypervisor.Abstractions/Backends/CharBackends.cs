@@ -16,9 +16,11 @@ public static class CharBackends
     /// default as in QEMU, returns only once a client has connected; port 0 picks a free port);
     /// <c>"unix:PATH[,wait|,nowait]"</c> (a Unix socket server). Relative paths resolve against
     /// <paramref name="baseDirectory"/>. Throws <see cref="DeviceConfigurationException"/> (option
-    /// "backend") when the spec is wrong or the backend cannot be opened.
+    /// "backend") when the spec is wrong or the backend cannot be opened. With
+    /// <paramref name="waitForClients"/> false, <c>wait</c> is ignored (for <c>minivmm check</c>, which
+    /// validates a machine file without running it).
     /// </summary>
-    public static ICharBackend Open(string spec, string baseDirectory, ILogger? log = null)
+    public static ICharBackend Open(string spec, string baseDirectory, ILogger? log = null, bool waitForClients = true)
     {
         int colon = spec.IndexOf(':');
         string kind = colon < 0 ? spec : spec[..colon];
@@ -28,13 +30,13 @@ public static class CharBackends
             "stdio" when argument.Length == 0 => StdioBackend.Shared,
             "null" when argument.Length == 0 => new NullBackend(),
             "file" when argument.Length > 0 => FileBackend.Open(Path.GetFullPath(argument, baseDirectory)),
-            "tcp" => OpenTcp(spec, argument, log),
-            "unix" => OpenUnix(spec, argument, baseDirectory, log),
+            "tcp" => OpenTcp(spec, argument, log, waitForClients),
+            "unix" => OpenUnix(spec, argument, baseDirectory, log, waitForClients),
             _ => throw new DeviceConfigurationException("backend", $"unknown backend '{spec}' (expected {Syntax})"),
         };
     }
 
-    private static SocketServerBackend OpenTcp(string spec, string argument, ILogger? log)
+    private static SocketServerBackend OpenTcp(string spec, string argument, ILogger? log, bool waitForClients)
     {
         (string address, bool wait) = SplitFlags(spec, argument);
         int colon = address.LastIndexOf(':');
@@ -47,15 +49,15 @@ public static class CharBackends
         IPAddress ip = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
             ? IPAddress.Loopback
             : IPAddress.TryParse(host, out var parsed) ? parsed : throw Bad(spec, $"'{host}' is not an IP address (use 127.0.0.1)");
-        return SocketServerBackend.ListenTcp(ip, port, wait, log);
+        return SocketServerBackend.ListenTcp(ip, port, wait && waitForClients, log);
     }
 
-    private static SocketServerBackend OpenUnix(string spec, string argument, string baseDirectory, ILogger? log)
+    private static SocketServerBackend OpenUnix(string spec, string argument, string baseDirectory, ILogger? log, bool waitForClients)
     {
         (string path, bool wait) = SplitFlags(spec, argument);
         if (path.Length == 0)
             throw Bad(spec, "expected unix:PATH");
-        return SocketServerBackend.ListenUnix(Path.GetFullPath(path, baseDirectory), wait, log);
+        return SocketServerBackend.ListenUnix(Path.GetFullPath(path, baseDirectory), wait && waitForClients, log);
     }
 
     private static (string Address, bool Wait) SplitFlags(string spec, string argument)

@@ -1,6 +1,9 @@
 namespace Hypervisor.Abstractions.Backends;
 
-/// <summary>Appends guest output to a file (created or truncated when the VM starts); no input.</summary>
+/// <summary>
+/// Writes guest output to a file (created or truncated when the VM starts); no input. Output is
+/// pushed to the file at every line end, so <c>tail -f</c> follows a running guest.
+/// </summary>
 public sealed class FileBackend : ICharBackend
 {
     private readonly FileStream _stream;
@@ -21,7 +24,12 @@ public sealed class FileBackend : ICharBackend
 
     public event Action? InputAvailable { add { } remove { } }
 
-    public void Write(ReadOnlySpan<byte> data) => _stream.Write(data);
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        _stream.Write(data);
+        if (data.Contains((byte)'\n'))
+            _stream.Flush();
+    }
 
     public bool TryRead(out byte value)
     {

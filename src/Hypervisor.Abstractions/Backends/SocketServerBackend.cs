@@ -150,6 +150,7 @@ public sealed class SocketServerBackend : ICharBackend
             }
             if (Thread.CurrentThread != _acceptThread)
                 _acceptThread.Join(TimeSpan.FromSeconds(2));
+            client.Dispose();
         }
         _listener.Dispose();
         if (_unixPath is not null)
@@ -158,11 +159,14 @@ public sealed class SocketServerBackend : ICharBackend
 
     private static SocketServerBackend Start(Socket listener, string description, string? unixPath, bool wait, ILogger? log)
     {
-        log ??= Log.Logger;
-        var backend = new SocketServerBackend(listener, description, unixPath, log);
+        var backend = new SocketServerBackend(listener, description, unixPath, log ?? Log.Logger);
         if (wait)
         {
-            log.Information("waiting for a connection on {Backend}", description);
+            // The user must see why nothing happens, whether or not a logger was configured.
+            if (log is null)
+                Console.Error.WriteLine($"waiting for a client to connect to {description} (add ,nowait to start without one)");
+            else
+                log.Information("waiting for a client to connect to {Backend} (add ,nowait to start without one)", description);
             backend._firstClient.Wait();
         }
         return backend;
@@ -200,14 +204,16 @@ public sealed class SocketServerBackend : ICharBackend
             _log.Information("client connected to {Backend}", _description);
             _firstClient.Set();
             ReadFrom(client, buffer);
-            bool closing;
             lock (_lock)
             {
+                // When Dispose shut the connection down, it closes the socket itself once its own
+                // Shutdown call is complete: closing it here could race that call and reset the
+                // connection, discarding output still in flight.
+                if (_disposed)
+                    return;
                 DropClient(client);
-                closing = _disposed;
             }
-            if (!closing)
-                _log.Information("client left {Backend}; waiting for the next", _description);
+            _log.Information("client left {Backend}; waiting for the next", _description);
         }
     }
 

@@ -37,6 +37,8 @@ public sealed record MachineConfig
     public required IReadOnlyList<DeviceConfig> Devices { get; init; }
     public RunLimits Limits { get; init; } = new();
     public ClockMode Clock { get; init; } = ClockMode.Host;
+    /// <summary>What a machine reset (triple fault, i8042 0xFE, port 0xcf9) does.</summary>
+    public Runtime.ResetPolicy OnReset { get; init; } = Runtime.ResetPolicy.Exit;
     /// <summary>Serilog minimum level name from the file ("debug", "information" …), or null.</summary>
     public string? LogLevel { get; init; }
     /// <summary>Extra plugin folders named by the file.</summary>

@@ -10,7 +10,7 @@ namespace Hypervisor.Core.Machine;
 public static class MachineFileReader
 {
     private static readonly string[] TopLevelKeys =
-        ["$schema", "name", "description", "accelerator", "vcpus", "memory", "boot", "devices", "limits", "clock", "log", "plugins"];
+        ["$schema", "name", "description", "accelerator", "vcpus", "memory", "boot", "devices", "limits", "clock", "onReset", "log", "plugins"];
 
     /// <summary>Loads and validates <paramref name="path"/>; throws <see cref="MachineFileException"/> listing every problem.</summary>
     /// <param name="path">The machine file.</param>
@@ -55,6 +55,7 @@ public static class MachineFileReader
             Devices = DeviceSectionReader.Read(reader, root.GetSection("devices")),
             Limits = ReadLimits(reader, root.GetSection("limits")),
             Clock = reader.Enum<ClockMode>(root.GetSection("clock")) ?? ClockMode.Host,
+            OnReset = reader.Enum<Runtime.ResetPolicy>(root.GetSection("onReset")) ?? Runtime.ResetPolicy.Exit,
             LogLevel = ReadLogLevel(reader, root.GetSection("log")),
             PluginDirectories = ReadPluginDirectories(reader, root.GetSection("plugins"), directory),
         };

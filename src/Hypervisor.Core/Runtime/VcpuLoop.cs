@@ -62,6 +62,9 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
                 return true;
             case VcpuExitReason.Hlt:
                 return WaitForInterrupt();
+            case VcpuExitReason.Shutdown when control.ResetPolicy == ResetPolicy.Restart:
+                control.RequestReset($"triple fault on vcpu{vcpu.Id}");
+                return false;
             default:
                 Crash(reason, exit);
                 return false;

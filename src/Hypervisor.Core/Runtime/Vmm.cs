@@ -24,11 +24,12 @@ public sealed class Vmm : IDisposable
     {
         Config = config;
         _logger = logger;
+        Control = new MachineControl(config.OnReset);
     }
 
     public MachineConfig Config { get; }
 
-    public MachineControl Control { get; } = new();
+    public MachineControl Control { get; }
 
     public GuestMemory Memory { get; private set; } = null!;
 
@@ -73,12 +74,7 @@ public sealed class Vmm : IDisposable
         Devices.Mmio.UnclaimedAccess = (address, size, write) =>
             _logger.Debug("Unclaimed MMIO {Direction} 0x{Address:x} size {Size}", write ? "write to" : "read from", address, size);
 
-        BootState boot = Config.Boot.Format switch
-        {
-            "flat" => FlatImageLoader.Load(Config.Boot, Memory),
-            "multiboot" => MultibootLoader.Load(Config.Boot.Kernel!, Config.Boot.CommandLine, Memory),
-            _ => throw new BootImageException($"boot format '{Config.Boot.Format}' is not supported yet"),
-        };
+        var boot = LoadBoot();
 
         var vm = Own(accelerator.CreateVm(Memory));
         for (int id = 0; id < Config.Vcpus; id++)
@@ -107,22 +103,29 @@ public sealed class Vmm : IDisposable
         };
     }
 
-    /// <summary>Runs until the guest or a device stops the machine, a limit is reached, or <see cref="MachineControl.RequestStop"/> is called.</summary>
+    /// <summary>Copies the image (or kernel) into RAM and returns vCPU 0's entry state.</summary>
+    private BootState LoadBoot() => Config.Boot.Format switch
+    {
+        "flat" => FlatImageLoader.Load(Config.Boot, Memory),
+        "multiboot" => MultibootLoader.Load(Config.Boot.Kernel!, Config.Boot.CommandLine, Memory),
+        _ => throw new BootImageException($"boot format '{Config.Boot.Format}' is not supported"),
+    };
+
+    /// <summary>
+    /// Runs until the guest or a device stops the machine, a limit is reached, or <see cref="MachineControl.RequestStop"/>
+    /// is called. A reset under the "restart" policy resets the devices and vCPUs and boots again.
+    /// </summary>
     public VmmResult Run()
     {
         var clock = Stopwatch.StartNew();
-        var threads = _loops.Select(loop => new Thread(loop.Run) { Name = $"vcpu{loop.Vcpu.Id}", IsBackground = true }).ToList();
-        foreach (var thread in threads)
-            thread.Start();
-
         var timeLimit = Config.Limits.Time ?? Timeout.InfiniteTimeSpan;
-        if (!Control.WaitForStop(timeLimit))
-            Control.RequestStop(ExitCodes.LimitReached, $"time limit reached ({timeLimit.TotalSeconds:0.###} s)");
-
-        foreach (var thread in threads)
+        while (true)
         {
-            if (!thread.Join(TimeSpan.FromSeconds(10)))
-                _logger.Error("{Thread} did not stop within 10 s; abandoning it", thread.Name);
+            RunVcpuThreads(timeLimit == Timeout.InfiniteTimeSpan ? timeLimit : (timeLimit - clock.Elapsed).Duration());
+            if (!Control.ResetPending)
+                break;
+            _logger.Information("{Reason}: resetting the devices and vCPUs and booting again", Control.Reason);
+            ResetMachine();
         }
         clock.Stop();
         Devices.FlushAll(_logger);
@@ -133,6 +136,43 @@ public sealed class Vmm : IDisposable
             exits.Add(loop.Statistics);
         ulong? retired = _loops.Aggregate((ulong?)0, (sum, l) => sum + l.Vcpu.InstructionsRetired);
         return new VmmResult(Control.ExitCode, Control.Reason, exits, clock.Elapsed, retired);
+    }
+
+    private void RunVcpuThreads(TimeSpan timeLimit)
+    {
+        var threads = _loops.Select(loop => new Thread(loop.Run) { Name = $"vcpu{loop.Vcpu.Id}", IsBackground = true }).ToList();
+        foreach (var thread in threads)
+            thread.Start();
+        if (!Control.WaitForStop(timeLimit))
+            Control.RequestStop(ExitCodes.LimitReached, $"time limit reached ({Config.Limits.Time!.Value.TotalSeconds:0.###} s)");
+        foreach (var thread in threads)
+        {
+            if (!thread.Join(TimeSpan.FromSeconds(10)))
+                _logger.Error("{Thread} did not stop within 10 s; abandoning it", thread.Name);
+        }
+    }
+
+    /// <summary>Power-on state again: every device reset, the image reloaded, vCPU 0 at its entry.</summary>
+    private void ResetMachine()
+    {
+        foreach (var device in Devices.Devices)
+        {
+            try
+            {
+                device.Device.Reset();
+            }
+            catch (Exception e)
+            {
+                _logger.Warning("Device {Device} failed to reset: {Message}", device.Config.Name, e.Message);
+            }
+        }
+        var boot = LoadBoot();
+        foreach (var loop in _loops)
+        {
+            loop.Vcpu.SetSpecialRegisters(boot.SpecialRegisters);
+            loop.Vcpu.SetRegisters(boot.Registers);
+        }
+        Control.Rearm();
     }
 
     private T Own<T>(T disposable) where T : IDisposable

@@ -100,7 +100,8 @@ internal sealed unsafe partial class Cpu
     /// <summary>Recomputes derived state after a mode, CS, SS, CR0/CR3/CR4 or CPL change.</summary>
     public void StateChanged()
     {
-        Code32 = ProtectedMode && !V86Mode && Segs[Seg.CS].Db;
+        _segmentChecks = ProtectedMode && !V86Mode;
+        Code32 = _segmentChecks && Segs[Seg.CS].Db;
         Stack32 = ProtectedMode && !V86Mode && Segs[Seg.SS].Db;
         _tlb = Cpl == 3 ? _tlbUser : _tlbSupervisor;
     }

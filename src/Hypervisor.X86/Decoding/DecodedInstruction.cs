@@ -2,10 +2,24 @@ using Iced.Intel;
 
 namespace Hypervisor.X86.Decoding;
 
+/// <summary>How the executor reaches an operand, resolved once at decode time.</summary>
+internal enum OperandAccess : byte
+{
+    /// <summary>Anything else: read through Iced's accessors (rare forms).</summary>
+    Other,
+    Reg32,
+    Reg16,
+    Reg8Low,
+    Reg8High,
+    Segment,
+    Memory,
+    Immediate,
+}
+
 /// <summary>
 /// An instruction decoded by Iced plus what the executor needs every time it runs it, computed once
-/// at decode: the operand-size and address-size attributes, the size of the main operand and the
-/// cache tag (physical address and code size).
+/// at decode: operand-size and address-size attributes, the size of the main operand, the register
+/// numbers and addressing form of the operands, the immediate, and the cache tag.
 /// </summary>
 internal struct DecodedInstruction
 {
@@ -20,4 +34,16 @@ internal struct DecodedInstruction
     public byte DataSize;
     /// <summary>Instruction length in bytes.</summary>
     public byte Length;
+
+    public OperandAccess Access0, Access1, Access2;
+    /// <summary>Register number (ModRM order; for high-byte registers the low register's number) or segment number.</summary>
+    public byte Reg0, Reg1, Reg2;
+
+    /// <summary>Memory operand: segment number, base and index register numbers (-1 none), scale as a shift, displacement.</summary>
+    public byte MemSegment;
+    public sbyte MemBase, MemIndex;
+    public byte MemScaleShift;
+    public uint MemDisplacement;
+    /// <summary>The immediate operand, sign-extended as encoded.</summary>
+    public uint Immediate;
 }

@@ -19,7 +19,7 @@ internal sealed unsafe partial class Cpu
     {
         uint eip = Eip;
         ref var cs = ref Segs[Seg.CS];
-        if (ProtectedMode && eip > cs.Limit && !V86Mode)
+        if (_segmentChecks && eip > cs.Limit)
             throw GP();
         uint la = cs.Base + eip;
         ulong phys = TranslateFetch(la);
@@ -34,11 +34,28 @@ internal sealed unsafe partial class Cpu
     private ulong TranslateFetch(uint la)
     {
         ref var t = ref _tlb[(la >> 12) & (TlbSize - 1)];
-        if (t.Tag != TlbTag(la))
-            Fill(ref t, la, write: false, Cpl == 3);
+        if (t.Tag != TlbTag(la) || t.NoExecute)
+            FillForFetch(ref t, la);
         if (t.Read == null)
             throw FetchFromNonRam(la, (t.PhysicalPage << 12) | (la & PageOffsetMask));
         return (t.PhysicalPage << 12) | (la & PageOffsetMask);
+    }
+
+    /// <summary>TLB miss or a no-execute page on a fetch: walk with the I/D bit for #PF error codes.</summary>
+    private void FillForFetch(ref Memory.TlbEntry t, uint la)
+    {
+        _walkIsFetch = true;
+        try
+        {
+            if (t.Tag != TlbTag(la))
+                Fill(ref t, la, write: false, Cpl == 3);
+            if (t.NoExecute)
+                throw PageFault(la, PfPresent, false, Cpl == 3);
+        }
+        finally
+        {
+            _walkIsFetch = false;
+        }
     }
 
     private ref DecodedInstruction Decode(ref DecodedInstruction e, uint eip, uint la, ulong phys, ulong tag)
@@ -90,5 +107,68 @@ internal sealed unsafe partial class Cpu
         e.DataSize = instr.OpCount > 0 && instr.Op0Kind == OpKind.Register ? (byte)RegSize(instr.Op0Register)
             : instr.OpCount > 0 && instr.Op0Kind == OpKind.Memory ? (byte)Math.Clamp(instr.MemorySize.GetSize(), 0, 255)
             : e.OpSize;
+        e.Access0 = e.Access1 = e.Access2 = OperandAccess.Other;
+        e.Immediate = 0;
+        for (int op = 0; op < Math.Min((int)instr.OpCount, 3); op++)
+        {
+            var (access, reg) = Classify(in instr, op, ref e);
+            switch (op)
+            {
+                case 0: e.Access0 = access; e.Reg0 = reg; break;
+                case 1: e.Access1 = access; e.Reg1 = reg; break;
+                default: e.Access2 = access; e.Reg2 = reg; break;
+            }
+        }
+        e.MemSegment = 0;
+        e.MemBase = e.MemIndex = -1;
+        e.MemScaleShift = 0;
+        e.MemDisplacement = 0;
+        if (instr.MemorySegment != Register.None)
+        {
+            e.MemSegment = (byte)(instr.MemorySegment - Register.ES);
+            e.MemBase = GprNumber(instr.MemoryBase);
+            e.MemIndex = GprNumber(instr.MemoryIndex);
+            e.MemScaleShift = (byte)System.Numerics.BitOperations.Log2((uint)Math.Max(instr.MemoryIndexScale, 1));
+            e.MemDisplacement = instr.MemoryDisplacement32;
+        }
+    }
+
+    /// <summary>The ModRM number of a 16- or 32-bit general register, or -1 (none, or not a plain GPR).</summary>
+    private static sbyte GprNumber(Register r)
+    {
+        int v = (int)r;
+        if ((uint)(v - (int)Register.EAX) < 8)
+            return (sbyte)(v - (int)Register.EAX);
+        if ((uint)(v - (int)Register.AX) < 8)
+            return (sbyte)(v - (int)Register.AX);
+        return -1;
+    }
+
+    private static (OperandAccess, byte) Classify(in Instruction instr, int op, ref DecodedInstruction e)
+    {
+        switch (instr.GetOpKind(op))
+        {
+            case OpKind.Register:
+            {
+                int v = (int)instr.GetOpRegister(op);
+                if ((uint)(v - (int)Register.EAX) < 8) return (OperandAccess.Reg32, (byte)(v - (int)Register.EAX));
+                if ((uint)(v - (int)Register.AX) < 8) return (OperandAccess.Reg16, (byte)(v - (int)Register.AX));
+                if ((uint)(v - (int)Register.AL) < 4) return (OperandAccess.Reg8Low, (byte)(v - (int)Register.AL));
+                if ((uint)(v - (int)Register.AH) < 4) return (OperandAccess.Reg8High, (byte)(v - (int)Register.AH));
+                if ((uint)(v - (int)Register.ES) < 6) return (OperandAccess.Segment, (byte)(v - (int)Register.ES));
+                return (OperandAccess.Other, 0);
+            }
+            case OpKind.Memory:
+                return (OperandAccess.Memory, 0);
+            case OpKind.Immediate8:
+            case OpKind.Immediate16:
+            case OpKind.Immediate32:
+            case OpKind.Immediate8to16:
+            case OpKind.Immediate8to32:
+                e.Immediate = (uint)instr.GetImmediate(op);
+                return (OperandAccess.Immediate, 0);
+            default:
+                return (OperandAccess.Other, 0);
+        }
     }
 }

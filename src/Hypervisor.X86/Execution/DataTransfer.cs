@@ -94,7 +94,12 @@ internal sealed partial class Cpu
             Regs[Gpr.EDX] = (Regs[Gpr.EAX] & 0x80000000) != 0 ? 0xFFFFFFFF : 0;
     }
 
-    private void Xlat(ref DecodedInstruction d) => AL = ReadMem8(MemorySeg(ref d), EffectiveAddress(ref d));
+    /// <summary>XLAT: AL = [seg:(E)BX + AL].</summary>
+    private void Xlat(ref DecodedInstruction d)
+    {
+        uint ea = Regs[Gpr.EBX] + AL;
+        AL = ReadMem8(MemorySeg(ref d), d.AddrSize == 2 ? ea & 0xFFFF : ea);
+    }
 
     private void Bswap(ref DecodedInstruction d)
     {

@@ -78,32 +78,7 @@ internal sealed partial class Cpu
                     if (!delivered)
                         return Exit.Reason;
                 }
-                while (true)
-                {
-                    if (_attention != 0 && HandleAttention())
-                        return Exit.Reason;
-                    if (Retired >= InstructionLimit)
-                        return SetExit(VcpuExitReason.Intr);
-                    if (_interruptShadow)
-                        _interruptShadow = false;
-                    else if ((Flags & Eflags.IF) != 0 && InterruptController is { HasPendingInterrupt: true } pic && _mmioCount == 0)
-                        DeliverExternalInterrupt(pic.Acknowledge());
-
-                    _instrEip = Eip;
-                    _instrEsp = Regs[Gpr.ESP];
-                    _mmioCursor = 0;
-                    ref DecodedInstruction d = ref Fetch();
-                    Eip = Code32 ? Eip + d.Length : (Eip + d.Length) & 0xFFFF;
-                    Execute(ref d);
-                    Retired++;
-                    if (_mmioCount != 0)
-                        MmioAccessesDone();
-                    if (_exitPending)
-                    {
-                        _exitPending = false;
-                        return Exit.Reason;
-                    }
-                }
+                return ExecuteUntilExit();
             }
             catch (GuestFault f)
             {
@@ -123,6 +98,41 @@ internal sealed partial class Cpu
                     Eip = _instrEip;
                     Regs[Gpr.ESP] = _instrEsp;
                 }
+                _exitPending = false;
+                return Exit.Reason;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The hot loop, kept free of exception handling so the JIT keeps state in registers; compiled
+    /// fully optimized at once (it runs long inside one call, where tiering would only reach OSR code).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private VcpuExitReason ExecuteUntilExit()
+    {
+        while (true)
+        {
+            if (_attention != 0 && HandleAttention())
+                return Exit.Reason;
+            if (Retired >= InstructionLimit)
+                return SetExit(VcpuExitReason.Intr);
+            if (_interruptShadow)
+                _interruptShadow = false;
+            else if ((Flags & Eflags.IF) != 0 && InterruptController is { HasPendingInterrupt: true } pic && _mmioCount == 0)
+                DeliverExternalInterrupt(pic.Acknowledge());
+
+            _instrEip = Eip;
+            _instrEsp = Regs[Gpr.ESP];
+            _mmioCursor = 0;
+            ref DecodedInstruction d = ref Fetch();
+            Eip = Code32 ? Eip + d.Length : (Eip + d.Length) & 0xFFFF;
+            Execute(ref d);
+            Retired++;
+            if (_mmioCount != 0)
+                MmioAccessesDone();
+            if (_exitPending)
+            {
                 _exitPending = false;
                 return Exit.Reason;
             }

@@ -57,7 +57,7 @@ internal sealed partial class Cpu
                 StoreFpuEnvironment(ref d, out uint at);
                 int seg = MemorySeg(ref d);
                 for (int i = 0; i < 80; i++)
-                    WriteMem8(seg, at + (uint)i, _fpuRegisters[i]);
+                    WriteMem8(seg, at + (uint)i, _fpuRegisters[StByteIndex(i)]);
                 FpuInit();
                 return true;
             }
@@ -66,14 +66,17 @@ internal sealed partial class Cpu
                 LoadFpuEnvironment(ref d, out uint at);
                 int seg = MemorySeg(ref d);
                 for (int i = 0; i < 80; i++)
-                    _fpuRegisters[i] = ReadMem8(seg, at + (uint)i);
+                    _fpuRegisters[StByteIndex(i)] = ReadMem8(seg, at + (uint)i);
                 return true;
             }
             case Mnemonic.Fxsave: Fxsave(ref d); return true;
             case Mnemonic.Fxrstor: Fxrstor(ref d); return true;
         }
-        return false;
+        return ExecuteX87(ref d);
     }
+
+    /// <summary>Save images list registers as ST(0)..ST(7): byte <paramref name="i"/> of that list in our physical-order array.</summary>
+    private int StByteIndex(int i) => PhysicalIndex(i / 10) * 10 + i % 10;
 
     private static bool IsX87(in Instruction i)
     {
@@ -134,7 +137,7 @@ internal sealed partial class Cpu
         for (int r = 0; r < 8; r++)
         {
             for (int b = 0; b < 16; b++)
-                WriteMem8(seg, ea + 32 + (uint)(r * 16 + b), b < 10 ? _fpuRegisters[r * 10 + b] : (byte)0);
+                WriteMem8(seg, ea + 32 + (uint)(r * 16 + b), b < 10 ? _fpuRegisters[StByteIndex(r * 10 + b)] : (byte)0);
         }
         for (int i = 0; i < 128; i++)
             WriteMem8(seg, ea + 160 + (uint)i, _xmm[i]);
@@ -160,7 +163,7 @@ internal sealed partial class Cpu
         for (int r = 0; r < 8; r++)
         {
             for (int b = 0; b < 10; b++)
-                _fpuRegisters[r * 10 + b] = ReadMem8(seg, ea + 32 + (uint)(r * 16 + b));
+                _fpuRegisters[StByteIndex(r * 10 + b)] = ReadMem8(seg, ea + 32 + (uint)(r * 16 + b));
         }
         for (int i = 0; i < 128; i++)
             _xmm[i] = ReadMem8(seg, ea + 160 + (uint)i);

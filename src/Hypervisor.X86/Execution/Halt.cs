@@ -3,40 +3,27 @@ using Hypervisor.Core.Accel;
 namespace Hypervisor.X86.Cpu;
 
 /// <summary>
-/// HLT (SDM Vol. 2): with IF = 0 or no interrupt controller nothing can wake the CPU, so the VMM
-/// gets a Hlt exit (as KVM without an in-kernel irqchip). Otherwise the vCPU thread sleeps until
-/// the controller raises INTR or RequestExit is called, then the interrupt is delivered.
+/// HLT (SDM Vol. 2). The CPU stops at the next instruction boundary until an interrupt (or NMI)
+/// arrives. Like KVM without an in-kernel irqchip, a halt the CPU cannot end by itself is a Hlt
+/// exit with EIP past the HLT: the VMM's loop then ends the VM (IF = 0, no interrupt controller)
+/// or sleeps until the controller asserts INTR, letting the machine's clock move time forward
+/// (deterministic mode jumps to the next timer), and calls Run again, which takes the interrupt.
 /// </summary>
 internal sealed partial class Cpu
 {
-    /// <summary>How often a halted CPU polls the interrupt controller (it has no wake-up callback).</summary>
-    private const int HaltPollMilliseconds = 1;
-
     private void Hlt()
     {
         if (ProtectedMode && Cpl != 0)
             throw GP();
+        if ((Volatile.Read(ref _attention) & AttentionNmi) != 0)
+            return; // an NMI is already waiting: it wakes the CPU at the next boundary
         var pic = InterruptController;
-        if ((Flags & Eflags.IF) == 0 || pic == null)
+        if ((Flags & Eflags.IF) != 0 && pic is { HasPendingInterrupt: true })
         {
-            if ((Volatile.Read(ref _attention) & AttentionNmi) != 0)
-                return; // an NMI is already waiting: it wakes the CPU
-            SetExit(VcpuExitReason.Hlt);
-            _exitPending = true;
+            _interruptShadow = false; // INTR is already up: the interrupt is taken at once
             return;
         }
-        while (!pic.HasPendingInterrupt)
-        {
-            if ((Volatile.Read(ref _attention) & AttentionNmi) != 0)
-                break; // the NMI is taken at the next boundary
-            if ((Volatile.Read(ref _attention) & AttentionExitRequested) != 0)
-            {
-                // Resume at the HLT after the exit, so the guest stays halted.
-                Eip = _instrEip;
-                return;
-            }
-            _wake.Wait(HaltPollMilliseconds);
-        }
-        _interruptShadow = false;
+        SetExit(VcpuExitReason.Hlt);
+        _exitPending = true;
     }
 }

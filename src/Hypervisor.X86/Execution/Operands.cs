@@ -68,52 +68,71 @@ internal sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint EffectiveAddress(ref DecodedInstruction d)
     {
-        uint ea = d.I.MemoryDisplacement32;
-        var b = d.I.MemoryBase;
-        if (b != Register.None)
-            ea += ReadReg(b);
-        var x = d.I.MemoryIndex;
-        if (x != Register.None)
-            ea += ReadReg(x) * (uint)d.I.MemoryIndexScale;
+        uint ea = d.MemDisplacement;
+        if (d.MemBase >= 0)
+            ea += Regs[d.MemBase];
+        if (d.MemIndex >= 0)
+            ea += Regs[d.MemIndex] << d.MemScaleShift;
         return d.AddrSize == 2 ? ea & 0xFFFF : ea;
     }
 
     /// <summary>The segment of the memory operand (override prefix or the default DS/SS).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int MemorySeg(ref DecodedInstruction d) => (int)d.I.MemorySegment - (int)Register.ES;
+    public static int MemorySeg(ref DecodedInstruction d) => d.MemSegment;
 
     /// <summary>Reads operand <paramref name="op"/>; immediates are sign-extended as encoded and cut to <paramref name="size"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadOp(ref DecodedInstruction d, int op, int size)
     {
-        switch (d.I.GetOpKind(op))
+        OperandAccess access;
+        int r;
+        if (op == 0) { access = d.Access0; r = d.Reg0; }
+        else if (op == 1) { access = d.Access1; r = d.Reg1; }
+        else { access = d.Access2; r = d.Reg2; }
+        switch (access)
         {
-            case OpKind.Register:
-                return ReadReg(d.I.GetOpRegister(op));
-            case OpKind.Memory:
-                return ReadMem(MemorySeg(ref d), EffectiveAddress(ref d), size);
-            default:
-                return (uint)d.I.GetImmediate(op) & SizeMask(size);
+            case OperandAccess.Reg32: return Regs[r];
+            case OperandAccess.Reg16: return Regs[r] & 0xFFFF;
+            case OperandAccess.Reg8Low: return Regs[r] & 0xFF;
+            case OperandAccess.Reg8High: return (Regs[r] >> 8) & 0xFF;
+            case OperandAccess.Memory: return ReadMem(d.MemSegment, EffectiveAddress(ref d), size);
+            case OperandAccess.Immediate: return d.Immediate & SizeMask(size);
+            case OperandAccess.Segment: return Segs[r].Selector;
+            default: return ReadOpThroughIced(ref d, op, size);
         }
     }
+
+    private uint ReadOpThroughIced(ref DecodedInstruction d, int op, int size) =>
+        d.I.GetOpKind(op) == OpKind.Register
+            ? ReadReg(d.I.GetOpRegister(op))
+            : (uint)d.I.GetImmediate(op) & SizeMask(size);
 
     /// <summary>Writes operand <paramref name="op"/> (register or memory).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteOp(ref DecodedInstruction d, int op, int size, uint value)
     {
-        if (d.I.GetOpKind(op) == OpKind.Register)
-            WriteReg(d.I.GetOpRegister(op), value);
-        else
-            WriteMem(MemorySeg(ref d), EffectiveAddress(ref d), size, value);
+        OperandAccess access;
+        int r;
+        if (op == 0) { access = d.Access0; r = d.Reg0; }
+        else { access = d.Access1; r = d.Reg1; }
+        switch (access)
+        {
+            case OperandAccess.Reg32: Regs[r] = value; break;
+            case OperandAccess.Reg16: Regs[r] = (Regs[r] & 0xFFFF0000) | (value & 0xFFFF); break;
+            case OperandAccess.Reg8Low: Regs[r] = (Regs[r] & 0xFFFFFF00) | (value & 0xFF); break;
+            case OperandAccess.Reg8High: Regs[r] = (Regs[r] & 0xFFFF00FF) | ((value & 0xFF) << 8); break;
+            case OperandAccess.Memory: WriteMem(d.MemSegment, EffectiveAddress(ref d), size, value); break;
+            default: WriteReg(d.I.GetOpRegister(op), value); break;
+        }
     }
 
     /// <summary>Reads operand 0 of a read-modify-write instruction, checking the memory is writable first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadDest(ref DecodedInstruction d, int size)
     {
-        if (d.I.Op0Kind == OpKind.Register)
-            return ReadReg(d.I.Op0Register);
-        _destLinear = Linear(MemorySeg(ref d), EffectiveAddress(ref d), size, write: true);
+        if (d.Access0 != OperandAccess.Memory)
+            return ReadOp(ref d, 0, size);
+        _destLinear = Linear(d.MemSegment, EffectiveAddress(ref d), size, write: true);
         return ReadLinear(_destLinear, size);
     }
 
@@ -121,8 +140,8 @@ internal sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteDest(ref DecodedInstruction d, int size, uint value)
     {
-        if (d.I.Op0Kind == OpKind.Register)
-            WriteReg(d.I.Op0Register, value);
+        if (d.Access0 != OperandAccess.Memory)
+            WriteOp(ref d, 0, size, value);
         else
             WriteLinear(_destLinear, size, value);
     }

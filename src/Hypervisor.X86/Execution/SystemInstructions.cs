@@ -12,6 +12,9 @@ internal sealed partial class Cpu
 {
     private const uint MsrTsc = 0x10;
     private const uint MsrBiosSignId = 0x8B;
+    private const uint MsrEfer = 0xC0000080;
+    private const uint ExtendedLeafBase = 0x80000000;
+    private const uint ExtendedFeaturesNx = 1u << 20;
 
     private bool ExecuteSystem(ref DecodedInstruction d)
     {
@@ -151,6 +154,14 @@ internal sealed partial class Cpu
                 Regs[Gpr.ECX] = 0;
                 Regs[Gpr.EDX] = CpuidFeatures;
                 break;
+            case ExtendedLeafBase:
+                Regs[Gpr.EAX] = ExtendedLeafBase + 1;
+                Regs[Gpr.EBX] = Regs[Gpr.ECX] = Regs[Gpr.EDX] = 0;
+                break;
+            case ExtendedLeafBase + 1:
+                Regs[Gpr.EAX] = Regs[Gpr.EBX] = Regs[Gpr.ECX] = 0;
+                Regs[Gpr.EDX] = ExtendedFeaturesNx; // EFER.NXE with PAE paging; no long mode, no SYSCALL
+                break;
             default:
                 Regs[Gpr.EAX] = Regs[Gpr.EBX] = Regs[Gpr.ECX] = Regs[Gpr.EDX] = 0;
                 break;
@@ -160,7 +171,7 @@ internal sealed partial class Cpu
     /// <summary>Family 5, model 2, stepping 1 (the value in EDX after reset too).</summary>
     public const uint CpuSignature = 0x521;
 
-    /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | PGE | CMOV | FXSR.</summary>
+    /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | PGE | CMOV | FXSR (leaf 0x80000001 adds NX).</summary>
     public const uint CpuidFeatures = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8)
         | (1u << 13) | (1u << 15) | (1u << 24);
 
@@ -182,6 +193,7 @@ internal sealed partial class Cpu
         {
             MsrTsc => Tsc,
             MsrBiosSignId => 0,
+            MsrEfer => Efer,
             _ => throw GP(),
         };
         Regs[Gpr.EAX] = (uint)v;
@@ -196,6 +208,12 @@ internal sealed partial class Cpu
         {
             case MsrTsc: TscOffset = v - Retired; break;
             case MsrBiosSignId: break;
+            case MsrEfer:
+                if ((v & ~EferNxe) != 0)
+                    throw GP(); // only NXE is implemented
+                Efer = v;
+                FlushTlb();
+                break;
             default: throw GP();
         }
     }

@@ -21,6 +21,12 @@ internal sealed unsafe partial class Cpu
     private const uint PfWrite = 1u << 1;
     private const uint PfUser = 1u << 2;
     private const uint PfReserved = 1u << 3;
+    private const uint PfInstruction = 1u << 4;
+    private const ulong PteNoExecute = 1UL << 63;
+    public const ulong EferNxe = 1UL << 11;
+
+    /// <summary>The walk in progress is for an instruction fetch (sets the I/D bit of a #PF error code).</summary>
+    private bool _walkIsFetch;
 
     private const ulong A20PageBit = 1UL << (20 - PhysicalMemory.PageShift);
 
@@ -28,11 +34,11 @@ internal sealed unsafe partial class Cpu
     private void Fill(ref TlbEntry e, uint la, bool write, bool user)
     {
         ulong page;
-        bool writable = true, global = false;
+        bool writable = true, global = false, noExecute = false;
         if (!PagingEnabled)
             page = la >> 12;
         else if ((Cr4 & ControlBits.Cr4PAE) != 0)
-            page = WalkPae(la, write, user, out writable, out global);
+            page = WalkPae(la, write, user, out writable, out global, out noExecute);
         else
             page = Walk32(la, write, user, out writable, out global);
         if (!A20Enabled)
@@ -43,6 +49,7 @@ internal sealed unsafe partial class Cpu
         e.PhysicalPage = page;
         e.Read = host;
         e.Global = global;
+        e.NoExecute = noExecute;
         // Writable means: permission checked and (for paging) the dirty bit set by this walk.
         e.Writable = writable && (write || !PagingEnabled);
         e.Write = e.Writable && host != null && !Phys.HasCode(page) ? host : null;
@@ -76,8 +83,9 @@ internal sealed unsafe partial class Cpu
         return pte >> 12;
     }
 
-    private ulong WalkPae(uint la, bool write, bool user, out bool writable, out bool global)
+    private ulong WalkPae(uint la, bool write, bool user, out bool writable, out bool global, out bool noExecute)
     {
+        bool nxe = (Efer & EferNxe) != 0;
         ulong pdpteAddress = (Cr3 & 0xFFFFFFE0) + ((la >> 30) << 3);
         ulong pdpte = ReadPhysical64(pdpteAddress);
         if ((pdpte & PtePresent) == 0)
@@ -86,8 +94,11 @@ internal sealed unsafe partial class Cpu
         ulong pde = ReadPhysical64(pdeAddress);
         if ((pde & PtePresent) == 0)
             throw PageFault(la, 0, write, user);
+        if ((pde & PteNoExecute) != 0 && !nxe)
+            throw PageFault(la, PfPresent | PfReserved, write, user);
         if ((pde & PtePageSize) != 0)
         {
+            noExecute = (pde & PteNoExecute) != 0;
             CheckAccess(la, (uint)pde, write, user, out writable);
             SetAccessedDirty(pdeAddress, (uint)pde, write);
             global = (pde & PteGlobal) != 0 && (Cr4 & ControlBits.Cr4PGE) != 0;
@@ -97,6 +108,9 @@ internal sealed unsafe partial class Cpu
         ulong pte = ReadPhysical64(pteAddress);
         if ((pte & PtePresent) == 0)
             throw PageFault(la, 0, write, user);
+        if ((pte & PteNoExecute) != 0 && !nxe)
+            throw PageFault(la, PfPresent | PfReserved, write, user);
+        noExecute = ((pde | pte) & PteNoExecute) != 0;
         CheckAccess(la, (uint)(pde & pte), write, user, out writable);
         SetAccessedDirty(pdeAddress, (uint)pde, false);
         SetAccessedDirty(pteAddress, (uint)pte, write);
@@ -125,6 +139,8 @@ internal sealed unsafe partial class Cpu
     {
         Cr2 = la;
         code |= (write ? PfWrite : 0) | (user ? PfUser : 0);
+        if (_walkIsFetch && (Efer & EferNxe) != 0 && (Cr4 & ControlBits.Cr4PAE) != 0)
+            code |= PfInstruction;
         return Fault(Vector.PF, code);
     }
 

@@ -12,10 +12,13 @@ internal sealed partial class Cpu
     public uint Linear(int seg, uint offset, int size, bool write)
     {
         ref var s = ref Segs[seg];
-        if ((Cr0 & ControlBits.Cr0PE) != 0 && (Flags & Eflags.VM) == 0)
+        if (_segmentChecks)
             CheckSegmentAccess(ref s, seg, offset, size, write);
         return s.Base + offset;
     }
+
+    /// <summary>Protected mode outside V86: segment limits and types are checked (kept by <see cref="StateChanged"/>).</summary>
+    private bool _segmentChecks;
 
     private void CheckSegmentAccess(ref SegmentCache s, int seg, uint offset, int size, bool write)
     {

@@ -14,6 +14,8 @@ internal unsafe struct TlbEntry
     public ulong PhysicalPage;
     /// <summary>Writes are permitted and the dirty bit is set (only the code check remains).</summary>
     public bool Writable;
+    /// <summary>No-execute page (PAE with EFER.NXE): instruction fetches fault.</summary>
+    public bool NoExecute;
     /// <summary>Global page (CR4.PGE): survives CR3 reloads.</summary>
     public bool Global;
 }

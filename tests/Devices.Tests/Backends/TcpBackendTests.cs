@@ -79,7 +79,7 @@ public sealed class TcpBackendTests
     }
 
     [Fact]
-    public void Closing_the_backend_delivers_all_output_then_ends_the_connection()
+    public async Task Closing_the_backend_delivers_all_output_then_ends_the_connection()
     {
         var backend = OpenNowait();
         using var client = SocketClient.Tcp(backend.LocalEndPoint);
@@ -91,16 +91,16 @@ public sealed class TcpBackendTests
             backend.Write(data.AsSpan(offset, 1000));
         backend.Dispose(); // the VM stops
 
-        Assert.True(reading.Wait(TimeSpan.FromSeconds(10)));
-        Assert.Equal(data, reading.Result);
+        Assert.Equal(data, await reading.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
-    public void Wait_blocks_until_a_client_connects()
+    public async Task Wait_blocks_until_a_client_connects()
     {
         int port = FreePort();
         var opening = Task.Factory.StartNew(() => CharBackends.Open($"tcp:127.0.0.1:{port},wait", "."), TaskCreationOptions.LongRunning);
-        Assert.False(opening.Wait(TimeSpan.FromMilliseconds(300)));
+        await Task.WhenAny(opening, Task.Delay(300));
+        Assert.False(opening.IsCompleted);
 
         SocketClient? connected = null;
         Assert.True(Eventually.True(() =>
@@ -117,10 +117,19 @@ public sealed class TcpBackendTests
         }));
         using var client = connected!;
 
-        Assert.True(opening.Wait(TimeSpan.FromSeconds(10)));
-        using var backend = opening.Result;
+        using var backend = await opening.WaitAsync(TimeSpan.FromSeconds(10));
         backend.Write("go"u8);
         Assert.Equal("go", client.ReceiveText(2));
+    }
+
+    [Fact]
+    public void Validation_does_not_wait_for_a_client()
+    {
+        int port = FreePort();
+
+        using var backend = CharBackends.Open($"tcp:127.0.0.1:{port},wait", ".", waitForClients: false);
+
+        Assert.False(((SocketServerBackend)backend).IsConnected);
     }
 
     [Fact]
@@ -137,7 +146,7 @@ public sealed class TcpBackendTests
     }
 
     [Fact]
-    public void A_slow_reader_pushes_back_on_the_client_and_loses_nothing()
+    public async Task A_slow_reader_pushes_back_on_the_client_and_loses_nothing()
     {
         using var backend = OpenNowait();
         using var client = SocketClient.Tcp(backend.LocalEndPoint);
@@ -146,7 +155,7 @@ public sealed class TcpBackendTests
         var sending = Task.Run(() => client.Send(data));
         var received = Drain(backend, data.Length);
 
-        Assert.True(sending.Wait(TimeSpan.FromSeconds(10)));
+        await sending.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(data, received.ToArray());
     }
 

@@ -96,3 +96,25 @@ public sealed class UnixAndFileBackendTests : IDisposable
         Assert.False(backend.TryRead(out _));
     }
 }
+
+public sealed class FileBackendLineTests
+{
+    [Fact]
+    public void A_complete_line_is_in_the_file_while_the_vm_runs()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            using var backend = CharBackends.Open($"file:{path}", "/");
+            backend.Write("booting"u8);
+            backend.Write("...\n"u8);
+
+            using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            Assert.Equal("booting...\n", new StreamReader(reader).ReadToEnd());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

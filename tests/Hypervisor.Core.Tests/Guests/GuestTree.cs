@@ -25,7 +25,7 @@ internal static class GuestTree
         string folder = source.Split('/')[0];
         string extension = folder switch
         {
-            "seed" => ".bin",
+            "seed" or "flat" => ".bin",
             "conformance" or "pc" => ".rom",
             "multiboot" => ".elf",
             _ => throw new InvalidOperationException($"guests/{source}: no build rule for folder '{folder}'"),

@@ -1,0 +1,82 @@
+using Hypervisor.Abstractions;
+using Hypervisor.Testing;
+using MiniVmm.Devices.Debug;
+using MiniVmm.Devices.Serial;
+
+namespace Devices.Tests;
+
+/// <summary>The test kit itself: it must refuse what the machine would refuse.</summary>
+public sealed class DeviceHarnessTests
+{
+    [Fact]
+    public void An_access_past_the_devices_ports_is_refused_as_the_bus_would()
+    {
+        using var exit = DeviceHarness.Create<IsaDebugExit>();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => exit.Write(0, 2, 1));
+        Assert.False(exit.Vm.StopRequested);
+    }
+
+    [Fact]
+    public void Port_accesses_of_odd_sizes_are_refused()
+    {
+        using var uart = DeviceHarness.Create<Uart16550Device>();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => uart.Read(0, 3));
+    }
+
+    [Fact]
+    public void Mmio_on_a_port_device_is_a_test_error()
+    {
+        using var uart = DeviceHarness.Create<Uart16550Device>();
+
+        Assert.Throws<InvalidOperationException>(() => uart.ReadMmio(0, 1));
+    }
+
+    [Fact]
+    public void The_first_stop_request_decides_the_exit_code()
+    {
+        using var exit = DeviceHarness.Create<IsaDebugExit>();
+
+        exit.Out(0, 1);
+        exit.Out(0, 2);
+
+        Assert.Equal(2, exit.Vm.StopRequests.Count);
+        Assert.Equal(3, exit.Vm.ExitCode);
+    }
+
+    [Fact]
+    public void Guest_memory_is_real_and_bounds_checked()
+    {
+        using var harness = DeviceHarness.Create<DebugConsole>(settings: new() { MemoryBase = 0x1000, MemorySize = 0x100 });
+        IGuestMemory memory = harness.Context.Memory;
+
+        memory.Write(0x10fe, [1, 2]);
+        var back = new byte[2];
+        memory.Read(0x10fe, back);
+
+        Assert.Equal(new byte[] { 1, 2 }, back);
+        Assert.True(memory.IsRam(0x1000, 0x100));
+        Assert.False(memory.IsRam(0x10ff, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => memory.Write(0x10ff, [1, 2]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => memory.Read(0xfff, back));
+    }
+
+    [Fact]
+    public void The_device_gets_the_entrys_name_and_a_logger_tagged_with_it()
+    {
+        using var exit = DeviceHarness.Create<IsaDebugExit>(settings: new() { Name = "exit0" });
+        exit.Out(0, 0);
+
+        Assert.Equal("exit0", exit.Context.Name);
+        Assert.Equal("\"exit0\"", exit.Log.Events.Single().Properties["Device"].ToString());
+    }
+
+    [Fact]
+    public void Asking_for_a_backend_the_device_did_not_open_is_a_test_error()
+    {
+        using var exit = DeviceHarness.Create<IsaDebugExit>();
+
+        Assert.Throws<InvalidOperationException>(() => exit.Backend);
+    }
+}

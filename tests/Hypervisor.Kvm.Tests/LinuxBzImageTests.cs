@@ -1,0 +1,112 @@
+using System.Buffers.Binary;
+using System.Text;
+using Hypervisor.Core.Memory;
+using Hypervisor.Kvm.Boot;
+
+namespace Hypervisor.Kvm.Tests;
+
+/// <summary>The 64-bit boot protocol's zero page, checked field by field against boot.rst's offsets.</summary>
+public class LinuxBzImageTests
+{
+    private const int SetupSectors = 4;
+
+    [Fact]
+    public void Kernel_goes_to_1_MiB_and_rip_to_its_64_bit_entry()
+    {
+        using var memory = Ram();
+        var state = LinuxBzImage.Load(memory, FakeBzImage(), "console=ttyS0");
+        Assert.Equal(0x100200ul, state.Registers.Rip);
+        Assert.Equal(0x7000ul, state.Registers.Rsi);
+        Span<byte> kernel = stackalloc byte[4];
+        memory.Read(0x100000, kernel);
+        Assert.Equal("KERN", Encoding.ASCII.GetString(kernel));
+        Assert.True(state.SpecialRegisters.Cs.L);
+    }
+
+    [Fact]
+    public void Zero_page_has_the_header_copy_loader_type_and_command_line_pointer()
+    {
+        using var memory = Ram();
+        LinuxBzImage.Load(memory, FakeBzImage(), "console=ttyS0 panic=-1");
+        var zeroPage = new byte[4096];
+        memory.Read(0x7000, zeroPage);
+        Assert.Equal(0x53726448u, BinaryPrimitives.ReadUInt32LittleEndian(zeroPage.AsSpan(0x202)));
+        Assert.Equal(0xff, zeroPage[0x210]);
+        Assert.Equal(0x20000u, BinaryPrimitives.ReadUInt32LittleEndian(zeroPage.AsSpan(0x228)));
+        var commandLine = new byte[23];
+        memory.Read(0x20000, commandLine);
+        Assert.Equal("console=ttyS0 panic=-1\0", Encoding.ASCII.GetString(commandLine));
+    }
+
+    [Fact]
+    public void E820_reports_low_memory_the_legacy_hole_and_high_memory()
+    {
+        using var memory = Ram();
+        LinuxBzImage.Load(memory, FakeBzImage(), "");
+        var zeroPage = new byte[4096];
+        memory.Read(0x7000, zeroPage);
+        Assert.Equal(3, zeroPage[0x1e8]);
+        var entries = Enumerable.Range(0, 3).Select(i => zeroPage.AsSpan(0x2d0 + i * 20, 20).ToArray())
+            .Select(e => (BinaryPrimitives.ReadUInt64LittleEndian(e), BinaryPrimitives.ReadUInt64LittleEndian(e.AsSpan(8)), BinaryPrimitives.ReadUInt32LittleEndian(e.AsSpan(16))))
+            .ToArray();
+        Assert.Equal((0ul, 0x9fc00ul, 1u), entries[0]);
+        Assert.Equal((0x9fc00ul, 0x100000ul - 0x9fc00, 2u), entries[1]);
+        Assert.Equal((0x100000ul, (64ul << 20) - 0x100000, 1u), entries[2]);
+    }
+
+    [Fact]
+    public void Initrd_goes_to_the_top_of_ram_below_the_kernels_limit()
+    {
+        using var memory = Ram();
+        var state = LinuxBzImage.Load(memory, FakeBzImage(), "", initrd: new byte[5000]);
+        Assert.Equal(((64ul << 20) - 5000) & ~0xffful, state.InitrdAddress);
+        var zeroPage = new byte[4096];
+        memory.Read(0x7000, zeroPage);
+        Assert.Equal((uint)state.InitrdAddress, BinaryPrimitives.ReadUInt32LittleEndian(zeroPage.AsSpan(0x218)));
+        Assert.Equal(5000u, BinaryPrimitives.ReadUInt32LittleEndian(zeroPage.AsSpan(0x21c)));
+    }
+
+    [Fact]
+    public void A_file_without_the_HdrS_magic_is_refused()
+    {
+        using var memory = Ram();
+        var e = Assert.Throws<ArgumentException>(() => LinuxBzImage.Load(memory, new byte[8192], ""));
+        Assert.Equal("not a bzImage: the setup header's \"HdrS\" magic is missing at offset 0x202", e.Message);
+    }
+
+    [Fact]
+    public void A_kernel_without_a_64_bit_entry_is_refused()
+    {
+        using var memory = Ram();
+        var image = FakeBzImage();
+        image[0x236] = 0;
+        var e = Assert.Throws<ArgumentException>(() => LinuxBzImage.Load(memory, image, ""));
+        Assert.Equal("the bzImage has no 64-bit entry point (XLF_KERNEL_64 is clear)", e.Message);
+    }
+
+    [Fact]
+    public void A_command_line_longer_than_the_kernel_takes_is_refused()
+    {
+        using var memory = Ram();
+        var e = Assert.Throws<ArgumentException>(() => LinuxBzImage.Load(memory, FakeBzImage(), new string('x', 3000)));
+        Assert.Equal("the command line is 3000 bytes; this kernel takes at most 2047", e.Message);
+    }
+
+    private static GuestMemory Ram() => new([(0, 64ul << 20)]);
+
+    /// <summary>A bzImage header as boot.rst describes it (protocol 2.15), followed by a 4-byte "kernel".</summary>
+    private static byte[] FakeBzImage()
+    {
+        var image = new byte[(SetupSectors + 1) * 512 + 4096];
+        image[0x1f1] = SetupSectors;
+        image[0x201] = 0x6a; // jump offset: the header runs to 0x202 + 0x6a = 0x26c
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x202), 0x53726448);
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x206), 0x020f);
+        image[0x211] = 0x01; // LOADED_HIGH
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x22c), 0x7fffffff); // initrd_addr_max
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x236), 0x0001);     // XLF_KERNEL_64
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(0x238), 2047);       // cmdline_size
+        Encoding.ASCII.GetBytes("KERN").CopyTo(image, (SetupSectors + 1) * 512);
+        return image;
+    }
+}
