@@ -38,9 +38,11 @@ public sealed class HostClock : MachineClock
         {
             Timers.RunExpired(NowNanoseconds);
             long? next = Timers.NextDeadline;
-            var wait = next is { } deadline
-                ? TimeSpan.FromTicks(Math.Clamp((deadline - NowNanoseconds) / 100, 0, TimeSpan.TicksPerSecond))
-                : TimeSpan.FromSeconds(1);
+            // Round the sleep up to whole milliseconds: the OS wait cannot do less, and rounding
+            // down would wake early and spin until the deadline (10% of a core at 100 Hz).
+            int wait = next is { } deadline
+                ? (int)Math.Clamp((deadline - NowNanoseconds + 999_999) / 1_000_000, 0, 1000)
+                : 1000;
             _changed.WaitOne(wait);
         }
     }
