@@ -7,8 +7,8 @@ namespace MiniVmm.Devices.Keyboard;
 /// <summary>
 /// The A20 gate: address line 20 passes when either the keyboard controller's output port bit 1 or
 /// port 0x92 bit 1 enables it (the two inputs are ORed, as on Intel chipsets). One per machine,
-/// shared by <c>i8042</c> and <c>port92</c>. The software CPU does not yet mask A20 (it always
-/// passes), so this is state for the guest to read back and for the core to wire later.
+/// shared by <c>i8042</c> and <c>port92</c>. Every change goes to the machine
+/// (<see cref="IVmControl.SetA20"/>), where the software CPU masks address bit 20 while it is off.
 /// </summary>
 public sealed class A20Gate
 {
@@ -19,7 +19,12 @@ public sealed class A20Gate
     private bool _fast;
 
     /// <summary>The machine's gate.</summary>
-    public static A20Gate For(DeviceContext context) => Gates.GetValue(context.Vm, _ => new A20Gate());
+    public static A20Gate For(DeviceContext context) => Gates.GetValue(context.Vm, vm =>
+    {
+        var gate = new A20Gate();
+        gate.Changed += vm.SetA20;
+        return gate;
+    });
 
     /// <summary>True when address line 20 passes.</summary>
     public bool Enabled

@@ -96,6 +96,14 @@ public sealed class Vmm : IDisposable
             if (Config.Limits.Instructions != null)
                 _logger.Warning("The {Accelerator} accelerator cannot count instructions; limits.instructions is ignored", accelerator.Name);
         }
+        Control.A20Changed += enabled =>
+        {
+            foreach (var loop in _loops)
+            {
+                if (loop.Vcpu is IA20Gate gate)
+                    gate.A20Enabled = enabled;
+            }
+        };
         Control.Stopping += () =>
         {
             foreach (var loop in _loops)
