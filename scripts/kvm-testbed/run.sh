@@ -35,7 +35,7 @@ step() { printf 'kvm-testbed: %-28s %6.1f s\n' "$1" "$(echo "$(date +%s.%N) - $t
 # 1. Host packages.
 missing=()
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-[ -x /bin/busybox ] && /bin/busybox --list | grep -qx insmod || missing+=(busybox-static)
+{ [ -x /bin/busybox ] && /bin/busybox --list | grep -x insmod >/dev/null; } || missing+=(busybox-static) # no grep -q: with pipefail its early exit fails the pipe
 command -v cpio >/dev/null || missing+=(cpio)
 command -v gcc >/dev/null && [ -f /usr/include/linux/kvm.h ] || missing+=(gcc libc6-dev linux-libc-dev)
 command -v bc >/dev/null || missing+=(bc)

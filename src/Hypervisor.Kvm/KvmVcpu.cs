@@ -22,6 +22,10 @@ public sealed unsafe class KvmVcpu : IVcpu
     private int _runThreadManagedId;
     private int _inKvmRun;
 
+    // Serializes RequestExit (any thread) with Dispose, so a late request never touches unmapped kvm_run.
+    private readonly object _lifetime = new();
+    private bool _disposed;
+
     internal KvmVcpu(int id, FileDescriptorHandle vcpu, int mmapSize, ReadOnlySpan<KvmCpuidEntry2> supportedCpuid)
     {
         Id = id;
@@ -123,11 +127,16 @@ public sealed unsafe class KvmVcpu : IVcpu
     /// </summary>
     public void RequestExit()
     {
-        Volatile.Write(ref _run->ImmediateExit, 1);
-        Interlocked.MemoryBarrier();
-        nuint thread = Volatile.Read(ref _runThread);
-        if (Volatile.Read(ref _inKvmRun) != 0 && thread != 0)
-            VcpuKickSignal.Kick(thread);
+        lock (_lifetime)
+        {
+            if (_disposed)
+                return;
+            Volatile.Write(ref _run->ImmediateExit, 1);
+            Interlocked.MemoryBarrier();
+            nuint thread = Volatile.Read(ref _runThread);
+            if (Volatile.Read(ref _inKvmRun) != 0 && thread != 0)
+                VcpuKickSignal.Kick(thread);
+        }
     }
 
     public VcpuRegisters GetRegisters()
@@ -212,7 +221,11 @@ public sealed unsafe class KvmVcpu : IVcpu
 
     public void Dispose()
     {
-        _runMapping.Dispose();
-        _vcpu.Dispose();
+        lock (_lifetime)
+        {
+            _disposed = true;
+            _runMapping.Dispose();
+            _vcpu.Dispose();
+        }
     }
 }

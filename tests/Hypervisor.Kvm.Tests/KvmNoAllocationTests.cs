@@ -29,3 +29,17 @@ public sealed class KvmNoAllocationTests
         Assert.NotEqual(0, sum);
     }
 }
+
+public sealed class KvmVcpuLifetimeTests
+{
+    [KvmFact]
+    public void RequestExit_after_Dispose_is_ignored()
+    {
+        using var kvm = KvmAccelerator.Open();
+        var h = new KvmGuestHarness(kvm, 0x4000);
+        var vcpu = h.Vcpu;
+        h.Dispose();
+        vcpu.RequestExit(); // must not touch the unmapped kvm_run
+        vcpu.Dispose();     // idempotent
+    }
+}
