@@ -23,8 +23,8 @@ for trx in "${trx_files[@]}"; do
     total=$((total + $(get total)))
     passed=$((passed + $(get passed)))
     failed=$((failed + $(get failed)))
-    # xunit's skipped tests are "not executed" in TRX terms.
-    skipped=$((skipped + $(get notExecuted)))
+    # xunit's skipped tests are counted in total but not in executed.
+    skipped=$((skipped + $(get total) - $(get executed)))
 done
 if [[ ${#trx_files[@]} -eq 0 ]]; then
     echo "test.sh: no test results were written (the build failed?)" >&2

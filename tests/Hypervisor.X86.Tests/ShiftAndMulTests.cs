@@ -144,6 +144,10 @@ public class ShiftAndMulTests
         r = Real(a => { a.mov(al, 0x35); a.sub(al, 0x47); a.das(); a.hlt(); });
         Assert.Equal(0x88UL, r.Rax & 0xFF);
         Assert.Equal(CF, (uint)r.Rflags & CF);
+        // AL - 6 borrows: CF is set even though the high-digit step does not run (found by alurand16).
+        r = Real(a => { a.mov(al, 0x10); a.sub(al, 0x01); a.mov(al, 0x00); a.das(); a.hlt(); });
+        Assert.Equal(0xFAUL, r.Rax & 0xFF);
+        Assert.Equal(CF | AF, (uint)r.Rflags & (CF | AF));
         r = Real(a => { a.mov(ax, 0x0009); a.add(al, 2); a.aaa(); a.hlt(); });
         Assert.Equal(0x0101UL, r.Rax & 0xFFFF);
         r = Real(a => { a.mov(al, 63); a.aam(10); a.mov(bx, ax); a.aad(10); a.hlt(); });

@@ -44,6 +44,9 @@ internal sealed partial class Cpu
         uint al = oldAl;
         if ((al & 0xF) > 9 || (Flags & Eflags.AF) != 0)
         {
+            // CF <- old CF or the borrow out of AL - 6 (SDM DAS).
+            if (oldCf || al < 6)
+                f |= Eflags.CF;
             al -= 6;
             f |= Eflags.AF;
         }

@@ -3,42 +3,24 @@ namespace Hypervisor.Core.Tests.Guests;
 /// <summary>
 /// Every conformance guest on the software CPU, in-process, against QEMU's recording
 /// (NAME.expected / NAME.status): the same check as scripts/conformance.sh --minivmm-only, without
-/// QEMU, plugins or the executable. Guests with a known gap are listed with the reason; a test
-/// requires them to still fail, so the list shrinks as soon as the gap is closed.
+/// QEMU, plugins or the executable.
 /// </summary>
 public sealed class ConformanceOnSoftCpuTests
 {
-    /// <summary>Guests that do not match QEMU yet, and why (the first divergence).</summary>
-    private static readonly Dictionary<string, string> KnownGaps = new()
-    {
-        ["alurand16"] = "DAS leaves CF clear when AL - 6 borrows (SDM: CF = old CF or the borrow); e.g. AL=00, AF=1, CF=0 gives AL=FA with CF=1",
-    };
+    // Every recorded guest must match. (A guest that exposes a CPU gap nobody can fix at once was
+    // listed here as a known gap, with a test requiring it to keep failing; the list is empty now.)
+    public static TheoryData<string> Guests() => new(AllGuests());
 
     private static string ConformanceDir => Path.Combine(GuestTree.GuestsDir, "conformance");
 
-    public static TheoryData<string> PassingGuests() =>
-        new(AllGuests().Where(name => !KnownGaps.ContainsKey(name)));
-
-    public static TheoryData<string> GuestsWithKnownGaps() => new(KnownGaps.Keys.Order(StringComparer.Ordinal));
-
     [Theory]
-    [MemberData(nameof(PassingGuests))]
+    [MemberData(nameof(Guests))]
     public void Guest_matches_qemu(string name)
     {
         var (expectedOutcome, expectedSerial) = Recording(name);
         var (outcome, serial) = Run(name);
         Assert.Equal(expectedSerial, serial);
         Assert.Equal(expectedOutcome, outcome);
-    }
-
-    [Theory]
-    [MemberData(nameof(GuestsWithKnownGaps))]
-    public void Guest_with_a_known_gap_still_differs_from_qemu(string name)
-    {
-        var (expectedOutcome, expectedSerial) = Recording(name);
-        var (outcome, serial) = Run(name);
-        Assert.False(outcome == expectedOutcome && serial == expectedSerial,
-            $"{name} now matches QEMU: remove it from KnownGaps ({KnownGaps[name]})");
     }
 
     private static IEnumerable<string> AllGuests() =>
