@@ -10,7 +10,7 @@
 # Environment: KVMTB_TIMEOUT (QEMU's wall-clock limit, default 280 s), KVMTB_SMP (vCPUs, default 2),
 #              KVMTB_COUNTER_SECONDS (how long each counter-rate measurement runs, default 2),
 #              KVMTB_CACHE (cache folder, default artifacts/kvm-testbed, ignored by git),
-#              KVMTB_LINUX (1: also boot the Debian kernel as a nested KVM guest; 0: skip), KVMTB_LINUX_SECONDS (120).
+#              KVMTB_LINUX (1: also boot the Debian kernel as a nested KVM guest; 0: skip), KVMTB_LINUX_SECONDS (60).
 # Needs root for apt-get (it installs qemu-system-x86, busybox-static, cpio, gcc when missing).
 set -euo pipefail
 
@@ -113,7 +113,7 @@ console="$cache/console.log"
 set +e
 timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m 2048 -nographic -no-reboot \
     -kernel "$kernel" -initrd "$initramfs" \
-    -append "console=ttyS0 panic=-1 quiet KVMTB_COUNTER_SECONDS=$counter_seconds KVMTB_LINUX_SECONDS=${KVMTB_LINUX_SECONDS:-120}" </dev/null >"$console" 2>&1
+    -append "console=ttyS0 panic=-1 quiet KVMTB_COUNTER_SECONDS=$counter_seconds KVMTB_LINUX_SECONDS=${KVMTB_LINUX_SECONDS:-60}" </dev/null >"$console" 2>&1
 qemu_status=$?
 set -e
 step "qemu (exit $qemu_status)"

@@ -5,12 +5,15 @@ using Hypervisor.Kvm.Tests.Scenarios;
 
 // Prints one line per scenario: "KVMTEST dotnet-<name> PASS|FAIL|SKIP reason", then
 // "KVMMETRIC dotnet_counter_exits_per_second N" (measured after a 1 s warm-up). Exit code 0 when nothing failed.
-// Usage: KvmTestbedRunner [counter-seconds]
-double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
+// Usage: KvmTestbedRunner [counter-seconds]     the scenarios and the counter rate
+//        KvmTestbedRunner --linux                the Linux boot alone ($KVM_TEST_LINUX_KERNEL), so /init can
+//                                                bound it with its own timeout
+bool linuxOnly = args.Length > 0 && args[0] == "--linux";
+double seconds = args.Length > 0 && !linuxOnly ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
 var started = Stopwatch.StartNew();
 using var kvm = KvmAccelerator.TryOpen(out string reason);
 int failed = 0;
-foreach (var (name, run) in KvmScenarios.All)
+foreach (var (name, run) in linuxOnly ? [] : KvmScenarios.All)
 {
     if (kvm == null)
     {
@@ -29,7 +32,7 @@ foreach (var (name, run) in KvmScenarios.All)
         Console.WriteLine($"KVMTEST dotnet-{name} FAIL {e.GetType().Name}: {OneLine(e.Message)}");
     }
 }
-if (kvm != null)
+if (kvm != null && !linuxOnly)
 {
     try
     {
@@ -43,11 +46,11 @@ if (kvm != null)
         Console.WriteLine($"KVMTEST dotnet-counter-rate FAIL {e.GetType().Name}: {OneLine(e.Message)}");
     }
 }
-if (kvm != null && LinuxBootScenario.FindKernel() is { } kernel)
+if (kvm != null && linuxOnly && LinuxBootScenario.FindKernel() is { } kernel)
 {
     // A real Linux bzImage through the 64-bit boot protocol, until the kernel proper prints the E820
     // map it read from the zero page.
-    double limit = double.Parse(Environment.GetEnvironmentVariable("KVMTB_LINUX_SECONDS") ?? "120", CultureInfo.InvariantCulture);
+    double limit = double.Parse(Environment.GetEnvironmentVariable("KVMTB_LINUX_SECONDS") ?? "60", CultureInfo.InvariantCulture);
     try
     {
         var result = LinuxBootScenario.BootToE820Map(kvm, kernel, TimeSpan.FromSeconds(limit));
