@@ -22,7 +22,11 @@ public static class Minivmm
     /// <summary>Runs minivmm with <paramref name="args"/>; fails the test if it does not end within <paramref name="timeout"/>.</summary>
     public static Result Run(TimeSpan timeout, params string[] args) => Run(timeout, null, args);
 
-    public static Result Run(TimeSpan timeout, Action<Process>? whileRunning, params string[] args)
+    public static Result Run(TimeSpan timeout, Action<Process>? whileRunning, params string[] args) =>
+        Run(timeout, whileRunning, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs minivmm with extra environment variables.</summary>
+    public static Result Run(TimeSpan timeout, Action<Process>? whileRunning, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo(Executable)
         {
@@ -33,6 +37,8 @@ public static class Minivmm
         };
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

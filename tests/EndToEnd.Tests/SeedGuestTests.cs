@@ -23,6 +23,21 @@ public class SeedGuestTests
     }
 
     [Fact]
+    public void Environment_variables_override_machine_file_keys_and_others_are_ignored()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["MINIVMM__boot__entry__rax"] = "3",
+            ["MINIVMM_UNRELATED_SETTING"] = "1", // not a machine-file key: must not break the run
+        };
+
+        var result = Minivmm.Run(TimeSpan.FromSeconds(60), null, environment, "--machine", "configs/seed-add.json");
+
+        Assert.Equal("5\n", result.Stdout);
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
     public void Counter_reports_0_1_2_up_to_its_stop_after_limit()
     {
         using var temp = new TempFolder();

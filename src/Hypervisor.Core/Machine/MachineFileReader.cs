@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 namespace Hypervisor.Core.Machine;
 
 /// <summary>
-/// Reads a machine file through Microsoft.Extensions.Configuration (JSON, then MINIVMM_*
+/// Reads a machine file through Microsoft.Extensions.Configuration (JSON, then MINIVMM__*
 /// environment variables, then command-line overrides) and validates all of it before anything
 /// runs. Device types and options are checked later against the plugins, still before the VM starts.
 /// </summary>
@@ -11,6 +11,12 @@ public static class MachineFileReader
 {
     private static readonly string[] TopLevelKeys =
         ["$schema", "name", "description", "accelerator", "vcpus", "memory", "boot", "devices", "limits", "clock", "onReset", "log", "plugins"];
+
+    /// <summary>
+    /// Environment variables that override machine-file keys: <c>MINIVMM__limits__time=5s</c>. The
+    /// double underscore keeps unrelated <c>MINIVMM_*</c> variables from being read as keys.
+    /// </summary>
+    public const string EnvironmentPrefix = "MINIVMM__";
 
     /// <summary>Loads and validates <paramref name="path"/>; throws <see cref="MachineFileException"/> listing every problem.</summary>
     /// <param name="path">The machine file.</param>
@@ -26,7 +32,7 @@ public static class MachineFileReader
         {
             root = new ConfigurationBuilder()
                 .AddJsonFile(fullPath, optional: false, reloadOnChange: false)
-                .AddEnvironmentVariables("MINIVMM_")
+                .AddEnvironmentVariables(EnvironmentPrefix)
                 .AddInMemoryCollection(overrides ?? [])
                 .Build();
         }
