@@ -27,8 +27,10 @@ public sealed class MachineDevices : IDisposable
     /// <summary>The device that takes interrupt lines and drives the CPU's INTR, if the machine has one.</summary>
     public IInterruptController? InterruptController { get; private set; }
 
-    /// <summary>Everything a device context needs from the machine.</summary>
-    /// <param name="WaitForClients">False for <c>minivmm check</c>: socket backends must not wait for a client.</param>
+    /// <summary>
+    /// Everything a device context needs from the machine. <c>WaitForClients</c> is false for
+    /// <c>minivmm check</c>, so socket backends do not wait for a client.
+    /// </summary>
     public sealed record Environment(IGuestMemory Memory, IClock Clock, IVmControl Vm, InterruptRouter Irqs, ILogger Logger, string BaseDirectory,
         bool WaitForClients = true);
 
