@@ -104,6 +104,9 @@ internal sealed unsafe partial class Cpu
         Code32 = _segmentChecks && Segs[Seg.CS].Db;
         Stack32 = ProtectedMode && !V86Mode && Segs[Seg.SS].Db;
         _tlb = Cpl == 3 ? _tlbUser : _tlbSupervisor;
+        _csBase = Segs[Seg.CS].Base;
+        _csLimit = Segs[Seg.CS].Limit;
+        _fetchPage = NoFetchPage;
     }
 
     /// <summary>Drops every decoded instruction (e.g. after the VMM rewrote memory through Set*Registers).</summary>

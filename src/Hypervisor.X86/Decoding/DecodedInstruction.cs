@@ -34,6 +34,8 @@ internal struct DecodedInstruction
     public byte DataSize;
     /// <summary>Instruction length in bytes.</summary>
     public byte Length;
+    /// <summary>The executor's dispatch number for the mnemonic.</summary>
+    public ExecOp Op;
 
     public OperandAccess Access0, Access1, Access2;
     /// <summary>Register number (ModRM order; for high-byte registers the low register's number) or segment number.</summary>

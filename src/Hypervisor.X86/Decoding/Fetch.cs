@@ -14,15 +14,31 @@ internal sealed unsafe partial class Cpu
     private Decoder? _decoder16, _decoder32;
     /// <summary>Holds instructions that cross a page boundary (decoded every time, never cached).</summary>
     private DecodedInstruction _uncached;
+    /// <summary>CS base and limit, kept by <see cref="StateChanged"/>.</summary>
+    private uint _csBase, _csLimit;
+    /// <summary>The linear page instructions were last fetched from and its physical page (skips the TLB
+    /// while execution stays in one page); <see cref="NoFetchPage"/> when unset. Reset on TLB flushes and mode changes.</summary>
+    private uint _fetchPage = NoFetchPage;
+    private ulong _fetchPhysicalBase;
+    private const uint NoFetchPage = 1;
 
     private ref DecodedInstruction Fetch()
     {
         uint eip = Eip;
-        ref var cs = ref Segs[Seg.CS];
-        if (_segmentChecks && eip > cs.Limit)
+        if (_segmentChecks && eip > _csLimit)
             throw GP();
-        uint la = cs.Base + eip;
-        ulong phys = TranslateFetch(la);
+        uint la = _csBase + eip;
+        ulong phys;
+        if ((la & ~PageOffsetMask) == _fetchPage)
+        {
+            phys = _fetchPhysicalBase | (la & PageOffsetMask);
+        }
+        else
+        {
+            phys = TranslateFetch(la);
+            _fetchPage = la & ~PageOffsetMask;
+            _fetchPhysicalBase = phys & ~(ulong)PageOffsetMask;
+        }
         ulong tag = phys | (Code32 ? InstructionCache.Code32Bit : 0) | InstructionCache.ValidBit;
         ref var e = ref _icache.Slot(phys);
         if (e.Tag == tag && (uint)e.I.IP == eip)
@@ -93,6 +109,7 @@ internal sealed unsafe partial class Cpu
         e.I = instr;
         e.Tag = tag;
         e.Length = (byte)instr.Length;
+        e.Op = ExecOps.For(instr.Mnemonic);
         bool opPrefix = false, addrPrefix = false;
         for (int i = 0; i < instr.Length; i++)
         {

@@ -121,8 +121,6 @@ internal sealed partial class Cpu
         uint offset = ReadMem(ms, ea, size);
         ushort selector = ReadMem16(ms, (ea + (uint)size) & (d.AddrSize == 2 ? 0xFFFFu : 0xFFFFFFFFu));
         LoadSegment(seg, selector);
-        WriteReg(d.I.Op0Register, offset);
-        if (seg == Seg.SS)
-            _interruptShadow = true;
+        WriteReg(d.I.Op0Register, offset); // LSS sets no interrupt shadow (only MOV SS and POP SS do)
     }
 }

@@ -170,6 +170,7 @@ internal sealed unsafe partial class Cpu
     /// <summary>Empties both TLBs (CR0.PG/CR4 changes, A20); <paramref name="keepGlobal"/> for CR3 reloads with CR4.PGE.</summary>
     public void FlushTlb(bool keepGlobal = false)
     {
+        _fetchPage = NoFetchPage;
         for (int i = 0; i < TlbSize; i++)
         {
             if (!keepGlobal || !_tlbSupervisor[i].Global)
@@ -182,6 +183,7 @@ internal sealed unsafe partial class Cpu
     /// <summary>INVLPG: drops the translation of one linear page.</summary>
     public void FlushTlbPage(uint la)
     {
+        _fetchPage = NoFetchPage;
         int i = (int)((la >> 12) & (TlbSize - 1));
         if (_tlbSupervisor[i].Tag == TlbTag(la))
             _tlbSupervisor[i] = default;

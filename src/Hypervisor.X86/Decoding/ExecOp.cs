@@ -1,0 +1,152 @@
+using Iced.Intel;
+
+namespace Hypervisor.X86.Decoding;
+
+/// <summary>
+/// A dense number for each mnemonic the executor's main switch handles, assigned at decode time,
+/// so dispatch is one jump table rather than a search over Iced's sparse <see cref="Mnemonic"/> values.
+/// </summary>
+internal enum ExecOp : byte
+{
+    /// <summary>Not in the main switch: conditional, system and x87 instructions, or unimplemented.</summary>
+    None,
+    Add,
+    Adc,
+    Sub,
+    Sbb,
+    Cmp,
+    Inc,
+    Dec,
+    Neg,
+    Xadd,
+    Cmpxchg,
+    Cmpxchg8b,
+    And,
+    Or,
+    Xor,
+    Test,
+    Not,
+    Bt,
+    Bts,
+    Btr,
+    Btc,
+    Bsf,
+    Bsr,
+    Shl,
+    Sal,
+    Shr,
+    Sar,
+    Rol,
+    Ror,
+    Rcl,
+    Rcr,
+    Shld,
+    Shrd,
+    Mul,
+    Imul,
+    Div,
+    Idiv,
+    Daa,
+    Das,
+    Aaa,
+    Aas,
+    Aam,
+    Aad,
+    Mov,
+    Movzx,
+    Movsx,
+    Xchg,
+    Lea,
+    Cbw,
+    Cwde,
+    Cwd,
+    Cdq,
+    Xlatb,
+    Bswap,
+    Lds,
+    Les,
+    Lfs,
+    Lgs,
+    Lss,
+    Nop,
+    Pause,
+    Push,
+    Pop,
+    Pusha,
+    Pushad,
+    Popa,
+    Popad,
+    Pushf,
+    Pushfd,
+    Popf,
+    Popfd,
+    Enter,
+    Leave,
+    Jmp,
+    Call,
+    Ret,
+    Retf,
+    Loop,
+    Loope,
+    Loopne,
+    Jcxz,
+    Jecxz,
+    Int,
+    Int3,
+    Into,
+    Int1,
+    Iret,
+    Iretd,
+    Bound,
+    Clc,
+    Stc,
+    Cmc,
+    Cld,
+    Std,
+    Cli,
+    Sti,
+    Lahf,
+    Sahf,
+    Salc,
+    In,
+    Out,
+    Insb,
+    Insw,
+    Insd,
+    Outsb,
+    Outsw,
+    Outsd,
+    Movsb,
+    Movsw,
+    Movsd,
+    Cmpsb,
+    Cmpsw,
+    Cmpsd,
+    Stosb,
+    Stosw,
+    Stosd,
+    Lodsb,
+    Lodsw,
+    Lodsd,
+    Scasb,
+    Scasw,
+    Scasd,
+}
+
+internal static class ExecOps
+{
+    private static readonly ExecOp[] ByMnemonic = Build();
+
+    public static ExecOp For(Mnemonic m) => (uint)m < (uint)ByMnemonic.Length ? ByMnemonic[(int)m] : ExecOp.None;
+
+    private static ExecOp[] Build()
+    {
+        var table = new ExecOp[Enum.GetValues<Mnemonic>().Length + 1];
+        foreach (var op in Enum.GetValues<ExecOp>())
+        {
+            if (op != ExecOp.None)
+                table[(int)Enum.Parse<Mnemonic>(op.ToString())] = op;
+        }
+        return table;
+    }
+}
