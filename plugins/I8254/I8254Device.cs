@@ -10,27 +10,24 @@ namespace MiniVmm.Devices.Pit;
 public sealed class I8254Device : IPortDevice
 {
     private readonly Pit8254 _pit;
+    private readonly Func<int, byte> _readRegister;
+    private readonly Action<int, byte> _writeRegister;
 
-    public I8254Device(DeviceContext context) => _pit = PitRegistry.Register(context);
+    public I8254Device(DeviceContext context)
+    {
+        _pit = PitRegistry.Register(context);
+        _readRegister = _pit.Read;
+        _writeRegister = _pit.Write;
+    }
 
     /// <summary>The timer model, for tests.</summary>
     public Pit8254 Pit => _pit;
 
     public int PortCount => PitPort.Count;
 
-    public uint Read(ushort offset, int size)
-    {
-        uint value = 0;
-        for (int i = 0; i < size; i++)
-            value |= (offset + i < PitPort.Count ? _pit.Read(offset + i) : 0xffu) << (8 * i);
-        return value;
-    }
+    public uint Read(ushort offset, int size) => ByteRegisterPorts.Read(offset, size, PitPort.Count, _readRegister);
 
-    public void Write(ushort offset, int size, uint value)
-    {
-        for (int i = 0; i < size && offset + i < PitPort.Count; i++)
-            _pit.Write(offset + i, (byte)(value >> (8 * i)));
-    }
+    public void Write(ushort offset, int size, uint value) => ByteRegisterPorts.Write(offset, size, value, PitPort.Count, _writeRegister);
 
     public void Reset() => _pit.Reset();
 

@@ -31,10 +31,10 @@ public sealed class I8259Device : IPortDevice, IInterruptController
     public void SetInput(int line, bool level) => _pair.SetInput(line, level);
 
     public uint Read(ushort offset, int size)
-        => PortAccess.Read(offset, size, PicPort.Count, port => _pair.ReadPort(slave: false, port));
+        => ByteRegisterPorts.Read(offset, size, PicPort.Count, port => _pair.ReadPort(slave: false, port));
 
     public void Write(ushort offset, int size, uint value)
-        => PortAccess.Write(offset, size, value, PicPort.Count, (port, b) => _pair.WritePort(slave: false, port, b));
+        => ByteRegisterPorts.Write(offset, size, value, PicPort.Count, (port, b) => _pair.WritePort(slave: false, port, b));
 
     /// <summary>Power-on state for both chips and the ELCR (the companions share it and do not reset it again).</summary>
     public void Reset() => _pair.Reset();

@@ -17,8 +17,8 @@ public sealed class I8259Elcr(DeviceContext context) : IPortDevice
     public int PortCount => RegisterCount;
 
     public uint Read(ushort offset, int size)
-        => PortAccess.Read(offset, size, RegisterCount, _pair.ReadElcr);
+        => ByteRegisterPorts.Read(offset, size, RegisterCount, _pair.ReadElcr);
 
     public void Write(ushort offset, int size, uint value)
-        => PortAccess.Write(offset, size, value, RegisterCount, _pair.WriteElcr);
+        => ByteRegisterPorts.Write(offset, size, value, RegisterCount, _pair.WriteElcr);
 }

@@ -11,8 +11,8 @@ public sealed class I8259SlavePorts(DeviceContext context) : IPortDevice
     public int PortCount => PicPort.Count;
 
     public uint Read(ushort offset, int size)
-        => PortAccess.Read(offset, size, PicPort.Count, port => _pair.ReadPort(slave: true, port));
+        => ByteRegisterPorts.Read(offset, size, PicPort.Count, port => _pair.ReadPort(slave: true, port));
 
     public void Write(ushort offset, int size, uint value)
-        => PortAccess.Write(offset, size, value, PicPort.Count, (port, b) => _pair.WritePort(slave: true, port, b));
+        => ByteRegisterPorts.Write(offset, size, value, PicPort.Count, (port, b) => _pair.WritePort(slave: true, port, b));
 }

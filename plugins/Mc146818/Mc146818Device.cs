@@ -14,11 +14,15 @@ namespace MiniVmm.Devices.Rtc;
 public sealed class Mc146818Device : IPortDevice
 {
     private readonly Mc146818 _rtc;
+    private readonly Func<int, byte> _readRegister;
+    private readonly Action<int, byte> _writeRegister;
 
     public Mc146818Device(DeviceContext context)
     {
         ulong memory = context.Options.GetUInt64("memorySize", 0);
         _rtc = new Mc146818(context.Clock, context.Irq, PowerOnTime(context.Options.GetString("time", "host")), CmosMemoryLayout.For(memory));
+        _readRegister = _rtc.Read;
+        _writeRegister = _rtc.Write;
     }
 
     /// <summary>The chip model, for tests.</summary>
@@ -26,19 +30,9 @@ public sealed class Mc146818Device : IPortDevice
 
     public int PortCount => RtcPort.Count;
 
-    public uint Read(ushort offset, int size)
-    {
-        uint value = 0;
-        for (int i = 0; i < size; i++)
-            value |= (offset + i < RtcPort.Count ? _rtc.Read(offset + i) : 0xffu) << (8 * i);
-        return value;
-    }
+    public uint Read(ushort offset, int size) => ByteRegisterPorts.Read(offset, size, RtcPort.Count, _readRegister);
 
-    public void Write(ushort offset, int size, uint value)
-    {
-        for (int i = 0; i < size && offset + i < RtcPort.Count; i++)
-            _rtc.Write(offset + i, (byte)(value >> (8 * i)));
-    }
+    public void Write(ushort offset, int size, uint value) => ByteRegisterPorts.Write(offset, size, value, RtcPort.Count, _writeRegister);
 
     public void Reset() => _rtc.Reset();
 

@@ -13,6 +13,8 @@ public sealed class Uart16550Device : IPortDevice
 {
     private readonly ICharBackend _backend;
     private readonly Uart16550 _uart;
+    private readonly Func<int, byte> _readRegister;
+    private readonly Action<int, byte> _writeRegister;
     private readonly IClock _clock;
     private readonly IDeviceTimer _timeoutTimer;
     private readonly object _timerLock = new();
@@ -24,6 +26,8 @@ public sealed class Uart16550Device : IPortDevice
         _clock = context.Clock;
         _backend = context.OpenBackend("backend", "stdio");
         _uart = new Uart16550(_backend, context.Irq, context.Clock);
+        _readRegister = _uart.Read;
+        _writeRegister = _uart.Write;
         _timeoutTimer = context.Clock.CreateTimer(OnTimeoutTimer);
         _backend.InputAvailable += OnInputAvailable;
         // Input may already be waiting (a file, a connected socket).
@@ -37,25 +41,14 @@ public sealed class Uart16550Device : IPortDevice
 
     public uint Read(ushort offset, int size)
     {
-        uint value = 0;
-        for (int i = 0; i < size; i++)
-        {
-            int register = offset + i;
-            uint b = register < UartRegister.Count ? _uart.Read(register) : 0xffu;
-            value |= b << (8 * i);
-        }
+        uint value = ByteRegisterPorts.Read(offset, size, UartRegister.Count, _readRegister);
         ScheduleTimeoutCheck();
         return value;
     }
 
     public void Write(ushort offset, int size, uint value)
     {
-        for (int i = 0; i < size; i++)
-        {
-            int register = offset + i;
-            if (register < UartRegister.Count)
-                _uart.Write(register, (byte)(value >> (8 * i)));
-        }
+        ByteRegisterPorts.Write(offset, size, value, UartRegister.Count, _writeRegister);
         ScheduleTimeoutCheck();
     }
 

@@ -3,8 +3,8 @@ namespace Hypervisor.Core.Tests.Guests;
 /// <summary>Locates the repository's guests/ folder and the GNU binutils that build it.</summary>
 internal static class GuestTree
 {
-    /// <summary>The repository root: the nearest ancestor of the test binaries holding guests/build.sh.</summary>
-    public static string RepoRoot { get; } = FindRepoRoot();
+    /// <summary>The repository root (see <see cref="RepoPaths"/>).</summary>
+    public static string RepoRoot => RepoPaths.Root;
 
     public static string GuestsDir => Path.Combine(RepoRoot, "guests");
 
@@ -31,16 +31,6 @@ internal static class GuestTree
             _ => throw new InvalidOperationException($"guests/{source}: no build rule for folder '{folder}'"),
         };
         return Path.ChangeExtension(source, extension);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "guests", "build.sh")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException($"no guests/build.sh above {AppContext.BaseDirectory}");
     }
 
     private static string? FindMissingTools()
