@@ -98,8 +98,9 @@ public sealed class PciBarRegions : IDisposable
             if (!decodes)
                 return;
             string name = $"{_owner} BAR{index}";
-            IBusRegion region = device is IPortDevice ports
-                ? _buses.MapPorts((ushort)mapping.Address, ports, name)
+            // The BAR's kind picks the bus (Attach checked the device fits it).
+            IBusRegion region = mapping.Kind == PciBarKind.Io
+                ? _buses.MapPorts((ushort)mapping.Address, (IPortDevice)device, name)
                 : _buses.MapMmio(mapping.Address, (IMmioDevice)device, name);
             _mapped[index] = (region, mapping);
             _logger.Debug("BAR{Index} mapped at {Range}", index, region.Range);

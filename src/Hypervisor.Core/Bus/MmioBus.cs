@@ -26,6 +26,7 @@ public sealed class MmioBus
     private readonly object _changeLock = new();
     // In mapping order (later on top); replaced, never changed in place.
     private MmioRegistration[] _registrations = [];
+    private readonly Dictionary<string, UnmappedAccesses> _unmapped = [];
     private View _view = new([]);
 
     public long UnclaimedAccesses { get; private set; }
@@ -35,6 +36,19 @@ public sealed class MmioBus
 
     /// <summary>Every current claim, in the order they were made.</summary>
     public IReadOnlyList<MmioRegistration> Registrations => Volatile.Read(ref _registrations);
+
+    /// <summary>
+    /// Accesses to regions that are unmapped now, by name (a BAR remapped many times is one entry),
+    /// with the range each had last: what <c>--stats</c> shows for them.
+    /// </summary>
+    public IReadOnlyDictionary<string, UnmappedAccesses> Unmapped
+    {
+        get
+        {
+            lock (_changeLock)
+                return new Dictionary<string, UnmappedAccesses>(_unmapped);
+        }
+    }
 
     /// <summary>Claims [<paramref name="baseAddress"/>, base + device.MmioSize); throws <see cref="BusConflictException"/> on overlap.</summary>
     public MmioRegistration Register(ulong baseAddress, IMmioDevice device, string name)
@@ -70,8 +84,10 @@ public sealed class MmioBus
     {
         lock (_changeLock)
         {
-            if (Array.IndexOf(_registrations, registration) >= 0)
-                Publish(_registrations.Where(r => r != registration).ToArray());
+            if (Array.IndexOf(_registrations, registration) < 0)
+                return;
+            Publish(_registrations.Where(r => r != registration).ToArray());
+            Retire(registration.Name, registration.Accesses, $"mmio {registration.Range}");
         }
     }
 
@@ -174,6 +190,9 @@ public sealed class MmioBus
 
     /// <summary>[Base, End) decoded by <see cref="Owner"/>; offsets stay relative to the owner's base.</summary>
     private sealed record MmioSpan(ulong Base, ulong End, MmioRegistration Owner);
+    // Caller holds _changeLock.
+    private void Retire(string name, long accesses, string range)
+        => _unmapped[name] = new UnmappedAccesses((_unmapped.TryGetValue(name, out var earlier) ? earlier.Accesses : 0) + accesses, range);
 }
 
 /// <summary>One device's MMIO window, with its access count for <c>--stats</c>.</summary>

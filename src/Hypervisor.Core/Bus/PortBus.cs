@@ -29,6 +29,7 @@ public sealed class PortBus
     private readonly object _changeLock = new();
     // In mapping order (later on top); replaced, never changed in place, so readers need no lock.
     private PortRegistration[] _registrations = [];
+    private readonly Dictionary<string, UnmappedAccesses> _unmapped = [];
 
     /// <summary>Accesses to ports no device claims.</summary>
     public long UnclaimedAccesses { get; private set; }
@@ -38,6 +39,19 @@ public sealed class PortBus
 
     /// <summary>Every current claim, in the order they were made.</summary>
     public IReadOnlyList<PortRegistration> Registrations => Volatile.Read(ref _registrations);
+
+    /// <summary>
+    /// Accesses to regions that are unmapped now, by name (a BAR remapped many times is one entry),
+    /// with the range each had last: what <c>--stats</c> shows for them.
+    /// </summary>
+    public IReadOnlyDictionary<string, UnmappedAccesses> Unmapped
+    {
+        get
+        {
+            lock (_changeLock)
+                return new Dictionary<string, UnmappedAccesses>(_unmapped);
+        }
+    }
 
     /// <summary>
     /// Claims ports [<paramref name="basePort"/>, basePort + device.PortCount) for <paramref name="device"/>.
@@ -84,6 +98,7 @@ public sealed class PortBus
             if (index < 0)
                 return;
             var remaining = _registrations.Where((_, i) => i != index).ToArray();
+            Retire(registration.Name, registration.Accesses, $"ports {registration.Range}");
             Volatile.Write(ref _registrations, remaining);
             for (int port = registration.BasePort; port < registration.End; port++)
             {
@@ -139,6 +154,9 @@ public sealed class PortBus
         for (int port = registration.BasePort; port < registration.End; port++)
             _owners[port] = registration;
     }
+    // Caller holds _changeLock.
+    private void Retire(string name, long accesses, string range)
+        => _unmapped[name] = new UnmappedAccesses((_unmapped.TryGetValue(name, out var earlier) ? earlier.Accesses : 0) + accesses, range);
 }
 
 /// <summary>One device's claim on the port bus, with its access count for <c>--stats</c>.</summary>

@@ -78,6 +78,22 @@ public class MmioBusMappingTests
     }
 
     [Fact]
+    public void Accesses_of_unmapped_regions_are_kept_by_name_for_the_statistics()
+    {
+        var bus = new MmioBus();
+        var device = new RecordingDevice(mmioSize: 0x100);
+        var first = bus.Map(0x1000, device, "edu BAR0");
+        bus.Read(0x1000, 4);
+        bus.Unregister(first);
+        var second = bus.Map(0x2000, device, "edu BAR0");
+        bus.Read(0x2000, 4);
+        bus.Read(0x2004, 4);
+        bus.Unregister(second);
+
+        Assert.Equal(new UnmappedAccesses(3, "mmio 0x2000-0x20ff"), bus.Unmapped["edu BAR0"]);
+    }
+
+    [Fact]
     public void A_region_wrapping_the_address_space_is_refused()
     {
         var bus = new MmioBus();
