@@ -30,4 +30,14 @@ public class PciGuestTests
         // One line for the BAR wherever it was; the guest turned decoding off before it exited.
         Assert.Matches(@"edu BAR0\s+\d+\s+\S+%\s+mmio 0xfd000000-0xfd0fffff \(unmapped\)", result.Stderr);
     }
+
+    [Fact]
+    public void Edu_at_the_host_bridge_address_is_a_machine_file_error_naming_the_option()
+    {
+        var result = Minivmm.Run("--machine", "configs/pc-edu.json", "--set", "devices:11:options:pciAddress=00:00.0");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("devices[11].options.pciAddress: edu 'edu': PCI address 00:00.0 is already taken by 'pci'", result.Stderr);
+        Assert.Empty(result.Stdout);
+    }
 }
