@@ -19,6 +19,7 @@ public sealed class PciHostDevice : IPortDevice
     private readonly DeviceContext _context;
     private readonly PciBus _bus;
     private readonly bool _resetControl;
+    private readonly PciConfigSpace _hostBridge = HostBridge.Create();
     private uint _address;
     private byte _resetControlValue;
 
@@ -27,7 +28,7 @@ public sealed class PciHostDevice : IPortDevice
         _context = context;
         _resetControl = context.Options.GetBoolean("resetControl", true);
         _bus = PciBus.For(context);
-        _bus.Add(HostBridge.Address, HostBridge.Create(), context.Name);
+        _bus.Add(HostBridge.Address, _hostBridge, context.Name);
     }
 
     /// <summary>The machine's bus, for tests and diagnostics.</summary>
@@ -76,6 +77,7 @@ public sealed class PciHostDevice : IPortDevice
             _address = 0;
             _resetControlValue = 0;
         }
+        _hostBridge.Reset();
     }
 
     public void Dispose() => _bus.Remove(HostBridge.Address);

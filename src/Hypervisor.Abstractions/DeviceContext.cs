@@ -5,7 +5,8 @@ namespace Hypervisor.Abstractions;
 
 /// <summary>
 /// Everything a device gets from the machine when it is built: its options, a logger, its
-/// interrupt line, a host character backend, guest memory, the clock and the VM's controls.
+/// interrupt line, a host character backend, guest memory, the clock, the buses (for regions that
+/// move at run time) and the VM's controls.
 /// </summary>
 public sealed class DeviceContext
 {
@@ -38,6 +39,12 @@ public sealed class DeviceContext
 
     /// <summary>The machine's clock.</summary>
     public required IClock Clock { get; init; }
+
+    /// <summary>
+    /// Maps and unmaps regions on the port and MMIO buses while the machine runs (PCI BARs). The
+    /// machine and the device test kit provide one; a bare context has <see cref="NoBusMapper"/>.
+    /// </summary>
+    public IBusMapper Buses { get; init; } = NoBusMapper.Instance;
 
     /// <summary>Stop or reset the machine.</summary>
     public required IVmControl Vm { get; init; }

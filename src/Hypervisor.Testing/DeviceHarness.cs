@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.ExceptionServices;
 using Hypervisor.Abstractions;
 using Hypervisor.Abstractions.Backends;
+using Hypervisor.Abstractions.Pci;
 using Microsoft.Extensions.Configuration;
 using Serilog;
 
@@ -10,7 +11,7 @@ namespace Hypervisor.Testing;
 /// <summary>
 /// Builds a device the way the machine does (from its options) and lets a test drive it without a
 /// CPU, like QEMU's qtest: port and MMIO accesses, its interrupt line, its character backends, the
-/// clock, and what it asked of the VM.
+/// clock, the regions it mapped (PCI BARs) and what it asked of the VM.
 /// <code>
 /// using var uart = DeviceHarness.Create&lt;Uart16550Device&gt;();
 /// uart.Out(0, (byte)'A');
@@ -53,6 +54,7 @@ public sealed class DeviceHarness<TDevice> : IDisposable where TDevice : class, 
         Clock = new ManualClock();
         Vm = new RecordingVmControl();
         Log = new LogCapture();
+        Buses = new HarnessBuses();
         Memory = new ArrayGuestMemory(settings.MemoryBase, settings.MemorySize);
         Options = new ConfigurationBuilder().AddInMemoryCollection(options).Build();
         string name = settings.Name ?? type;
@@ -66,6 +68,7 @@ public sealed class DeviceHarness<TDevice> : IDisposable where TDevice : class, 
             Memory = Memory,
             Clock = Clock,
             Vm = Vm,
+            Buses = Buses,
             PortBase = settings.PortBase,
             MmioBase = settings.MmioBase,
             BaseDirectory = baseDirectory,
@@ -87,6 +90,16 @@ public sealed class DeviceHarness<TDevice> : IDisposable where TDevice : class, 
     public RecordingVmControl Vm { get; }
 
     public LogCapture Log { get; }
+
+    /// <summary>The regions the device mapped at run time (PCI BARs), with guest-physical accesses to them.</summary>
+    public HarnessBuses Buses { get; }
+
+    /// <summary>
+    /// The PCI function the device added at <paramref name="address"/> (as the <c>pci-host</c> reaches
+    /// it), for configuration reads and writes; throws when there is none.
+    /// </summary>
+    public IPciFunction PciFunction(PciAddress address)
+        => PciBus.For(Context).Find(address) ?? throw new InvalidOperationException($"the device added no PCI function at {address}");
 
     public ArrayGuestMemory Memory { get; }
 

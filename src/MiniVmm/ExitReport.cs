@@ -14,8 +14,20 @@ internal static class ExitReport
         foreach (var (reason, count) in result.Exits.NonZero().OrderByDescending(e => e.Count))
             output.WriteLine($"  {reason,-24} {count,12} {100.0 * count / total,6:0.0}%");
 
-        var byDevice = devices.Ports.Registrations.Select(r => (r.Name, Where: $"ports {r.Range}", r.Accesses))
+        var mapped = devices.Ports.Registrations.Select(r => (r.Name, Where: $"ports {r.Range}", r.Accesses))
             .Concat(devices.Mmio.Registrations.Select(r => (r.Name, Where: $"mmio {r.Range}", r.Accesses)))
+            .ToList();
+        // A region that moved at run time (a PCI BAR) is one line: its accesses wherever it was,
+        // shown where it is now, or where it was last when the guest unmapped it.
+        foreach (var (name, unmapped) in devices.Ports.Unmapped.Concat(devices.Mmio.Unmapped))
+        {
+            int index = mapped.FindIndex(d => d.Name == name);
+            if (index >= 0)
+                mapped[index] = mapped[index] with { Accesses = mapped[index].Accesses + unmapped.Accesses };
+            else
+                mapped.Add((name, $"{unmapped.LastRange} (unmapped)", unmapped.Accesses));
+        }
+        var byDevice = mapped
             .Append((Name: "(unclaimed)", Where: "", Accesses: devices.Ports.UnclaimedAccesses + devices.Mmio.UnclaimedAccesses))
             .Where(d => d.Accesses > 0)
             .OrderByDescending(d => d.Accesses)

@@ -90,10 +90,12 @@ public class SeedGuestTests
 /// <summary>The default machine the README's first command boots.</summary>
 public class DefaultMachineTests
 {
-    [Fact]
-    public void Pc_json_greets_from_real_and_protected_mode_and_halts_with_exit_code_0()
+    [Theory]
+    [InlineData("auto")] // the machine file's choice: KVM where /dev/kvm opens
+    [InlineData("soft")]
+    public void Pc_json_greets_from_real_and_protected_mode_and_halts_with_exit_code_0(string accelerator)
     {
-        var result = Minivmm.Run("--machine", "configs/pc.json");
+        var result = Minivmm.Run("--machine", "configs/pc.json", "--accel", accelerator);
 
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("MiniVmm: hello from 16-bit real mode", result.Stdout);

@@ -21,6 +21,7 @@ internal static class Companion
             Memory = machine.Memory,
             Clock = machine.Clock,
             Vm = machine.Vm,
+            Buses = machine.Buses,
             BaseDirectory = machine.BaseDirectory,
             OpenBackend = machine.OpenBackend,
         };

@@ -35,4 +35,31 @@ public sealed record PciBar(PciBarKind Kind, ulong Size, bool Prefetchable = fal
 /// Where a BAR decodes now: its guest address (I/O port or physical address) and whether the
 /// command register lets it decode. Raised by <see cref="PciConfigSpace.BarChanged"/>.
 /// </summary>
-public sealed record PciBarMapping(int Index, PciBarKind Kind, ulong Address, ulong Size, bool Enabled);
+public sealed record PciBarMapping(int Index, PciBarKind Kind, ulong Address, ulong Size, bool Enabled)
+{
+    /// <summary>The first port past the 64 Ki I/O space.</summary>
+    public const ulong PortSpaceEnd = 0x1_0000;
+
+    /// <summary>
+    /// True when the BAR claims its range on a bus now, by QEMU's rule (pci_bar_address): the
+    /// command register enables its space, the address is not 0, and the range fits — an I/O BAR
+    /// inside the 64 Ki ports, a 32-bit memory BAR ending below 0xffffffff, a 64-bit one not
+    /// ending at the top of the address space. So a BAR still holding the all-ones sizing pattern
+    /// (which reads back as the highest aligned address) decodes nothing.
+    /// </summary>
+    public bool Decodes
+    {
+        get
+        {
+            ulong last = Address + Size - 1;
+            if (!Enabled || Address == 0 || last < Address)
+                return false;
+            return Kind switch
+            {
+                PciBarKind.Io => last < PortSpaceEnd,
+                PciBarKind.Memory32 => last < uint.MaxValue,
+                _ => last != ulong.MaxValue,
+            };
+        }
+    }
+}

@@ -33,6 +33,34 @@ public sealed class PciBus
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="function"/> where the entry's option <paramref name="option"/> says, written
+    /// as lspci prints it (<c>"pciAddress": "00:04.0"</c>), and returns that address. The address is
+    /// explicit in the machine file on purpose: a guest (or a conformance run under QEMU with
+    /// <c>-device edu,addr=4</c>) finds the function in the same slot every time. Only bus 0 exists.
+    /// Throws <see cref="DeviceConfigurationException"/> naming the option when it is absent, malformed,
+    /// off bus 0 or taken.
+    /// </summary>
+    public static PciAddress AddAt(DeviceContext context, IPciFunction function, string option = "pciAddress")
+    {
+        string? text = context.Options[option];
+        if (string.IsNullOrWhiteSpace(text))
+            throw new DeviceConfigurationException(option, "needs the function's PCI address on bus 0, e.g. \"00:04.0\" (00:00.0 is the host bridge)");
+        if (!PciAddress.TryParse(text, out var address))
+            throw new DeviceConfigurationException(option, $"'{text}' is not a PCI address BB:DD.F (hexadecimal bus and device 00-1f, function 0-7), e.g. \"00:04.0\"");
+        if (address.Bus != 0)
+            throw new DeviceConfigurationException(option, $"'{text}' is on bus {address.Bus:x2}; only bus 00 exists (there are no PCI-to-PCI bridges)");
+        try
+        {
+            For(context).Add(address, function, context.Name);
+        }
+        catch (DeviceConfigurationException taken)
+        {
+            throw new DeviceConfigurationException(option, taken.Message);
+        }
+        return address;
+    }
+
     /// <summary>Removes the function at <paramref name="address"/> (a device being disposed).</summary>
     public void Remove(PciAddress address)
     {

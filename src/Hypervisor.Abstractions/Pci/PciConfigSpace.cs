@@ -119,20 +119,61 @@ public sealed class PciConfigSpace : IPciFunction
             }
             for (int bar = 0; bar < BarCount; bar++)
                 NormalizeBar(bar);
-            for (int bar = 0; bar < BarCount; bar++)
-            {
-                if (_bars[bar] == null)
-                    continue;
-                var mapping = Mapping(bar);
-                if (mapping != _mappings[bar])
-                {
-                    _mappings[bar] = mapping;
-                    changed.Add(mapping);
-                }
-            }
+            CollectBarChanges(changed);
         }
         foreach (var mapping in changed)
             BarChanged?.Invoke(mapping);
+    }
+
+    /// <summary>
+    /// The guest's side back to power-on (a machine reset): every guest-writable bit 0, so the
+    /// command register decodes nothing, and every BAR address 0. Values the device set itself
+    /// (<see cref="Set32"/>) stay; the device resets its own registers. Raises <see cref="BarChanged"/>
+    /// for the BARs this changes.
+    /// </summary>
+    public void Reset()
+    {
+        var changed = new List<PciBarMapping>();
+        lock (_lock)
+        {
+            for (int at = 0; at < Size; at++)
+                _bytes[at] &= (byte)~_writable[at];
+            for (int bar = 0; bar < BarCount; bar++)
+            {
+                Set32Unlocked(BarOffset(bar), 0);
+                NormalizeBar(bar);
+            }
+            CollectBarChanges(changed);
+        }
+        foreach (var mapping in changed)
+            BarChanged?.Invoke(mapping);
+    }
+
+    // Caller holds _lock.
+    private void CollectBarChanges(List<PciBarMapping> changed)
+    {
+        for (int bar = 0; bar < BarCount; bar++)
+        {
+            if (_bars[bar] == null)
+                continue;
+            var mapping = Mapping(bar);
+            if (mapping != _mappings[bar])
+            {
+                _mappings[bar] = mapping;
+                changed.Add(mapping);
+            }
+        }
+    }
+
+    /// <summary>Where BAR <paramref name="index"/> decodes now (an implemented BAR).</summary>
+    public PciBarMapping MappingOf(int index)
+    {
+        lock (_lock)
+        {
+            if (index is < 0 or >= BarCount || _bars[index] == null)
+                throw new ArgumentOutOfRangeException(nameof(index), index, "not an implemented BAR");
+            return Mapping(index);
+        }
     }
 
     private static int BarOffset(int index) => PciConfigRegister.Bar0 + 4 * index;

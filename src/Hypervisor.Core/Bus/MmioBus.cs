@@ -3,56 +3,116 @@ using Hypervisor.Abstractions;
 namespace Hypervisor.Core.Bus;
 
 /// <summary>
-/// Memory-mapped I/O: sorted, non-overlapping address ranges found by binary search, with the
+/// Memory-mapped I/O: sorted, non-overlapping address spans found by binary search, with the
 /// last hit cached (a guest tends to hammer one device). Unclaimed accesses read all ones and
 /// drop writes, as on a PC.
+/// <para>
+/// <see cref="Register"/> is for the machine file's entries (an overlap is a configuration error);
+/// <see cref="Map"/> for regions a guest moves at run time (PCI memory BARs): a later mapping
+/// covers the addresses it shares with earlier ones, which reappear when it is unmapped (QEMU's
+/// rule for BARs). The registrations are flattened into spans — the parts of each region that
+/// are on top — so dispatch is one binary search whatever overlaps.
+/// </para>
+/// <para>
+/// Threads: vCPU threads read the current <see cref="View"/> (spans plus its last-hit cache)
+/// without a lock. A change (serialized by a lock) builds a new view and publishes it with one
+/// reference write, so an access sees the old layout or the new one, never a mixture. The cache
+/// lives in the view: a vCPU that was still searching the old view can only refresh the old
+/// view's cache, never point the new one at an unmapped region.
+/// </para>
 /// </summary>
 public sealed class MmioBus
 {
-    private MmioRegistration[] _ranges = [];
-    private MmioRegistration? _lastHit;
+    private readonly object _changeLock = new();
+    // In mapping order (later on top); replaced, never changed in place.
+    private MmioRegistration[] _registrations = [];
+    private readonly Dictionary<string, UnmappedAccesses> _unmapped = [];
+    private View _view = new([]);
 
     public long UnclaimedAccesses { get; private set; }
 
     /// <summary>Called for each unclaimed access (address, size, isWrite).</summary>
     public Action<ulong, int, bool>? UnclaimedAccess { get; set; }
 
-    public IReadOnlyList<MmioRegistration> Registrations => _ranges;
+    /// <summary>Every current claim, in the order they were made.</summary>
+    public IReadOnlyList<MmioRegistration> Registrations => Volatile.Read(ref _registrations);
+
+    /// <summary>
+    /// Accesses to regions that are unmapped now, by name (a BAR remapped many times is one entry),
+    /// with the range each had last: what <c>--stats</c> shows for them.
+    /// </summary>
+    public IReadOnlyDictionary<string, UnmappedAccesses> Unmapped
+    {
+        get
+        {
+            lock (_changeLock)
+                return new Dictionary<string, UnmappedAccesses>(_unmapped);
+        }
+    }
 
     /// <summary>Claims [<paramref name="baseAddress"/>, base + device.MmioSize); throws <see cref="BusConflictException"/> on overlap.</summary>
     public MmioRegistration Register(ulong baseAddress, IMmioDevice device, string name)
     {
-        ulong size = device.MmioSize;
-        if (size == 0 || baseAddress + size < baseAddress)
-            throw new BusConflictException($"device '{name}' at 0x{baseAddress:x} has an empty or wrapping MMIO range (size 0x{size:x})");
-        var registration = new MmioRegistration(name, baseAddress, size, device);
-        foreach (var other in _ranges)
+        var registration = Create(baseAddress, device, name);
+        lock (_changeLock)
         {
-            if (baseAddress < other.End && other.Base < registration.End)
-                throw new BusConflictException(
-                    $"device '{name}' (MMIO {registration.Range}) overlaps device '{other.Name}' (MMIO {other.Range})");
+            foreach (var other in _registrations)
+            {
+                if (registration.Base < other.End && other.Base < registration.End)
+                    throw new BusConflictException(
+                        $"device '{name}' (MMIO {registration.Range}) overlaps device '{other.Name}' (MMIO {other.Range})");
+            }
+            Publish([.. _registrations, registration]);
         }
-        _ranges = [.. _ranges.Append(registration).OrderBy(r => r.Base)];
         return registration;
     }
 
-    /// <summary>The registration covering <paramref name="address"/>, or null.</summary>
+    /// <summary>
+    /// Maps a region that moves at run time, on top of any earlier claim it overlaps. Throws
+    /// <see cref="BusConflictException"/> only for an empty or wrapping range.
+    /// </summary>
+    public MmioRegistration Map(ulong baseAddress, IMmioDevice device, string name)
+    {
+        var registration = Create(baseAddress, device, name);
+        lock (_changeLock)
+            Publish([.. _registrations, registration]);
+        return registration;
+    }
+
+    /// <summary>Removes <paramref name="registration"/>, uncovering whatever it hid. Unregistering twice does nothing.</summary>
+    public void Unregister(MmioRegistration registration)
+    {
+        lock (_changeLock)
+        {
+            if (Array.IndexOf(_registrations, registration) < 0)
+                return;
+            Publish(_registrations.Where(r => r != registration).ToArray());
+            Retire(registration.Name, registration.Accesses, $"mmio {registration.Range}");
+        }
+    }
+
+    /// <summary>The registration decoding <paramref name="address"/>, or null.</summary>
     public MmioRegistration? Find(ulong address)
     {
-        var last = _lastHit;
+        var view = Volatile.Read(ref _view);
+        var last = view.LastHit;
         if (last != null && address >= last.Base && address < last.End)
-            return last;
-        int lo = 0, hi = _ranges.Length - 1;
+            return last.Owner;
+        var spans = view.Spans;
+        int lo = 0, hi = spans.Length - 1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
-            var r = _ranges[mid];
-            if (address < r.Base)
+            var span = spans[mid];
+            if (address < span.Base)
                 hi = mid - 1;
-            else if (address >= r.End)
+            else if (address >= span.End)
                 lo = mid + 1;
             else
-                return _lastHit = r;
+            {
+                view.LastHit = span;
+                return span.Owner;
+            }
         }
         return null;
     }
@@ -82,6 +142,57 @@ public sealed class MmioBus
         owner.Accesses++;
         owner.Device.Write(address - owner.Base, size, value);
     }
+
+    private static MmioRegistration Create(ulong baseAddress, IMmioDevice device, string name)
+    {
+        ulong size = device.MmioSize;
+        if (size == 0 || baseAddress + size <= baseAddress)
+            throw new BusConflictException($"device '{name}' at 0x{baseAddress:x} has an empty or wrapping MMIO range (size 0x{size:x})");
+        return new MmioRegistration(name, baseAddress, size, device);
+    }
+
+    // Caller holds _changeLock.
+    private void Publish(MmioRegistration[] registrations)
+    {
+        Volatile.Write(ref _registrations, registrations);
+        Volatile.Write(ref _view, new View(Flatten(registrations)));
+    }
+
+    /// <summary>
+    /// The visible part of each registration as sorted, disjoint spans: between two consecutive
+    /// region edges the newest registration covering that stretch owns it. Quadratic in the
+    /// number of regions, which is tens, and only run when the layout changes.
+    /// </summary>
+    private static MmioSpan[] Flatten(MmioRegistration[] registrations)
+    {
+        var edges = registrations.SelectMany(r => new[] { r.Base, r.End }).Distinct().Order().ToArray();
+        var spans = new List<MmioSpan>();
+        for (int i = 0; i + 1 < edges.Length; i++)
+        {
+            ulong start = edges[i], end = edges[i + 1];
+            var owner = Array.FindLast(registrations, r => r.Base <= start && start < r.End);
+            if (owner == null)
+                continue;
+            if (spans.Count > 0 && spans[^1].Owner == owner && spans[^1].End == start)
+                spans[^1] = new MmioSpan(spans[^1].Base, end, owner);
+            else
+                spans.Add(new MmioSpan(start, end, owner));
+        }
+        return [.. spans];
+    }
+
+    /// <summary>One published layout; <see cref="LastHit"/> is written by vCPU threads without a lock (any span of this view is a right answer).</summary>
+    private sealed class View(MmioSpan[] spans)
+    {
+        public readonly MmioSpan[] Spans = spans;
+        public MmioSpan? LastHit;
+    }
+
+    /// <summary>[Base, End) decoded by <see cref="Owner"/>; offsets stay relative to the owner's base.</summary>
+    private sealed record MmioSpan(ulong Base, ulong End, MmioRegistration Owner);
+    // Caller holds _changeLock.
+    private void Retire(string name, long accesses, string range)
+        => _unmapped[name] = new UnmappedAccesses((_unmapped.TryGetValue(name, out var earlier) ? earlier.Accesses : 0) + accesses, range);
 }
 
 /// <summary>One device's MMIO window, with its access count for <c>--stats</c>.</summary>

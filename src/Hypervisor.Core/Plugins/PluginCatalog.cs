@@ -76,8 +76,9 @@ public sealed class PluginCatalog : IDisposable
             if (type.GetCustomAttribute<DeviceAttribute>() is not { } attribute || type.IsAbstract)
                 continue;
             var deviceType = new DeviceType(type, attribute, dll);
-            if (!deviceType.IsPortDevice && !deviceType.IsMmioDevice)
-                throw new PluginLoadException($"plugin '{dll}': device type '{attribute.Type}' ({type.FullName}) implements neither IPortDevice nor IMmioDevice");
+            // A device on neither bus (a PCI function, whose BARs it maps itself) is an IDevice.
+            if (!typeof(IDevice).IsAssignableFrom(type))
+                throw new PluginLoadException($"plugin '{dll}': device type '{attribute.Type}' ({type.FullName}) implements none of IDevice, IPortDevice or IMmioDevice");
             if (deviceType.Constructor == null)
                 throw new PluginLoadException($"plugin '{dll}': device type '{attribute.Type}' ({type.FullName}) has no public constructor taking a DeviceContext");
             if (_types.TryGetValue(attribute.Type, out var existing))

@@ -17,6 +17,7 @@ namespace Hypervisor.Core.Runtime;
 public sealed class MachineDevices : IDisposable
 {
     private readonly List<DeviceInstance> _devices = [];
+    private MachineBuses? _buses;
 
     public PortBus Ports { get; } = new();
 
@@ -83,8 +84,10 @@ public sealed class MachineDevices : IDisposable
         if (problems.Count > before)
             return;
 
+        _buses ??= new MachineBuses(Ports, Mmio, env.Logger.ForContext("SourceContext", "buses"));
         var context = new DeviceContext
         {
+            Buses = _buses,
             Name = entry.Name,
             Options = entry.Options,
             Logger = env.Logger.ForContext("SourceContext", entry.Name),

@@ -37,7 +37,7 @@ internal static class DevicesCommand
             }
             foreach (var type in catalog.DeviceTypes.OrderBy(t => t.Name, StringComparer.Ordinal))
             {
-                string bus = type.IsPortDevice ? "port" : "mmio";
+                string bus = type.IsPortDevice ? "port" : type.IsMmioDevice ? "mmio" : "none";
                 Console.WriteLine($"{type.Name,-18} {bus,-5} plugin {type.PluginName,-14} {type.Description}");
                 foreach (var option in type.Options)
                 {

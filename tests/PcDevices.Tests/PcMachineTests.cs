@@ -6,18 +6,18 @@ using Hypervisor.Testing;
 namespace PcDevices.Tests;
 
 /// <summary>
-/// configs/pc-full.json built by the core from the plugins in artifacts/ (as minivmm builds it), on a
+/// configs/pc.json (the complete PC) built by the core from the plugins in artifacts/ (as minivmm builds it), on a
 /// manual clock: the companion entries find their chips, and a PIT tick reaches the CPU's INTR.
 /// </summary>
-public sealed class PcFullMachineTests : IDisposable
+public sealed class PcMachineTests : IDisposable
 {
     private readonly ManualClock _clock = new();
     private readonly MachineDevices _machine;
 
-    public PcFullMachineTests()
+    public PcMachineTests()
     {
         string root = RepoRoot();
-        var config = MachineFileReader.Load(Path.Combine(root, "configs", "pc-full.json"));
+        var config = MachineFileReader.Load(Path.Combine(root, "configs", "pc.json"));
         var catalog = PluginCatalog.Load([Path.Combine(root, "artifacts", "plugins")]);
         var environment = new MachineDevices.Environment(new ArrayGuestMemory(0, 4096), _clock, new MachineControl(),
             new InterruptRouter(), Serilog.Core.Logger.None, config.Directory);
