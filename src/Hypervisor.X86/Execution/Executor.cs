@@ -122,6 +122,12 @@ internal sealed partial class Cpu
             else if ((Flags & Eflags.IF) != 0 && InterruptController is { HasPendingInterrupt: true } pic && _mmioCount == 0)
                 DeliverExternalInterrupt(pic.Acknowledge());
 
+            if (NeedsPerInstructionChecks)
+            {
+                if (StepWithDebugChecks())
+                    return Exit.Reason;
+                continue;
+            }
             _instrEip = Eip;
             _instrEsp = Regs[Gpr.ESP];
             _mmioCursor = 0;

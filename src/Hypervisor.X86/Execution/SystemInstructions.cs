@@ -117,7 +117,12 @@ internal sealed partial class Cpu
         _ => Dr[n],
     };
 
-    private void WriteDebugRegister(int n, uint value) => Dr[n is 4 ? 6 : n is 5 ? 7 : n] = value;
+    private void WriteDebugRegister(int n, uint value)
+    {
+        Dr[n is 4 ? 6 : n is 5 ? 7 : n] = value;
+        if (n != 4 && n != 6)
+            DebugRegistersChanged();
+    }
 
     public void SetCr0(uint value)
     {

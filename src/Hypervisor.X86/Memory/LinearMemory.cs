@@ -94,6 +94,8 @@ internal sealed unsafe partial class Cpu
         ref var e = ref tlb[(la >> 12) & (TlbSize - 1)];
         if (e.Tag != TlbTag(la))
             Fill(ref e, la, write: false, user);
+        if (_watchActive)
+            WatchAccess(la, size, write: false, record: true, ref e);
         byte* host = e.Read;
         if (host == null)
             return MmioRead((e.PhysicalPage << 12) | (la & PageOffsetMask), size);
@@ -115,6 +117,8 @@ internal sealed unsafe partial class Cpu
         ref var e = ref tlb[(la >> 12) & (TlbSize - 1)];
         if (e.Tag != TlbTag(la) || !e.Writable)
             Fill(ref e, la, write: true, user);
+        if (_watchActive)
+            WatchAccess(la, size, write: true, record: true, ref e);
         ulong phys = (e.PhysicalPage << 12) | (la & PageOffsetMask);
         byte* host = e.Read;
         if (host == null)
@@ -139,6 +143,8 @@ internal sealed unsafe partial class Cpu
         ref var e = ref tlb[(la >> 12) & (TlbSize - 1)];
         if (e.Tag != TlbTag(la) || !e.Writable)
             Fill(ref e, la, write: true, user);
+        if (_watchActive)
+            WatchAccess(la, 1, write: true, record: false, ref e);
     }
 
     /// <summary>Checks a read would succeed (used by instructions that must fault before changing state).</summary>
@@ -147,6 +153,8 @@ internal sealed unsafe partial class Cpu
         ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
         if (e.Tag != TlbTag(la))
             Fill(ref e, la, write: false, Cpl == 3);
+        if (_watchActive)
+            WatchAccess(la, 1, write: false, record: false, ref e);
         if ((la & PageOffsetMask) > PhysicalMemory.PageSize - (uint)size)
             ProbeRead(la + (uint)size - 1, 1);
     }

@@ -112,6 +112,7 @@ internal sealed partial class Cpu
 
     private void DeliverInterrupt(byte vector, uint errorCode, bool hasErrorCode, InterruptKind kind)
     {
+        _suppressSingleStep = true;
         if (!ProtectedMode)
         {
             DeliverRealMode(vector);
@@ -232,6 +233,7 @@ internal sealed partial class Cpu
             SetCs(d, sel, Cpl);
             Eip = eip;
             WriteFlags(newFlags, mask);
+            IretRestoresRf(newFlags, size);
             return;
         }
         uint outerEsp = PeekStack((uint)(3 * size), size);
@@ -240,6 +242,7 @@ internal sealed partial class Cpu
         if (eip > d.Limit)
             throw GP();
         WriteFlags(newFlags, mask); // with the old CPL's rules
+        IretRestoresRf(newFlags, size);
         SetCs(d, sel, rpl);
         Segs[Seg.SS] = ss;
         StateChanged();
