@@ -118,8 +118,6 @@ internal sealed partial class Cpu
             DeliverRealMode(vector);
             return;
         }
-        if (V86Mode)
-            throw StopWithInternalError($"interrupt {vector} in virtual-8086 mode is not implemented, at {CsEip()}");
         uint idtError = (uint)(vector * 8 + 2) | _ext;
         if ((uint)(vector * 8 + 7) > IdtLimit)
             throw GP(idtError);
@@ -150,6 +148,12 @@ internal sealed partial class Cpu
         bool gate32 = gate.Type is SystemType.InterruptGate32 or SystemType.TrapGate32;
         int size = gate32 ? 4 : 2;
         uint offset = gate32 ? gate.GateOffset : gate.GateOffset & 0xFFFF;
+        if (V86Mode)
+        {
+            DeliverFromV86(code, sel, gate32, gate.Type is SystemType.InterruptGate16 or SystemType.InterruptGate32,
+                offset, errorCode, hasErrorCode);
+            return;
+        }
         uint oldFlags = Flags;
         ushort oldCs = Segs[Seg.CS].Selector;
         uint oldEip = Eip;
@@ -211,7 +215,10 @@ internal sealed partial class Cpu
             return;
         }
         if (V86Mode)
-            throw StopWithInternalError($"IRET in virtual-8086 mode is not implemented, at {CsEip()}");
+        {
+            IretInV86(size);
+            return;
+        }
         if ((Flags & Eflags.NT) != 0)
         {
             TaskReturn();
@@ -221,7 +228,10 @@ internal sealed partial class Cpu
         ushort sel = (ushort)PeekStack((uint)size, size);
         uint newFlags = PeekStack((uint)(2 * size), size);
         if (size == 4 && (newFlags & Eflags.VM) != 0 && Cpl == 0)
-            throw StopWithInternalError($"IRET to virtual-8086 mode is not implemented, at {CsEip()}");
+        {
+            IretToV86();
+            return;
+        }
         int rpl = sel & SelectorRplMask;
         var d = ReturnCodeSegment(sel);
         uint mask = size == 2 ? 0xFFFFu : 0xFFFFFFFFu;
