@@ -84,6 +84,7 @@ public sealed class Vmm : IDisposable
             vcpu.SetSpecialRegisters(boot.SpecialRegisters);
             vcpu.SetRegisters(boot.Registers);
             vcpu.InterruptController = Devices.InterruptController;
+            irqs.Changed += vcpu.InterruptLineChanged;
             _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, clock, irqs.LineChanged, _logger)
             {
                 InstructionLimit = Config.Limits.Instructions ?? ulong.MaxValue,
