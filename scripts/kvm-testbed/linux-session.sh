@@ -31,9 +31,12 @@ if ! wait_for "minivmm-linux: type commands" "$limit"; then
     detail="no shell within $limit s; console: $(tail_of /tmp/linux.out) stderr: $(tail_of /tmp/linux.err)"
 else
     ready=$(cut -d' ' -f1 /proc/uptime)
-    echo 'echo typed-$((6*7)) on $(uname -m)' >&3
+    # The answer also counts the 16550's interrupts Linux took: proof that IRQ 4 reaches it through KVM_IRQ_LINE.
+    echo 'echo typed-$((6*7)) on $(uname -m) serial-irqs=$(awk "/ttyS0/ { print \$2 }" /proc/interrupts)/' >&3
     if ! wait_for "typed-42 on x86_64" 30; then
         detail="the typed command did not answer; console: $(tail_of /tmp/linux.out)"
+    elif ! irqs=$(sed -n 's/.*typed-42 on x86_64 serial-irqs=\([0-9]*\)\/.*/\1/p' /tmp/linux.out | head -n 1) || [ -z "$irqs" ] || [ "$irqs" = 0 ]; then
+        detail="Linux counted no ttyS0 interrupts (IRQ 4 does not reach it): $(grep -a 'typed-42' /tmp/linux.out | tail -n 1)"
     else
         echo 'reboot -f' >&3
         i=0
@@ -46,7 +49,7 @@ else
             status=$?
             if [ "$status" = 0 ]; then
                 verdict="PASS"
-                detail="shell after $(echo "$ready - $start" | bc 2>/dev/null || echo "?") s; $(grep -o 'minivmm-linux: up: [^,]*' /tmp/linux.out | head -n 1)"
+                detail="shell after $(echo "$ready - $start" | bc 2>/dev/null || echo "?") s, $irqs ttyS0 interrupts; $(grep -o 'minivmm-linux: up: [^,]*' /tmp/linux.out | head -n 1)"
             else
                 detail="minivmm exited $status after 'reboot -f': $(tail_of /tmp/linux.err)"
             fi
@@ -56,5 +59,8 @@ fi
 kill "$pid" 2>/dev/null
 exec 3>&-
 echo "KVMTEST minivmm-linux-shell $verdict $detail"
+if [ "$verdict" != PASS ]; then
+    tr -d '\r' < /tmp/linux.out | tail -n 40 | sed 's/^/KVMTB linux| /'
+fi
 sed -n 's/^ *first guest output on stdio \([0-9]*\) ms after minivmm started.*/KVMMETRIC minivmm_linux_first_serial_byte_ms \1/p' /tmp/linux.err
 grep -m1 'first guest output' /tmp/linux.err >/dev/null || echo "KVMTB minivmm-linux stderr: $(tail_of /tmp/linux.err)"
