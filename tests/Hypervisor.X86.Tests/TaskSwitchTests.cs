@@ -154,6 +154,38 @@ public class TaskSwitchTests
         Assert.Equal(0x7F8u, e);
     }
 
+    [Fact]
+    public void Call_to_a_16_bit_tss_runs_16_bit_code_and_iret_returns()
+    {
+        const uint Tss16 = 0x5800, Code = 0x6000;
+        const ushort Tss16Sel = 0x58;
+        using var h = BootWithTasks(a => { a.mov(ebx, 0x12345678); a.call(Tss16Sel, 0); a.mov(esi, ebx); a.hlt(); }, a => a.hlt());
+        h.Load(Gdt + Tss16Sel, BitConverter.GetBytes(SegmentDescriptor(Tss16, 0x2B, 0x81, 0)));
+        h.Load(Tss16 + 0x0E, BitConverter.GetBytes((ushort)Code));        // IP
+        h.Load(Tss16 + 0x10, BitConverter.GetBytes((ushort)2));           // FLAGS
+        h.Load(Tss16 + 0x12, BitConverter.GetBytes((ushort)0x4242));      // AX
+        h.Load(Tss16 + 0x1A, BitConverter.GetBytes((ushort)0x0F00));      // SP
+        foreach (int off in new[] { 0x22, 0x28 })
+            h.Load(Tss16 + (ulong)off, BitConverter.GetBytes((ushort)KernelData));
+        // A 16-bit stack: a 16-bit TSS leaves 0xFFFF in the upper halves of the registers (as QEMU and Bochs do).
+        h.Load(Tss16 + 0x26, BitConverter.GetBytes((ushort)0x38));
+        h.Load(Tss16 + 0x24, BitConverter.GetBytes((ushort)Code16));
+        h.Load(Code, h.Assemble(16, Code, a =>
+        {
+            a.mov(__word_ptr[0x700], ax);
+            a.pushf();
+            a.pop(__word_ptr[0x702]);
+            a.iret();                   // 16-bit IRET with NT: back to the 32-bit task
+        }));
+        var reason = h.Run();
+        Assert.True(reason == Hypervisor.Core.Accel.VcpuExitReason.Hlt, $"{reason}: {h.Vcpu.Exit.Message}");
+        Assert.Equal(0x4242, BitConverter.ToUInt16(h.Read(0x700, 2)));
+        Assert.NotEqual(0, BitConverter.ToUInt16(h.Read(0x702, 2)) & 0x4000);
+        Assert.Equal(0x12345678UL, h.Regs.Rsi);                           // A's EBX restored in full
+        Assert.Equal((ushort)TssSel, BitConverter.ToUInt16(h.Read(Tss16, 2)));
+        Assert.Equal(0x81, h.Read(Gdt + Tss16Sel + 5, 1)[0]);              // available again
+    }
+
     private static (uint Vector, uint Error) RunAndCatch(Action<Assembler> body, int vector, Action<CpuHarness>? setup = null)
     {
         using var h = BootWithTasks(body, a => a.hlt());
