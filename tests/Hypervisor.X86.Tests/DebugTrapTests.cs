@@ -140,4 +140,24 @@ public class DebugTrapTests
         RunWithMessage(h);
         Assert.Equal(1UL, h.Regs.Rcx);
     }
+
+    [Fact]
+    public void Dr4_is_an_alias_of_dr6_without_cr4_de_and_ud_with_it()
+    {
+        using var h = BootWithDebugHandler(a =>
+        {
+            a.mov(esi, dr4);            // DR6 with its fixed bits
+            a.mov(eax, cr4);
+            a.or(eax, 8);               // CR4.DE
+            a.mov(cr4, eax);
+            a.mov(edi, 0x1111);
+            a.mov(edi, dr4);            // #UD: the handler halts with EDI unchanged
+        });
+        h.Load(0x32000, h.Assemble(32, 0x32000, a => { a.mov(edx, 6); a.hlt(); }));
+        h.Load(Idt + 8 * 6, BitConverter.GetBytes(Gate(KernelCode, 0x32000, 0xE, 0)));
+        RunWithMessage(h);
+        Assert.Equal(0xFFFF0FF0UL, h.Regs.Rsi);
+        Assert.Equal(6UL, h.Regs.Rdx);
+        Assert.Equal(0x1111UL, h.Regs.Rdi);
+    }
 }

@@ -186,6 +186,15 @@ public class TaskSwitchTests
         Assert.Equal(0x81, h.Read(Gdt + Tss16Sel + 5, 1)[0]);              // available again
     }
 
+    [Fact]
+    public void Tss_t_bit_raises_db_with_dr6_bt_before_the_new_tasks_first_instruction()
+    {
+        // The #DB handler runs in task B: it pops the pushed EIP into EBX (RunAndCatch's "error code").
+        var (v, eip) = RunAndCatch(a => a.jmp(TssBSel, 0), 1, h => h.Load(TssB + 0x64, BitConverter.GetBytes((ushort)1)));
+        Assert.Equal(1u, v);
+        Assert.Equal(TaskBCode, eip);
+    }
+
     private static (uint Vector, uint Error) RunAndCatch(Action<Assembler> body, int vector, Action<CpuHarness>? setup = null)
     {
         using var h = BootWithTasks(body, a => a.hlt());

@@ -14,6 +14,10 @@ internal sealed partial class Cpu
 {
     private const uint Dr6BS = 1u << 14;
     private const uint Dr6HitBits = 0xF;
+    private const uint Dr6BT = 1u << 15;
+
+    /// <summary>The new task's TSS has the T bit: #DB (DR6.BT) before its first instruction.</summary>
+    private bool _taskTrapPending;
 
     /// <summary>DR7 enables at least one breakpoint (L0-L3 or G0-G3).</summary>
     private bool _breakpointsEnabled;
@@ -34,7 +38,7 @@ internal sealed partial class Cpu
     private void DebugRegistersChanged()
     {
         uint dr7 = Dr[7];
-        _breakpointsEnabled = (dr7 & 0xFF) != 0;
+        _breakpointsEnabled = (dr7 & 0xFF) != 0 || _taskTrapPending;
         bool watch = false;
         for (int n = 0; n < 4; n++)
             watch |= BreakpointEnabled(n) && BreakpointKind(n) is 1 or 3;
@@ -52,6 +56,15 @@ internal sealed partial class Cpu
     /// <summary>One instruction with the debug checks; true when Run() must return Exit.Reason.</summary>
     private bool StepWithDebugChecks()
     {
+        if (_taskTrapPending)
+        {
+            _taskTrapPending = false;
+            _breakpointsEnabled = (Dr[7] & 0xFF) != 0;
+            Dr[6] |= Dr6BT;
+            _instrEip = Eip;
+            _instrEsp = Regs[Gpr.ESP];
+            return !RaiseException(Vector.DB, 0, false);
+        }
         bool rf = (Flags & Eflags.RF) != 0;
         bool step = (Flags & Eflags.TF) != 0;
         _instrEip = Eip;
@@ -98,6 +111,13 @@ internal sealed partial class Cpu
         _instrEip = Eip;
         _instrEsp = Regs[Gpr.ESP];
         return !RaiseException(Vector.DB, 0, false);
+    }
+
+    /// <summary>Called after a task switch into a 32-bit TSS whose T bit (offset 0x64, bit 0) is set.</summary>
+    private void ArmTaskTrap()
+    {
+        _taskTrapPending = true;
+        _breakpointsEnabled = true;
     }
 
     /// <summary>IRETD loads RF from the image (so a handler can step over an instruction breakpoint); POPF does not.</summary>

@@ -109,9 +109,10 @@ internal sealed partial class Cpu
         }
     }
 
-    /// <summary>DR4/DR5 alias DR6/DR7 (CR4.DE clear); DR6/DR7 read with their fixed bits.</summary>
+    /// <summary>DR4/DR5 alias DR6/DR7 when CR4.DE is clear and are #UD when it is set; DR6/DR7 read with their fixed bits.</summary>
     private uint ReadDebugRegister(int n) => n switch
     {
+        4 or 5 when (Cr4 & ControlBits.Cr4DE) != 0 => throw UD(),
         4 or 6 => Dr[6] | 0xFFFF0FF0,
         5 or 7 => Dr[7] | 0x400,
         _ => Dr[n],
@@ -119,6 +120,8 @@ internal sealed partial class Cpu
 
     private void WriteDebugRegister(int n, uint value)
     {
+        if (n is 4 or 5 && (Cr4 & ControlBits.Cr4DE) != 0)
+            throw UD();
         Dr[n is 4 ? 6 : n is 5 ? 7 : n] = value;
         if (n != 4 && n != 6)
             DebugRegistersChanged();

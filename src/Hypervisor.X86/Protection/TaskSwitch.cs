@@ -152,6 +152,8 @@ internal sealed partial class Cpu
             throw GP(ext);
         if (hasErrorCode)
             PushValue(errorCode, new32 ? 4 : 2);
+        if (new32 && (ReadSystem(newBase + 0x64, 2) & 1) != 0)
+            ArmTaskTrap();
     }
 
     private sealed class TaskState
