@@ -195,6 +195,26 @@ public class TaskSwitchTests
         Assert.Equal(TaskBCode, eip);
     }
 
+    [Fact]
+    public void Task_switch_to_a_tss_with_eflags_vm_enters_virtual_8086_mode()
+    {
+        // Task B is a v86 task at 2000:0000: MOV AX, CS then HLT, which is #GP(0) at CPL 3 and goes
+        // to the ring-0 handler on B's SS0:ESP0.
+        var (v, e) = RunAndCatch(a => a.jmp(TssBSel, 0), 13, h =>
+        {
+            h.Load(TssB + 0x04, BitConverter.GetBytes(0x88000u));
+            h.Load(TssB + 0x08, BitConverter.GetBytes((uint)KernelData));
+            h.Load(TssB + 0x20, BitConverter.GetBytes(0u));
+            h.Load(TssB + 0x24, BitConverter.GetBytes(0x20002u));
+            h.Load(TssB + 0x4C, BitConverter.GetBytes(0x2000u));
+            h.Load(TssB + 0x50, BitConverter.GetBytes(0x1000u));
+            h.Load(TssB + 0x38, BitConverter.GetBytes(0xFFFEu));
+            h.Load(0x20000, h.Assemble(16, 0, a => { a.mov(ax, cs); a.hlt(); }));
+        });
+        Assert.Equal(13u, v);
+        Assert.Equal(0u, e);
+    }
+
     private static (uint Vector, uint Error) RunAndCatch(Action<Assembler> body, int vector, Action<CpuHarness>? setup = null)
     {
         using var h = BootWithTasks(body, a => a.hlt());
