@@ -122,19 +122,45 @@ internal sealed partial class Cpu
             else if ((Flags & Eflags.IF) != 0 && InterruptController is { HasPendingInterrupt: true } pic && _mmioCount == 0)
                 DeliverExternalInterrupt(pic.Acknowledge());
 
+            // Single-step and breakpoints (EFLAGS.TF, DR7) need every instruction to come back here.
+            bool blocks = (Flags & Eflags.TF) == 0 && (Dr[7] & 0xFF) == 0;
             _instrEip = Eip;
             _instrEsp = Regs[Gpr.ESP];
             _mmioCursor = 0;
             ref DecodedInstruction d = ref Fetch();
-            Eip = Code32 ? Eip + d.Length : (Eip + d.Length) & 0xFFFF;
-            Execute(ref d);
-            Retired++;
-            if (_mmioCount != 0)
-                MmioAccessesDone();
-            if (_exitPending)
+            while (true)
             {
-                _exitPending = false;
-                return Exit.Reason;
+                Eip = Code32 ? Eip + d.Length : (Eip + d.Length) & 0xFFFF;
+                if (d.Fast != FastForm.None)
+                    ExecuteFast(ref d);
+                else
+                    Execute(ref d);
+                Retired++;
+                if (_mmioCount != 0)
+                    MmioAccessesDone();
+                if (_exitPending)
+                {
+                    _exitPending = false;
+                    return Exit.Reason;
+                }
+                // The block runs on through straight-line code whose next instruction is decoded in
+                // the same page; branches and everything else end it, and the checks above run
+                // again once per block. A store into code drops the next entry, which ends the block.
+                if (!d.ContinuesBlock || !blocks || Retired >= InstructionLimit)
+                    break;
+                uint eip = Eip;
+                uint length = d.Length;
+                if (eip != _instrEip + length || (_segmentChecks && eip > _csLimit)
+                    || ((uint)d.Tag & PageOffsetMask) + length > PageOffsetMask)
+                    break;
+                ulong tag = d.Tag + length;
+                ref DecodedInstruction next = ref _icache.Slot(tag);
+                if (next.Tag != tag || (uint)next.I.IP != eip)
+                    break;
+                d = ref next;
+                _instrEip = eip;
+                _instrEsp = Regs[Gpr.ESP];
+                _mmioCursor = 0;
             }
         }
     }
