@@ -15,6 +15,14 @@ public class FastPathDifferentialTests
 {
     private static readonly int Seeds = int.TryParse(Environment.GetEnvironmentVariable("MINIVMM_FUZZ_SEEDS"), out int n) ? n : 60;
     private const uint CodeAddress = 0x10000, DataAddress = 0x30000;
+    private const uint HandlerOffset = 0x3F00;
+
+    private sealed class AlwaysPending : Hypervisor.Abstractions.IInterruptController
+    {
+        public void SetInput(int line, bool level) { }
+        public bool HasPendingInterrupt => true;
+        public byte Acknowledge() => 0x20;
+    }
 
     [Theory]
     [InlineData(16)]
@@ -25,6 +33,20 @@ public class FastPathDifferentialTests
         {
             var code = Generate(new Random(seed * 31 + bitness), bitness);
             RunBoth(seed, bitness, code, limit: 5000);
+        }
+    }
+
+    /// <summary>
+    /// Real mode with an interrupt always pending and STI/CLI in the program: interrupts must be
+    /// taken at the same instructions (after the STI shadow, between blocks) on both paths.
+    /// </summary>
+    [Fact]
+    public void Interrupts_are_taken_at_the_same_instructions_with_and_without_the_fast_path()
+    {
+        for (int seed = 0; seed < Seeds; seed++)
+        {
+            var code = Generate(new Random(seed * 13 + 5), 16, interrupts: true);
+            RunBoth(seed, 16, code, limit: 5000, interrupts: true);
         }
     }
 
@@ -41,10 +63,10 @@ public class FastPathDifferentialTests
         }
     }
 
-    private static void RunBoth(int seed, int bitness, byte[] code, ulong limit)
+    private static void RunBoth(int seed, int bitness, byte[] code, ulong limit, bool interrupts = false)
     {
-        using var fast = Setup(bitness, code, fastPath: true);
-        using var slow = Setup(bitness, code, fastPath: false);
+        using var fast = Setup(bitness, code, fastPath: true, interrupts);
+        using var slow = Setup(bitness, code, fastPath: false, interrupts);
         var fastData = new Random(seed);
         var slowData = new Random(seed);
         for (int exit = 0; exit < 200; exit++)
@@ -77,11 +99,26 @@ public class FastPathDifferentialTests
         Assert.True(fast.Read(0, 0x100000).AsSpan().SequenceEqual(slow.Read(0, 0x100000)), $"seed {seed}, {bitness}-bit: memory differs");
     }
 
-    private static CpuHarness Setup(int bitness, byte[] code, bool fastPath)
+    private static CpuHarness Setup(int bitness, byte[] code, bool fastPath, bool interrupts = false)
     {
         var h = new CpuHarness((0, 0x100000));
         h.Vcpu.Cpu.FastPathEnabled = fastPath;
         h.Load(CodeAddress, code);
+        if (interrupts)
+        {
+            // Vector 0x20 -> CS:HandlerOffset, a handler that counts and returns with IF clear.
+            h.Vcpu.InterruptController = new AlwaysPending();
+            h.Load(0x20 * 4, BitConverter.GetBytes((CodeAddress >> 4) << 16 | HandlerOffset));
+            h.Load(CodeAddress + HandlerOffset, h.Assemble(16, HandlerOffset, a =>
+            {
+                a.push(bp);
+                a.mov(bp, sp);
+                a.and(__word_ptr[bp + 6], 0xFDFF);
+                a.inc(__word_ptr[0x10]);
+                a.pop(bp);
+                a.iret();
+            }));
+        }
         var fill = new byte[0x10000];
         new Random(5).NextBytes(fill);
         h.Load(DataAddress, fill);
@@ -112,7 +149,7 @@ public class FastPathDifferentialTests
     private static readonly AssemblerRegister32[] Pointers = [ebx, esi, edi];
 
     /// <summary>A random program of the fast forms and their neighbours, with forward and backward branches.</summary>
-    private static byte[] Generate(Random rng, int bitness)
+    private static byte[] Generate(Random rng, int bitness, bool interrupts = false)
     {
         var a = new Assembler(bitness);
         const int count = 300;
@@ -127,7 +164,7 @@ public class FastPathDifferentialTests
         for (int i = 0; i < count; i++)
         {
             a.Label(ref labels[i]);
-            int choice = rng.Next(44);
+            int choice = rng.Next(interrupts ? 47 : 44);
             switch (choice)
             {
                 case 0: a.mov(R(), R()); break;
@@ -193,6 +230,8 @@ public class FastPathDifferentialTests
                     break;
                 case 41: a.@out(0x80, al); break;
                 case 42: a.mov(R(), __dword_ptr[bitness == 32 ? 0xFEC00000u + (uint)rng.Next(64) : (uint)rng.Next(0xFFF0)]); break;
+                case 44: a.sti(); break;
+                case 45: a.cli(); break;
                 default: a.shr(R(), 1); break;
             }
         }

@@ -27,11 +27,14 @@ internal static class FastForms
 {
     /// <summary>
     /// True when a block may run on past this instruction: it only computes on general registers,
-    /// memory and flags, so it cannot branch, change mode, CPL, segments, paging, EFLAGS.IF/TF or
-    /// the interrupt shadow, and it exits only through MMIO (which ends the block anyway).
+    /// memory, flags and EIP (near relative branches, near RET), so it cannot change mode, CPL,
+    /// segments, paging, EFLAGS.IF/TF or the interrupt shadow, and it exits only through MMIO
+    /// (which ends the block anyway).
     /// </summary>
     public static bool ContinuesBlock(ref DecodedInstruction d)
     {
+        if (d.Fast is FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel or FastForm.Ret)
+            return true;
         switch (d.Op)
         {
             case ExecOp.Add: case ExecOp.Adc: case ExecOp.Sub: case ExecOp.Sbb: case ExecOp.Cmp:

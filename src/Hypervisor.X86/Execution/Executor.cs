@@ -13,6 +13,8 @@ internal sealed partial class Cpu
     private const int AttentionExitRequested = 1;
     private const int AttentionExternalWrite = 2;
     private int _attention;
+    /// <summary>Instructions a block runs at most before the checks between blocks (interrupts, RequestExit) run again.</summary>
+    private const int MaxBlockLength = 64;
     private readonly System.Collections.Concurrent.ConcurrentQueue<(ulong Address, int Length)> _externalWrites = new();
     private readonly ManualResetEventSlim _wake = new(false);
 
@@ -117,13 +119,22 @@ internal sealed partial class Cpu
                 return Exit.Reason;
             if (Retired >= InstructionLimit)
                 return SetExit(VcpuExitReason.Intr);
+            // One instruction only when the interrupt check was skipped (the shadow after STI/MOV SS,
+            // an MMIO restart) or delivered one, so the next interrupt is taken exactly where the
+            // per-instruction loop takes it; single-step and
+            // breakpoints (EFLAGS.TF, DR7) need every instruction to come back here too.
+            int budget = (Flags & Eflags.TF) == 0 && (Dr[7] & 0xFF) == 0 && _mmioCount == 0 ? MaxBlockLength : 1;
             if (_interruptShadow)
+            {
                 _interruptShadow = false;
+                budget = 1;
+            }
             else if ((Flags & Eflags.IF) != 0 && InterruptController is { HasPendingInterrupt: true } pic && _mmioCount == 0)
+            {
                 DeliverExternalInterrupt(pic.Acknowledge());
+                budget = 1; // a trap gate leaves IF set: the next interrupt comes after one instruction
+            }
 
-            // Single-step and breakpoints (EFLAGS.TF, DR7) need every instruction to come back here.
-            bool blocks = (Flags & Eflags.TF) == 0 && (Dr[7] & 0xFF) == 0;
             _instrEip = Eip;
             _instrEsp = Regs[Gpr.ESP];
             _mmioCursor = 0;
@@ -143,18 +154,20 @@ internal sealed partial class Cpu
                     _exitPending = false;
                     return Exit.Reason;
                 }
-                // The block runs on through straight-line code whose next instruction is decoded in
-                // the same page; branches and everything else end it, and the checks above run
-                // again once per block. A store into code drops the next entry, which ends the block.
-                if (!d.ContinuesBlock || !blocks || Retired >= InstructionLimit)
+                // The block runs on to the next instruction when this one can only have changed
+                // registers, flags, memory or EIP (near branches included), the next one is decoded
+                // in the same page, and the block is under its length. Everything else ends it, and
+                // the checks above (events, interrupts, the shadow) run again once per block. A store
+                // into code drops the entries there, which ends the block before the changed code.
+                if (!d.ContinuesBlock || --budget == 0 || Retired >= InstructionLimit)
                     break;
                 uint eip = Eip;
-                uint length = d.Length;
-                if (eip != _instrEip + length || (_segmentChecks && eip > _csLimit)
-                    || ((uint)d.Tag & PageOffsetMask) + length > PageOffsetMask)
+                uint la = _csBase + eip;
+                if ((la & ~PageOffsetMask) != _fetchPage || (_segmentChecks && eip > _csLimit))
                     break;
-                ulong tag = d.Tag + length;
-                ref DecodedInstruction next = ref _icache.Slot(tag);
+                ulong phys = _fetchPhysicalBase | (la & PageOffsetMask);
+                ulong tag = phys | (d.Tag & (InstructionCache.Code32Bit | InstructionCache.ValidBit));
+                ref DecodedInstruction next = ref _icache.Slot(phys);
                 if (next.Tag != tag || (uint)next.I.IP != eip)
                     break;
                 d = ref next;
