@@ -164,7 +164,7 @@ public class FastPathDifferentialTests
         for (int i = 0; i < count; i++)
         {
             a.Label(ref labels[i]);
-            int choice = rng.Next(interrupts ? 47 : 44);
+            int choice = rng.Next(interrupts ? 47 : 45);
             switch (choice)
             {
                 case 0: a.mov(R(), R()); break;
@@ -230,6 +230,28 @@ public class FastPathDifferentialTests
                     break;
                 case 41: a.@out(0x80, al); break;
                 case 42: a.mov(R(), __dword_ptr[bitness == 32 ? 0xFEC00000u + (uint)rng.Next(64) : (uint)rng.Next(0xFFF0)]); break;
+                case 43:
+                {
+                    // 16-bit register forms (the real-mode fast forms).
+                    var r16 = new[] { ax, cx, dx, bx, si, di, bp };
+                    AssemblerRegister16 W() => r16[rng.Next(r16.Length)];
+                    switch (rng.Next(12))
+                    {
+                        case 0: a.mov(W(), W()); break;
+                        case 1: a.mov(W(), (ushort)rng.Next(0x10000)); break;
+                        case 2: a.mov(W(), __word_ptr[M()]); break;
+                        case 3: a.mov(__word_ptr[M()], W()); break;
+                        case 4: a.add(W(), W()); break;
+                        case 5: a.add(W(), __word_ptr[M()]); break;
+                        case 6: a.sub(W(), (short)rng.Next(-200, 200)); break;
+                        case 7: a.cmp(W(), __word_ptr[M()]); break;
+                        case 8: a.xor(W(), W()); break;
+                        case 9: a.and(W(), (short)rng.Next(-0x8000, 0x8000)); break;
+                        case 10: a.inc(W()); break;
+                        default: a.dec(W()); break;
+                    }
+                    break;
+                }
                 case 44: a.sti(); break;
                 case 45: a.cli(); break;
                 default: a.shr(R(), 1); break;

@@ -21,6 +21,12 @@ internal enum FastForm : byte
     LeaR,
     PushR, PopR,
     Jcc, JmpRel, CallRel, Ret,
+    // The same with 16-bit registers and memory (real-mode code).
+    MovRR16, MovRI16, MovRM16, MovMR16,
+    AddRR16, AddRI16, AddRM16, SubRR16, SubRI16,
+    CmpRR16, CmpRI16, CmpRM16,
+    AndRI16, OrRR16, XorRR16, XorRI16,
+    IncR16, DecR16,
 }
 
 internal static class FastForms
@@ -73,6 +79,15 @@ internal static class FastForms
         bool m1 = a1 == OperandAccess.Memory && d.DataSize == 4;
         bool i1 = a1 == OperandAccess.Immediate;
         int ops = d.I.OpCount;
+        bool nearRelative = d.I.OpCount == 1 && d.I.Op0Kind is OpKind.NearBranch16 or OpKind.NearBranch32;
+        if (d.Op == ExecOp.Jmp && nearRelative)
+            return FastForm.JmpRel;
+        if (d.Op == ExecOp.Call && nearRelative)
+            return FastForm.CallRel;
+        if (d.Op == ExecOp.Ret && d.I.OpCount == 0)
+            return FastForm.Ret;
+        if (d.DataSize == 2)
+            return Classify16(ref d, ops);
         switch (d.Op)
         {
             case ExecOp.Mov when ops == 2:
@@ -112,12 +127,37 @@ internal static class FastForms
                 return FastForm.PushR;
             case ExecOp.Pop when ops == 1 && r0:
                 return FastForm.PopR;
-            case ExecOp.Jmp when d.I.Op0Kind is OpKind.NearBranch16 or OpKind.NearBranch32:
-                return FastForm.JmpRel;
-            case ExecOp.Call when d.I.Op0Kind is OpKind.NearBranch16 or OpKind.NearBranch32:
-                return FastForm.CallRel;
-            case ExecOp.Ret when ops == 0:
-                return FastForm.Ret;
+            default:
+                return FastForm.None;
+        }
+    }
+
+    private static FastForm Classify16(ref DecodedInstruction d, int ops)
+    {
+        bool r0 = d.Access0 == OperandAccess.Reg16, r1 = d.Access1 == OperandAccess.Reg16;
+        bool m0 = d.Access0 == OperandAccess.Memory, m1 = d.Access1 == OperandAccess.Memory;
+        bool i1 = d.Access1 == OperandAccess.Immediate;
+        switch (d.Op)
+        {
+            case ExecOp.Mov when ops == 2:
+                return r0 && r1 ? FastForm.MovRR16 : r0 && i1 ? FastForm.MovRI16 : r0 && m1 ? FastForm.MovRM16
+                    : m0 && r1 ? FastForm.MovMR16 : FastForm.None;
+            case ExecOp.Add when ops == 2:
+                return r0 && r1 ? FastForm.AddRR16 : r0 && i1 ? FastForm.AddRI16 : r0 && m1 ? FastForm.AddRM16 : FastForm.None;
+            case ExecOp.Sub when ops == 2:
+                return r0 && r1 ? FastForm.SubRR16 : r0 && i1 ? FastForm.SubRI16 : FastForm.None;
+            case ExecOp.Cmp when ops == 2:
+                return r0 && r1 ? FastForm.CmpRR16 : r0 && i1 ? FastForm.CmpRI16 : r0 && m1 ? FastForm.CmpRM16 : FastForm.None;
+            case ExecOp.And when ops == 2 && r0 && i1:
+                return FastForm.AndRI16;
+            case ExecOp.Or when ops == 2 && r0 && r1:
+                return FastForm.OrRR16;
+            case ExecOp.Xor when ops == 2:
+                return r0 && r1 ? FastForm.XorRR16 : r0 && i1 ? FastForm.XorRI16 : FastForm.None;
+            case ExecOp.Inc when ops == 1 && r0:
+                return FastForm.IncR16;
+            case ExecOp.Dec when ops == 1 && r0:
+                return FastForm.DecR16;
             default:
                 return FastForm.None;
         }

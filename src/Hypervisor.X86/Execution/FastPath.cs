@@ -86,9 +86,41 @@ internal sealed partial class Cpu
             case FastForm.CallRel: CallNear(d.Target, d.OpSize); break;
             case FastForm.Ret: RetNear(ref d); break;
 
+            case FastForm.MovRR16: SetLow16(ref regs[d.Reg0], regs[d.Reg1]); break;
+            case FastForm.MovRI16: SetLow16(ref regs[d.Reg0], d.Immediate); break;
+            case FastForm.MovRM16: SetLow16(ref regs[d.Reg0], ReadMem16(d.MemSegment, MemEa(ref d))); break;
+            case FastForm.MovMR16: WriteMem16(d.MemSegment, MemEa(ref d), (ushort)regs[d.Reg1]); break;
+            case FastForm.AddRR16: SetLow16(ref regs[d.Reg0], AddWithFlags(regs[d.Reg0] & 0xFFFF, regs[d.Reg1] & 0xFFFF, 0, 2)); break;
+            case FastForm.AddRI16: SetLow16(ref regs[d.Reg0], AddWithFlags(regs[d.Reg0] & 0xFFFF, d.Immediate & 0xFFFF, 0, 2)); break;
+            case FastForm.AddRM16:
+            {
+                uint src = ReadMem16(d.MemSegment, MemEa(ref d));
+                SetLow16(ref regs[d.Reg0], AddWithFlags(regs[d.Reg0] & 0xFFFF, src, 0, 2));
+                break;
+            }
+            case FastForm.SubRR16: SetLow16(ref regs[d.Reg0], SubWithFlags(regs[d.Reg0] & 0xFFFF, regs[d.Reg1] & 0xFFFF, 0, 2)); break;
+            case FastForm.SubRI16: SetLow16(ref regs[d.Reg0], SubWithFlags(regs[d.Reg0] & 0xFFFF, d.Immediate & 0xFFFF, 0, 2)); break;
+            case FastForm.CmpRR16: SubWithFlags(regs[d.Reg0] & 0xFFFF, regs[d.Reg1] & 0xFFFF, 0, 2); break;
+            case FastForm.CmpRI16: SubWithFlags(regs[d.Reg0] & 0xFFFF, d.Immediate & 0xFFFF, 0, 2); break;
+            case FastForm.CmpRM16:
+            {
+                uint src = ReadMem16(d.MemSegment, MemEa(ref d));
+                SubWithFlags(regs[d.Reg0] & 0xFFFF, src, 0, 2);
+                break;
+            }
+            case FastForm.AndRI16: SetLow16(ref regs[d.Reg0], LogicFlags(regs[d.Reg0] & d.Immediate & 0xFFFF, 2)); break;
+            case FastForm.OrRR16: SetLow16(ref regs[d.Reg0], LogicFlags((regs[d.Reg0] | regs[d.Reg1]) & 0xFFFF, 2)); break;
+            case FastForm.XorRR16: SetLow16(ref regs[d.Reg0], LogicFlags((regs[d.Reg0] ^ regs[d.Reg1]) & 0xFFFF, 2)); break;
+            case FastForm.XorRI16: SetLow16(ref regs[d.Reg0], LogicFlags((regs[d.Reg0] ^ d.Immediate) & 0xFFFF, 2)); break;
+            case FastForm.IncR16: SetLow16(ref regs[d.Reg0], IncDecWithFlags(regs[d.Reg0] & 0xFFFF, increment: true, 2)); break;
+            case FastForm.DecR16: SetLow16(ref regs[d.Reg0], IncDecWithFlags(regs[d.Reg0] & 0xFFFF, increment: false, 2)); break;
+
             default: Execute(ref d); break;
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SetLow16(ref uint reg, uint value) => reg = (reg & 0xFFFF0000) | (value & 0xFFFF);
 
     /// <summary>ADD m32, r32/imm: the flags change only once the store succeeded (a faulting store leaves them).</summary>
     private void AddToMemory(ref DecodedInstruction d, uint src)
