@@ -29,6 +29,7 @@ public sealed class PciHostDevice : IPortDevice
         _resetControl = context.Options.GetBoolean("resetControl", true);
         _bus = PciBus.For(context);
         _bus.Add(HostBridge.Address, _hostBridge, context.Name);
+        _bus.AttachHost(context.Name);
     }
 
     /// <summary>The machine's bus, for tests and diagnostics.</summary>

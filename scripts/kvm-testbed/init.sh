@@ -64,5 +64,11 @@ if [ -x /app/minivmm ]; then
 else
     echo "KVMTEST minivmm SKIP minivmm was not published into the initramfs"
 fi
+# Linux through minivmm (configs/linux.json: bzImage + busybox initramfs, in-kernel irqchip): wait for
+# the shell, type a command into minivmm's stdin, check its output, and leave with 'reboot -f'.
+if [ -x /app/minivmm ] && [ -f /repo/artifacts/linux/vmlinuz ]; then
+    /testbed/linux-session.sh $((KVMTB_LINUX_SECONDS * 2))
+    echo "KVMTB minivmm-linux-done $(cut -d' ' -f1 /proc/uptime)"
+fi
 echo "KVMTB end $(cut -d' ' -f1 /proc/uptime)"
 poweroff -f

@@ -7,7 +7,7 @@
 # followed by "kvm-testbed: N passed, N failed, N skipped". Exit 0 when nothing failed.
 #
 # Usage: scripts/kvm-testbed/run.sh [--skip-publish]
-# Environment: KVMTB_TIMEOUT (QEMU's wall-clock limit, default 280 s), KVMTB_SMP (vCPUs, default 2),
+# Environment: KVMTB_TIMEOUT (QEMU's wall-clock limit, default 420 s), KVMTB_SMP (vCPUs, default 2),
 #              KVMTB_COUNTER_SECONDS (how long each counter-rate measurement runs, default 2),
 #              KVMTB_CACHE (cache folder, default artifacts/kvm-testbed, ignored by git),
 #              KVMTB_LINUX (1: also boot the Debian kernel as a nested KVM guest; 0: skip), KVMTB_LINUX_SECONDS (60).
@@ -17,7 +17,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here="$repo/scripts/kvm-testbed"
 cache=${KVMTB_CACHE:-$repo/artifacts/kvm-testbed}
-timeout_s=${KVMTB_TIMEOUT:-280}
+timeout_s=${KVMTB_TIMEOUT:-420}
 smp=${KVMTB_SMP:-2}
 counter_seconds=${KVMTB_COUNTER_SECONDS:-2}
 skip_publish=0
@@ -96,6 +96,9 @@ cp "$cache/kvm_counter_probe" "$here/minivmm-cases.txt" "$root/testbed/"
 # The same kernel boots once more, nested, as a KVM guest of the scenario runner (KVMTB_LINUX=0: skip).
 if [ "${KVMTB_LINUX:-1}" != 0 ]; then cp "$kernel" "$root/testbed/vmlinuz"; fi
 cp -a "$repo/configs" "$repo/guests" "$root/repo/"
+cp "$here/linux-session.sh" "$root/testbed/"
+# What configs/linux.json boots, at the path it names (artifacts/linux), for the minivmm Linux session.
+if [ "${KVMTB_LINUX:-1}" != 0 ]; then "$repo/scripts/linux-guest/build.sh" "$root/repo/artifacts/linux"; fi
 # Every library the native parts of the two programs load, at the same path as on the host.
 for binary in "$app"/KvmTestbedRunner "$app"/minivmm "$app"/*.so; do
     [ -e "$binary" ] || continue

@@ -109,7 +109,11 @@ public sealed unsafe class KvmAccelerator : IAccelerator
         return Math.Max(result, 0);
     }
 
-    IVirtualMachine IAccelerator.CreateVm(GuestMemory memory) => CreateVm(memory, KvmVmOptions.Default);
+    /// <summary>Long mode and the in-kernel irqchip + PIT.</summary>
+    public AcceleratorFeatures Features => AcceleratorFeatures.LongMode | AcceleratorFeatures.KernelIrqchip;
+
+    IVirtualMachine IAccelerator.CreateVm(GuestMemory memory, VmOptions? options) =>
+        CreateVm(memory, options?.KernelIrqchip == true ? new KvmVmOptions { CreateIrqchip = true, CreatePit = true } : KvmVmOptions.Default);
 
     /// <summary>KVM_CREATE_VM, then registers <paramref name="memory"/>'s slots and the options' extras.</summary>
     public KvmVm CreateVm(GuestMemory memory, KvmVmOptions options)

@@ -3,13 +3,14 @@ using Hypervisor.Kvm.Interop;
 
 namespace Hypervisor.Kvm;
 
-/// <summary>KVM_SET_CPUID2: what the host supports, with each vCPU's own APIC ID written in.</summary>
+/// <summary>KVM_SET_CPUID2: what the host supports, with each vCPU's own APIC ID and the hypervisor bit written in.</summary>
 internal static unsafe class KvmCpuid
 {
     private const uint FeatureLeaf = 0x1;
     private const uint ExtendedTopologyLeaf = 0xb;
     private const uint ExtendedTopologyV2Leaf = 0x1f;
     private const int InitialApicIdShift = 24; // CPUID.01H:EBX[31:24]
+    private const uint HypervisorPresent = 1u << 31; // CPUID.01H:ECX[31]
 
     public static void SetCpuid(FileDescriptorHandle vcpu, int vcpuId, ReadOnlySpan<KvmCpuidEntry2> supported)
     {
@@ -23,7 +24,13 @@ internal static unsafe class KvmCpuid
             foreach (ref var entry in entries)
             {
                 if (entry.Function == FeatureLeaf)
+                {
                     entry.Ebx = (entry.Ebx & 0x00ff_ffffu) | ((uint)vcpuId << InitialApicIdShift);
+                    // As QEMU: a guest that sees the hypervisor bit reads KVM's leaves at 0x40000000 (which
+                    // KVM_GET_SUPPORTED_CPUID includes) and uses kvm-clock instead of calibrating the TSC
+                    // against the PIT, which under nested emulation fails.
+                    entry.Ecx |= HypervisorPresent;
+                }
                 else if (entry.Function is ExtendedTopologyLeaf or ExtendedTopologyV2Leaf)
                     entry.Edx = (uint)vcpuId; // x2APIC ID
             }

@@ -22,6 +22,9 @@ public sealed unsafe class KvmVcpu : IVcpu
     private int _runThreadManagedId;
     private int _inKvmRun;
 
+    // The last KVM_RUN stopped because the guest can now take the interrupt it asked a window for.
+    private bool _interruptWindowOpened;
+
     // Serializes RequestExit (any thread) with Dispose, so a late request never touches unmapped kvm_run.
     private readonly object _lifetime = new();
     private bool _disposed;
@@ -50,10 +53,49 @@ public sealed unsafe class KvmVcpu : IVcpu
     /// <summary>Ignored: KVM cannot stop after N instructions (use <see cref="RequestExit"/> with a timer).</summary>
     public ulong InstructionLimit { get; set; } = ulong.MaxValue;
 
-    /// <summary>Ignored: KVM delivers interrupts through its in-kernel irqchip (<see cref="KvmVm.SetIrqLine"/>).</summary>
+    /// <summary>
+    /// A userspace interrupt controller (the i8259 plugin), as QEMU's kernel-irqchip=off: its vectors
+    /// are injected with KVM_INTERRUPT before KVM_RUN. Null with an in-kernel irqchip (<see cref="KvmVm.SetIrqLine"/>).
+    /// </summary>
     public IInterruptController? InterruptController { get; set; }
 
+    /// <summary>Leaves KVM_RUN (a halted vCPU too) when the controller has a vector to inject.</summary>
+    public void InterruptLineChanged()
+    {
+        if (InterruptController is { HasPendingInterrupt: true })
+            RequestExit();
+    }
+
     public VcpuExitReason Run()
+    {
+        while (true)
+        {
+            InjectPendingInterrupt();
+            _interruptWindowOpened = false;
+            var reason = RunOnce();
+            if (!_interruptWindowOpened)
+                return reason;
+        }
+    }
+
+    /// <summary>
+    /// KVM's protocol for a userspace PIC (what QEMU's kvm_arch_pre_run does): inject when kvm_run says the
+    /// guest can take an interrupt now, and ask for an exit at the next interrupt window while one is pending.
+    /// </summary>
+    private void InjectPendingInterrupt()
+    {
+        var controller = InterruptController;
+        if (controller == null)
+            return;
+        if (controller.HasPendingInterrupt && _run->ReadyForInterruptInjection != 0 && _run->IfFlag != 0)
+        {
+            var interrupt = new KvmInterrupt { Irq = controller.Acknowledge() };
+            CheckedIoctl.Call(_vcpu, KvmIoctl.Interrupt, &interrupt, "KVM_INTERRUPT");
+        }
+        _run->RequestInterruptWindow = controller.HasPendingInterrupt ? (byte)1 : (byte)0;
+    }
+
+    private VcpuExitReason RunOnce()
     {
         TrackRunThread();
         // A full fence between publishing "in KVM_RUN" and the kernel reading immediate_exit pairs
@@ -97,6 +139,10 @@ public sealed unsafe class KvmVcpu : IVcpu
             case KvmExitReason.Hlt:
                 exit.Reason = VcpuExitReason.Hlt;
                 return VcpuExitReason.Hlt;
+            case KvmExitReason.IrqWindowOpen:
+                _interruptWindowOpened = true;   // Run injects and goes on
+                exit.Reason = VcpuExitReason.Intr;
+                return VcpuExitReason.Intr;
             case KvmExitReason.Intr:
                 exit.Reason = VcpuExitReason.Intr;
                 return VcpuExitReason.Intr;

@@ -11,7 +11,15 @@ public sealed class SoftAccelerator : IAccelerator
 {
     public string Name => "soft";
 
-    public IVirtualMachine CreateVm(GuestMemory memory) => new SoftVm(memory);
+    /// <summary>Real and 32-bit protected mode only; interrupt controllers are device plugins.</summary>
+    public AcceleratorFeatures Features => AcceleratorFeatures.None;
+
+    public IVirtualMachine CreateVm(GuestMemory memory, VmOptions? options = null)
+    {
+        if (options?.KernelIrqchip == true)
+            throw new NotSupportedException("the software CPU has no in-kernel irqchip; declare the i8259/i8254 plugins instead");
+        return new SoftVm(memory);
+    }
 
     public void Dispose()
     {

@@ -35,6 +35,11 @@ public sealed unsafe class SoftVcpu : IVcpu, IA20Gate
 
     public VcpuExitReason Run() => _cpu.Run();
 
+    /// <summary>Nothing to do: the executor polls the controller's INTR between instructions.</summary>
+    public void InterruptLineChanged()
+    {
+    }
+
     public void RequestExit() => _cpu.RequestExit();
 
     internal void NoteExternalWrite(ulong address, int length) => _cpu.NoteExternalWrite(address, length);

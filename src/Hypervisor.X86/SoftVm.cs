@@ -29,6 +29,10 @@ public sealed class SoftVm : IVirtualMachine
     }
 
     /// <summary>DMA wrote guest memory: every vCPU drops decoded code there before its next instruction.</summary>
+    /// <summary>There is no in-kernel irqchip here: lines go to the interrupt controller plugin.</summary>
+    public void SetIrqLine(int irq, bool level) =>
+        throw new NotSupportedException("the software CPU has no in-kernel irqchip");
+
     private void OnExternalWrite(ulong address, int length)
     {
         lock (_vcpus)

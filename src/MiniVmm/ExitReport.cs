@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Hypervisor.Abstractions.Backends;
 using Hypervisor.Core.Runtime;
 
 namespace MiniVmm;
@@ -10,6 +12,12 @@ internal static class ExitReport
         long total = Math.Max(1, result.Exits.Total);
         output.WriteLine($"minivmm statistics: {result.Exits.Total} exits in {result.Elapsed.TotalSeconds:0.000} s" +
             (result.InstructionsRetired is { } n ? $", {n} instructions retired" : ""));
+        if (StdioBackend.Shared.FirstOutputAt is { } first)
+        {
+            // From the process start (runtime start-up and machine assembly included), as a user waits for it.
+            var started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
+            output.WriteLine($"  first guest output on stdio {(first - started).TotalMilliseconds:0} ms after minivmm started");
+        }
         output.WriteLine($"  {"exit reason",-24} {"count",12} {"share",7}");
         foreach (var (reason, count) in result.Exits.NonZero().OrderByDescending(e => e.Count))
             output.WriteLine($"  {reason,-24} {count,12} {100.0 * count / total,6:0.0}%");

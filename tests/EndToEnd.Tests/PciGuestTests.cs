@@ -40,4 +40,17 @@ public class PciGuestTests
         Assert.Contains("devices[11].options.pciAddress: edu 'edu': PCI address 00:00.0 is already taken by 'pci'", result.Stderr);
         Assert.Empty(result.Stdout);
     }
+
+    [Fact]
+    public void A_pci_function_without_a_pci_host_is_a_machine_file_error()
+    {
+        using var temp = new TempFolder();
+        var result = Minivmm.Run("--machine", temp.RealModeMachine([0xf4], """
+            { "type": "edu", "name": "edu", "options": { "pciAddress": "00:04.0" } }
+            """));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("devices[0]: 'edu' is a PCI function (00:04.0) but the machine has no pci-host entry", result.Stderr);
+        Assert.Empty(result.Stdout);
+    }
 }

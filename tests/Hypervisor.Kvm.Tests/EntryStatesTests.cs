@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Hypervisor.Core.Memory;
-using Hypervisor.Kvm.Boot;
+using Hypervisor.Core.Boot;
 
 namespace Hypervisor.Kvm.Tests;
 

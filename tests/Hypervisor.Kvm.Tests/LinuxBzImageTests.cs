@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Hypervisor.Core.Memory;
-using Hypervisor.Kvm.Boot;
+using Hypervisor.Core.Boot;
 
 namespace Hypervisor.Kvm.Tests;
 
@@ -70,7 +70,7 @@ public class LinuxBzImageTests
     public void A_file_without_the_HdrS_magic_is_refused()
     {
         using var memory = Ram();
-        var e = Assert.Throws<ArgumentException>(() => LinuxBzImage.Load(memory, new byte[8192], ""));
+        var e = Assert.Throws<BootImageException>(() => LinuxBzImage.Load(memory, new byte[8192], ""));
         Assert.Equal("not a bzImage: the setup header's \"HdrS\" magic is missing at offset 0x202", e.Message);
     }
 
@@ -80,7 +80,7 @@ public class LinuxBzImageTests
         using var memory = Ram();
         var image = FakeBzImage();
         image[0x236] = 0;
-        var e = Assert.Throws<ArgumentException>(() => LinuxBzImage.Load(memory, image, ""));
+        var e = Assert.Throws<BootImageException>(() => LinuxBzImage.Load(memory, image, ""));
         Assert.Equal("the bzImage has no 64-bit entry point (XLF_KERNEL_64 is clear)", e.Message);
     }
 
@@ -88,7 +88,7 @@ public class LinuxBzImageTests
     public void A_command_line_longer_than_the_kernel_takes_is_refused()
     {
         using var memory = Ram();
-        var e = Assert.Throws<ArgumentException>(() => LinuxBzImage.Load(memory, FakeBzImage(), new string('x', 3000)));
+        var e = Assert.Throws<BootImageException>(() => LinuxBzImage.Load(memory, FakeBzImage(), new string('x', 3000)));
         Assert.Equal("the command line is 3000 bytes; this kernel takes at most 2047", e.Message);
     }
 

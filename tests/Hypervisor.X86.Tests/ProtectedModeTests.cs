@@ -11,17 +11,17 @@ namespace Hypervisor.X86.Tests;
 public class ProtectedModeTests
 {
     // Memory layout of these tests.
-    private const uint Gdt = 0x1000, Idt = 0x2000, Tss = 0x3000, Code32 = 0x10000, Ring3Code = 0x20000;
-    private const ushort KernelCode = 0x08, KernelData = 0x10, UserCode = 0x1B, UserData = 0x23, TssSel = 0x28, Code16 = 0x30;
+    internal const uint Gdt = 0x1000, Idt = 0x2000, Tss = 0x3000, Code32 = 0x10000, Ring3Code = 0x20000;
+    internal const ushort KernelCode = 0x08, KernelData = 0x10, UserCode = 0x1B, UserData = 0x23, TssSel = 0x28, Code16 = 0x30;
 
-    private static ulong SegmentDescriptor(uint bas, uint limit, byte access, byte flags) =>
+    internal static ulong SegmentDescriptor(uint bas, uint limit, byte access, byte flags) =>
         (limit & 0xFFFF) | ((ulong)(bas & 0xFFFFFF) << 16) | ((ulong)access << 40)
         | ((ulong)((limit >> 16) & 0xF) << 48) | ((ulong)(flags & 0xF) << 52) | ((ulong)(bas >> 24) << 56);
 
-    private static ulong Gate(ushort selector, uint offset, byte type, int dpl) =>
+    internal static ulong Gate(ushort selector, uint offset, byte type, int dpl) =>
         (offset & 0xFFFF) | ((ulong)selector << 16) | ((ulong)(0x80 | (dpl << 5) | type) << 40) | ((ulong)(offset >> 16) << 48);
 
-    private static VcpuExitReason RunWithMessage(CpuHarness h)
+    internal static VcpuExitReason RunWithMessage(CpuHarness h)
     {
         var reason = h.Run();
         if (reason != VcpuExitReason.Hlt)
@@ -30,9 +30,9 @@ public class ProtectedModeTests
     }
 
     /// <summary>The 6-byte memory image LGDT/LIDT read.</summary>
-    private static byte[] Dtr(ushort limit, uint bas) => [.. BitConverter.GetBytes(limit), .. BitConverter.GetBytes(bas)];
+    internal static byte[] Dtr(ushort limit, uint bas) => [.. BitConverter.GetBytes(limit), .. BitConverter.GetBytes(bas)];
 
-    private static void WriteGdt(CpuHarness h)
+    internal static void WriteGdt(CpuHarness h)
     {
         ulong[] gdt =
         [
@@ -50,7 +50,7 @@ public class ProtectedModeTests
     }
 
     /// <summary>Boots from real mode like a loader: LGDT, CR0.PE, far JMP to 32-bit code.</summary>
-    private static CpuHarness Boot(Action<Assembler> code32)
+    internal static CpuHarness Boot(Action<Assembler> code32)
     {
         var h = new CpuHarness();
         WriteGdt(h);

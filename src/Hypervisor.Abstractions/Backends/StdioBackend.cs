@@ -48,10 +48,19 @@ public sealed class StdioBackend : ICharBackend
     /// <summary>Restores the terminal if raw mode is on: the core calls it on every exit path.</summary>
     public static void RestoreTerminal() => TerminalMode.Restore();
 
+    /// <summary>
+    /// When the guest first wrote to standard output (<see cref="DateTime.UtcNow"/>), or null: minivmm's
+    /// <c>--stats</c> reports it as the time from start to the first serial byte.
+    /// </summary>
+    public DateTime? FirstOutputAt { get; private set; }
+
     public void Write(ReadOnlySpan<byte> data)
     {
         lock (_outLock)
+        {
+            FirstOutputAt ??= DateTime.UtcNow;
             _out.Write(data);
+        }
     }
 
     public bool TryRead(out byte value) => _input.TryTake(out value);

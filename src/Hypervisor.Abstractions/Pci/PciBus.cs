@@ -19,6 +19,22 @@ public sealed class PciBus
     /// <summary>The machine's PCI bus (created by whichever device asks first).</summary>
     public static PciBus For(DeviceContext context) => Buses.GetValue(context.Vm, _ => new PciBus());
 
+    /// <summary>The bus of the machine behind <paramref name="vm"/>, or null when no device asked for one.</summary>
+    public static PciBus? Existing(IVmControl vm) => Buses.TryGetValue(vm, out var bus) ? bus : null;
+
+    /// <summary>
+    /// The device that answers configuration cycles (the <c>pci-host</c> entry), or null. The machine
+    /// refuses functions on a bus without one: the guest could never find them.
+    /// </summary>
+    public string? HostOwner { get; private set; }
+
+    /// <summary>Records <paramref name="owner"/> as the device that reaches this bus from the CPU.</summary>
+    public void AttachHost(string owner)
+    {
+        lock (_lock)
+            HostOwner ??= owner;
+    }
+
     /// <summary>
     /// Places <paramref name="function"/> at <paramref name="address"/>. Throws
     /// <see cref="DeviceConfigurationException"/> naming both devices when the address is taken.

@@ -9,8 +9,11 @@ public interface IAccelerator : IDisposable
     /// <summary>"kvm" or "soft".</summary>
     string Name { get; }
 
+    /// <summary>What it can run besides real and 32-bit protected mode.</summary>
+    AcceleratorFeatures Features { get; }
+
     /// <summary>Creates a VM whose RAM is <paramref name="memory"/>'s slots (KVM_CREATE_VM + KVM_SET_USER_MEMORY_REGION).</summary>
-    IVirtualMachine CreateVm(Memory.GuestMemory memory);
+    IVirtualMachine CreateVm(Memory.GuestMemory memory, VmOptions? options = null);
 }
 
 /// <summary>A VM: memory already registered, no vCPUs yet.</summary>
@@ -18,4 +21,7 @@ public interface IVirtualMachine : IDisposable
 {
     /// <summary>Creates vCPU <paramref name="id"/> (KVM_CREATE_VCPU + mmap of kvm_run).</summary>
     IVcpu CreateVcpu(int id);
+
+    /// <summary>Drives line <paramref name="irq"/> of the in-kernel irqchip (only with <see cref="VmOptions.KernelIrqchip"/>).</summary>
+    void SetIrqLine(int irq, bool level);
 }

@@ -40,8 +40,14 @@ public interface IVcpu : IDisposable
     ulong InstructionLimit { get; set; }
 
     /// <summary>
-    /// The interrupt controller that drives this vCPU's INTR line (software CPU); null when none.
-    /// KVM with an in-kernel irqchip ignores it.
+    /// The interrupt controller that drives this vCPU's INTR line; null when none. The software CPU
+    /// polls it between instructions; KVM injects its vectors with KVM_INTERRUPT (no in-kernel irqchip).
     /// </summary>
     Hypervisor.Abstractions.IInterruptController? InterruptController { get; set; }
+
+    /// <summary>
+    /// Thread-safe: a device line changed, so INTR may have risen. An accelerator that polls INTR between
+    /// instructions ignores it; KVM leaves KVM_RUN so that the next <see cref="Run"/> injects the vector.
+    /// </summary>
+    void InterruptLineChanged();
 }

@@ -12,28 +12,20 @@ public static class ProtectedModeEntry
     /// <summary>EAX at a Multiboot kernel's entry.</summary>
     public const uint BootMagic = 0x2badb002;
 
-    private const ulong Cr0ProtectionEnable = 1UL << 0;
-    private const ulong Cr0ExtensionType = 1UL << 4;
-    private const ulong RflagsReserved = 1UL << 1;
-    private const byte TypeCodeExecuteReadAccessed = 0xb;
-    private const byte TypeDataReadWriteAccessed = 0x3;
-    private const byte TypeTss32Busy = 0xb;
-    private const byte TypeLdt = 0x2;
-
     /// <summary>Entry at <paramref name="eip"/> with the given EAX/EBX/ESP and a GDT whose selectors
     /// <see cref="MultibootInfo.CodeSelector"/> and <see cref="MultibootInfo.DataSelector"/> match the loaded segments.</summary>
     public static BootState Flat32(uint eip, uint eax, uint ebx, uint esp, ulong gdtBase, ushort gdtLimit)
     {
         var state = new BootState();
         ref var s = ref state.SpecialRegisters;
-        s.Cs = Flat(MultibootInfo.CodeSelector, TypeCodeExecuteReadAccessed);
-        s.Ds = s.Es = s.Fs = s.Gs = s.Ss = Flat(MultibootInfo.DataSelector, TypeDataReadWriteAccessed);
-        s.Tr = new SegmentRegister { Limit = 0xffff, Type = TypeTss32Busy, Present = true };
-        s.Ldt = new SegmentRegister { Limit = 0xffff, Type = TypeLdt, Present = true };
+        s.Cs = Flat(MultibootInfo.CodeSelector, X86Bits.CodeExecuteReadAccessed);
+        s.Ds = s.Es = s.Fs = s.Gs = s.Ss = Flat(MultibootInfo.DataSelector, X86Bits.DataReadWriteAccessed);
+        s.Tr = new SegmentRegister { Limit = 0xffff, Type = X86Bits.BusyTss, Present = true };
+        s.Ldt = new SegmentRegister { Limit = 0xffff, Type = X86Bits.Ldt, Present = true };
         s.Gdt = new DescriptorTableRegister { Base = gdtBase, Limit = gdtLimit };
         s.Idt = new DescriptorTableRegister { Base = 0, Limit = 0 };
-        s.Cr0 = Cr0ProtectionEnable | Cr0ExtensionType;
-        state.Registers = new VcpuRegisters { Rip = eip, Rax = eax, Rbx = ebx, Rsp = esp, Rflags = RflagsReserved };
+        s.Cr0 = X86Bits.Cr0ProtectionEnable | X86Bits.Cr0ExtensionType;
+        state.Registers = new VcpuRegisters { Rip = eip, Rax = eax, Rbx = ebx, Rsp = esp, Rflags = X86Bits.RflagsReserved };
         return state;
     }
 

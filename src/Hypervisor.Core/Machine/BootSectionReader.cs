@@ -29,8 +29,17 @@ internal static class BootSectionReader
                     Kernel = reader.ExistingFile(section.GetSection("kernel"), directory),
                     CommandLine = reader.String(section.GetSection("cmdline")) ?? "",
                 };
+            case "linux":
+                reader.RejectUnknownKeys(section, "format", "kernel", "initrd", "cmdline");
+                return new BootConfig
+                {
+                    Format = format,
+                    Kernel = reader.ExistingFile(section.GetSection("kernel"), directory),
+                    Initrd = reader.ExistingFile(section.GetSection("initrd"), directory, required: false),
+                    CommandLine = reader.String(section.GetSection("cmdline")) ?? "",
+                };
             default:
-                reader.Problem(section.GetSection("format"), $"'{format}' is not a boot format (expected flat or multiboot)");
+                reader.Problem(section.GetSection("format"), $"'{format}' is not a boot format (expected flat, multiboot or linux)");
                 return new BootConfig { Format = format };
         }
     }

@@ -22,6 +22,15 @@ public enum ClockMode
     Deterministic,
 }
 
+/// <summary>Who emulates the interrupt controllers and the PIT.</summary>
+public enum IrqchipMode
+{
+    /// <summary>Device plugins (i8259, i8254) declared in the machine file; works on every accelerator.</summary>
+    Devices,
+    /// <summary>The accelerator's own (KVM_CREATE_IRQCHIP + KVM_CREATE_PIT2), as Firecracker and kvmtool; KVM only.</summary>
+    Kernel,
+}
+
 /// <summary>A validated machine file. Paths are absolute.</summary>
 public sealed record MachineConfig
 {
@@ -37,6 +46,7 @@ public sealed record MachineConfig
     public required IReadOnlyList<DeviceConfig> Devices { get; init; }
     public RunLimits Limits { get; init; } = new();
     public ClockMode Clock { get; init; } = ClockMode.Host;
+    public IrqchipMode Irqchip { get; init; } = IrqchipMode.Devices;
     /// <summary>What a machine reset (triple fault, i8042 0xFE, port 0xcf9) does.</summary>
     public Runtime.ResetPolicy OnReset { get; init; } = Runtime.ResetPolicy.Exit;
     /// <summary>Serilog minimum level name from the file ("debug", "information" …), or null.</summary>
@@ -51,7 +61,7 @@ public sealed record MemoryRangeConfig(ulong Base, ulong Size);
 /// <summary>How the guest starts: a flat image with explicit register state, or a Multiboot kernel.</summary>
 public sealed record BootConfig
 {
-    /// <summary>"flat" or "multiboot".</summary>
+    /// <summary>"flat", "multiboot" or "linux".</summary>
     public required string Format { get; init; }
     /// <summary>Flat: the image file.</summary>
     public string? Image { get; init; }
@@ -59,10 +69,12 @@ public sealed record BootConfig
     public ulong LoadAddress { get; init; }
     /// <summary>Flat: register values by name (cs, ds, es, fs, gs, ss, rip, rsp, rflags, rax …).</summary>
     public IReadOnlyDictionary<string, ulong> Entry { get; init; } = new Dictionary<string, ulong>();
-    /// <summary>Multiboot: the ELF kernel.</summary>
+    /// <summary>Multiboot: the ELF kernel. Linux: the bzImage.</summary>
     public string? Kernel { get; init; }
-    /// <summary>Multiboot: the kernel command line.</summary>
+    /// <summary>Multiboot and Linux: the kernel command line.</summary>
     public string CommandLine { get; init; } = "";
+    /// <summary>Linux: the initial RAM disk (cpio archive, compressed or not), or null.</summary>
+    public string? Initrd { get; init; }
 }
 
 /// <summary>One entry of <c>"devices"</c>.</summary>

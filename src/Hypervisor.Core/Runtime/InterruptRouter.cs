@@ -31,6 +31,9 @@ public sealed class InterruptRouter
     /// <summary>Set whenever a line changes level: wakes a vCPU halted waiting for an interrupt.</summary>
     public WaitHandle LineChanged => _changed;
 
+    /// <summary>Raised (on the device's thread) after a line changed level: kicks vCPUs that cannot poll INTR.</summary>
+    public event Action? Changed;
+
     private void Set(int number, bool level)
     {
         if (_levels[number] == level)
@@ -38,6 +41,7 @@ public sealed class InterruptRouter
         _levels[number] = level;
         _sink?.Invoke(number, level);
         _changed.Set();
+        Changed?.Invoke();
     }
 
     private sealed class RoutedLine(InterruptRouter router, int number) : IInterruptLine

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Hypervisor.Abstractions;
 using Hypervisor.Abstractions.Backends;
+using Hypervisor.Abstractions.Pci;
 using Hypervisor.Core.Bus;
 using Hypervisor.Core.Machine;
 using Hypervisor.Core.Plugins;
@@ -43,6 +44,8 @@ public sealed class MachineDevices : IDisposable
         {
             foreach (var entry in config.Devices)
                 machine.Add(entry, catalog, env, problems);
+            if (problems.Count == 0)
+                CheckPciFunctionsHaveAHost(config, env.Vm, problems);
         }
         catch
         {
@@ -55,6 +58,18 @@ public sealed class MachineDevices : IDisposable
             throw new MachineFileException(config.FilePath, problems);
         }
         return machine;
+    }
+
+    /// <summary>PCI functions without a <c>pci-host</c> entry would be invisible to the guest: say so.</summary>
+    private static void CheckPciFunctionsHaveAHost(MachineConfig config, IVmControl vm, List<string> problems)
+    {
+        if (PciBus.Existing(vm) is not { HostOwner: null } bus)
+            return;
+        foreach (var (address, owner) in bus.Functions)
+        {
+            var entry = config.Devices.FirstOrDefault(d => d.Name == owner);
+            problems.Add($"{entry?.JsonPath ?? owner}: '{owner}' is a PCI function ({address}) but the machine has no pci-host entry, so the guest could not reach it (add {{ \"type\": \"pci-host\", \"ports\": \"0xcf8\" }})");
+        }
     }
 
     private void Add(DeviceConfig entry, PluginCatalog catalog, Environment env, List<string> problems)

@@ -45,6 +45,7 @@ public sealed class Vmm : IDisposable
     {
         if (config.Vcpus != 1)
             throw new MachineFileException(config.FilePath, [$"vcpus: {config.Vcpus} vCPUs need SMP start-up (INIT/SIPI), which is not implemented yet; use 1"]);
+        CheckAcceleratorSupports(config, accelerator);
 
         var vmm = new Vmm(config, logger);
         try
@@ -57,6 +58,18 @@ public sealed class Vmm : IDisposable
             vmm.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A machine that needs what the accelerator lacks fails here, before any device is built.</summary>
+    private static void CheckAcceleratorSupports(MachineConfig config, IAccelerator accelerator)
+    {
+        var problems = new List<string>();
+        if (config.Boot.Format == "linux" && !accelerator.Features.HasFlag(AcceleratorFeatures.LongMode))
+            problems.Add($"boot.format: 'linux' enters a 64-bit kernel in long mode, which the {accelerator.Name} accelerator does not implement (use --accel kvm)");
+        if (config.Irqchip == IrqchipMode.Kernel && !accelerator.Features.HasFlag(AcceleratorFeatures.KernelIrqchip))
+            problems.Add($"irqchip: 'kernel' needs an accelerator with an in-kernel interrupt controller (kvm), not {accelerator.Name}; use \"devices\" with the i8259/i8254 plugins");
+        if (problems.Count > 0)
+            throw new MachineFileException(config.FilePath, problems);
     }
 
     private void Assemble(PluginCatalog catalog, IAccelerator accelerator)
@@ -74,9 +87,14 @@ public sealed class Vmm : IDisposable
         Devices.Mmio.UnclaimedAccess = (address, size, write) =>
             _logger.Debug("Unclaimed MMIO {Direction} 0x{Address:x} size {Size}", write ? "write to" : "read from", address, size);
 
+        if (Config.Irqchip == IrqchipMode.Kernel && KernelIrqchipPorts.Conflicts(Devices).ToList() is { Count: > 0 } conflicts)
+            throw new MachineFileException(Config.FilePath, conflicts);
+
         var boot = LoadBoot();
 
-        var vm = Own(accelerator.CreateVm(Memory));
+        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel }));
+        if (Config.Irqchip == IrqchipMode.Kernel)
+            irqs.Attach(vm.SetIrqLine);
         for (int id = 0; id < Config.Vcpus; id++)
         {
             var vcpu = Own(vm.CreateVcpu(id));
@@ -84,6 +102,7 @@ public sealed class Vmm : IDisposable
             vcpu.SetSpecialRegisters(boot.SpecialRegisters);
             vcpu.SetRegisters(boot.Registers);
             vcpu.InterruptController = Devices.InterruptController;
+            irqs.Changed += vcpu.InterruptLineChanged;
             _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, clock, irqs.LineChanged, _logger)
             {
                 InstructionLimit = Config.Limits.Instructions ?? ulong.MaxValue,
@@ -116,6 +135,7 @@ public sealed class Vmm : IDisposable
     {
         "flat" => FlatImageLoader.Load(Config.Boot, Memory),
         "multiboot" => MultibootLoader.Load(Config.Boot.Kernel!, Config.Boot.CommandLine, Memory),
+        "linux" => LinuxKernelLoader.Load(Config.Boot, Memory),
         _ => throw new BootImageException($"boot format '{Config.Boot.Format}' is not supported"),
     };
 

@@ -27,6 +27,7 @@ internal static class KvmIoctl
     public static readonly uint Run = IoctlNumber.IO(Kvmio, 0x80);
     public static readonly uint GetRegs = IoctlNumber.IOR<KvmRegs>(Kvmio, 0x81);
     public static readonly uint SetRegs = IoctlNumber.IOW<KvmRegs>(Kvmio, 0x82);
+    public static readonly uint Interrupt = IoctlNumber.IOW<KvmInterrupt>(Kvmio, 0x86);
     public static readonly uint GetSregs = IoctlNumber.IOR<KvmSregs>(Kvmio, 0x83);
     public static readonly uint SetSregs = IoctlNumber.IOW<KvmSregs>(Kvmio, 0x84);
     public static readonly uint SetCpuid2 = IoctlNumber.IOW<KvmCpuid2>(Kvmio, 0x90);

@@ -25,6 +25,14 @@ internal struct KvmIrqLevel
     public uint Level;
 }
 
+/// <summary><c>struct kvm_interrupt</c>: KVM_INTERRUPT, a vector from a userspace interrupt controller.</summary>
+[NativeStruct("kvm_interrupt")]
+[StructLayout(LayoutKind.Sequential)]
+internal struct KvmInterrupt
+{
+    public uint Irq;
+}
+
 /// <summary><c>struct kvm_pit_config</c>: KVM_CREATE_PIT2.</summary>
 [NativeStruct("kvm_pit_config")]
 [StructLayout(LayoutKind.Sequential)]

@@ -66,7 +66,7 @@ internal sealed partial class Cpu
             Eip = gateOffset;
             return;
         }
-        throw StopWithInternalError($"far JMP to system descriptor type {d.Type} (task switch) is not implemented, at {CsEip()}");
+        FarTaskTransfer(selector, d, TaskSource.Jmp);
     }
 
     /// <summary>Gate privilege and presence, then the gate's code segment; returns it with the gate's offset.</summary>
@@ -115,7 +115,10 @@ internal sealed partial class Cpu
             return;
         }
         if (d.Type is not (SystemType.CallGate16 or SystemType.CallGate32))
-            throw StopWithInternalError($"far CALL to system descriptor type {d.Type} (task switch) is not implemented, at {CsEip()}");
+        {
+            FarTaskTransfer(selector, d, TaskSource.Call);
+            return;
+        }
 
         var (target, targetSel, gateOffset) = CheckCallGate(d, selector);
         int gateSize = d.Type == SystemType.CallGate32 ? 4 : 2;

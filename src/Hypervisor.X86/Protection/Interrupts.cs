@@ -27,12 +27,16 @@ internal sealed partial class Cpu
         {
             try
             {
+                _taskSwitched = false;
                 DeliverInterrupt(vector, errorCode, hasErrorCode, InterruptKind.Exception);
                 _ext = 0;
                 return true;
             }
             catch (GuestFault second)
             {
+                // A fault after a task switch committed is delivered in the new task.
+                if (_taskSwitched)
+                    saved = SaveDeliveryState();
                 RestoreDeliveryState(saved);
                 _ext = 1;
                 if (vector == Vector.DF || attempt > 4)
@@ -127,7 +131,10 @@ internal sealed partial class Cpu
         if (!gate.Present)
             throw Fault(Vector.NP, idtError);
         if (gate.Type == SystemType.TaskGate)
-            throw StopWithInternalError($"interrupt {vector} through a task gate (task switch) is not implemented, at {CsEip()}");
+        {
+            TaskSwitchThroughGate(gate.GateSelector, TaskSource.Interrupt, errorCode, hasErrorCode, _ext);
+            return;
+        }
 
         ushort sel = gate.GateSelector;
         uint selError = (uint)(sel & ~SelectorRplMask) | _ext;
@@ -205,7 +212,10 @@ internal sealed partial class Cpu
         if (V86Mode)
             throw StopWithInternalError($"IRET in virtual-8086 mode is not implemented, at {CsEip()}");
         if ((Flags & Eflags.NT) != 0)
-            throw StopWithInternalError($"IRET with NT set (task return) is not implemented, at {CsEip()}");
+        {
+            TaskReturn();
+            return;
+        }
         uint eip = PeekStack(0, size);
         ushort sel = (ushort)PeekStack((uint)size, size);
         uint newFlags = PeekStack((uint)(2 * size), size);

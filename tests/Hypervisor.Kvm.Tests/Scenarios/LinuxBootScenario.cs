@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Hypervisor.Core.Accel;
-using Hypervisor.Kvm.Boot;
+using Hypervisor.Core.Boot;
 
 namespace Hypervisor.Kvm.Tests.Scenarios;
 

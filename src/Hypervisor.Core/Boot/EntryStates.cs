@@ -1,6 +1,6 @@
 using Hypervisor.Core.Accel;
 
-namespace Hypervisor.Kvm.Boot;
+namespace Hypervisor.Core.Boot;
 
 /// <summary>
 /// The processor state a boot format expects at its entry point, as <see cref="VcpuSpecialRegisters"/>
@@ -10,7 +10,7 @@ namespace Hypervisor.Kvm.Boot;
 public static class EntryStates
 {
     /// <summary>The Multiboot loader's magic value in EAX at the kernel's entry (Multiboot 0.6.96 §3.2).</summary>
-    public const uint MultibootBootloaderMagic = 0x2BADB002;
+    public const uint MultibootBootloaderMagic = ProtectedModeEntry.BootMagic;
 
     /// <summary>
     /// Real mode: CS = <paramref name="codeSegment"/>, DS/ES/FS/GS/SS = <paramref name="dataSegment"/>

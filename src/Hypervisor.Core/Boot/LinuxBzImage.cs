@@ -3,7 +3,7 @@ using System.Text;
 using Hypervisor.Core.Accel;
 using Hypervisor.Core.Memory;
 
-namespace Hypervisor.Kvm.Boot;
+namespace Hypervisor.Core.Boot;
 
 /// <summary>Where <see cref="LinuxBzImage.Load"/> puts things in guest RAM; the defaults are kvmtool's and linux-loader's.</summary>
 /// <param name="BootParamsAddress">The zero page (struct boot_params), passed in RSI.</param>
@@ -57,17 +57,17 @@ public static class LinuxBzImage
     private const ulong LowMemoryEnd = 0x9fc00;  // conventional memory below the EBDA
     private const ulong HighMemoryStart = 0x100000;
 
-    /// <summary>Loads <paramref name="bzImage"/> (+ <paramref name="initrd"/>) into <paramref name="memory"/>; throws <see cref="ArgumentException"/> naming what is wrong.</summary>
+    /// <summary>Loads <paramref name="bzImage"/> (+ <paramref name="initrd"/>) into <paramref name="memory"/>; throws <see cref="BootImageException"/> naming what is wrong.</summary>
     public static LinuxBootState Load(GuestMemory memory, ReadOnlySpan<byte> bzImage, string commandLine, ReadOnlySpan<byte> initrd = default, LinuxBootLayout? layout = null)
     {
         layout ??= LinuxBootLayout.Default;
         if (bzImage.Length < 0x1000 || BinaryPrimitives.ReadUInt32LittleEndian(bzImage[HeaderMagicOffset..]) != HeaderMagic)
-            throw new ArgumentException("not a bzImage: the setup header's \"HdrS\" magic is missing at offset 0x202");
+            throw new BootImageException("not a bzImage: the setup header's \"HdrS\" magic is missing at offset 0x202");
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(bzImage[ProtocolVersionOffset..]);
         if (version < MinimumProtocol)
-            throw new ArgumentException($"the bzImage speaks boot protocol {version >> 8}.{version & 0xff:d2}; 2.06 or later is needed");
+            throw new BootImageException($"the bzImage speaks boot protocol {version >> 8}.{version & 0xff:d2}; 2.06 or later is needed");
         if ((BinaryPrimitives.ReadUInt16LittleEndian(bzImage[ExtendedLoadFlagsOffset..]) & XlfKernel64) == 0)
-            throw new ArgumentException("the bzImage has no 64-bit entry point (XLF_KERNEL_64 is clear)");
+            throw new BootImageException("the bzImage has no 64-bit entry point (XLF_KERNEL_64 is clear)");
 
         int setupSectors = bzImage[SetupSectorsOffset] == 0 ? 4 : bzImage[SetupSectorsOffset];
         int kernelOffset = (setupSectors + 1) * 512;
@@ -78,7 +78,7 @@ public static class LinuxBzImage
         uint commandLineMax = BinaryPrimitives.ReadUInt32LittleEndian(bzImage[CommandLineSizeOffset..]);
         byte[] commandLineBytes = Encoding.ASCII.GetBytes(commandLine + "\0");
         if ((uint)commandLineBytes.Length - 1 > commandLineMax)
-            throw new ArgumentException($"the command line is {commandLineBytes.Length - 1} bytes; this kernel takes at most {commandLineMax}");
+            throw new BootImageException($"the command line is {commandLineBytes.Length - 1} bytes; this kernel takes at most {commandLineMax}");
         RequireRam(memory, layout.CommandLineAddress, (ulong)commandLineBytes.Length, "command line");
         memory.Write(layout.CommandLineAddress, commandLineBytes);
 
@@ -123,7 +123,7 @@ public static class LinuxBzImage
             if (address >= slot.GuestAddress && address >= HighMemoryStart)
                 return address;
         }
-        throw new ArgumentException($"no RAM below 0x{initrdMax:x} holds the {size}-byte initrd");
+        throw new BootImageException($"no RAM below 0x{initrdMax:x} holds the {size}-byte initrd");
     }
 
     /// <summary>The E820 map: each RAM slot as usable, minus the legacy hole [0x9fc00, 0x100000).</summary>
@@ -140,7 +140,7 @@ public static class LinuxBzImage
         }
         entries.Add((LowMemoryEnd, HighMemoryStart - LowMemoryEnd, E820Reserved));
         if (entries.Count > E820MaxEntries)
-            throw new ArgumentException($"{entries.Count} memory ranges exceed the zero page's {E820MaxEntries} E820 entries");
+            throw new BootImageException($"{entries.Count} memory ranges exceed the zero page's {E820MaxEntries} E820 entries");
         entries.Sort((a, b) => a.Address.CompareTo(b.Address));
         bootParams[E820EntriesOffset] = (byte)entries.Count;
         for (int i = 0; i < entries.Count; i++)
@@ -155,6 +155,6 @@ public static class LinuxBzImage
     private static void RequireRam(GuestMemory memory, ulong address, ulong length, string what)
     {
         if (!memory.IsRam(address, length))
-            throw new ArgumentException($"the {what} at [0x{address:x}, 0x{address + length:x}) does not fit in guest RAM");
+            throw new BootImageException($"the {what} at [0x{address:x}, 0x{address + length:x}) does not fit in guest RAM");
     }
 }

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using Hypervisor.Core.Accel;
 using Hypervisor.Core.Memory;
 
-namespace Hypervisor.Kvm.Boot;
+namespace Hypervisor.Core.Boot;
 
 /// <summary>Where <see cref="LongModeEntry.Prepare"/> puts the GDT, IDT and identity page tables in guest RAM.</summary>
 /// <param name="GdtAddress">Five 8-byte descriptors (Firecracker and kvmtool use 0x500).</param>

@@ -1,4 +1,4 @@
-namespace Hypervisor.Kvm.Boot;
+namespace Hypervisor.Core.Boot;
 
 /// <summary>Control-register, EFER, APIC-base and page-table bits used by the entry states (Intel SDM Vol. 3A §2.5, §4.5).</summary>
 public static class X86Bits

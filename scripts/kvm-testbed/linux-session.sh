@@ -1,0 +1,66 @@
+#!/bin/busybox sh
+# Inside the test bed: minivmm boots configs/linux.json (Debian's kernel + the busybox initramfs of
+# scripts/linux-guest) on the nested /dev/kvm. Like a user at the console, it waits for the shell,
+# types a command on minivmm's stdin, checks the answer, and types 'reboot -f', which must end
+# minivmm with exit code 0 (reboot=k -> i8042 0xFE -> onReset "exit"). Prints KVMTEST/KVMMETRIC lines.
+#   linux-session.sh SECONDS      how long the boot to the shell may take
+limit=${1:-60}
+cd /repo || exit 1
+rm -f /tmp/linux.in /tmp/linux.out /tmp/linux.err
+mkfifo /tmp/linux.in
+start=$(cut -d' ' -f1 /proc/uptime)
+timeout $((limit + 60)) /app/minivmm --machine configs/linux.json --stats </tmp/linux.in >/tmp/linux.out 2>/tmp/linux.err &
+pid=$!
+exec 3>/tmp/linux.in      # the console's keyboard: held open so minivmm never sees end of input
+
+# wait_for TEXT SECONDS: until the guest printed TEXT (0), minivmm ended, or the time ran out (1).
+wait_for() {
+    i=0
+    while [ "$i" -lt "$2" ]; do
+        grep -qF "$1" /tmp/linux.out && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 1
+        i=$((i + 1))
+    done
+    return 1
+}
+tail_of() { tail -c 300 "$1" | tr '\r\n' '  '; }
+
+verdict="FAIL"
+if ! wait_for "minivmm-linux: type commands" "$limit"; then
+    detail="no shell within $limit s; console: $(tail_of /tmp/linux.out) stderr: $(tail_of /tmp/linux.err)"
+else
+    ready=$(cut -d' ' -f1 /proc/uptime)
+    # The answer also counts the 16550's interrupts Linux took: proof that IRQ 4 reaches it through KVM_IRQ_LINE.
+    echo 'echo typed-$((6*7)) on $(uname -m) serial-irqs=$(awk "/ttyS0/ { print \$2 }" /proc/interrupts)/' >&3
+    if ! wait_for "typed-42 on x86_64" 30; then
+        detail="the typed command did not answer; console: $(tail_of /tmp/linux.out)"
+    elif ! irqs=$(sed -n 's/.*typed-42 on x86_64 serial-irqs=\([0-9]*\)\/.*/\1/p' /tmp/linux.out | head -n 1) || [ -z "$irqs" ] || [ "$irqs" = 0 ]; then
+        detail="Linux counted no ttyS0 interrupts (IRQ 4 does not reach it): $(grep -a 'typed-42' /tmp/linux.out | tail -n 1)"
+    else
+        echo 'reboot -f' >&3
+        i=0
+        while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+        if kill -0 "$pid" 2>/dev/null; then
+            detail="minivmm still runs 30 s after 'reboot -f'"
+            kill "$pid"
+        else
+            wait "$pid"
+            status=$?
+            if [ "$status" = 0 ]; then
+                verdict="PASS"
+                detail="shell after $(echo "$ready - $start" | bc 2>/dev/null || echo "?") s, $irqs ttyS0 interrupts; $(grep -o 'minivmm-linux: up: [^,]*' /tmp/linux.out | head -n 1)"
+            else
+                detail="minivmm exited $status after 'reboot -f': $(tail_of /tmp/linux.err)"
+            fi
+        fi
+    fi
+fi
+kill "$pid" 2>/dev/null
+exec 3>&-
+echo "KVMTEST minivmm-linux-shell $verdict $detail"
+if [ "$verdict" != PASS ]; then
+    tr -d '\r' < /tmp/linux.out | tail -n 40 | sed 's/^/KVMTB linux| /'
+fi
+sed -n 's/^ *first guest output on stdio \([0-9]*\) ms after minivmm started.*/KVMMETRIC minivmm_linux_first_serial_byte_ms \1/p' /tmp/linux.err
+grep -m1 'first guest output' /tmp/linux.err >/dev/null || echo "KVMTB minivmm-linux stderr: $(tail_of /tmp/linux.err)"

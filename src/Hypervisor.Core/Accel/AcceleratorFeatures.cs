@@ -1,0 +1,29 @@
+namespace Hypervisor.Core.Accel;
+
+/// <summary>
+/// What an accelerator can do beyond real and 32-bit protected mode. The VMM checks a machine's needs
+/// against these before anything is built, so an unsupported machine fails with a machine-file error.
+/// </summary>
+[Flags]
+public enum AcceleratorFeatures
+{
+    None = 0,
+
+    /// <summary>64-bit long mode (the Linux boot protocol's 64-bit entry).</summary>
+    LongMode = 1 << 0,
+
+    /// <summary>An in-kernel interrupt controller and PIT (<see cref="VmOptions.KernelIrqchip"/>).</summary>
+    KernelIrqchip = 1 << 1,
+}
+
+/// <summary>What a machine asks of its VM besides RAM and vCPUs.</summary>
+public sealed record VmOptions
+{
+    public static readonly VmOptions Default = new();
+
+    /// <summary>
+    /// The accelerator emulates the 8259 pair, IOAPIC, local APIC and 8254 itself (KVM_CREATE_IRQCHIP +
+    /// KVM_CREATE_PIT2), as Firecracker and kvmtool do; device lines then go to <see cref="IVirtualMachine.SetIrqLine"/>.
+    /// </summary>
+    public bool KernelIrqchip { get; init; }
+}

@@ -1,0 +1,41 @@
+using Hypervisor.Core.Machine;
+using Hypervisor.Core.Memory;
+
+namespace Hypervisor.Core.Boot;
+
+/// <summary>
+/// <c>"boot": { "format": "linux" }</c>: reads the bzImage and the initrd named by the machine file and
+/// hands them to <see cref="LinuxBzImage"/>; every problem becomes a <see cref="BootImageException"/>
+/// naming the file.
+/// </summary>
+public static class LinuxKernelLoader
+{
+    public static BootState Load(BootConfig boot, GuestMemory memory)
+    {
+        string kernelPath = boot.Kernel ?? throw new BootImageException("boot.kernel: no bzImage given");
+        byte[] kernel = Read(kernelPath, "kernel");
+        byte[] initrd = boot.Initrd is { } initrdPath ? Read(initrdPath, "initrd") : [];
+        LinuxBootState state;
+        try
+        {
+            state = LinuxBzImage.Load(memory, kernel, boot.CommandLine, initrd);
+        }
+        catch (BootImageException e)
+        {
+            throw new BootImageException($"kernel '{kernelPath}': {e.Message}");
+        }
+        return new BootState { Registers = state.Registers, SpecialRegisters = state.SpecialRegisters };
+    }
+
+    private static byte[] Read(string path, string what)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BootImageException($"{what} '{path}' cannot be read: {e.Message}");
+        }
+    }
+}
