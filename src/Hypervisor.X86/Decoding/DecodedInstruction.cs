@@ -48,4 +48,13 @@ internal struct DecodedInstruction
     public uint MemDisplacement;
     /// <summary>The immediate operand, sign-extended as encoded.</summary>
     public uint Immediate;
+
+    /// <summary>The form with its own handler in Execution/FastPath.cs, or <see cref="FastForm.None"/>.</summary>
+    public FastForm Fast;
+    /// <summary>A cached instruction after which a block runs on to the next one (see FastForms.ContinuesBlock).</summary>
+    public bool ContinuesBlock;
+    /// <summary>Jcc: the condition number tttn (SDM Vol. 1, B.1).</summary>
+    public byte Condition;
+    /// <summary>Near relative JMP/CALL/Jcc: the target EIP (already cut to the operand size).</summary>
+    public uint Target;
 }

@@ -148,6 +148,10 @@ internal sealed unsafe partial class Cpu
             e.MemScaleShift = (byte)System.Numerics.BitOperations.Log2((uint)Math.Max(instr.MemoryIndexScale, 1));
             e.MemDisplacement = instr.MemoryDisplacement32;
         }
+        e.Condition = instr.ConditionCode == ConditionCode.None ? (byte)0 : (byte)((int)instr.ConditionCode - 1);
+        e.Target = instr.OpCount > 0 && instr.Op0Kind is OpKind.NearBranch16 or OpKind.NearBranch32 ? NearTarget(ref e) : 0;
+        e.Fast = FastPathEnabled ? FastForms.Classify(ref e) : FastForm.None;
+        e.ContinuesBlock = FastPathEnabled && tag != 0 && FastForms.ContinuesBlock(ref e);
     }
 
     /// <summary>The ModRM number of a 16- or 32-bit general register, or -1 (none, or not a plain GPR).</summary>

@@ -10,8 +10,12 @@ internal sealed partial class Cpu
     {
         uint src = ReadOp(ref d, 1, size);
         uint dst = ReadDest(ref d, size);
-        uint r = AddWithFlags(dst, src, carry ? Flags & Eflags.CF : 0, size);
+        uint saved = Flags;
+        uint r = AddWithFlags(dst, src, carry ? saved & Eflags.CF : 0, size);
+        uint flags = Flags;
+        Flags = saved; // a faulting store must leave the flags alone
         WriteDest(ref d, size, r);
+        Flags = flags;
     }
 
     /// <summary>SUB, SBB and (without the store) CMP.</summary>

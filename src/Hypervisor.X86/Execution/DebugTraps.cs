@@ -67,19 +67,13 @@ internal sealed partial class Cpu
         }
         bool rf = (Flags & Eflags.RF) != 0;
         bool step = (Flags & Eflags.TF) != 0;
-        _instrEip = Eip;
-        _instrEsp = Regs[Gpr.ESP];
-        _mmioCursor = 0;
+        BeginInstruction();
         if (_breakpointsEnabled && !rf)
             CheckInstructionBreakpoints();
         _suppressSingleStep = false;
         _dataHits = 0;
         ref DecodedInstruction d = ref Fetch();
-        Eip = Code32 ? Eip + d.Length : (Eip + d.Length) & 0xFFFF;
-        Execute(ref d);
-        Retired++;
-        if (_mmioCount != 0)
-            MmioAccessesDone();
+        ExecuteOne(ref d);
         bool iret = d.I.Mnemonic is Mnemonic.Iret or Mnemonic.Iretd;
         if (rf && !iret)
             Flags &= ~Eflags.RF;

@@ -13,6 +13,8 @@ internal sealed partial class Cpu
     private const int AttentionExitRequested = 1;
     private const int AttentionExternalWrite = 2;
     private int _attention;
+    /// <summary>Instructions a block runs at most before the checks between blocks (interrupts, RequestExit) run again.</summary>
+    private const int MaxBlockLength = 64;
     private readonly System.Collections.Concurrent.ConcurrentQueue<(ulong Address, int Length)> _externalWrites = new();
     private readonly ManualResetEventSlim _wake = new(false);
 
@@ -117,10 +119,21 @@ internal sealed partial class Cpu
                 return Exit.Reason;
             if (Retired >= InstructionLimit)
                 return SetExit(VcpuExitReason.Intr);
+            // One instruction only when the interrupt check was skipped (the shadow after STI/MOV SS,
+            // an MMIO restart) or delivered one, so the next interrupt is taken exactly where the
+            // per-instruction loop takes it. Single-step and breakpoints (EFLAGS.TF, DR7) take the
+            // debug-checked step below, one instruction per pass.
+            int budget = _mmioCount == 0 ? MaxBlockLength : 1;
             if (_interruptShadow)
+            {
                 _interruptShadow = false;
+                budget = 1;
+            }
             else if ((Flags & Eflags.IF) != 0 && InterruptController is { HasPendingInterrupt: true } pic && _mmioCount == 0)
+            {
                 DeliverExternalInterrupt(pic.Acknowledge());
+                budget = 1; // a trap gate leaves IF set: the next interrupt comes after one instruction
+            }
 
             if (NeedsPerInstructionChecks)
             {
@@ -128,21 +141,62 @@ internal sealed partial class Cpu
                     return Exit.Reason;
                 continue;
             }
-            _instrEip = Eip;
-            _instrEsp = Regs[Gpr.ESP];
-            _mmioCursor = 0;
+            BeginInstruction();
             ref DecodedInstruction d = ref Fetch();
-            Eip = Code32 ? Eip + d.Length : (Eip + d.Length) & 0xFFFF;
-            Execute(ref d);
-            Retired++;
-            if (_mmioCount != 0)
-                MmioAccessesDone();
-            if (_exitPending)
+            while (true)
             {
-                _exitPending = false;
-                return Exit.Reason;
+                ExecuteOne(ref d);
+                if (_exitPending)
+                {
+                    _exitPending = false;
+                    return Exit.Reason;
+                }
+                // The block runs on to the next instruction when this one can only have changed
+                // registers, flags, memory or EIP (near branches included), the next one is decoded
+                // in the same page, and the block is under its length. Everything else ends it, and
+                // the checks above (events, interrupts, the shadow) run again once per block. A store
+                // into code drops the entries there, which ends the block before the changed code.
+                if (!d.ContinuesBlock || --budget == 0 || Retired >= InstructionLimit)
+                    break;
+                uint eip = Eip;
+                uint la = _csBase + eip;
+                if ((la & ~PageOffsetMask) != _fetchPage || (_segmentChecks && eip > _csLimit))
+                    break;
+                ulong phys = _fetchPhysicalBase | (la & PageOffsetMask);
+                ulong tag = phys | (d.Tag & (InstructionCache.Code32Bit | InstructionCache.ValidBit));
+                ref DecodedInstruction next = ref _icache.Slot(phys);
+                if (next.Tag != tag || (uint)next.I.IP != eip)
+                    break;
+                d = ref next;
+                BeginInstruction();
             }
         }
+    }
+
+    /// <summary>Marks where the current instruction starts: a fault restarts it from this EIP and ESP.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void BeginInstruction()
+    {
+        _instrEip = Eip;
+        _instrEsp = Regs[Gpr.ESP];
+        _mmioCursor = 0;
+    }
+
+    /// <summary>
+    /// Steps EIP past a fetched instruction, executes it (its fast form when it has one) and retires
+    /// it. Both the block loop and the debug-checked step run instructions through here.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void ExecuteOne(ref DecodedInstruction d)
+    {
+        Eip = Code32 ? Eip + d.Length : (Eip + d.Length) & 0xFFFF;
+        if (d.Fast != FastForm.None)
+            ExecuteFast(ref d);
+        else
+            Execute(ref d);
+        Retired++;
+        if (_mmioCount != 0)
+            MmioAccessesDone();
     }
 
     /// <summary>Handles RequestExit and DMA writes; true when Run() must return.</summary>

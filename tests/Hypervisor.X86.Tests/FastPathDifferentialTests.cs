@@ -1,0 +1,272 @@
+using Hypervisor.Core.Accel;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Hypervisor.X86.Tests;
+
+/// <summary>
+/// Differential fuzz of the fast path (per-form handlers and straight-line blocks) against the
+/// general per-instruction executor: the same random program runs on two vCPUs, one with
+/// <c>FastPathEnabled</c> off, and after every exit the exit, all registers, the retired count and
+/// (at the end) all of memory must be identical. Programs mix the fast forms with other ALU
+/// instructions, branches, stores into their own code, port I/O, MMIO and faults.
+/// </summary>
+public class FastPathDifferentialTests
+{
+    private static readonly int Seeds = int.TryParse(Environment.GetEnvironmentVariable("MINIVMM_FUZZ_SEEDS"), out int n) ? n : 60;
+    private const uint CodeAddress = 0x10000, DataAddress = 0x30000;
+    private const uint HandlerOffset = 0x3F00;
+
+    private sealed class AlwaysPending : Hypervisor.Abstractions.IInterruptController
+    {
+        public void SetInput(int line, bool level) { }
+        public bool HasPendingInterrupt => true;
+        public byte Acknowledge() => 0x20;
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    public void Generated_programs_run_identically_with_and_without_the_fast_path(int bitness)
+    {
+        for (int seed = 0; seed < Seeds; seed++)
+        {
+            var code = Generate(new Random(seed * 31 + bitness), bitness);
+            RunBoth(seed, bitness, code, limit: 5000);
+        }
+    }
+
+    /// <summary>
+    /// Real mode with an interrupt always pending and STI/CLI in the program: interrupts must be
+    /// taken at the same instructions (after the STI shadow, between blocks) on both paths.
+    /// </summary>
+    [Fact]
+    public void Interrupts_are_taken_at_the_same_instructions_with_and_without_the_fast_path()
+    {
+        for (int seed = 0; seed < Seeds; seed++)
+        {
+            var code = Generate(new Random(seed * 13 + 5), 16, interrupts: true);
+            RunBoth(seed, 16, code, limit: 5000, interrupts: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    public void Random_bytes_run_identically_with_and_without_the_fast_path(int bitness)
+    {
+        for (int seed = 0; seed < Seeds; seed++)
+        {
+            var code = new byte[0x4000];
+            new Random(seed * 17 + bitness).NextBytes(code);
+            RunBoth(seed, bitness, code, limit: 2000);
+        }
+    }
+
+    private static void RunBoth(int seed, int bitness, byte[] code, ulong limit, bool interrupts = false)
+    {
+        using var fast = Setup(bitness, code, fastPath: true, interrupts);
+        using var slow = Setup(bitness, code, fastPath: false, interrupts);
+        var fastData = new Random(seed);
+        var slowData = new Random(seed);
+        for (int exit = 0; exit < 200; exit++)
+        {
+            var rf = fast.Run();
+            var rs = slow.Run();
+            string where = $"seed {seed}, {bitness}-bit, exit {exit}";
+            Assert.True(rs == rf, $"{where}: exit {rf} (fast) vs {rs} (general): {fast.Vcpu.Exit.Message} / {slow.Vcpu.Exit.Message}");
+            Assert.True(Equal(fast.Regs, slow.Regs), $"{where}: registers differ after {rf}: {Show(fast.Regs)} vs {Show(slow.Regs)}");
+            Assert.Equal(slow.Vcpu.InstructionsRetired, fast.Vcpu.InstructionsRetired);
+            if (rf == VcpuExitReason.Intr)
+            {
+                // The instruction limit: give it another slice, so limits land inside blocks too.
+                fast.Vcpu.InstructionLimit += limit / 3 + 1;
+                slow.Vcpu.InstructionLimit += limit / 3 + 1;
+                if (fast.Vcpu.InstructionsRetired > limit * 3)
+                    break;
+                continue;
+            }
+            if (rf is not (VcpuExitReason.Io or VcpuExitReason.Mmio))
+            {
+                Assert.Equal(slow.Vcpu.Exit.Message, fast.Vcpu.Exit.Message);
+                break;
+            }
+            Assert.Equal(slow.Vcpu.Exit.IoPort, fast.Vcpu.Exit.IoPort);
+            Assert.Equal(slow.Vcpu.Exit.MmioAddress, fast.Vcpu.Exit.MmioAddress);
+            fastData.NextBytes(fast.Vcpu.Exit.Data);
+            slowData.NextBytes(slow.Vcpu.Exit.Data);
+        }
+        Assert.True(fast.Read(0, 0x100000).AsSpan().SequenceEqual(slow.Read(0, 0x100000)), $"seed {seed}, {bitness}-bit: memory differs");
+    }
+
+    private static CpuHarness Setup(int bitness, byte[] code, bool fastPath, bool interrupts = false)
+    {
+        var h = new CpuHarness((0, 0x100000));
+        h.Vcpu.Cpu.FastPathEnabled = fastPath;
+        h.Load(CodeAddress, code);
+        if (interrupts)
+        {
+            // Vector 0x20 -> CS:HandlerOffset, a handler that counts and returns with IF clear.
+            h.Vcpu.InterruptController = new AlwaysPending();
+            h.Load(0x20 * 4, BitConverter.GetBytes((CodeAddress >> 4) << 16 | HandlerOffset));
+            h.Load(CodeAddress + HandlerOffset, h.Assemble(16, HandlerOffset, a =>
+            {
+                a.push(bp);
+                a.mov(bp, sp);
+                a.and(__word_ptr[bp + 6], 0xFDFF);
+                a.inc(__word_ptr[0x10]);
+                a.pop(bp);
+                a.iret();
+            }));
+        }
+        var fill = new byte[0x10000];
+        new Random(5).NextBytes(fill);
+        h.Load(DataAddress, fill);
+        if (bitness == 16)
+            h.SetRealMode((ushort)(CodeAddress >> 4), 0, (ushort)(DataAddress >> 4), 0xFFF0);
+        else
+            h.SetFlatProtectedMode(CodeAddress, 0x80000);
+        var r = h.Vcpu.GetRegisters();
+        // Registers that point into the data area (the 16-bit side uses their low words).
+        r.Rbx = 0x100; r.Rsi = 0x200; r.Rdi = 0x300; r.Rbp = 0x400;
+        if (bitness == 32)
+        {
+            r.Rbx += DataAddress; r.Rsi += DataAddress; r.Rdi += DataAddress; r.Rbp += DataAddress;
+        }
+        h.Vcpu.SetRegisters(r);
+        h.Vcpu.InstructionLimit = 2000;
+        return h;
+    }
+
+    private static bool Equal(VcpuRegisters a, VcpuRegisters b) =>
+        a.Rax == b.Rax && a.Rbx == b.Rbx && a.Rcx == b.Rcx && a.Rdx == b.Rdx && a.Rsi == b.Rsi && a.Rdi == b.Rdi
+        && a.Rsp == b.Rsp && a.Rbp == b.Rbp && a.Rip == b.Rip && a.Rflags == b.Rflags;
+
+    private static string Show(VcpuRegisters r) =>
+        $"eax={r.Rax:x} ebx={r.Rbx:x} ecx={r.Rcx:x} edx={r.Rdx:x} esi={r.Rsi:x} edi={r.Rdi:x} esp={r.Rsp:x} ebp={r.Rbp:x} eip={r.Rip:x} fl={r.Rflags:x}";
+
+    private static readonly AssemblerRegister32[] Regs32 = [eax, ecx, edx, ebx, esi, edi, ebp];
+    private static readonly AssemblerRegister32[] Pointers = [ebx, esi, edi];
+
+    /// <summary>A random program of the fast forms and their neighbours, with forward and backward branches.</summary>
+    private static byte[] Generate(Random rng, int bitness, bool interrupts = false)
+    {
+        var a = new Assembler(bitness);
+        const int count = 300;
+        var labels = new Label[count + 1];
+        for (int i = 0; i <= count; i++)
+            labels[i] = a.CreateLabel();
+        AssemblerRegister32 R() => Regs32[rng.Next(Regs32.Length)];
+        AssemblerMemoryOperand M() => bitness == 32 || rng.Next(2) == 0
+            ? Pointers[rng.Next(Pointers.Length)] + rng.Next(-64, 256)
+            : __[(ushort)rng.Next(0x20, 0x800)];
+        uint I() => rng.Next(4) switch { 0 => (uint)rng.Next(-4, 4), 1 => 0x80000000u, 2 => (uint)rng.Next(256), _ => (uint)rng.Next() };
+        for (int i = 0; i < count; i++)
+        {
+            a.Label(ref labels[i]);
+            int choice = rng.Next(interrupts ? 47 : 45);
+            switch (choice)
+            {
+                case 0: a.mov(R(), R()); break;
+                case 1: a.mov(R(), I()); break;
+                case 2: a.mov(R(), __dword_ptr[M()]); break;
+                case 3: a.mov(__dword_ptr[M()], R()); break;
+                case 4: a.mov(__dword_ptr[M()], I()); break;
+                case 5: a.mov(__byte_ptr[M()], (byte)rng.Next(256)); break;
+                case 6: a.movzx(R(), __byte_ptr[M()]); break;
+                case 7: a.add(R(), R()); break;
+                case 8: a.add(R(), I()); break;
+                case 9: a.add(R(), __dword_ptr[M()]); break;
+                case 10: a.add(__dword_ptr[M()], R()); break;
+                case 11: a.add(__dword_ptr[M()], I()); break;
+                case 12: a.sub(R(), R()); break;
+                case 13: a.sub(R(), I()); break;
+                case 14: a.sub(R(), __dword_ptr[M()]); break;
+                case 15: a.cmp(R(), R()); break;
+                case 16: a.cmp(R(), I()); break;
+                case 17: a.cmp(R(), __dword_ptr[M()]); break;
+                case 18: a.cmp(__dword_ptr[M()], R()); break;
+                case 19: a.cmp(__dword_ptr[M()], I()); break;
+                case 20: a.cmp(__byte_ptr[M()], (byte)rng.Next(256)); break;
+                case 21: a.and(R(), R()); break;
+                case 22: a.and(R(), I()); break;
+                case 23: a.or(R(), R()); break;
+                case 24: a.or(R(), I()); break;
+                case 25: a.xor(R(), R()); break;
+                case 26: a.xor(R(), I()); break;
+                case 27: a.test(R(), R()); break;
+                case 28: a.test(R(), I()); break;
+                case 29: a.inc(R()); break;
+                case 30: a.dec(R()); break;
+                case 31: a.lea(R(), __[R() + R() * 4 + rng.Next(-100, 100)]); break;
+                case 32: a.push(R()); break;
+                case 33: a.pop(R()); break;
+                case 34:
+                {
+                    // Jcc forward, sometimes backward (the instruction limit ends endless loops).
+                    int target = rng.Next(8) == 0 ? rng.Next(0, i + 1) : Math.Min(count, i + 1 + rng.Next(6));
+                    var l = labels[target];
+                    switch (rng.Next(8))
+                    {
+                        case 0: a.je(l); break;
+                        case 1: a.jne(l); break;
+                        case 2: a.jb(l); break;
+                        case 3: a.jae(l); break;
+                        case 4: a.jl(l); break;
+                        case 5: a.jg(l); break;
+                        case 6: a.js(l); break;
+                        default: a.jbe(l); break;
+                    }
+                    break;
+                }
+                case 35: a.jmp(labels[Math.Min(count, i + 1 + rng.Next(4))]); break;
+                case 36: a.rol(R(), (byte)rng.Next(32)); break;
+                case 37: a.adc(R(), R()); break;
+                case 38: a.imul(R(), R()); break;
+                case 39: if (rng.Next(2) == 0) a.stc(); else a.clc(); break;
+                case 40:
+                    // Rewrites a later instruction's first byte with a one-byte instruction (self-modifying code).
+                    a.mov(__byte_ptr[bitness == 32 ? (uint)(CodeAddress + rng.Next(0x400)) : (uint)rng.Next(0x400)], rng.Next(2) == 0 ? (byte)0x90 : (byte)0x40);
+                    break;
+                case 41: a.@out(0x80, al); break;
+                case 42: a.mov(R(), __dword_ptr[bitness == 32 ? 0xFEC00000u + (uint)rng.Next(64) : (uint)rng.Next(0xFFF0)]); break;
+                case 43:
+                {
+                    // 16-bit register forms (the real-mode fast forms).
+                    var r16 = new[] { ax, cx, dx, bx, si, di, bp };
+                    AssemblerRegister16 W() => r16[rng.Next(r16.Length)];
+                    switch (rng.Next(12))
+                    {
+                        case 0: a.mov(W(), W()); break;
+                        case 1: a.mov(W(), (ushort)rng.Next(0x10000)); break;
+                        case 2: a.mov(W(), __word_ptr[M()]); break;
+                        case 3: a.mov(__word_ptr[M()], W()); break;
+                        case 4: a.add(W(), W()); break;
+                        case 5: a.add(W(), __word_ptr[M()]); break;
+                        case 6: a.sub(W(), (short)rng.Next(-200, 200)); break;
+                        case 7: a.cmp(W(), __word_ptr[M()]); break;
+                        case 8: a.xor(W(), W()); break;
+                        case 9: a.and(W(), (short)rng.Next(-0x8000, 0x8000)); break;
+                        case 10: a.inc(W()); break;
+                        default: a.dec(W()); break;
+                    }
+                    break;
+                }
+                case 44: a.sti(); break;
+                case 45: a.cli(); break;
+                default: a.shr(R(), 1); break;
+            }
+        }
+        a.Label(ref labels[count]);
+        a.jmp(labels[0]);
+        var writer = new BytesWriter();
+        a.Assemble(writer, bitness == 32 ? CodeAddress : 0);
+        return [.. writer.Bytes];
+    }
+
+    private sealed class BytesWriter : CodeWriter
+    {
+        public readonly List<byte> Bytes = [];
+        public override void WriteByte(byte value) => Bytes.Add(value);
+    }
+}
