@@ -37,6 +37,20 @@ public class FastPathDifferentialTests
     }
 
     /// <summary>
+    /// 32-bit code whose DS and ES end inside the data the program touches: blocks skip the checks
+    /// of flat segments only, so the accesses past these limits must #GP at the same instruction.
+    /// </summary>
+    [Fact]
+    public void Accesses_past_a_segment_limit_fault_identically_inside_blocks()
+    {
+        for (int seed = 0; seed < Seeds; seed++)
+        {
+            var code = Generate(new Random(seed * 7 + 3), 32);
+            RunBoth(seed, 32, code, limit: 5000, dataLimit: DataAddress + 0x180);
+        }
+    }
+
+    /// <summary>
     /// Real mode with an interrupt always pending and STI/CLI in the program: interrupts must be
     /// taken at the same instructions (after the STI shadow, between blocks) on both paths.
     /// </summary>
@@ -63,10 +77,10 @@ public class FastPathDifferentialTests
         }
     }
 
-    private static void RunBoth(int seed, int bitness, byte[] code, ulong limit, bool interrupts = false)
+    private static void RunBoth(int seed, int bitness, byte[] code, ulong limit, bool interrupts = false, uint? dataLimit = null)
     {
-        using var fast = Setup(bitness, code, fastPath: true, interrupts);
-        using var slow = Setup(bitness, code, fastPath: false, interrupts);
+        using var fast = Setup(bitness, code, fastPath: true, interrupts, dataLimit);
+        using var slow = Setup(bitness, code, fastPath: false, interrupts, dataLimit);
         var fastData = new Random(seed);
         var slowData = new Random(seed);
         for (int exit = 0; exit < 200; exit++)
@@ -99,7 +113,7 @@ public class FastPathDifferentialTests
         Assert.True(fast.Read(0, 0x100000).AsSpan().SequenceEqual(slow.Read(0, 0x100000)), $"seed {seed}, {bitness}-bit: memory differs");
     }
 
-    private static CpuHarness Setup(int bitness, byte[] code, bool fastPath, bool interrupts = false)
+    private static CpuHarness Setup(int bitness, byte[] code, bool fastPath, bool interrupts = false, uint? dataLimit = null)
     {
         var h = new CpuHarness((0, 0x100000));
         h.Vcpu.Cpu.FastPathEnabled = fastPath;
@@ -126,6 +140,13 @@ public class FastPathDifferentialTests
             h.SetRealMode((ushort)(CodeAddress >> 4), 0, (ushort)(DataAddress >> 4), 0xFFF0);
         else
             h.SetFlatProtectedMode(CodeAddress, 0x80000);
+        if (dataLimit is uint dl)
+        {
+            var s = h.Vcpu.GetSpecialRegisters();
+            s.Ds = s.Ds with { Limit = dl, G = false };
+            s.Es = s.Es with { Limit = dl, G = false };
+            h.Vcpu.SetSpecialRegisters(s);
+        }
         var r = h.Vcpu.GetRegisters();
         // Registers that point into the data area (the 16-bit side uses their low words).
         r.Rbx = 0x100; r.Rsi = 0x200; r.Rdi = 0x300; r.Rbp = 0x400;
@@ -206,7 +227,7 @@ public class FastPathDifferentialTests
                     // Jcc forward, sometimes backward (the instruction limit ends endless loops).
                     int target = rng.Next(8) == 0 ? rng.Next(0, i + 1) : Math.Min(count, i + 1 + rng.Next(6));
                     var l = labels[target];
-                    switch (rng.Next(8))
+                    switch (rng.Next(16))
                     {
                         case 0: a.je(l); break;
                         case 1: a.jne(l); break;
@@ -215,7 +236,15 @@ public class FastPathDifferentialTests
                         case 4: a.jl(l); break;
                         case 5: a.jg(l); break;
                         case 6: a.js(l); break;
-                        default: a.jbe(l); break;
+                        case 7: a.jbe(l); break;
+                        case 8: a.jo(l); break;
+                        case 9: a.jno(l); break;
+                        case 10: a.jp(l); break;
+                        case 11: a.jnp(l); break;
+                        case 12: a.jle(l); break;
+                        case 13: a.jge(l); break;
+                        case 14: a.ja(l); break;
+                        default: a.jns(l); break;
                     }
                     break;
                 }
@@ -223,7 +252,17 @@ public class FastPathDifferentialTests
                 case 36: a.rol(R(), (byte)rng.Next(32)); break;
                 case 37: a.adc(R(), R()); break;
                 case 38: a.imul(R(), R()); break;
-                case 39: if (rng.Next(2) == 0) a.stc(); else a.clc(); break;
+                case 39:
+                    switch (rng.Next(3))
+                    {
+                        case 0: a.stc(); break;
+                        case 1: a.clc(); break;
+                        default:
+                            // Every status flag, read back (AF and PF included).
+                            if (bitness == 32) { a.pushfd(); a.pop(R()); } else { a.pushf(); a.pop(cx); }
+                            break;
+                    }
+                    break;
                 case 40:
                     // Rewrites a later instruction's first byte with a one-byte instruction (self-modifying code).
                     a.mov(__byte_ptr[bitness == 32 ? (uint)(CodeAddress + rng.Next(0x400)) : (uint)rng.Next(0x400)], rng.Next(2) == 0 ? (byte)0x90 : (byte)0x40);

@@ -34,6 +34,10 @@ internal struct DecodedInstruction
     public byte DataSize;
     /// <summary>Instruction length in bytes.</summary>
     public byte Length;
+    /// <summary>The next instruction starts in the same page (a block may look it up by physical address).</summary>
+    public bool NextInPage;
+    /// <summary>The EIP it was decoded at (entries are valid only there: branch targets depend on it).</summary>
+    public uint Eip;
     /// <summary>The executor's dispatch number for the mnemonic.</summary>
     public ExecOp Op;
 

@@ -41,7 +41,7 @@ internal sealed unsafe partial class Cpu
         }
         ulong tag = phys | (Code32 ? InstructionCache.Code32Bit : 0) | InstructionCache.ValidBit;
         ref var e = ref _icache.Slot(phys);
-        if (e.Tag == tag && (uint)e.I.IP == eip)
+        if (e.Tag == tag && e.Eip == eip)
             return ref e;
         return ref Decode(ref e, eip, la, phys, tag);
     }
@@ -109,6 +109,8 @@ internal sealed unsafe partial class Cpu
         e.I = instr;
         e.Tag = tag;
         e.Length = (byte)instr.Length;
+        e.Eip = (uint)instr.IP;
+        e.NextInPage = (tag & PageOffsetMask) + (ulong)instr.Length < PhysicalMemory.PageSize;
         e.Op = ExecOps.For(instr.Mnemonic);
         bool opPrefix = false, addrPrefix = false;
         for (int i = 0; i < instr.Length; i++)

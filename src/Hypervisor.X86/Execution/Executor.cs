@@ -1,4 +1,6 @@
 using Hypervisor.Core.Accel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Hypervisor.X86.Decoding;
 
 namespace Hypervisor.X86.Cpu;
@@ -55,6 +57,7 @@ internal sealed partial class Cpu
         bool entry = true;
         while (true)
         {
+            _uncheckedSegments = 0; // exceptions and exits below check every segment access
             try
             {
                 if (entry)
@@ -84,6 +87,7 @@ internal sealed partial class Cpu
             }
             catch (GuestFault f)
             {
+                _uncheckedSegments = 0;
                 Eip = _instrEip;
                 Regs[Gpr.ESP] = _instrEsp;
                 MmioAccessesDone();
@@ -115,6 +119,7 @@ internal sealed partial class Cpu
     {
         while (true)
         {
+            _uncheckedSegments = 0; // NMIs, interrupts and debug-checked steps check every access
             if (_attention != 0 && HandleAttention())
                 return Exit.Reason;
             if (Retired >= InstructionLimit)
@@ -123,7 +128,9 @@ internal sealed partial class Cpu
             // an MMIO restart) or delivered one, so the next interrupt is taken exactly where the
             // per-instruction loop takes it. Single-step and breakpoints (EFLAGS.TF, DR7) take the
             // debug-checked step below, one instruction per pass.
-            int budget = _mmioCount == 0 ? MaxBlockLength : 1;
+            // The instruction limit is met exactly: a block never runs past it.
+            ulong room = InstructionLimit - Retired;
+            int budget = _mmioCount != 0 ? 1 : room < MaxBlockLength ? (int)room : MaxBlockLength;
             if (_interruptShadow)
             {
                 _interruptShadow = false;
@@ -143,6 +150,9 @@ internal sealed partial class Cpu
             }
             BeginInstruction();
             ref DecodedInstruction d = ref Fetch();
+            // A block cannot load segment registers, so accesses through flat segments skip their checks.
+            if (d.ContinuesBlock && _segmentChecks)
+                _uncheckedSegments = UncheckedSegments();
             while (true)
             {
                 ExecuteOne(ref d);
@@ -156,17 +166,28 @@ internal sealed partial class Cpu
                 // in the same page, and the block is under its length. Everything else ends it, and
                 // the checks above (events, interrupts, the shadow) run again once per block. A store
                 // into code drops the entries there, which ends the block before the changed code.
-                if (!d.ContinuesBlock || --budget == 0 || Retired >= InstructionLimit)
+                if (!d.ContinuesBlock || --budget == 0)
                     break;
                 uint eip = Eip;
-                uint la = _csBase + eip;
-                if ((la & ~PageOffsetMask) != _fetchPage || (_segmentChecks && eip > _csLimit))
+                ulong tag;
+                if (eip == d.Eip + d.Length && d.NextInPage)
+                {
+                    tag = d.Tag + d.Length; // straight on: the next bytes of the same physical page
+                }
+                else
+                {
+                    uint la = _csBase + eip;
+                    if ((la & ~PageOffsetMask) != _fetchPage)
+                        break;
+                    tag = _fetchPhysicalBase | (la & PageOffsetMask) | (d.Tag & (InstructionCache.Code32Bit | InstructionCache.ValidBit));
+                }
+                if (_segmentChecks && eip > _csLimit)
                     break;
-                ulong phys = _fetchPhysicalBase | (la & PageOffsetMask);
-                ulong tag = phys | (d.Tag & (InstructionCache.Code32Bit | InstructionCache.ValidBit));
-                ref DecodedInstruction next = ref _icache.Slot(phys);
-                if (next.Tag != tag || (uint)next.I.IP != eip)
+                ref DecodedInstruction next = ref _icache.Slot(tag);
+                if (next.Tag != tag || next.Eip != eip)
                     break;
+                if (!next.ContinuesBlock)
+                    _uncheckedSegments = 0; // the block's last instruction may load segments
                 d = ref next;
                 BeginInstruction();
             }
@@ -178,7 +199,7 @@ internal sealed partial class Cpu
     private void BeginInstruction()
     {
         _instrEip = Eip;
-        _instrEsp = Regs[Gpr.ESP];
+        _instrEsp = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Regs), Gpr.ESP);
         _mmioCursor = 0;
     }
 

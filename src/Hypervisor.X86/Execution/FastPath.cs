@@ -17,6 +17,7 @@ internal sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint MemEa(ref DecodedInstruction d) => EffectiveAddress(ref d);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ExecuteFast(ref DecodedInstruction d)
     {
         uint[] regs = Regs;

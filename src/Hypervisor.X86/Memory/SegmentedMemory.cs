@@ -12,13 +12,38 @@ internal sealed partial class Cpu
     public uint Linear(int seg, uint offset, int size, bool write)
     {
         ref var s = ref Segs[seg];
-        if (_segmentChecks)
+        if (_segmentChecks && (((_uncheckedSegments >> (write ? seg + 8 : seg)) & 1) == 0 || offset > (uint)-size))
             CheckSegmentAccess(ref s, seg, offset, size, write);
         return s.Base + offset;
     }
 
     /// <summary>Protected mode outside V86: segment limits and types are checked (kept by <see cref="StateChanged"/>).</summary>
     private bool _segmentChecks;
+
+    /// <summary>
+    /// Segments whose accesses cannot fail their checks (present, expand-up, 4 GiB limit, the right
+    /// type): bit n for reads through segment n, bit n + 8 for writes. Only a block of instructions
+    /// that cannot load segment registers runs with this set (Executor); it is 0 everywhere else,
+    /// so interrupt delivery, task switches and far transfers always check.
+    /// </summary>
+    private int _uncheckedSegments;
+
+    /// <summary>Computes <see cref="_uncheckedSegments"/> for the current segment registers.</summary>
+    private int UncheckedSegments()
+    {
+        int mask = 0;
+        for (int i = Seg.ES; i <= Seg.GS; i++)
+        {
+            ref var s = ref Segs[i];
+            if (!s.Present || s.Unusable || s.Limit != 0xFFFFFFFF || s.IsExpandDown)
+                continue;
+            if (s.IsReadable)
+                mask |= 1 << i;
+            if (s.IsWritable)
+                mask |= 0x100 << i;
+        }
+        return mask;
+    }
 
     private void CheckSegmentAccess(ref SegmentCache s, int seg, uint offset, int size, bool write)
     {
