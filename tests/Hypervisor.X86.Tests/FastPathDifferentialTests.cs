@@ -249,7 +249,41 @@ public class FastPathDifferentialTests
                     break;
                 }
                 case 35: a.jmp(labels[Math.Min(count, i + 1 + rng.Next(4))]); break;
-                case 36: a.rol(R(), (byte)rng.Next(32)); break;
+                case 36:
+                {
+                    // Shifts, extensions, byte registers, SETcc/CMOVcc and the other newer fast forms.
+                    var r8 = new[] { al, cl, dl, bl, ah, ch, dh, bh };
+                    AssemblerRegister8 B() => r8[rng.Next(r8.Length)];
+                    byte by = (byte)(rng.Next(4) == 0 ? 1 : rng.Next(40));
+                    switch (rng.Next(24))
+                    {
+                        case 0: a.rol(R(), by); break;
+                        case 1: a.ror(R(), by); break;
+                        case 2: a.shl(R(), by); break;
+                        case 3: a.shr(R(), by); break;
+                        case 4: a.sar(R(), by); break;
+                        case 5: a.movzx(R(), B()); break;
+                        case 6: a.movzx(R(), __word_ptr[M()]); break;
+                        case 7: a.movsx(R(), B()); break;
+                        case 8: a.movsx(R(), __byte_ptr[M()]); break;
+                        case 9: a.movsx(R(), __word_ptr[M()]); break;
+                        case 10: a.mov(B(), __byte_ptr[M()]); break;
+                        case 11: a.mov(__byte_ptr[M()], B()); break;
+                        case 12: a.mov(B(), B()); break;
+                        case 13: a.mov(B(), (byte)rng.Next(256)); break;
+                        case 14: a.cmp(B(), B()); break;
+                        case 15: a.cmp(B(), (byte)rng.Next(256)); break;
+                        case 16: a.test(B(), B()); break;
+                        case 17: a.test(B(), (byte)rng.Next(256)); break;
+                        case 18: a.sete(B()); a.setl(B()); a.seta(B()); a.setp(B()); break;
+                        case 19: a.cmovb(R(), R()); a.cmovge(R(), R()); a.cmovo(R(), R()); break;
+                        case 20: a.cmovne(R(), __dword_ptr[M()]); break;
+                        case 21: a.neg(R()); break;
+                        case 22: a.not(R()); a.xchg(R(), R()); break;
+                        default: a.push(bitness == 32 && rng.Next(4) == 0 ? 0x12345678 : rng.Next(-100, 100)); a.pop(R()); break;
+                    }
+                    break;
+                }
                 case 37: a.adc(R(), R()); break;
                 case 38: a.imul(R(), R()); break;
                 case 39:

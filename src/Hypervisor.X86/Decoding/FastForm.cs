@@ -21,6 +21,14 @@ internal enum FastForm : byte
     LeaR,
     PushR, PopR,
     Jcc, JmpRel, CallRel, Ret,
+    // Shifts and rotates of a 32-bit register by an immediate (or the implicit 1).
+    ShlRI, ShrRI, SarRI, RolRI, RorRI,
+    // Zero/sign extension into a 32-bit register; R8/M8, R16/M16 = byte and word sources.
+    MovzxRR8, MovzxRM16, MovzxRR16, MovsxRR8, MovsxRM8, MovsxRR16, MovsxRM16,
+    // Byte registers (AL..BH) and byte memory.
+    MovR8M, MovMR8, MovR8R8, MovR8I, CmpR8R8, CmpR8I, TestR8R8, TestR8I,
+    SetccR8, CmovRR, CmovRM,
+    NegR, NotR, XchgRR, PushI,
     // The same with 16-bit registers and memory (real-mode code).
     MovRR16, MovRI16, MovRM16, MovMR16,
     AddRR16, AddRI16, AddRM16, SubRR16, SubRI16,
@@ -39,7 +47,8 @@ internal static class FastForms
     /// </summary>
     public static bool ContinuesBlock(ref DecodedInstruction d)
     {
-        if (d.Fast is FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel or FastForm.Ret)
+        if (d.Fast is FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel or FastForm.Ret
+            or FastForm.SetccR8 or FastForm.CmovRR or FastForm.CmovRM)
             return true;
         switch (d.Op)
         {
@@ -86,8 +95,14 @@ internal static class FastForms
             return FastForm.CallRel;
         if (d.Op == ExecOp.Ret && d.I.OpCount == 0)
             return FastForm.Ret;
+        if (IsCmov(d.I.Mnemonic))
+            return ops == 2 && r0 && r1 ? FastForm.CmovRR : ops == 2 && r0 && m1 ? FastForm.CmovRM : FastForm.None;
+        if (IsSetcc(d.I.Mnemonic))
+            return ops == 1 && IsReg8(a0) ? FastForm.SetccR8 : FastForm.None;
         if (d.DataSize == 2)
             return Classify16(ref d, ops);
+        if (d.DataSize == 1 && ops == 2 && d.Op is ExecOp.Mov or ExecOp.Cmp or ExecOp.Test)
+            return Classify8(ref d);
         switch (d.Op)
         {
             case ExecOp.Mov when ops == 2:
@@ -96,17 +111,34 @@ internal static class FastForms
                 if (r0 && m1) return FastForm.MovRM;
                 if (m0 && r1) return FastForm.MovMR;
                 if (m0 && i1) return FastForm.MovMI;
-                if (a0 == OperandAccess.Memory && d.DataSize == 1 && i1) return FastForm.MovM8I;
                 return FastForm.None;
-            case ExecOp.Movzx when ops == 2 && r0 && a1 == OperandAccess.Memory && d.I.MemorySize.GetSize() == 1:
-                return FastForm.MovRM8Zx;
+            case ExecOp.Movzx when ops == 2 && r0:
+                return a1 == OperandAccess.Memory ? (d.I.MemorySize.GetSize() == 1 ? FastForm.MovRM8Zx : FastForm.MovzxRM16)
+                    : IsReg8(a1) ? FastForm.MovzxRR8 : a1 == OperandAccess.Reg16 ? FastForm.MovzxRR16 : FastForm.None;
+            case ExecOp.Movsx when ops == 2 && r0:
+                return a1 == OperandAccess.Memory ? (d.I.MemorySize.GetSize() == 1 ? FastForm.MovsxRM8 : FastForm.MovsxRM16)
+                    : IsReg8(a1) ? FastForm.MovsxRR8 : a1 == OperandAccess.Reg16 ? FastForm.MovsxRR16 : FastForm.None;
+            case ExecOp.Shl or ExecOp.Sal or ExecOp.Shr or ExecOp.Sar or ExecOp.Rol or ExecOp.Ror when ops == 2 && r0 && i1:
+                return d.Op switch
+                {
+                    ExecOp.Shl or ExecOp.Sal => FastForm.ShlRI,
+                    ExecOp.Shr => FastForm.ShrRI,
+                    ExecOp.Sar => FastForm.SarRI,
+                    ExecOp.Rol => FastForm.RolRI,
+                    _ => FastForm.RorRI,
+                };
+            case ExecOp.Neg when ops == 1 && r0:
+                return FastForm.NegR;
+            case ExecOp.Not when ops == 1 && r0:
+                return FastForm.NotR;
+            case ExecOp.Xchg when ops == 2 && r0 && r1:
+                return FastForm.XchgRR;
             case ExecOp.Add when ops == 2:
                 return r0 && r1 ? FastForm.AddRR : r0 && i1 ? FastForm.AddRI : r0 && m1 ? FastForm.AddRM
                     : m0 && r1 ? FastForm.AddMR : m0 && i1 ? FastForm.AddMI : FastForm.None;
             case ExecOp.Sub when ops == 2:
                 return r0 && r1 ? FastForm.SubRR : r0 && i1 ? FastForm.SubRI : r0 && m1 ? FastForm.SubRM : FastForm.None;
             case ExecOp.Cmp when ops == 2:
-                if (a0 == OperandAccess.Memory && d.DataSize == 1 && i1) return FastForm.CmpM8I;
                 return r0 && r1 ? FastForm.CmpRR : r0 && i1 ? FastForm.CmpRI : r0 && m1 ? FastForm.CmpRM
                     : m0 && r1 ? FastForm.CmpMR : m0 && i1 ? FastForm.CmpMI : FastForm.None;
             case ExecOp.And when ops == 2:
@@ -125,11 +157,37 @@ internal static class FastForms
                 return FastForm.LeaR;
             case ExecOp.Push when ops == 1 && r0:
                 return FastForm.PushR;
+            case ExecOp.Push when ops == 1 && a0 == OperandAccess.Immediate && d.OpSize == 4:
+                return FastForm.PushI;
             case ExecOp.Pop when ops == 1 && r0:
                 return FastForm.PopR;
             default:
                 return FastForm.None;
         }
+    }
+
+    private static bool IsCmov(Mnemonic m) => m is Mnemonic.Cmovo or Mnemonic.Cmovno or Mnemonic.Cmovb or Mnemonic.Cmovae
+        or Mnemonic.Cmove or Mnemonic.Cmovne or Mnemonic.Cmovbe or Mnemonic.Cmova or Mnemonic.Cmovs or Mnemonic.Cmovns
+        or Mnemonic.Cmovp or Mnemonic.Cmovnp or Mnemonic.Cmovl or Mnemonic.Cmovge or Mnemonic.Cmovle or Mnemonic.Cmovg;
+
+    private static bool IsSetcc(Mnemonic m) => m is Mnemonic.Seto or Mnemonic.Setno or Mnemonic.Setb or Mnemonic.Setae
+        or Mnemonic.Sete or Mnemonic.Setne or Mnemonic.Setbe or Mnemonic.Seta or Mnemonic.Sets or Mnemonic.Setns
+        or Mnemonic.Setp or Mnemonic.Setnp or Mnemonic.Setl or Mnemonic.Setge or Mnemonic.Setle or Mnemonic.Setg;
+
+    private static bool IsReg8(OperandAccess a) => a is OperandAccess.Reg8Low or OperandAccess.Reg8High;
+
+    private static FastForm Classify8(ref DecodedInstruction d)
+    {
+        bool r0 = IsReg8(d.Access0), r1 = IsReg8(d.Access1);
+        bool m0 = d.Access0 == OperandAccess.Memory, m1 = d.Access1 == OperandAccess.Memory;
+        bool i1 = d.Access1 == OperandAccess.Immediate;
+        return d.Op switch
+        {
+            ExecOp.Mov => r0 && m1 ? FastForm.MovR8M : m0 && r1 ? FastForm.MovMR8 : r0 && r1 ? FastForm.MovR8R8
+                : r0 && i1 ? FastForm.MovR8I : m0 && i1 ? FastForm.MovM8I : FastForm.None,
+            ExecOp.Cmp => r0 && r1 ? FastForm.CmpR8R8 : r0 && i1 ? FastForm.CmpR8I : m0 && i1 ? FastForm.CmpM8I : FastForm.None,
+            _ => r0 && r1 ? FastForm.TestR8R8 : r0 && i1 ? FastForm.TestR8I : FastForm.None,
+        };
     }
 
     private static FastForm Classify16(ref DecodedInstruction d, int ops)

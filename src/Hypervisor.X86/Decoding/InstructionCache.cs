@@ -15,8 +15,10 @@ internal sealed class InstructionCache
 
     public readonly DecodedInstruction[] Entries = new DecodedInstruction[Size];
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ref DecodedInstruction Slot(ulong physicalAddress) =>
-        ref Entries[(int)(physicalAddress & (Size - 1))];
+        ref System.Runtime.CompilerServices.Unsafe.Add(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(Entries), (int)(physicalAddress & (Size - 1)));
 
     public void Clear()
     {

@@ -12,9 +12,10 @@ internal sealed partial class Cpu
     private enum LoopKind { Always, WhileEqual, WhileNotEqual }
 
     /// <summary>Sets EIP, checking the CS limit in protected mode (#GP(0) when beyond).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void JumpNear(uint target)
     {
-        if (ProtectedMode && !V86Mode && target > Segs[Seg.CS].Limit)
+        if (_segmentChecks && target > _csLimit)
             throw GP();
         Eip = target;
     }
@@ -79,7 +80,7 @@ internal sealed partial class Cpu
 
     private void CallNear(uint target, int size)
     {
-        if (ProtectedMode && !V86Mode && target > Segs[Seg.CS].Limit)
+        if (_segmentChecks && target > _csLimit)
             throw GP();
         PushValue(Eip, size);
         Eip = target;
@@ -100,7 +101,7 @@ internal sealed partial class Cpu
     {
         int size = d.OpSize;
         uint target = PeekStack(0, size);
-        if (ProtectedMode && !V86Mode && target > Segs[Seg.CS].Limit)
+        if (_segmentChecks && target > _csLimit)
             throw GP();
         uint release = d.I.OpCount > 0 ? d.I.Immediate16 : 0u;
         SetStackPointer(StackPointer + (uint)size + release);

@@ -96,6 +96,54 @@ internal sealed partial class Cpu
             case FastForm.IncR16: { uint a = regs[d.Reg0] & 0xFFFF, r = (a + 1) & 0xFFFF; SetLazyIncDec(LazyFlagsOp.Inc16, a, r); SetLow16(ref regs[d.Reg0], r); break; }
             case FastForm.DecR16: { uint a = regs[d.Reg0] & 0xFFFF, r = (a - 1) & 0xFFFF; SetLazyIncDec(LazyFlagsOp.Dec16, a, r); SetLow16(ref regs[d.Reg0], r); break; }
 
+            default: ExecuteFastMore(ref d); break;
+        }
+    }
+
+    /// <summary>The less frequent fast forms, kept out of the inlined switch above so the hot loop stays small.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ExecuteFastMore(ref DecodedInstruction d)
+    {
+        uint[] regs = Regs;
+        switch (d.Fast)
+        {
+            case FastForm.ShlRI: ShiftRegister(ref d, ShiftOp.Shl); break;
+            case FastForm.ShrRI: ShiftRegister(ref d, ShiftOp.Shr); break;
+            case FastForm.SarRI: ShiftRegister(ref d, ShiftOp.Sar); break;
+            case FastForm.RolRI: ShiftRegister(ref d, ShiftOp.Rol); break;
+            case FastForm.RorRI: ShiftRegister(ref d, ShiftOp.Ror); break;
+
+            case FastForm.MovzxRR8: regs[d.Reg0] = Reg8(ref d, d.Access1, d.Reg1); break;
+            case FastForm.MovzxRR16: regs[d.Reg0] = regs[d.Reg1] & 0xFFFF; break;
+            case FastForm.MovzxRM16: regs[d.Reg0] = ReadMem16(d.MemSegment, MemEa(ref d)); break;
+            case FastForm.MovsxRR8: regs[d.Reg0] = (uint)(sbyte)Reg8(ref d, d.Access1, d.Reg1); break;
+            case FastForm.MovsxRR16: regs[d.Reg0] = (uint)(short)regs[d.Reg1]; break;
+            case FastForm.MovsxRM8: regs[d.Reg0] = (uint)(sbyte)ReadMem8(d.MemSegment, MemEa(ref d)); break;
+            case FastForm.MovsxRM16: regs[d.Reg0] = (uint)(short)ReadMem16(d.MemSegment, MemEa(ref d)); break;
+
+            case FastForm.MovR8M: SetReg8(d.Access0, d.Reg0, ReadMem8(d.MemSegment, MemEa(ref d))); break;
+            case FastForm.MovMR8: WriteMem8(d.MemSegment, MemEa(ref d), (byte)Reg8(ref d, d.Access1, d.Reg1)); break;
+            case FastForm.MovR8R8: SetReg8(d.Access0, d.Reg0, Reg8(ref d, d.Access1, d.Reg1)); break;
+            case FastForm.MovR8I: SetReg8(d.Access0, d.Reg0, d.Immediate); break;
+            case FastForm.CmpR8R8: Sub8(Reg8(ref d, d.Access0, d.Reg0), Reg8(ref d, d.Access1, d.Reg1)); break;
+            case FastForm.CmpR8I: Sub8(Reg8(ref d, d.Access0, d.Reg0), d.Immediate & 0xFF); break;
+            case FastForm.TestR8R8: LogicFlags(Reg8(ref d, d.Access0, d.Reg0) & Reg8(ref d, d.Access1, d.Reg1), 1); break;
+            case FastForm.TestR8I: LogicFlags(Reg8(ref d, d.Access0, d.Reg0) & d.Immediate & 0xFF, 1); break;
+
+            case FastForm.SetccR8: SetReg8(d.Access0, d.Reg0, FastCondition(d.Condition) ? 1u : 0u); break;
+            case FastForm.CmovRR: if (FastCondition(d.Condition)) regs[d.Reg0] = regs[d.Reg1]; break;
+            case FastForm.CmovRM:
+            {
+                uint v = ReadMem32(d.MemSegment, MemEa(ref d)); // read (and may fault) even when false
+                if (FastCondition(d.Condition))
+                    regs[d.Reg0] = v;
+                break;
+            }
+            case FastForm.NegR: { uint a = regs[d.Reg0]; regs[d.Reg0] = Sub32(0, a); break; }
+            case FastForm.NotR: regs[d.Reg0] = ~regs[d.Reg0]; break;
+            case FastForm.XchgRR: { uint t = regs[d.Reg0]; regs[d.Reg0] = regs[d.Reg1]; regs[d.Reg1] = t; break; }
+            case FastForm.PushI: PushValue(d.Immediate, 4); break;
+
             default: Execute(ref d); break;
         }
     }
@@ -112,6 +160,32 @@ internal sealed partial class Cpu
         WriteLinear32(la, r);
         SetLazy(LazyFlagsOp.Add32, dst, src, r);
     }
+
+    /// <summary>SHL/SHR/SAR/ROL/ROR r32, imm8 (or 1): a masked count of 0 changes nothing.</summary>
+    private void ShiftRegister(ref DecodedInstruction d, ShiftOp op)
+    {
+        uint count = d.Immediate & 0x1F;
+        if (count == 0)
+            return;
+        ref uint reg = ref Regs[d.Reg0];
+        reg = ShiftValue(op, reg, count, 4, out uint flags);
+        Flags = flags;
+    }
+
+    /// <summary>AL..BL (low byte) or AH..BH (high byte) of a register.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Reg8(ref DecodedInstruction d, OperandAccess access, int reg) =>
+        access == OperandAccess.Reg8Low ? Regs[reg] & 0xFF : (Regs[reg] >> 8) & 0xFF;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SetReg8(OperandAccess access, int reg, uint value)
+    {
+        ref uint r = ref Regs[reg];
+        r = access == OperandAccess.Reg8Low ? (r & 0xFFFFFF00) | (value & 0xFF) : (r & 0xFFFF00FF) | ((value & 0xFF) << 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Sub8(uint a, uint b) => SetLazy(LazyFlagsOp.Sub8, a, b, (a - b) & 0xFF);
 
     // The ALU operations of the fast forms: the result now, the flags owed (Cpu/LazyFlags.cs).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -23,6 +23,16 @@ internal sealed partial class Cpu
         uint v = ReadDest(ref d, size);
         if (count == 0)
             return;
+        if (op is ShiftOp.Rcl or ShiftOp.Rcr && count % (uint)(size * 8 + 1) == 0)
+            return; // a rotate through CF by a multiple of size + 1: nothing changes, no write
+        uint r = ShiftValue(op, v, count, size, out uint flags);
+        WriteDest(ref d, size, r);
+        Flags = flags;
+    }
+
+    /// <summary>The result and EFLAGS of a shift or rotate by a masked, non-zero count.</summary>
+    private uint ShiftValue(ShiftOp op, uint v, uint count, int size, out uint flags)
+    {
         int bits = size * 8;
         uint mask = SizeMask(size);
         uint sign = SignBit(size);
@@ -77,7 +87,10 @@ internal sealed partial class Cpu
             {
                 int n = (int)(count % (uint)(bits + 1));
                 if (n == 0)
-                    return;
+                {
+                    flags = f;
+                    return v;
+                }
                 ulong wide = ((ulong)(f & Eflags.CF) << bits) | v;
                 ulong all = (1UL << (bits + 1)) - 1;
                 ulong rotated = op == ShiftOp.Rcl
@@ -90,8 +103,8 @@ internal sealed partial class Cpu
                 break;
             }
         }
-        WriteDest(ref d, size, r);
-        Flags = f;
+        flags = f;
+        return r;
     }
 
     /// <summary>SHLD/SHRD: shift DEST, filling from SRC. 16-bit counts above 16 follow QEMU (undefined in the SDM).</summary>
