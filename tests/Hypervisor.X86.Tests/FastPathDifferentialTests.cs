@@ -255,8 +255,33 @@ public class FastPathDifferentialTests
                     var r8 = new[] { al, cl, dl, bl, ah, ch, dh, bh };
                     AssemblerRegister8 B() => r8[rng.Next(r8.Length)];
                     byte by = (byte)(rng.Next(4) == 0 ? 1 : rng.Next(40));
-                    switch (rng.Next(24))
+                    switch (rng.Next(27))
                     {
+                        case 24:
+                        case 25:
+                        {
+                            // REP MOVS/STOS (bulk over plain RAM): short and page-crossing counts, both directions.
+                            uint n = (uint)(rng.Next(3) == 0 ? rng.Next(0x1800) : rng.Next(40));
+                            if (bitness == 32) a.mov(ecx, n); else a.mov(cx, (ushort)n);
+                            if (rng.Next(5) == 0) a.std(); else a.cld();
+                            switch (rng.Next(6))
+                            {
+                                case 0: a.rep.movsb(); break;
+                                case 1: a.rep.movsw(); break;
+                                case 2: a.rep.movsd(); break;
+                                case 3: a.rep.stosb(); break;
+                                case 4: a.rep.stosw(); break;
+                                default: a.rep.stosd(); break;
+                            }
+                            a.cld();
+                            break;
+                        }
+                        case 26:
+                            // Overlapping moves: EDI a few bytes above ESI replicates the pattern.
+                            if (bitness == 32) { a.lea(edi, __[esi + rng.Next(1, 6)]); a.mov(ecx, (uint)rng.Next(64)); }
+                            else { a.lea(di, __[si + rng.Next(1, 6)]); a.mov(cx, (ushort)rng.Next(64)); }
+                            if (rng.Next(2) == 0) a.rep.movsb(); else a.rep.movsd();
+                            break;
                         case 0: a.rol(R(), by); break;
                         case 1: a.ror(R(), by); break;
                         case 2: a.shl(R(), by); break;

@@ -51,10 +51,30 @@ internal sealed partial class Cpu
         // REPE/REPNE only test ZF for CMPS and SCAS; for the others F2 and F3 both mean REP.
         bool testsZf = kind is StringKind.Cmps or StringKind.Scas;
         bool repeWhileEqual = !d.I.HasRepnePrefix;
+        bool bulk = FastPathEnabled && kind is StringKind.Movs or StringKind.Stos;
         for (int n = 0; n < IterationsPerStep; n++)
         {
             if (CountRegister(a) == 0)
                 return;
+            if (bulk)
+            {
+                // As many iterations as stay in plain RAM at once (StringBulk.cs), never past the limit.
+                uint room = InstructionLimit > Retired ? (uint)Math.Min(InstructionLimit - Retired, (ulong)(IterationsPerStep - n)) : 1;
+                int k = BulkStringIterations(ref d, kind, size, a, room);
+                if (k > 0)
+                {
+                    if (CountRegister(a) == 0)
+                    {
+                        Retired += (ulong)k - 1; // the last iteration retires as the instruction
+                        return;
+                    }
+                    Retired += (ulong)k;
+                    if (Retired >= InstructionLimit)
+                        break;
+                    n += k - 1;
+                    continue;
+                }
+            }
             StringIteration(ref d, kind, size, a);
             uint left = DecrementCount(a);
             if (_mmioCount != 0)
