@@ -104,6 +104,7 @@ internal sealed unsafe partial class Cpu
         _tlb = Cpl == 3 ? _tlbUser : _tlbSupervisor;
         _csBase = Segs[Seg.CS].Base;
         _csLimit = Segs[Seg.CS].Limit;
+        _blockEipLimit = _segmentChecks ? _csLimit : uint.MaxValue;
         _fetchPage = NoFetchPage;
     }
 

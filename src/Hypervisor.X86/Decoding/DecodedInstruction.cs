@@ -38,6 +38,8 @@ internal struct DecodedInstruction
     public bool NextInPage;
     /// <summary>The EIP it was decoded at (entries are valid only there: branch targets depend on it).</summary>
     public uint Eip;
+    /// <summary>The EIP after it (IP wraps at 64 KiB in 16-bit code).</summary>
+    public uint NextEip;
     /// <summary>The executor's dispatch number for the mnemonic.</summary>
     public ExecOp Op;
 

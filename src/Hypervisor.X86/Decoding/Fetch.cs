@@ -16,6 +16,8 @@ internal sealed unsafe partial class Cpu
     private DecodedInstruction _uncached;
     /// <summary>CS base and limit, kept by <see cref="StateChanged"/>.</summary>
     private uint _csBase, _csLimit;
+    /// <summary>The highest EIP a block may run on to: the CS limit when segments are checked, else any.</summary>
+    private uint _blockEipLimit = uint.MaxValue;
     /// <summary>The linear page instructions were last fetched from and its physical page (skips the TLB
     /// while execution stays in one page); <see cref="NoFetchPage"/> when unset. Reset on TLB flushes and mode changes.</summary>
     private uint _fetchPage = NoFetchPage;
@@ -110,7 +112,9 @@ internal sealed unsafe partial class Cpu
         e.Tag = tag;
         e.Length = (byte)instr.Length;
         e.Eip = (uint)instr.IP;
-        e.NextInPage = (tag & PageOffsetMask) + (ulong)instr.Length < PhysicalMemory.PageSize;
+        e.NextEip = Code32 ? e.Eip + (uint)instr.Length : (e.Eip + (uint)instr.Length) & 0xFFFF;
+        e.NextInPage = (tag & PageOffsetMask) + (ulong)instr.Length < PhysicalMemory.PageSize
+            && e.NextEip == e.Eip + (uint)instr.Length; // not where IP wraps to 0
         e.Op = ExecOps.For(instr.Mnemonic);
         bool opPrefix = false, addrPrefix = false;
         for (int i = 0; i < instr.Length; i++)

@@ -170,7 +170,7 @@ internal sealed partial class Cpu
                     break;
                 uint eip = Eip;
                 ulong tag;
-                if (eip == d.Eip + d.Length && d.NextInPage)
+                if (eip == d.NextEip && d.NextInPage)
                 {
                     tag = d.Tag + d.Length; // straight on: the next bytes of the same physical page
                 }
@@ -181,7 +181,7 @@ internal sealed partial class Cpu
                         break;
                     tag = _fetchPhysicalBase | (la & PageOffsetMask) | (d.Tag & (InstructionCache.Code32Bit | InstructionCache.ValidBit));
                 }
-                if (_segmentChecks && eip > _csLimit)
+                if (eip > _blockEipLimit)
                     break;
                 ref DecodedInstruction next = ref _icache.Slot(tag);
                 if (next.Tag != tag || next.Eip != eip)
@@ -210,7 +210,7 @@ internal sealed partial class Cpu
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void ExecuteOne(ref DecodedInstruction d)
     {
-        Eip = Code32 ? Eip + d.Length : (Eip + d.Length) & 0xFFFF;
+        Eip = d.NextEip;
         if (d.Fast != FastForm.None)
             ExecuteFast(ref d);
         else
