@@ -66,16 +66,40 @@ internal sealed partial class Cpu
             case FastForm.DecR: { uint a = regs[d.Reg0], r = a - 1; SetLazyIncDec(LazyFlagsOp.Dec32, a, r); regs[d.Reg0] = r; break; }
             case FastForm.LeaR: regs[d.Reg0] = EffectiveAddress(ref d); break;
 
-            case FastForm.PushR: PushValue(regs[d.Reg0], 4); break;
-            case FastForm.PopR: { uint v = PopValue(4); regs[d.Reg0] = v; break; }
+            case FastForm.PushR: Push32(regs[d.Reg0]); break;
+            case FastForm.PopR: { uint v = Pop32(); regs[d.Reg0] = v; break; }
 
             case FastForm.Jcc:
                 if (FastCondition(d.Condition))
                     JumpNear(d.Target);
                 break;
             case FastForm.JmpRel: JumpNear(d.Target); break;
-            case FastForm.CallRel: CallNear(d.Target, d.OpSize); break;
-            case FastForm.Ret: RetNear(ref d); break;
+            case FastForm.CallRel:
+                if (d.OpSize == 4 && Stack32)
+                {
+                    JumpNearCheck(d.Target);
+                    Push32(Eip);
+                    Eip = d.Target;
+                }
+                else
+                {
+                    CallNear(d.Target, d.OpSize);
+                }
+                break;
+            case FastForm.Ret:
+                if (d.OpSize == 4 && Stack32)
+                {
+                    uint sp = regs[Gpr.ESP];
+                    uint target = ReadMem32(Seg.SS, sp);
+                    JumpNearCheck(target);
+                    regs[Gpr.ESP] = sp + 4;
+                    Eip = target;
+                }
+                else
+                {
+                    RetNear(ref d);
+                }
+                break;
 
             case FastForm.MovRR16: SetLow16(ref regs[d.Reg0], regs[d.Reg1]); break;
             case FastForm.MovRI16: SetLow16(ref regs[d.Reg0], d.Immediate); break;
@@ -142,7 +166,7 @@ internal sealed partial class Cpu
             case FastForm.NegR: { uint a = regs[d.Reg0]; regs[d.Reg0] = Sub32(0, a); break; }
             case FastForm.NotR: regs[d.Reg0] = ~regs[d.Reg0]; break;
             case FastForm.XchgRR: { uint t = regs[d.Reg0]; regs[d.Reg0] = regs[d.Reg1]; regs[d.Reg1] = t; break; }
-            case FastForm.PushI: PushValue(d.Immediate, 4); break;
+            case FastForm.PushI: Push32(d.Immediate); break;
 
             default: Execute(ref d); break;
         }
@@ -159,6 +183,39 @@ internal sealed partial class Cpu
         uint r = dst + src;
         WriteLinear32(la, r);
         SetLazy(LazyFlagsOp.Add32, dst, src, r);
+    }
+
+    /// <summary>PUSH of a doubleword: one test of the stack size, then a plain store through SS.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Push32(uint value)
+    {
+        if (!Stack32)
+        {
+            PushValue(value, 4);
+            return;
+        }
+        uint sp = Regs[Gpr.ESP] - 4;
+        WriteMem32(Seg.SS, sp, value); // may fault: ESP changes only after the store
+        Regs[Gpr.ESP] = sp;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Pop32()
+    {
+        if (!Stack32)
+            return PopValue(4);
+        uint sp = Regs[Gpr.ESP];
+        uint v = ReadMem32(Seg.SS, sp);
+        Regs[Gpr.ESP] = sp + 4;
+        return v;
+    }
+
+    /// <summary>A near branch target past the CS limit is #GP(0) before anything changes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void JumpNearCheck(uint target)
+    {
+        if (target > _blockEipLimit)
+            throw GP();
     }
 
     /// <summary>SHL/SHR/SAR/ROL/ROR r32, imm8 (or 1): a masked count of 0 changes nothing.</summary>
