@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Hypervisor.X86.Decoding;
 
 namespace Hypervisor.X86.Cpu;
@@ -20,31 +21,30 @@ internal sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ExecuteFast(ref DecodedInstruction d)
     {
-        uint[] regs = Regs;
         switch (d.Fast)
         {
-            case FastForm.MovRR: regs[d.Reg0] = regs[d.Reg1]; break;
-            case FastForm.MovRI: regs[d.Reg0] = d.Immediate; break;
-            case FastForm.MovRM: regs[d.Reg0] = ReadMem32(d.MemSegment, MemEa(ref d)); break;
-            case FastForm.MovMR: WriteMem32(d.MemSegment, MemEa(ref d), regs[d.Reg1]); break;
+            case FastForm.MovRR: R(d.Reg0) = R(d.Reg1); break;
+            case FastForm.MovRI: R(d.Reg0) = d.Immediate; break;
+            case FastForm.MovRM: R(d.Reg0) = ReadMem32(d.MemSegment, MemEa(ref d)); break;
+            case FastForm.MovMR: WriteMem32(d.MemSegment, MemEa(ref d), R(d.Reg1)); break;
             case FastForm.MovMI: WriteMem32(d.MemSegment, MemEa(ref d), d.Immediate); break;
             case FastForm.MovM8I: WriteMem8(d.MemSegment, MemEa(ref d), (byte)d.Immediate); break;
-            case FastForm.MovRM8Zx: regs[d.Reg0] = ReadMem8(d.MemSegment, MemEa(ref d)); break;
+            case FastForm.MovRM8Zx: R(d.Reg0) = ReadMem8(d.MemSegment, MemEa(ref d)); break;
 
-            case FastForm.AddRR: regs[d.Reg0] = Add32(regs[d.Reg0], regs[d.Reg1]); break;
-            case FastForm.AddRI: regs[d.Reg0] = Add32(regs[d.Reg0], d.Immediate); break;
-            case FastForm.AddRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); regs[d.Reg0] = Add32(regs[d.Reg0], src); break; }
-            case FastForm.AddMR: AddToMemory(ref d, regs[d.Reg1]); break;
+            case FastForm.AddRR: R(d.Reg0) = Add32(R(d.Reg0), R(d.Reg1)); break;
+            case FastForm.AddRI: R(d.Reg0) = Add32(R(d.Reg0), d.Immediate); break;
+            case FastForm.AddRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); R(d.Reg0) = Add32(R(d.Reg0), src); break; }
+            case FastForm.AddMR: AddToMemory(ref d, R(d.Reg1)); break;
             case FastForm.AddMI: AddToMemory(ref d, d.Immediate); break;
 
-            case FastForm.SubRR: regs[d.Reg0] = Sub32(regs[d.Reg0], regs[d.Reg1]); break;
-            case FastForm.SubRI: regs[d.Reg0] = Sub32(regs[d.Reg0], d.Immediate); break;
-            case FastForm.SubRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); regs[d.Reg0] = Sub32(regs[d.Reg0], src); break; }
+            case FastForm.SubRR: R(d.Reg0) = Sub32(R(d.Reg0), R(d.Reg1)); break;
+            case FastForm.SubRI: R(d.Reg0) = Sub32(R(d.Reg0), d.Immediate); break;
+            case FastForm.SubRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); R(d.Reg0) = Sub32(R(d.Reg0), src); break; }
 
-            case FastForm.CmpRR: Sub32(regs[d.Reg0], regs[d.Reg1]); break;
-            case FastForm.CmpRI: Sub32(regs[d.Reg0], d.Immediate); break;
-            case FastForm.CmpRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); Sub32(regs[d.Reg0], src); break; }
-            case FastForm.CmpMR: Sub32(ReadMem32(d.MemSegment, MemEa(ref d)), regs[d.Reg1]); break;
+            case FastForm.CmpRR: Sub32(R(d.Reg0), R(d.Reg1)); break;
+            case FastForm.CmpRI: Sub32(R(d.Reg0), d.Immediate); break;
+            case FastForm.CmpRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); Sub32(R(d.Reg0), src); break; }
+            case FastForm.CmpMR: Sub32(ReadMem32(d.MemSegment, MemEa(ref d)), R(d.Reg1)); break;
             case FastForm.CmpMI: Sub32(ReadMem32(d.MemSegment, MemEa(ref d)), d.Immediate); break;
             case FastForm.CmpM8I:
             {
@@ -53,21 +53,21 @@ internal sealed partial class Cpu
                 break;
             }
 
-            case FastForm.AndRR: regs[d.Reg0] = Logic32(regs[d.Reg0] & regs[d.Reg1]); break;
-            case FastForm.AndRI: regs[d.Reg0] = Logic32(regs[d.Reg0] & d.Immediate); break;
-            case FastForm.OrRR: regs[d.Reg0] = Logic32(regs[d.Reg0] | regs[d.Reg1]); break;
-            case FastForm.OrRI: regs[d.Reg0] = Logic32(regs[d.Reg0] | d.Immediate); break;
-            case FastForm.XorRR: regs[d.Reg0] = Logic32(regs[d.Reg0] ^ regs[d.Reg1]); break;
-            case FastForm.XorRI: regs[d.Reg0] = Logic32(regs[d.Reg0] ^ d.Immediate); break;
-            case FastForm.TestRR: Logic32(regs[d.Reg0] & regs[d.Reg1]); break;
-            case FastForm.TestRI: Logic32(regs[d.Reg0] & d.Immediate); break;
+            case FastForm.AndRR: R(d.Reg0) = Logic32(R(d.Reg0) & R(d.Reg1)); break;
+            case FastForm.AndRI: R(d.Reg0) = Logic32(R(d.Reg0) & d.Immediate); break;
+            case FastForm.OrRR: R(d.Reg0) = Logic32(R(d.Reg0) | R(d.Reg1)); break;
+            case FastForm.OrRI: R(d.Reg0) = Logic32(R(d.Reg0) | d.Immediate); break;
+            case FastForm.XorRR: R(d.Reg0) = Logic32(R(d.Reg0) ^ R(d.Reg1)); break;
+            case FastForm.XorRI: R(d.Reg0) = Logic32(R(d.Reg0) ^ d.Immediate); break;
+            case FastForm.TestRR: Logic32(R(d.Reg0) & R(d.Reg1)); break;
+            case FastForm.TestRI: Logic32(R(d.Reg0) & d.Immediate); break;
 
-            case FastForm.IncR: { uint a = regs[d.Reg0], r = a + 1; SetLazyIncDec(LazyFlagsOp.Inc32, a, r); regs[d.Reg0] = r; break; }
-            case FastForm.DecR: { uint a = regs[d.Reg0], r = a - 1; SetLazyIncDec(LazyFlagsOp.Dec32, a, r); regs[d.Reg0] = r; break; }
-            case FastForm.LeaR: regs[d.Reg0] = EffectiveAddress(ref d); break;
+            case FastForm.IncR: { uint a = R(d.Reg0), r = a + 1; SetLazyIncDec(LazyFlagsOp.Inc32, a, r); R(d.Reg0) = r; break; }
+            case FastForm.DecR: { uint a = R(d.Reg0), r = a - 1; SetLazyIncDec(LazyFlagsOp.Dec32, a, r); R(d.Reg0) = r; break; }
+            case FastForm.LeaR: R(d.Reg0) = EffectiveAddress(ref d); break;
 
-            case FastForm.PushR: Push32(regs[d.Reg0]); break;
-            case FastForm.PopR: { uint v = Pop32(); regs[d.Reg0] = v; break; }
+            case FastForm.PushR: Push32(R(d.Reg0)); break;
+            case FastForm.PopR: { uint v = Pop32(); R(d.Reg0) = v; break; }
 
             case FastForm.Jcc:
                 if (FastCondition(d.Condition))
@@ -89,10 +89,10 @@ internal sealed partial class Cpu
             case FastForm.Ret:
                 if (d.OpSize == 4 && Stack32)
                 {
-                    uint sp = regs[Gpr.ESP];
+                    uint sp = R(Gpr.ESP);
                     uint target = ReadMem32(Seg.SS, sp);
                     JumpNearCheck(target);
-                    regs[Gpr.ESP] = sp + 4;
+                    R(Gpr.ESP) = sp + 4;
                     Eip = target;
                 }
                 else
@@ -101,24 +101,24 @@ internal sealed partial class Cpu
                 }
                 break;
 
-            case FastForm.MovRR16: SetLow16(ref regs[d.Reg0], regs[d.Reg1]); break;
-            case FastForm.MovRI16: SetLow16(ref regs[d.Reg0], d.Immediate); break;
-            case FastForm.MovRM16: SetLow16(ref regs[d.Reg0], ReadMem16(d.MemSegment, MemEa(ref d))); break;
-            case FastForm.MovMR16: WriteMem16(d.MemSegment, MemEa(ref d), (ushort)regs[d.Reg1]); break;
-            case FastForm.AddRR16: SetLow16(ref regs[d.Reg0], Add16(regs[d.Reg0], regs[d.Reg1])); break;
-            case FastForm.AddRI16: SetLow16(ref regs[d.Reg0], Add16(regs[d.Reg0], d.Immediate)); break;
-            case FastForm.AddRM16: { uint src = ReadMem16(d.MemSegment, MemEa(ref d)); SetLow16(ref regs[d.Reg0], Add16(regs[d.Reg0], src)); break; }
-            case FastForm.SubRR16: SetLow16(ref regs[d.Reg0], Sub16(regs[d.Reg0], regs[d.Reg1])); break;
-            case FastForm.SubRI16: SetLow16(ref regs[d.Reg0], Sub16(regs[d.Reg0], d.Immediate)); break;
-            case FastForm.CmpRR16: Sub16(regs[d.Reg0], regs[d.Reg1]); break;
-            case FastForm.CmpRI16: Sub16(regs[d.Reg0], d.Immediate); break;
-            case FastForm.CmpRM16: { uint src = ReadMem16(d.MemSegment, MemEa(ref d)); Sub16(regs[d.Reg0], src); break; }
-            case FastForm.AndRI16: SetLow16(ref regs[d.Reg0], Logic16(regs[d.Reg0] & d.Immediate)); break;
-            case FastForm.OrRR16: SetLow16(ref regs[d.Reg0], Logic16(regs[d.Reg0] | regs[d.Reg1])); break;
-            case FastForm.XorRR16: SetLow16(ref regs[d.Reg0], Logic16(regs[d.Reg0] ^ regs[d.Reg1])); break;
-            case FastForm.XorRI16: SetLow16(ref regs[d.Reg0], Logic16(regs[d.Reg0] ^ d.Immediate)); break;
-            case FastForm.IncR16: { uint a = regs[d.Reg0] & 0xFFFF, r = (a + 1) & 0xFFFF; SetLazyIncDec(LazyFlagsOp.Inc16, a, r); SetLow16(ref regs[d.Reg0], r); break; }
-            case FastForm.DecR16: { uint a = regs[d.Reg0] & 0xFFFF, r = (a - 1) & 0xFFFF; SetLazyIncDec(LazyFlagsOp.Dec16, a, r); SetLow16(ref regs[d.Reg0], r); break; }
+            case FastForm.MovRR16: SetLow16(ref R(d.Reg0), R(d.Reg1)); break;
+            case FastForm.MovRI16: SetLow16(ref R(d.Reg0), d.Immediate); break;
+            case FastForm.MovRM16: SetLow16(ref R(d.Reg0), ReadMem16(d.MemSegment, MemEa(ref d))); break;
+            case FastForm.MovMR16: WriteMem16(d.MemSegment, MemEa(ref d), (ushort)R(d.Reg1)); break;
+            case FastForm.AddRR16: SetLow16(ref R(d.Reg0), Add16(R(d.Reg0), R(d.Reg1))); break;
+            case FastForm.AddRI16: SetLow16(ref R(d.Reg0), Add16(R(d.Reg0), d.Immediate)); break;
+            case FastForm.AddRM16: { uint src = ReadMem16(d.MemSegment, MemEa(ref d)); SetLow16(ref R(d.Reg0), Add16(R(d.Reg0), src)); break; }
+            case FastForm.SubRR16: SetLow16(ref R(d.Reg0), Sub16(R(d.Reg0), R(d.Reg1))); break;
+            case FastForm.SubRI16: SetLow16(ref R(d.Reg0), Sub16(R(d.Reg0), d.Immediate)); break;
+            case FastForm.CmpRR16: Sub16(R(d.Reg0), R(d.Reg1)); break;
+            case FastForm.CmpRI16: Sub16(R(d.Reg0), d.Immediate); break;
+            case FastForm.CmpRM16: { uint src = ReadMem16(d.MemSegment, MemEa(ref d)); Sub16(R(d.Reg0), src); break; }
+            case FastForm.AndRI16: SetLow16(ref R(d.Reg0), Logic16(R(d.Reg0) & d.Immediate)); break;
+            case FastForm.OrRR16: SetLow16(ref R(d.Reg0), Logic16(R(d.Reg0) | R(d.Reg1))); break;
+            case FastForm.XorRR16: SetLow16(ref R(d.Reg0), Logic16(R(d.Reg0) ^ R(d.Reg1))); break;
+            case FastForm.XorRI16: SetLow16(ref R(d.Reg0), Logic16(R(d.Reg0) ^ d.Immediate)); break;
+            case FastForm.IncR16: { uint a = R(d.Reg0) & 0xFFFF, r = (a + 1) & 0xFFFF; SetLazyIncDec(LazyFlagsOp.Inc16, a, r); SetLow16(ref R(d.Reg0), r); break; }
+            case FastForm.DecR16: { uint a = R(d.Reg0) & 0xFFFF, r = (a - 1) & 0xFFFF; SetLazyIncDec(LazyFlagsOp.Dec16, a, r); SetLow16(ref R(d.Reg0), r); break; }
 
             default: ExecuteFastMore(ref d); break;
         }
@@ -128,7 +128,6 @@ internal sealed partial class Cpu
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ExecuteFastMore(ref DecodedInstruction d)
     {
-        uint[] regs = Regs;
         switch (d.Fast)
         {
             case FastForm.ShlRI: ShiftRegister(ref d, ShiftOp.Shl); break;
@@ -137,13 +136,13 @@ internal sealed partial class Cpu
             case FastForm.RolRI: ShiftRegister(ref d, ShiftOp.Rol); break;
             case FastForm.RorRI: ShiftRegister(ref d, ShiftOp.Ror); break;
 
-            case FastForm.MovzxRR8: regs[d.Reg0] = Reg8(ref d, d.Access1, d.Reg1); break;
-            case FastForm.MovzxRR16: regs[d.Reg0] = regs[d.Reg1] & 0xFFFF; break;
-            case FastForm.MovzxRM16: regs[d.Reg0] = ReadMem16(d.MemSegment, MemEa(ref d)); break;
-            case FastForm.MovsxRR8: regs[d.Reg0] = (uint)(sbyte)Reg8(ref d, d.Access1, d.Reg1); break;
-            case FastForm.MovsxRR16: regs[d.Reg0] = (uint)(short)regs[d.Reg1]; break;
-            case FastForm.MovsxRM8: regs[d.Reg0] = (uint)(sbyte)ReadMem8(d.MemSegment, MemEa(ref d)); break;
-            case FastForm.MovsxRM16: regs[d.Reg0] = (uint)(short)ReadMem16(d.MemSegment, MemEa(ref d)); break;
+            case FastForm.MovzxRR8: R(d.Reg0) = Reg8(ref d, d.Access1, d.Reg1); break;
+            case FastForm.MovzxRR16: R(d.Reg0) = R(d.Reg1) & 0xFFFF; break;
+            case FastForm.MovzxRM16: R(d.Reg0) = ReadMem16(d.MemSegment, MemEa(ref d)); break;
+            case FastForm.MovsxRR8: R(d.Reg0) = (uint)(sbyte)Reg8(ref d, d.Access1, d.Reg1); break;
+            case FastForm.MovsxRR16: R(d.Reg0) = (uint)(short)R(d.Reg1); break;
+            case FastForm.MovsxRM8: R(d.Reg0) = (uint)(sbyte)ReadMem8(d.MemSegment, MemEa(ref d)); break;
+            case FastForm.MovsxRM16: R(d.Reg0) = (uint)(short)ReadMem16(d.MemSegment, MemEa(ref d)); break;
 
             case FastForm.MovR8M: SetReg8(d.Access0, d.Reg0, ReadMem8(d.MemSegment, MemEa(ref d))); break;
             case FastForm.MovMR8: WriteMem8(d.MemSegment, MemEa(ref d), (byte)Reg8(ref d, d.Access1, d.Reg1)); break;
@@ -155,17 +154,17 @@ internal sealed partial class Cpu
             case FastForm.TestR8I: LogicFlags(Reg8(ref d, d.Access0, d.Reg0) & d.Immediate & 0xFF, 1); break;
 
             case FastForm.SetccR8: SetReg8(d.Access0, d.Reg0, FastCondition(d.Condition) ? 1u : 0u); break;
-            case FastForm.CmovRR: if (FastCondition(d.Condition)) regs[d.Reg0] = regs[d.Reg1]; break;
+            case FastForm.CmovRR: if (FastCondition(d.Condition)) R(d.Reg0) = R(d.Reg1); break;
             case FastForm.CmovRM:
             {
                 uint v = ReadMem32(d.MemSegment, MemEa(ref d)); // read (and may fault) even when false
                 if (FastCondition(d.Condition))
-                    regs[d.Reg0] = v;
+                    R(d.Reg0) = v;
                 break;
             }
-            case FastForm.NegR: { uint a = regs[d.Reg0]; regs[d.Reg0] = Sub32(0, a); break; }
-            case FastForm.NotR: regs[d.Reg0] = ~regs[d.Reg0]; break;
-            case FastForm.XchgRR: { uint t = regs[d.Reg0]; regs[d.Reg0] = regs[d.Reg1]; regs[d.Reg1] = t; break; }
+            case FastForm.NegR: { uint a = R(d.Reg0); R(d.Reg0) = Sub32(0, a); break; }
+            case FastForm.NotR: R(d.Reg0) = ~R(d.Reg0); break;
+            case FastForm.XchgRR: { uint t = R(d.Reg0); R(d.Reg0) = R(d.Reg1); R(d.Reg1) = t; break; }
             case FastForm.PushI: Push32(d.Immediate); break;
 
             default: Execute(ref d); break;
@@ -184,6 +183,10 @@ internal sealed partial class Cpu
         WriteLinear32(la, r);
         SetLazy(LazyFlagsOp.Add32, dst, src, r);
     }
+
+    /// <summary>General register <paramref name="n"/> (0-7, as resolved at decode) without a bounds check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref uint R(int n) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Regs), n);
 
     /// <summary>PUSH of a doubleword: one test of the stack size, then a plain store through SS.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -69,10 +69,11 @@ internal sealed partial class Cpu
     public uint EffectiveAddress(ref DecodedInstruction d)
     {
         uint ea = d.MemDisplacement;
+        ref uint regs = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(Regs);
         if (d.MemBase >= 0)
-            ea += Regs[d.MemBase];
+            ea += Unsafe.Add(ref regs, d.MemBase); // 0-7, resolved at decode
         if (d.MemIndex >= 0)
-            ea += Regs[d.MemIndex] << d.MemScaleShift;
+            ea += Unsafe.Add(ref regs, d.MemIndex) << d.MemScaleShift;
         return d.AddrSize == 2 ? ea & 0xFFFF : ea;
     }
 

@@ -19,10 +19,15 @@ internal sealed unsafe partial class Cpu
 
     private static uint TlbTag(uint la) => (la & ~PageOffsetMask) | 1;
 
+    /// <summary>The current TLB's entry for a linear address (the index is masked to the TLB's size).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref TlbEntry TlbSlot(uint la) =>
+        ref Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_tlb), (int)((la >> 12) & (TlbSize - 1)));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte ReadLinear8(uint la)
     {
-        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Read != null)
             return e.Read[la & PageOffsetMask];
         return (byte)ReadSlow(la, 1, _tlb, Cpl == 3);
@@ -31,7 +36,7 @@ internal sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ushort ReadLinear16(uint la)
     {
-        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Read != null && (la & PageOffsetMask) <= PageOffsetMask - 1)
             return Unsafe.ReadUnaligned<ushort>(e.Read + (la & PageOffsetMask));
         return (ushort)ReadSlow(la, 2, _tlb, Cpl == 3);
@@ -40,7 +45,7 @@ internal sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadLinear32(uint la)
     {
-        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Read != null && (la & PageOffsetMask) <= PageOffsetMask - 3)
             return Unsafe.ReadUnaligned<uint>(e.Read + (la & PageOffsetMask));
         return (uint)ReadSlow(la, 4, _tlb, Cpl == 3);
@@ -49,7 +54,7 @@ internal sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteLinear8(uint la, byte value)
     {
-        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Write != null)
             e.Write[la & PageOffsetMask] = value;
         else
@@ -59,7 +64,7 @@ internal sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteLinear16(uint la, ushort value)
     {
-        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Write != null && (la & PageOffsetMask) <= PageOffsetMask - 1)
             Unsafe.WriteUnaligned(e.Write + (la & PageOffsetMask), value);
         else
@@ -69,7 +74,7 @@ internal sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteLinear32(uint la, uint value)
     {
-        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Write != null && (la & PageOffsetMask) <= PageOffsetMask - 3)
             Unsafe.WriteUnaligned(e.Write + (la & PageOffsetMask), value);
         else
@@ -150,7 +155,7 @@ internal sealed unsafe partial class Cpu
     /// <summary>Checks a read would succeed (used by instructions that must fault before changing state).</summary>
     public void ProbeRead(uint la, int size)
     {
-        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        ref var e = ref TlbSlot(la);
         if (e.Tag != TlbTag(la))
             Fill(ref e, la, write: false, Cpl == 3);
         if (_watchActive)
