@@ -33,6 +33,10 @@ public sealed class Edu : IMmioDevice
     private readonly long _dmaDelayNs;
     private readonly Func<bool> _busMaster;
 
+    /// <param name="memory">Guest memory the DMA engine reads and writes.</param>
+    /// <param name="irq">The function's interrupt line (INTx or MSI).</param>
+    /// <param name="clock">The machine clock (the factorial and DMA delays run on it).</param>
+    /// <param name="logger">The device's logger.</param>
     /// <param name="dmaMask">Bits of a DMA address the device drives (QEMU: 28, 256 MiB).</param>
     /// <param name="dmaDelayNs">Machine time from starting a transfer to its completion (QEMU: 100 ms).</param>
     /// <param name="busMaster">Whether the function may master the bus now (the command register's bit 2).</param>

@@ -229,5 +229,9 @@ public sealed class KeyboardControllerTests : IDisposable
 
     /// <summary>A device of another machine, to get a context with no i8042.</summary>
     [Device("stub")]
-    public sealed class OtherMachineDevice(DeviceContext context) : IDevice;
+    public sealed class OtherMachineDevice : IDevice
+    {
+        // The plugin contract: a device is constructed from its context (unused by this stub).
+        public OtherMachineDevice(DeviceContext context) { _ = context; }
+    }
 }

@@ -117,7 +117,7 @@ public sealed class PciBarRegionsTests : IDisposable
     }
 
     [Fact]
-    public void Two_threads_programming_one_bar_leave_the_last_state_mapped()
+    public async Task Two_threads_programming_one_bar_leave_the_last_state_mapped()
     {
         Command(PciCommand.MemorySpace);
         var writers = Enumerable.Range(0, 2).Select(t => Task.Run(() =>
@@ -125,7 +125,7 @@ public sealed class PciBarRegionsTests : IDisposable
             for (int i = 0; i < 2000; i++)
                 WriteBar(1, (uint)(0xfe00_0000 + (((i * 2) + t) % 16) * 0x1000));
         })).ToArray();
-        Task.WaitAll(writers);
+        await Task.WhenAll(writers);
         WriteBar(1, 0xfd00_0000);
 
         Assert.Equal(["nic BAR1 MMIO 0xfd000000-0xfd000fff"], _buses.Mapped);

@@ -22,8 +22,14 @@ public sealed class PciConfigSpace : IPciFunction
     private readonly PciBar?[] _bars = new PciBar?[BarCount];
     private readonly PciBarMapping?[] _mappings = new PciBarMapping?[BarCount];
 
+    /// <param name="vendorId">The PCI vendor ID (0x1234 is QEMU's, used by its sample devices).</param>
+    /// <param name="deviceId">The vendor's device ID.</param>
     /// <param name="classCode">Class, subclass and programming interface as 0xCCSSPP.</param>
+    /// <param name="revision">The revision ID.</param>
     /// <param name="bars">The BARs by index (null for unimplemented ones; the slot after a 64-bit BAR must be null).</param>
+    /// <param name="interruptPin">INTA# = 1 .. INTD# = 4, 0 for none.</param>
+    /// <param name="subsystemVendorId">Subsystem vendor ID (0: none).</param>
+    /// <param name="subsystemId">Subsystem ID (0: none).</param>
     public PciConfigSpace(ushort vendorId, ushort deviceId, uint classCode, byte revision = 0,
         IReadOnlyList<PciBar?>? bars = null, byte interruptPin = 0, ushort subsystemVendorId = 0, ushort subsystemId = 0)
     {

@@ -101,7 +101,7 @@ public class MmioBusMappingTests
     }
 
     [Fact]
-    public void Dispatch_never_reaches_an_unmapped_region_after_the_unmap_returns()
+    public async Task Dispatch_never_reaches_an_unmapped_region_after_the_unmap_returns()
     {
         var bus = new MmioBus();
         var gone = new AnswerDevice(0xdead);
@@ -123,7 +123,7 @@ public class MmioBusMappingTests
             Assert.Equal(0xffff_ffffUL, bus.Read(0x8000, 4));
         }
         stop.Cancel();
-        reader.Wait();
+        await reader;
     }
 
     private sealed class AnswerDevice(ulong answer) : IMmioDevice

@@ -103,7 +103,7 @@ public class PortBusMappingTests
     }
 
     [Fact]
-    public void Dispatch_stays_consistent_while_another_thread_remaps()
+    public async Task Dispatch_stays_consistent_while_another_thread_remaps()
     {
         var bus = new PortBus();
         var a = new CountingPorts(0xaa);
@@ -123,7 +123,7 @@ public class PortBusMappingTests
             Assert.True(value is 0xaa or 0xbb or 0xff, $"read 0x{value:x}");
         }
         stop.Cancel();
-        remapper.Wait();
+        await remapper;
     }
 
     private sealed class CountingPorts(byte answer) : Hypervisor.Abstractions.IPortDevice
