@@ -333,8 +333,23 @@ public class FastPathDifferentialTests
                     // 16-bit register forms (the real-mode fast forms).
                     var r16 = new[] { ax, cx, dx, bx, si, di, bp };
                     AssemblerRegister16 W() => r16[rng.Next(r16.Length)];
-                    switch (rng.Next(12))
+                    switch (rng.Next(16))
                     {
+                        case 12: a.rol(W(), (byte)rng.Next(20)); break;
+                        case 13: a.shl(W(), (byte)rng.Next(20)); break;
+                        case 14: a.sar(W(), (byte)(rng.Next(3) == 0 ? 1 : rng.Next(20))); break;
+                        case 15:
+                            // A 16- or 8-bit compare straight before a conditional jump (lazy flags of that size).
+                            if (rng.Next(2) == 0) a.cmp(W(), W()); else a.cmp(al, (byte)rng.Next(256));
+                            switch (rng.Next(5))
+                            {
+                                case 0: a.jl(labels[Math.Min(count, i + 2)]); break;
+                                case 1: a.jbe(labels[Math.Min(count, i + 2)]); break;
+                                case 2: a.js(labels[Math.Min(count, i + 2)]); break;
+                                case 3: a.jg(labels[Math.Min(count, i + 2)]); break;
+                                default: a.jo(labels[Math.Min(count, i + 2)]); break;
+                            }
+                            break;
                         case 0: a.mov(W(), W()); break;
                         case 1: a.mov(W(), (ushort)rng.Next(0x10000)); break;
                         case 2: a.mov(W(), __word_ptr[M()]); break;

@@ -127,7 +127,27 @@ internal sealed partial class Cpu
                 }
                 return (cc & 1) != 0 ? !r : r;
             }
-            case LazyFlagsOp.Logic32 or LazyFlagsOp.Dec32 or LazyFlagsOp.Inc32 when (cc >> 1) == 2:
+            case LazyFlagsOp.Sub16 or LazyFlagsOp.Sub8:
+            {
+                // Operands are zero-extended: unsigned tests as above, signed ones after sign extension.
+                int shift = _lazyOp == LazyFlagsOp.Sub16 ? 16 : 24;
+                uint a = _lazyA, b = _lazyB;
+                int sa = (int)(a << shift), sb = (int)(b << shift);
+                bool r;
+                switch (cc >> 1)
+                {
+                    case 1: r = a < b; break;
+                    case 2: r = a == b; break;
+                    case 3: r = a <= b; break;
+                    case 4: r = (int)(_lazyResult << shift) < 0; break;
+                    case 6: r = sa < sb; break;
+                    case 7: r = sa <= sb; break;
+                    default: return Condition(cc);
+                }
+                return (cc & 1) != 0 ? !r : r;
+            }
+            case LazyFlagsOp.Logic32 or LazyFlagsOp.Dec32 or LazyFlagsOp.Inc32
+                or LazyFlagsOp.Logic16 or LazyFlagsOp.Dec16 or LazyFlagsOp.Inc16 when (cc >> 1) == 2:
                 return (_lazyResult == 0) ^ ((cc & 1) != 0);        // E / NE
             default:
                 return Condition(cc);

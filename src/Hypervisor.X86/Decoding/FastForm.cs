@@ -35,6 +35,7 @@ internal enum FastForm : byte
     CmpRR16, CmpRI16, CmpRM16,
     AndRI16, OrRR16, XorRR16, XorRI16,
     IncR16, DecR16,
+    ShlRI16, ShrRI16, SarRI16, RolRI16, RorRI16,
 }
 
 internal static class FastForms
@@ -212,6 +213,15 @@ internal static class FastForms
                 return FastForm.OrRR16;
             case ExecOp.Xor when ops == 2:
                 return r0 && r1 ? FastForm.XorRR16 : r0 && i1 ? FastForm.XorRI16 : FastForm.None;
+            case ExecOp.Shl or ExecOp.Sal or ExecOp.Shr or ExecOp.Sar or ExecOp.Rol or ExecOp.Ror when ops == 2 && r0 && i1:
+                return d.Op switch
+                {
+                    ExecOp.Shl or ExecOp.Sal => FastForm.ShlRI16,
+                    ExecOp.Shr => FastForm.ShrRI16,
+                    ExecOp.Sar => FastForm.SarRI16,
+                    ExecOp.Rol => FastForm.RolRI16,
+                    _ => FastForm.RorRI16,
+                };
             case ExecOp.Inc when ops == 1 && r0:
                 return FastForm.IncR16;
             case ExecOp.Dec when ops == 1 && r0:

@@ -130,6 +130,11 @@ internal sealed partial class Cpu
     {
         switch (d.Fast)
         {
+            case FastForm.ShlRI16: ShiftRegister16(ref d, ShiftOp.Shl); break;
+            case FastForm.ShrRI16: ShiftRegister16(ref d, ShiftOp.Shr); break;
+            case FastForm.SarRI16: ShiftRegister16(ref d, ShiftOp.Sar); break;
+            case FastForm.RolRI16: ShiftRegister16(ref d, ShiftOp.Rol); break;
+            case FastForm.RorRI16: ShiftRegister16(ref d, ShiftOp.Ror); break;
             case FastForm.ShlRI: ShiftRegister(ref d, ShiftOp.Shl); break;
             case FastForm.ShrRI: ShiftRegister(ref d, ShiftOp.Shr); break;
             case FastForm.SarRI: ShiftRegister(ref d, ShiftOp.Sar); break;
@@ -229,6 +234,17 @@ internal sealed partial class Cpu
             return;
         ref uint reg = ref Regs[d.Reg0];
         reg = ShiftValue(op, reg, count, 4, out uint flags);
+        Flags = flags;
+    }
+
+    /// <summary>The same on a 16-bit register (real-mode code).</summary>
+    private void ShiftRegister16(ref DecodedInstruction d, ShiftOp op)
+    {
+        uint count = d.Immediate & 0x1F;
+        if (count == 0)
+            return;
+        ref uint reg = ref R(d.Reg0);
+        SetLow16(ref reg, ShiftValue(op, reg & 0xFFFF, count, 2, out uint flags));
         Flags = flags;
     }
 
