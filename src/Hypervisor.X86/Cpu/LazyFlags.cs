@@ -127,6 +127,20 @@ internal sealed partial class Cpu
                 }
                 return (cc & 1) != 0 ? !r : r;
             }
+            case LazyFlagsOp.Logic32 or LazyFlagsOp.Dec32 or LazyFlagsOp.Inc32
+                or LazyFlagsOp.Logic16 or LazyFlagsOp.Dec16 or LazyFlagsOp.Inc16 when (cc >> 1) == 2:
+                return (_lazyResult == 0) ^ ((cc & 1) != 0);        // E / NE
+            default:
+                return NarrowCondition(cc);
+        }
+    }
+
+    /// <summary>The rest of <see cref="FastCondition"/>, out of line so the inlined part stays small.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool NarrowCondition(int cc)
+    {
+        switch (_lazyOp)
+        {
             case LazyFlagsOp.Sub16 or LazyFlagsOp.Sub8:
             {
                 // Operands are zero-extended: unsigned tests as above, signed ones after sign extension.
@@ -146,9 +160,6 @@ internal sealed partial class Cpu
                 }
                 return (cc & 1) != 0 ? !r : r;
             }
-            case LazyFlagsOp.Logic32 or LazyFlagsOp.Dec32 or LazyFlagsOp.Inc32
-                or LazyFlagsOp.Logic16 or LazyFlagsOp.Dec16 or LazyFlagsOp.Inc16 when (cc >> 1) == 2:
-                return (_lazyResult == 0) ^ ((cc & 1) != 0);        // E / NE
             default:
                 return Condition(cc);
         }
