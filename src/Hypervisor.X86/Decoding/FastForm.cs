@@ -120,14 +120,7 @@ internal static class FastForms
                 return a1 == OperandAccess.Memory ? (d.I.MemorySize.GetSize() == 1 ? FastForm.MovsxRM8 : FastForm.MovsxRM16)
                     : IsReg8(a1) ? FastForm.MovsxRR8 : a1 == OperandAccess.Reg16 ? FastForm.MovsxRR16 : FastForm.None;
             case ExecOp.Shl or ExecOp.Sal or ExecOp.Shr or ExecOp.Sar or ExecOp.Rol or ExecOp.Ror when ops == 2 && r0 && i1:
-                return d.Op switch
-                {
-                    ExecOp.Shl or ExecOp.Sal => FastForm.ShlRI,
-                    ExecOp.Shr => FastForm.ShrRI,
-                    ExecOp.Sar => FastForm.SarRI,
-                    ExecOp.Rol => FastForm.RolRI,
-                    _ => FastForm.RorRI,
-                };
+                return ShiftForm(d.Op, FastForm.ShlRI);
             case ExecOp.Neg when ops == 1 && r0:
                 return FastForm.NegR;
             case ExecOp.Not when ops == 1 && r0:
@@ -175,6 +168,16 @@ internal static class FastForms
         or Mnemonic.Sete or Mnemonic.Setne or Mnemonic.Setbe or Mnemonic.Seta or Mnemonic.Sets or Mnemonic.Setns
         or Mnemonic.Setp or Mnemonic.Setnp or Mnemonic.Setl or Mnemonic.Setge or Mnemonic.Setle or Mnemonic.Setg;
 
+    /// <summary>The shift form of <paramref name="op"/> in the group starting at <paramref name="shl"/> (SHL, SHR, SAR, ROL, ROR in that order).</summary>
+    private static FastForm ShiftForm(ExecOp op, FastForm shl) => shl + op switch
+    {
+        ExecOp.Shl or ExecOp.Sal => 0,
+        ExecOp.Shr => 1,
+        ExecOp.Sar => 2,
+        ExecOp.Rol => 3,
+        _ => 4,
+    };
+
     private static bool IsReg8(OperandAccess a) => a is OperandAccess.Reg8Low or OperandAccess.Reg8High;
 
     private static FastForm Classify8(ref DecodedInstruction d)
@@ -214,14 +217,7 @@ internal static class FastForms
             case ExecOp.Xor when ops == 2:
                 return r0 && r1 ? FastForm.XorRR16 : r0 && i1 ? FastForm.XorRI16 : FastForm.None;
             case ExecOp.Shl or ExecOp.Sal or ExecOp.Shr or ExecOp.Sar or ExecOp.Rol or ExecOp.Ror when ops == 2 && r0 && i1:
-                return d.Op switch
-                {
-                    ExecOp.Shl or ExecOp.Sal => FastForm.ShlRI16,
-                    ExecOp.Shr => FastForm.ShrRI16,
-                    ExecOp.Sar => FastForm.SarRI16,
-                    ExecOp.Rol => FastForm.RolRI16,
-                    _ => FastForm.RorRI16,
-                };
+                return ShiftForm(d.Op, FastForm.ShlRI16);
             case ExecOp.Inc when ops == 1 && r0:
                 return FastForm.IncR16;
             case ExecOp.Dec when ops == 1 && r0:
