@@ -15,8 +15,6 @@ internal sealed unsafe partial class Cpu
     /// <summary>EAX..EDI in ModRM order.</summary>
     public readonly uint[] Regs = new uint[8];
     public uint Eip;
-    /// <summary>EFLAGS, every bit live (no lazy evaluation: flags are computed by small helpers).</summary>
-    public uint Flags = Eflags.Reserved1;
     /// <summary>ES, CS, SS, DS, FS, GS, LDTR, TR (see <see cref="Seg"/>).</summary>
     public readonly SegmentCache[] Segs = new SegmentCache[8];
     public uint Cr0 = ControlBits.Cr0ET | ControlBits.Cr0CD | ControlBits.Cr0NW;
@@ -89,8 +87,8 @@ internal sealed unsafe partial class Cpu
 
     public bool ProtectedMode => (Cr0 & ControlBits.Cr0PE) != 0;
     public bool PagingEnabled => (Cr0 & ControlBits.Cr0PG) != 0;
-    public bool V86Mode => (Flags & Eflags.VM) != 0;
-    public int Iopl => (int)(Flags >> Eflags.IoplShift) & 3;
+    public bool V86Mode => (_flags & Eflags.VM) != 0;
+    public int Iopl => (int)(_flags >> Eflags.IoplShift) & 3;
 
     /// <summary>True when code executes as 32-bit (CS.D in protected mode).</summary>
     public bool Code32;

@@ -32,7 +32,7 @@ internal sealed partial class Cpu
     /// True while an instruction needs the checks of <see cref="StepWithDebugChecks"/>: TF (single-step),
     /// RF (to clear it after the instruction) or an enabled breakpoint. A block executor tests this too.
     /// </summary>
-    public bool NeedsPerInstructionChecks => (Flags & (Eflags.TF | Eflags.RF)) != 0 || _breakpointsEnabled;
+    public bool NeedsPerInstructionChecks => (_flags & (Eflags.TF | Eflags.RF)) != 0 || _breakpointsEnabled;
 
     /// <summary>Recomputes the breakpoint state after a write to DR0-DR3 or DR7.</summary>
     private void DebugRegistersChanged()

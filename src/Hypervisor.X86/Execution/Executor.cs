@@ -129,7 +129,7 @@ internal sealed partial class Cpu
                 _interruptShadow = false;
                 budget = 1;
             }
-            else if ((Flags & Eflags.IF) != 0 && InterruptController is { HasPendingInterrupt: true } pic && _mmioCount == 0)
+            else if ((_flags & Eflags.IF) != 0 && InterruptController is { HasPendingInterrupt: true } pic && _mmioCount == 0)
             {
                 DeliverExternalInterrupt(pic.Acknowledge());
                 budget = 1; // a trap gate leaves IF set: the next interrupt comes after one instruction

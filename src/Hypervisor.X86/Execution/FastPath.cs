@@ -30,56 +30,46 @@ internal sealed partial class Cpu
             case FastForm.MovM8I: WriteMem8(d.MemSegment, MemEa(ref d), (byte)d.Immediate); break;
             case FastForm.MovRM8Zx: regs[d.Reg0] = ReadMem8(d.MemSegment, MemEa(ref d)); break;
 
-            case FastForm.AddRR: regs[d.Reg0] = AddWithFlags(regs[d.Reg0], regs[d.Reg1], 0, 4); break;
-            case FastForm.AddRI: regs[d.Reg0] = AddWithFlags(regs[d.Reg0], d.Immediate, 0, 4); break;
-            case FastForm.AddRM:
-            {
-                uint src = ReadMem32(d.MemSegment, MemEa(ref d));
-                regs[d.Reg0] = AddWithFlags(regs[d.Reg0], src, 0, 4);
-                break;
-            }
+            case FastForm.AddRR: regs[d.Reg0] = Add32(regs[d.Reg0], regs[d.Reg1]); break;
+            case FastForm.AddRI: regs[d.Reg0] = Add32(regs[d.Reg0], d.Immediate); break;
+            case FastForm.AddRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); regs[d.Reg0] = Add32(regs[d.Reg0], src); break; }
             case FastForm.AddMR: AddToMemory(ref d, regs[d.Reg1]); break;
             case FastForm.AddMI: AddToMemory(ref d, d.Immediate); break;
 
-            case FastForm.SubRR: regs[d.Reg0] = SubWithFlags(regs[d.Reg0], regs[d.Reg1], 0, 4); break;
-            case FastForm.SubRI: regs[d.Reg0] = SubWithFlags(regs[d.Reg0], d.Immediate, 0, 4); break;
-            case FastForm.SubRM:
+            case FastForm.SubRR: regs[d.Reg0] = Sub32(regs[d.Reg0], regs[d.Reg1]); break;
+            case FastForm.SubRI: regs[d.Reg0] = Sub32(regs[d.Reg0], d.Immediate); break;
+            case FastForm.SubRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); regs[d.Reg0] = Sub32(regs[d.Reg0], src); break; }
+
+            case FastForm.CmpRR: Sub32(regs[d.Reg0], regs[d.Reg1]); break;
+            case FastForm.CmpRI: Sub32(regs[d.Reg0], d.Immediate); break;
+            case FastForm.CmpRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); Sub32(regs[d.Reg0], src); break; }
+            case FastForm.CmpMR: Sub32(ReadMem32(d.MemSegment, MemEa(ref d)), regs[d.Reg1]); break;
+            case FastForm.CmpMI: Sub32(ReadMem32(d.MemSegment, MemEa(ref d)), d.Immediate); break;
+            case FastForm.CmpM8I:
             {
-                uint src = ReadMem32(d.MemSegment, MemEa(ref d));
-                regs[d.Reg0] = SubWithFlags(regs[d.Reg0], src, 0, 4);
+                uint a = ReadMem8(d.MemSegment, MemEa(ref d)), b = d.Immediate & 0xFF;
+                SetLazy(LazyFlagsOp.Sub8, a, b, (a - b) & 0xFF);
                 break;
             }
 
-            case FastForm.CmpRR: SubWithFlags(regs[d.Reg0], regs[d.Reg1], 0, 4); break;
-            case FastForm.CmpRI: SubWithFlags(regs[d.Reg0], d.Immediate, 0, 4); break;
-            case FastForm.CmpRM:
-            {
-                uint src = ReadMem32(d.MemSegment, MemEa(ref d));
-                SubWithFlags(regs[d.Reg0], src, 0, 4);
-                break;
-            }
-            case FastForm.CmpMR: SubWithFlags(ReadMem32(d.MemSegment, MemEa(ref d)), regs[d.Reg1], 0, 4); break;
-            case FastForm.CmpMI: SubWithFlags(ReadMem32(d.MemSegment, MemEa(ref d)), d.Immediate, 0, 4); break;
-            case FastForm.CmpM8I: SubWithFlags(ReadMem8(d.MemSegment, MemEa(ref d)), d.Immediate & 0xFF, 0, 1); break;
+            case FastForm.AndRR: regs[d.Reg0] = Logic32(regs[d.Reg0] & regs[d.Reg1]); break;
+            case FastForm.AndRI: regs[d.Reg0] = Logic32(regs[d.Reg0] & d.Immediate); break;
+            case FastForm.OrRR: regs[d.Reg0] = Logic32(regs[d.Reg0] | regs[d.Reg1]); break;
+            case FastForm.OrRI: regs[d.Reg0] = Logic32(regs[d.Reg0] | d.Immediate); break;
+            case FastForm.XorRR: regs[d.Reg0] = Logic32(regs[d.Reg0] ^ regs[d.Reg1]); break;
+            case FastForm.XorRI: regs[d.Reg0] = Logic32(regs[d.Reg0] ^ d.Immediate); break;
+            case FastForm.TestRR: Logic32(regs[d.Reg0] & regs[d.Reg1]); break;
+            case FastForm.TestRI: Logic32(regs[d.Reg0] & d.Immediate); break;
 
-            case FastForm.AndRR: regs[d.Reg0] = LogicFlags(regs[d.Reg0] & regs[d.Reg1], 4); break;
-            case FastForm.AndRI: regs[d.Reg0] = LogicFlags(regs[d.Reg0] & d.Immediate, 4); break;
-            case FastForm.OrRR: regs[d.Reg0] = LogicFlags(regs[d.Reg0] | regs[d.Reg1], 4); break;
-            case FastForm.OrRI: regs[d.Reg0] = LogicFlags(regs[d.Reg0] | d.Immediate, 4); break;
-            case FastForm.XorRR: regs[d.Reg0] = LogicFlags(regs[d.Reg0] ^ regs[d.Reg1], 4); break;
-            case FastForm.XorRI: regs[d.Reg0] = LogicFlags(regs[d.Reg0] ^ d.Immediate, 4); break;
-            case FastForm.TestRR: LogicFlags(regs[d.Reg0] & regs[d.Reg1], 4); break;
-            case FastForm.TestRI: LogicFlags(regs[d.Reg0] & d.Immediate, 4); break;
-
-            case FastForm.IncR: regs[d.Reg0] = IncDecWithFlags(regs[d.Reg0], increment: true, 4); break;
-            case FastForm.DecR: regs[d.Reg0] = IncDecWithFlags(regs[d.Reg0], increment: false, 4); break;
+            case FastForm.IncR: { uint a = regs[d.Reg0], r = a + 1; SetLazyIncDec(LazyFlagsOp.Inc32, a, r); regs[d.Reg0] = r; break; }
+            case FastForm.DecR: { uint a = regs[d.Reg0], r = a - 1; SetLazyIncDec(LazyFlagsOp.Dec32, a, r); regs[d.Reg0] = r; break; }
             case FastForm.LeaR: regs[d.Reg0] = EffectiveAddress(ref d); break;
 
             case FastForm.PushR: PushValue(regs[d.Reg0], 4); break;
             case FastForm.PopR: { uint v = PopValue(4); regs[d.Reg0] = v; break; }
 
             case FastForm.Jcc:
-                if (Condition(d.Condition))
+                if (FastCondition(d.Condition))
                     JumpNear(d.Target);
                 break;
             case FastForm.JmpRel: JumpNear(d.Target); break;
@@ -90,30 +80,20 @@ internal sealed partial class Cpu
             case FastForm.MovRI16: SetLow16(ref regs[d.Reg0], d.Immediate); break;
             case FastForm.MovRM16: SetLow16(ref regs[d.Reg0], ReadMem16(d.MemSegment, MemEa(ref d))); break;
             case FastForm.MovMR16: WriteMem16(d.MemSegment, MemEa(ref d), (ushort)regs[d.Reg1]); break;
-            case FastForm.AddRR16: SetLow16(ref regs[d.Reg0], AddWithFlags(regs[d.Reg0] & 0xFFFF, regs[d.Reg1] & 0xFFFF, 0, 2)); break;
-            case FastForm.AddRI16: SetLow16(ref regs[d.Reg0], AddWithFlags(regs[d.Reg0] & 0xFFFF, d.Immediate & 0xFFFF, 0, 2)); break;
-            case FastForm.AddRM16:
-            {
-                uint src = ReadMem16(d.MemSegment, MemEa(ref d));
-                SetLow16(ref regs[d.Reg0], AddWithFlags(regs[d.Reg0] & 0xFFFF, src, 0, 2));
-                break;
-            }
-            case FastForm.SubRR16: SetLow16(ref regs[d.Reg0], SubWithFlags(regs[d.Reg0] & 0xFFFF, regs[d.Reg1] & 0xFFFF, 0, 2)); break;
-            case FastForm.SubRI16: SetLow16(ref regs[d.Reg0], SubWithFlags(regs[d.Reg0] & 0xFFFF, d.Immediate & 0xFFFF, 0, 2)); break;
-            case FastForm.CmpRR16: SubWithFlags(regs[d.Reg0] & 0xFFFF, regs[d.Reg1] & 0xFFFF, 0, 2); break;
-            case FastForm.CmpRI16: SubWithFlags(regs[d.Reg0] & 0xFFFF, d.Immediate & 0xFFFF, 0, 2); break;
-            case FastForm.CmpRM16:
-            {
-                uint src = ReadMem16(d.MemSegment, MemEa(ref d));
-                SubWithFlags(regs[d.Reg0] & 0xFFFF, src, 0, 2);
-                break;
-            }
-            case FastForm.AndRI16: SetLow16(ref regs[d.Reg0], LogicFlags(regs[d.Reg0] & d.Immediate & 0xFFFF, 2)); break;
-            case FastForm.OrRR16: SetLow16(ref regs[d.Reg0], LogicFlags((regs[d.Reg0] | regs[d.Reg1]) & 0xFFFF, 2)); break;
-            case FastForm.XorRR16: SetLow16(ref regs[d.Reg0], LogicFlags((regs[d.Reg0] ^ regs[d.Reg1]) & 0xFFFF, 2)); break;
-            case FastForm.XorRI16: SetLow16(ref regs[d.Reg0], LogicFlags((regs[d.Reg0] ^ d.Immediate) & 0xFFFF, 2)); break;
-            case FastForm.IncR16: SetLow16(ref regs[d.Reg0], IncDecWithFlags(regs[d.Reg0] & 0xFFFF, increment: true, 2)); break;
-            case FastForm.DecR16: SetLow16(ref regs[d.Reg0], IncDecWithFlags(regs[d.Reg0] & 0xFFFF, increment: false, 2)); break;
+            case FastForm.AddRR16: SetLow16(ref regs[d.Reg0], Add16(regs[d.Reg0], regs[d.Reg1])); break;
+            case FastForm.AddRI16: SetLow16(ref regs[d.Reg0], Add16(regs[d.Reg0], d.Immediate)); break;
+            case FastForm.AddRM16: { uint src = ReadMem16(d.MemSegment, MemEa(ref d)); SetLow16(ref regs[d.Reg0], Add16(regs[d.Reg0], src)); break; }
+            case FastForm.SubRR16: SetLow16(ref regs[d.Reg0], Sub16(regs[d.Reg0], regs[d.Reg1])); break;
+            case FastForm.SubRI16: SetLow16(ref regs[d.Reg0], Sub16(regs[d.Reg0], d.Immediate)); break;
+            case FastForm.CmpRR16: Sub16(regs[d.Reg0], regs[d.Reg1]); break;
+            case FastForm.CmpRI16: Sub16(regs[d.Reg0], d.Immediate); break;
+            case FastForm.CmpRM16: { uint src = ReadMem16(d.MemSegment, MemEa(ref d)); Sub16(regs[d.Reg0], src); break; }
+            case FastForm.AndRI16: SetLow16(ref regs[d.Reg0], Logic16(regs[d.Reg0] & d.Immediate)); break;
+            case FastForm.OrRR16: SetLow16(ref regs[d.Reg0], Logic16(regs[d.Reg0] | regs[d.Reg1])); break;
+            case FastForm.XorRR16: SetLow16(ref regs[d.Reg0], Logic16(regs[d.Reg0] ^ regs[d.Reg1])); break;
+            case FastForm.XorRI16: SetLow16(ref regs[d.Reg0], Logic16(regs[d.Reg0] ^ d.Immediate)); break;
+            case FastForm.IncR16: { uint a = regs[d.Reg0] & 0xFFFF, r = (a + 1) & 0xFFFF; SetLazyIncDec(LazyFlagsOp.Inc16, a, r); SetLow16(ref regs[d.Reg0], r); break; }
+            case FastForm.DecR16: { uint a = regs[d.Reg0] & 0xFFFF, r = (a - 1) & 0xFFFF; SetLazyIncDec(LazyFlagsOp.Dec16, a, r); SetLow16(ref regs[d.Reg0], r); break; }
 
             default: Execute(ref d); break;
         }
@@ -127,11 +107,22 @@ internal sealed partial class Cpu
     {
         uint la = Linear(d.MemSegment, MemEa(ref d), 4, write: true);
         uint dst = ReadLinear32(la);
-        uint saved = Flags;
-        uint r = AddWithFlags(dst, src, 0, 4);
-        uint flags = Flags;
-        Flags = saved;
+        uint r = dst + src;
         WriteLinear32(la, r);
-        Flags = flags;
+        SetLazy(LazyFlagsOp.Add32, dst, src, r);
     }
+
+    // The ALU operations of the fast forms: the result now, the flags owed (Cpu/LazyFlags.cs).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Add32(uint a, uint b) { uint r = a + b; SetLazy(LazyFlagsOp.Add32, a, b, r); return r; }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Sub32(uint a, uint b) { uint r = a - b; SetLazy(LazyFlagsOp.Sub32, a, b, r); return r; }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Logic32(uint r) { SetLazy(LazyFlagsOp.Logic32, 0, 0, r); return r; }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Add16(uint a, uint b) { a &= 0xFFFF; b &= 0xFFFF; uint r = (a + b) & 0xFFFF; SetLazy(LazyFlagsOp.Add16, a, b, r); return r; }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Sub16(uint a, uint b) { a &= 0xFFFF; b &= 0xFFFF; uint r = (a - b) & 0xFFFF; SetLazy(LazyFlagsOp.Sub16, a, b, r); return r; }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Logic16(uint r) { r &= 0xFFFF; SetLazy(LazyFlagsOp.Logic16, 0, 0, r); return r; }
 }

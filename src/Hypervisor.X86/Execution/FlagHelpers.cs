@@ -27,7 +27,11 @@ internal sealed partial class Cpu
         (r == 0 ? Eflags.ZF : 0) | ((r & SignBit(size)) != 0 ? Eflags.SF : 0) | ParityTable[r & 0xFF];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void SetStatus(uint status) => Flags = (Flags & ~Eflags.Status) | status;
+    private void SetStatus(uint status)
+    {
+        _lazyOp = LazyFlagsOp.None; // every status bit is overwritten
+        _flags = (_flags & ~Eflags.Status) | status;
+    }
 
     public bool CF => (Flags & Eflags.CF) != 0;
 

@@ -1,0 +1,136 @@
+using System.Runtime.CompilerServices;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>The operation whose six status flags are still owed (see <see cref="Cpu.Flags"/>).</summary>
+internal enum LazyFlagsOp : byte
+{
+    None,
+    Add32, Sub32, Logic32, Inc32, Dec32,
+    Add16, Sub16, Logic16, Inc16, Dec16,
+    Sub8,
+}
+
+/// <summary>
+/// Lazy status flags, as QEMU's cc_op and Bochs' lazy flags: the fast handlers record the last ALU
+/// operation's operands and result instead of computing CF, PF, AF, ZF, SF and OF, because most
+/// flags are overwritten before anything reads them. <see cref="Flags"/> computes them on the first
+/// read; a conditional jump after CMP/SUB/AND/DEC tests the operands directly. The system bits of
+/// EFLAGS (IF, TF, DF, IOPL, VM, ...) are never lazy and can be read from <see cref="_flags"/>.
+/// </summary>
+internal sealed partial class Cpu
+{
+    /// <summary>EFLAGS; the status bits are stale while <see cref="_lazyOp"/> is not None.</summary>
+    private uint _flags = Eflags.Reserved1;
+    private LazyFlagsOp _lazyOp;
+    /// <summary>The owed operation's operands (a op b) and its result, cut to its size.</summary>
+    private uint _lazyA, _lazyB, _lazyResult;
+
+    /// <summary>EFLAGS, every bit live: reading computes owed status flags, writing drops them.</summary>
+    public uint Flags
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            if (_lazyOp != LazyFlagsOp.None)
+                MaterializeFlags();
+            return _flags;
+        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        set
+        {
+            _lazyOp = LazyFlagsOp.None;
+            _flags = value;
+        }
+    }
+
+    /// <summary>Owes the flags of <paramref name="op"/>; for INC/DEC, CF must already be right in <see cref="_flags"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SetLazy(LazyFlagsOp op, uint a, uint b, uint result)
+    {
+        _lazyOp = op;
+        _lazyA = a;
+        _lazyB = b;
+        _lazyResult = result;
+    }
+
+    /// <summary>INC/DEC keep CF: settle it into <see cref="_flags"/> before owing the other five.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SetLazyIncDec(LazyFlagsOp op, uint a, uint result)
+    {
+        if (_lazyOp != LazyFlagsOp.None)
+            _flags = (_flags & ~Eflags.CF) | LazyCarry();
+        SetLazy(op, a, 1, result);
+    }
+
+    /// <summary>CF of the owed operation (INC/DEC: the CF they kept).</summary>
+    private uint LazyCarry() => _lazyOp switch
+    {
+        LazyFlagsOp.Add32 or LazyFlagsOp.Add16 => _lazyResult < _lazyA ? Eflags.CF : 0,
+        LazyFlagsOp.Sub32 or LazyFlagsOp.Sub16 or LazyFlagsOp.Sub8 => _lazyA < _lazyB ? Eflags.CF : 0,
+        LazyFlagsOp.Logic32 or LazyFlagsOp.Logic16 => 0,
+        _ => _flags & Eflags.CF,
+    };
+
+    private void MaterializeFlags()
+    {
+        uint a = _lazyA, b = _lazyB, r = _lazyResult;
+        int size = _lazyOp switch
+        {
+            LazyFlagsOp.Add32 or LazyFlagsOp.Sub32 or LazyFlagsOp.Logic32 or LazyFlagsOp.Inc32 or LazyFlagsOp.Dec32 => 4,
+            LazyFlagsOp.Sub8 => 1,
+            _ => 2,
+        };
+        uint sign = SignBit(size);
+        uint f = SzpFlags(r, size);
+        switch (_lazyOp)
+        {
+            case LazyFlagsOp.Add32: case LazyFlagsOp.Add16:
+                f |= (r < a ? Eflags.CF : 0) | ((a ^ b ^ r) & Eflags.AF) | (((a ^ r) & (b ^ r) & sign) != 0 ? Eflags.OF : 0);
+                break;
+            case LazyFlagsOp.Sub32: case LazyFlagsOp.Sub16: case LazyFlagsOp.Sub8:
+                f |= (a < b ? Eflags.CF : 0) | ((a ^ b ^ r) & Eflags.AF) | (((a ^ b) & (a ^ r) & sign) != 0 ? Eflags.OF : 0);
+                break;
+            case LazyFlagsOp.Inc32: case LazyFlagsOp.Inc16:
+                f |= (_flags & Eflags.CF) | ((a ^ 1 ^ r) & Eflags.AF) | (r == sign ? Eflags.OF : 0);
+                break;
+            case LazyFlagsOp.Dec32: case LazyFlagsOp.Dec16:
+                f |= (_flags & Eflags.CF) | ((a ^ 1 ^ r) & Eflags.AF) | (r == sign - 1 ? Eflags.OF : 0);
+                break;
+        }
+        _flags = (_flags & ~Eflags.Status) | f;
+        _lazyOp = LazyFlagsOp.None;
+    }
+
+    /// <summary>
+    /// A condition code tttn (SDM Vol. 1, B.1) straight from the owed CMP/SUB, logic or INC/DEC
+    /// operation where that is one comparison, else from the computed flags.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool FastCondition(int cc)
+    {
+        switch (_lazyOp)
+        {
+            case LazyFlagsOp.Sub32:
+            {
+                uint a = _lazyA, b = _lazyB;
+                bool r;
+                switch (cc >> 1)
+                {
+                    case 1: r = a < b; break;                       // B / AE
+                    case 2: r = a == b; break;                      // E / NE
+                    case 3: r = a <= b; break;                      // BE / A
+                    case 4: r = (int)_lazyResult < 0; break;        // S / NS
+                    case 6: r = (int)a < (int)b; break;             // L / GE
+                    case 7: r = (int)a <= (int)b; break;            // LE / G
+                    default: return Condition(cc);
+                }
+                return (cc & 1) != 0 ? !r : r;
+            }
+            case LazyFlagsOp.Logic32 or LazyFlagsOp.Dec32 or LazyFlagsOp.Inc32 when (cc >> 1) == 2:
+                return (_lazyResult == 0) ^ ((cc & 1) != 0);        // E / NE
+            default:
+                return Condition(cc);
+        }
+    }
+}
