@@ -10,6 +10,7 @@
 #   flat/NAME.S         -> flat/NAME.bin          flat real-mode binary linked at 0x1000 (test guests)
 #   conformance/NAME.S  -> conformance/NAME.rom   64 KiB ROM, reset vector at 0xfff0 (rom.ld)
 #   pc/NAME.S           -> pc/NAME.rom            the same ROM layout, for the shipped machines (configs/pc.json)
+#   bench/NAME.S        -> bench/NAME.rom         the same ROM layout, benchmark guests (configs/bench/NAME.json)
 #   multiboot/NAME.S    -> multiboot/NAME.elf     ELF32 Multiboot kernel (multiboot.ld)
 # A source that matches no rule is an error, so no guest silently goes unbuilt.
 set -euo pipefail
@@ -20,7 +21,7 @@ OUT="$GUESTS"
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --out) OUT="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
-        -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "build.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -62,7 +63,7 @@ build_one() {
         flat)
             ld "${LDFLAGS[@]}" -e _start -Ttext=0x1000 -o "$elf" "$obj"
             objcopy -O binary "$elf" "$OUT/$dir/$name.bin" ;;
-        conformance|pc)
+        conformance|pc|bench)
             ld "${LDFLAGS[@]}" -T "$GUESTS/conformance/rom.ld" -o "$elf" "$obj"
             objcopy -O binary --gap-fill 0xff --pad-to 0x10000 "$elf" "$OUT/$dir/$name.rom"
             local size

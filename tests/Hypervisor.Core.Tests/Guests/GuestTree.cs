@@ -26,7 +26,7 @@ internal static class GuestTree
         string extension = folder switch
         {
             "seed" or "flat" => ".bin",
-            "conformance" or "pc" => ".rom",
+            "conformance" or "pc" or "bench" => ".rom",
             "multiboot" => ".elf",
             _ => throw new InvalidOperationException($"guests/{source}: no build rule for folder '{folder}'"),
         };
