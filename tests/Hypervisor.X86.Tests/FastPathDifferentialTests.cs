@@ -299,7 +299,22 @@ public class FastPathDifferentialTests
                         case 14: a.cmp(B(), B()); break;
                         case 15: a.cmp(B(), (byte)rng.Next(256)); break;
                         case 16: a.test(B(), B()); break;
-                        case 17: a.test(B(), (byte)rng.Next(256)); break;
+                        case 17:
+                            // Byte ALU forms, register and immediate.
+                            switch (rng.Next(10))
+                            {
+                                case 0: a.add(B(), (byte)rng.Next(256)); break;
+                                case 1: a.sub(B(), (byte)rng.Next(256)); break;
+                                case 2: a.and(B(), (byte)rng.Next(256)); break;
+                                case 3: a.or(B(), (byte)rng.Next(256)); break;
+                                case 4: a.xor(B(), (byte)rng.Next(256)); break;
+                                case 5: a.add(B(), B()); break;
+                                case 6: a.sub(B(), B()); break;
+                                case 7: a.and(B(), B()); break;
+                                case 8: a.or(B(), B()); break;
+                                default: a.test(B(), (byte)rng.Next(256)); break;
+                            }
+                            break;
                         case 18: a.sete(B()); a.setl(B()); a.seta(B()); a.setp(B()); break;
                         case 19: a.cmovb(R(), R()); a.cmovge(R(), R()); a.cmovo(R(), R()); break;
                         case 20: a.cmovne(R(), __dword_ptr[M()]); break;

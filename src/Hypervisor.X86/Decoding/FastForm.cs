@@ -27,6 +27,7 @@ internal enum FastForm : byte
     MovzxRR8, MovzxRM16, MovzxRR16, MovsxRR8, MovsxRM8, MovsxRR16, MovsxRM16,
     // Byte registers (AL..BH) and byte memory.
     MovR8M, MovMR8, MovR8R8, MovR8I, CmpR8R8, CmpR8I, TestR8R8, TestR8I,
+    AddR8I, SubR8I, AndR8I, OrR8I, XorR8I, AddR8R8, SubR8R8, AndR8R8, OrR8R8, XorR8R8,
     SetccR8, CmovRR, CmovRM,
     NegR, NotR, XchgRR, PushI,
     // The same with 16-bit registers and memory (real-mode code).
@@ -102,7 +103,8 @@ internal static class FastForms
             return ops == 1 && IsReg8(a0) ? FastForm.SetccR8 : FastForm.None;
         if (d.DataSize == 2)
             return Classify16(ref d, ops);
-        if (d.DataSize == 1 && ops == 2 && d.Op is ExecOp.Mov or ExecOp.Cmp or ExecOp.Test)
+        if (d.DataSize == 1 && ops == 2 && d.Op is ExecOp.Mov or ExecOp.Cmp or ExecOp.Test
+            or ExecOp.Add or ExecOp.Sub or ExecOp.And or ExecOp.Or or ExecOp.Xor)
             return Classify8(ref d);
         switch (d.Op)
         {
@@ -178,6 +180,15 @@ internal static class FastForms
         _ => 4,
     };
 
+    private static byte AluIndex(ExecOp op) => op switch
+    {
+        ExecOp.Add => 0,
+        ExecOp.Sub => 1,
+        ExecOp.And => 2,
+        ExecOp.Or => 3,
+        _ => 4,
+    };
+
     private static bool IsReg8(OperandAccess a) => a is OperandAccess.Reg8Low or OperandAccess.Reg8High;
 
     private static FastForm Classify8(ref DecodedInstruction d)
@@ -190,7 +201,11 @@ internal static class FastForms
             ExecOp.Mov => r0 && m1 ? FastForm.MovR8M : m0 && r1 ? FastForm.MovMR8 : r0 && r1 ? FastForm.MovR8R8
                 : r0 && i1 ? FastForm.MovR8I : m0 && i1 ? FastForm.MovM8I : FastForm.None,
             ExecOp.Cmp => r0 && r1 ? FastForm.CmpR8R8 : r0 && i1 ? FastForm.CmpR8I : m0 && i1 ? FastForm.CmpM8I : FastForm.None,
-            _ => r0 && r1 ? FastForm.TestR8R8 : r0 && i1 ? FastForm.TestR8I : FastForm.None,
+            ExecOp.Test => r0 && r1 ? FastForm.TestR8R8 : r0 && i1 ? FastForm.TestR8I : FastForm.None,
+            // ADD, SUB, AND, OR, XOR: the forms are in that order in each group.
+            _ when r0 && i1 => FastForm.AddR8I + AluIndex(d.Op),
+            _ when r0 && r1 => FastForm.AddR8R8 + AluIndex(d.Op),
+            _ => FastForm.None,
         };
     }
 

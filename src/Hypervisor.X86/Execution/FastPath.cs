@@ -158,6 +158,13 @@ internal sealed partial class Cpu
             case FastForm.TestR8R8: LogicFlags(Reg8(ref d, d.Access0, d.Reg0) & Reg8(ref d, d.Access1, d.Reg1), 1); break;
             case FastForm.TestR8I: LogicFlags(Reg8(ref d, d.Access0, d.Reg0) & d.Immediate & 0xFF, 1); break;
 
+            case FastForm.AddR8I: case FastForm.SubR8I: case FastForm.AndR8I: case FastForm.OrR8I: case FastForm.XorR8I:
+                SetReg8(d.Access0, d.Reg0, Alu8(d.Fast - FastForm.AddR8I, Reg8(ref d, d.Access0, d.Reg0), d.Immediate & 0xFF));
+                break;
+            case FastForm.AddR8R8: case FastForm.SubR8R8: case FastForm.AndR8R8: case FastForm.OrR8R8: case FastForm.XorR8R8:
+                SetReg8(d.Access0, d.Reg0, Alu8(d.Fast - FastForm.AddR8R8, Reg8(ref d, d.Access0, d.Reg0), Reg8(ref d, d.Access1, d.Reg1)));
+                break;
+
             case FastForm.SetccR8: SetReg8(d.Access0, d.Reg0, FastCondition(d.Condition) ? 1u : 0u); break;
             case FastForm.CmovRR: if (FastCondition(d.Condition)) R(d.Reg0) = R(d.Reg1); break;
             case FastForm.CmovRM:
@@ -259,6 +266,16 @@ internal sealed partial class Cpu
         ref uint r = ref Regs[reg];
         r = access == OperandAccess.Reg8Low ? (r & 0xFFFFFF00) | (value & 0xFF) : (r & 0xFFFF00FF) | ((value & 0xFF) << 8);
     }
+
+    /// <summary>ADD, SUB, AND, OR, XOR (in that order) on bytes, flags computed at once.</summary>
+    private uint Alu8(int op, uint a, uint b) => op switch
+    {
+        0 => AddWithFlags(a, b, 0, 1),
+        1 => SubWithFlags(a, b, 0, 1),
+        2 => LogicFlags(a & b, 1),
+        3 => LogicFlags(a | b, 1),
+        _ => LogicFlags(a ^ b, 1),
+    };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Sub8(uint a, uint b) => SetLazy(LazyFlagsOp.Sub8, a, b, (a - b) & 0xFF);
