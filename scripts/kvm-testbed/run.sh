@@ -7,7 +7,7 @@
 # followed by "kvm-testbed: N passed, N failed, N skipped". Exit 0 when nothing failed.
 #
 # Usage: scripts/kvm-testbed/run.sh [--skip-publish]
-# Environment: KVMTB_TIMEOUT (QEMU's wall-clock limit, default 420 s), KVMTB_SMP (vCPUs, default 2),
+# Environment: KVMTB_TIMEOUT (QEMU's wall-clock limit, default 720 s), KVMTB_SMP (vCPUs, default 2),
 #              KVMTB_COUNTER_SECONDS (how long each counter-rate measurement runs, default 2),
 #              KVMTB_CACHE (cache folder, default artifacts/kvm-testbed, ignored by git),
 #              KVMTB_LINUX (1: also boot the Debian kernel as a nested KVM guest; 0: skip), KVMTB_LINUX_SECONDS (60).
@@ -17,7 +17,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here="$repo/scripts/kvm-testbed"
 cache=${KVMTB_CACHE:-$repo/artifacts/kvm-testbed}
-timeout_s=${KVMTB_TIMEOUT:-420}
+timeout_s=${KVMTB_TIMEOUT:-720}
 smp=${KVMTB_SMP:-2}
 counter_seconds=${KVMTB_COUNTER_SECONDS:-2}
 skip_publish=0
