@@ -325,7 +325,14 @@ public class FastPathDifferentialTests
                     break;
                 }
                 case 37: a.adc(R(), R()); break;
-                case 38: a.imul(R(), R()); break;
+                case 38:
+                    switch (rng.Next(3))
+                    {
+                        case 0: a.imul(R(), R()); break;
+                        case 1: a.imul(R(), __dword_ptr[M()]); break;
+                        default: a.imul(R(), R(), rng.Next(2) == 0 ? rng.Next(-128, 128) : rng.Next()); break;
+                    }
+                    break;
                 case 39:
                     switch (rng.Next(3))
                     {

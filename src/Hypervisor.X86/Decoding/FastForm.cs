@@ -30,6 +30,7 @@ internal enum FastForm : byte
     AddR8I, SubR8I, AndR8I, OrR8I, XorR8I, AddR8R8, SubR8R8, AndR8R8, OrR8R8, XorR8R8,
     SetccR8, CmovRR, CmovRM,
     NegR, NotR, XchgRR, PushI,
+    ImulRR, ImulRM, ImulRRI,
     // The same with 16-bit registers and memory (real-mode code).
     MovRR16, MovRI16, MovRM16, MovMR16,
     AddRR16, AddRI16, AddRM16, SubRR16, SubRI16,
@@ -123,6 +124,10 @@ internal static class FastForms
                     : IsReg8(a1) ? FastForm.MovsxRR8 : a1 == OperandAccess.Reg16 ? FastForm.MovsxRR16 : FastForm.None;
             case ExecOp.Shl or ExecOp.Sal or ExecOp.Shr or ExecOp.Sar or ExecOp.Rol or ExecOp.Ror when ops == 2 && r0 && i1:
                 return ShiftForm(d.Op, FastForm.ShlRI);
+            case ExecOp.Imul when r0 && ops == 2:
+                return r1 ? FastForm.ImulRR : m1 ? FastForm.ImulRM : FastForm.None;
+            case ExecOp.Imul when r0 && ops == 3 && r1 && d.Access2 == OperandAccess.Immediate:
+                return FastForm.ImulRRI;
             case ExecOp.Neg when ops == 1 && r0:
                 return FastForm.NegR;
             case ExecOp.Not when ops == 1 && r0:

@@ -174,6 +174,9 @@ internal sealed partial class Cpu
                     R(d.Reg0) = v;
                 break;
             }
+            case FastForm.ImulRR: R(d.Reg0) = Imul32(R(d.Reg0), R(d.Reg1)); break;
+            case FastForm.ImulRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); R(d.Reg0) = Imul32(R(d.Reg0), src); break; }
+            case FastForm.ImulRRI: R(d.Reg0) = Imul32(R(d.Reg1), d.Immediate); break;
             case FastForm.NegR: { uint a = R(d.Reg0); R(d.Reg0) = Sub32(0, a); break; }
             case FastForm.NotR: R(d.Reg0) = ~R(d.Reg0); break;
             case FastForm.XchgRR: { uint t = R(d.Reg0); R(d.Reg0) = R(d.Reg1); R(d.Reg1) = t; break; }
@@ -265,6 +268,14 @@ internal sealed partial class Cpu
     {
         ref uint r = ref Regs[reg];
         r = access == OperandAccess.Reg8Low ? (r & 0xFFFFFF00) | (value & 0xFF) : (r & 0xFFFF00FF) | ((value & 0xFF) << 8);
+    }
+
+    /// <summary>IMUL r32, r/m32 (, imm): the low half, CF = OF = the product does not fit.</summary>
+    private uint Imul32(uint a, uint b)
+    {
+        long product = (long)(int)a * (int)b;
+        SetMulFlags((uint)product, (int)product != product, 4);
+        return (uint)product;
     }
 
     /// <summary>ADD, SUB, AND, OR, XOR (in that order) on bytes, flags computed at once.</summary>
