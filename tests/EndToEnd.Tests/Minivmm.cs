@@ -26,15 +26,31 @@ public static class Minivmm
         Run(timeout, whileRunning, new Dictionary<string, string>(), args);
 
     /// <summary>Runs minivmm with extra environment variables.</summary>
-    public static Result Run(TimeSpan timeout, Action<Process>? whileRunning, IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Result Run(TimeSpan timeout, Action<Process>? whileRunning, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Run(timeout, whileRunning, environment, defaultSignals: false, args);
+
+    /// <summary>
+    /// Runs minivmm as from an interactive shell: SIGINT and SIGQUIT at their default disposition
+    /// (coreutils env --default-signal). A test run started in the background by a non-interactive
+    /// shell inherits them ignored, and .NET then leaves an ignored SIGINT ignored.
+    /// </summary>
+    public static Result RunWithDefaultSignals(TimeSpan timeout, Action<Process>? whileRunning, params string[] args) =>
+        Run(timeout, whileRunning, new Dictionary<string, string>(), defaultSignals: true, args);
+
+    private static Result Run(TimeSpan timeout, Action<Process>? whileRunning, IReadOnlyDictionary<string, string> environment, bool defaultSignals, string[] args)
     {
-        var start = new ProcessStartInfo(Executable)
+        var start = new ProcessStartInfo(defaultSignals ? "env" : Executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             WorkingDirectory = RepoRoot,
         };
+        if (defaultSignals)
+        {
+            start.ArgumentList.Add("--default-signal=INT,QUIT");
+            start.ArgumentList.Add(Executable); // env execs it: the same process id
+        }
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         foreach (var (name, value) in environment)

@@ -3,7 +3,11 @@ using System.Runtime.InteropServices;
 
 namespace EndToEnd.Tests;
 
-/// <summary>Ctrl-C and SIGTERM stop every vCPU thread and exit with 128 + the signal number.</summary>
+/// <summary>
+/// Ctrl-C and SIGTERM stop every vCPU thread and exit with 128 + the signal number. minivmm starts
+/// as from a terminal (SIGINT not ignored); started in the background by a non-interactive shell it
+/// inherits SIGINT ignored and, like other .NET programs, keeps ignoring it (SIGTERM still stops it).
+/// </summary>
 public class SignalTests
 {
     [DllImport("libc", SetLastError = true)]
@@ -19,7 +23,7 @@ public class SignalTests
     {
         using var temp = new TempFolder();
         string output = temp.File("writes.jsonl");
-        var result = Minivmm.Run(TimeSpan.FromSeconds(30), process =>
+        var result = Minivmm.RunWithDefaultSignals(TimeSpan.FromSeconds(30), process =>
         {
             // Wait until the guest is running (the counter has written something), then signal.
             var watch = Stopwatch.StartNew();
