@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Hypervisor.Abstractions;
 using Hypervisor.Core.Accel;
 using Hypervisor.X86.Decoding;
@@ -14,6 +16,10 @@ internal sealed unsafe partial class Cpu
 {
     /// <summary>EAX..EDI in ModRM order.</summary>
     public readonly uint[] Regs = new uint[8];
+
+    /// <summary>General register <paramref name="n"/> (0-7, as resolved at decode) without a bounds check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref uint R(int n) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Regs), n);
     public uint Eip;
     /// <summary>ES, CS, SS, DS, FS, GS, LDTR, TR (see <see cref="Seg"/>).</summary>
     public readonly SegmentCache[] Segs = new SegmentCache[8];
@@ -104,7 +110,7 @@ internal sealed unsafe partial class Cpu
         _tlb = Cpl == 3 ? _tlbUser : _tlbSupervisor;
         _csBase = Segs[Seg.CS].Base;
         _csLimit = Segs[Seg.CS].Limit;
-        _blockEipLimit = _segmentChecks ? _csLimit : uint.MaxValue;
+        _eipLimit = _segmentChecks ? _csLimit : uint.MaxValue;
         _fetchPage = NoFetchPage;
     }
 

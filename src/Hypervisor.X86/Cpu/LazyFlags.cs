@@ -81,21 +81,21 @@ internal sealed partial class Cpu
             LazyFlagsOp.Sub8 => 1,
             _ => 2,
         };
-        uint sign = SignBit(size);
         uint f = SzpFlags(r, size);
         switch (_lazyOp)
         {
+            // INC/DEC owe b = 1 and keep the CF already settled in _flags.
             case LazyFlagsOp.Add32: case LazyFlagsOp.Add16:
-                f |= (r < a ? Eflags.CF : 0) | ((a ^ b ^ r) & Eflags.AF) | (((a ^ r) & (b ^ r) & sign) != 0 ? Eflags.OF : 0);
-                break;
-            case LazyFlagsOp.Sub32: case LazyFlagsOp.Sub16: case LazyFlagsOp.Sub8:
-                f |= (a < b ? Eflags.CF : 0) | ((a ^ b ^ r) & Eflags.AF) | (((a ^ b) & (a ^ r) & sign) != 0 ? Eflags.OF : 0);
+                f |= (r < a ? Eflags.CF : 0) | AddAuxOverflow(a, b, r, size);
                 break;
             case LazyFlagsOp.Inc32: case LazyFlagsOp.Inc16:
-                f |= (_flags & Eflags.CF) | ((a ^ 1 ^ r) & Eflags.AF) | (r == sign ? Eflags.OF : 0);
+                f |= (_flags & Eflags.CF) | AddAuxOverflow(a, b, r, size);
+                break;
+            case LazyFlagsOp.Sub32: case LazyFlagsOp.Sub16: case LazyFlagsOp.Sub8:
+                f |= (a < b ? Eflags.CF : 0) | SubAuxOverflow(a, b, r, size);
                 break;
             case LazyFlagsOp.Dec32: case LazyFlagsOp.Dec16:
-                f |= (_flags & Eflags.CF) | ((a ^ 1 ^ r) & Eflags.AF) | (r == sign - 1 ? Eflags.OF : 0);
+                f |= (_flags & Eflags.CF) | SubAuxOverflow(a, b, r, size);
                 break;
         }
         _flags = (_flags & ~Eflags.Status) | f;

@@ -16,8 +16,8 @@ internal sealed unsafe partial class Cpu
     private DecodedInstruction _uncached;
     /// <summary>CS base and limit, kept by <see cref="StateChanged"/>.</summary>
     private uint _csBase, _csLimit;
-    /// <summary>The highest EIP a block may run on to: the CS limit when segments are checked, else any.</summary>
-    private uint _blockEipLimit = uint.MaxValue;
+    /// <summary>The highest EIP code may reach (blocks, near branches): the CS limit when segments are checked, else any.</summary>
+    private uint _eipLimit = uint.MaxValue;
     /// <summary>The linear page instructions were last fetched from and its physical page (skips the TLB
     /// while execution stays in one page); <see cref="NoFetchPage"/> when unset. Reset on TLB flushes and mode changes.</summary>
     private uint _fetchPage = NoFetchPage;

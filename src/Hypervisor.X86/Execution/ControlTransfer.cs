@@ -15,9 +15,16 @@ internal sealed partial class Cpu
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void JumpNear(uint target)
     {
-        if (_segmentChecks && target > _csLimit)
-            throw GP();
+        CheckNearTarget(target);
         Eip = target;
+    }
+
+    /// <summary>A near branch target past the CS limit is #GP(0) before anything changes (no limit outside protected mode).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void CheckNearTarget(uint target)
+    {
+        if (target > _eipLimit)
+            throw GP();
     }
 
     private uint NearIndirectTarget(ref DecodedInstruction d) => ReadOp(ref d, 0, d.OpSize) & SizeMask(d.OpSize);
@@ -80,8 +87,7 @@ internal sealed partial class Cpu
 
     private void CallNear(uint target, int size)
     {
-        if (_segmentChecks && target > _csLimit)
-            throw GP();
+        CheckNearTarget(target);
         PushValue(Eip, size);
         Eip = target;
     }
@@ -101,8 +107,7 @@ internal sealed partial class Cpu
     {
         int size = d.OpSize;
         uint target = PeekStack(0, size);
-        if (_segmentChecks && target > _csLimit)
-            throw GP();
+        CheckNearTarget(target);
         uint release = d.I.OpCount > 0 ? d.I.Immediate16 : 0u;
         SetStackPointer(StackPointer + (uint)size + release);
         Eip = target;

@@ -1,6 +1,5 @@
-using Hypervisor.Core.Accel;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using Hypervisor.Core.Accel;
 using Hypervisor.X86.Decoding;
 
 namespace Hypervisor.X86.Cpu;
@@ -87,7 +86,6 @@ internal sealed partial class Cpu
             }
             catch (GuestFault f)
             {
-                _uncheckedSegments = 0;
                 Eip = _instrEip;
                 Regs[Gpr.ESP] = _instrEsp;
                 MmioAccessesDone();
@@ -114,7 +112,7 @@ internal sealed partial class Cpu
     /// The hot loop, kept free of exception handling so the JIT keeps state in registers; compiled
     /// fully optimized at once (it runs long inside one call, where tiering would only reach OSR code).
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private VcpuExitReason ExecuteUntilExit()
     {
         while (true)
@@ -181,7 +179,7 @@ internal sealed partial class Cpu
                         break;
                     tag = _fetchPhysicalBase | (la & PageOffsetMask) | (d.Tag & (InstructionCache.Code32Bit | InstructionCache.ValidBit));
                 }
-                if (eip > _blockEipLimit)
+                if (eip > _eipLimit)
                     break;
                 ref DecodedInstruction next = ref _icache.Slot(tag);
                 if (next.Tag != tag || next.Eip != eip)
@@ -195,11 +193,11 @@ internal sealed partial class Cpu
     }
 
     /// <summary>Marks where the current instruction starts: a fault restarts it from this EIP and ESP.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void BeginInstruction()
     {
         _instrEip = Eip;
-        _instrEsp = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Regs), Gpr.ESP);
+        _instrEsp = R(Gpr.ESP);
         _mmioCursor = 0;
     }
 
@@ -207,7 +205,7 @@ internal sealed partial class Cpu
     /// Steps EIP past a fetched instruction, executes it (its fast form when it has one) and retires
     /// it. Both the block loop and the debug-checked step run instructions through here.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ExecuteOne(ref DecodedInstruction d)
     {
         Eip = d.NextEip;

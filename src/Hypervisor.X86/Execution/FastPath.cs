@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Hypervisor.X86.Decoding;
 
 namespace Hypervisor.X86.Cpu;
@@ -77,7 +76,7 @@ internal sealed partial class Cpu
             case FastForm.CallRel:
                 if (d.OpSize == 4 && Stack32)
                 {
-                    JumpNearCheck(d.Target);
+                    CheckNearTarget(d.Target);
                     Push32(Eip);
                     Eip = d.Target;
                 }
@@ -91,7 +90,7 @@ internal sealed partial class Cpu
                 {
                     uint sp = R(Gpr.ESP);
                     uint target = ReadMem32(Seg.SS, sp);
-                    JumpNearCheck(target);
+                    CheckNearTarget(target);
                     R(Gpr.ESP) = sp + 4;
                     Eip = target;
                 }
@@ -141,28 +140,28 @@ internal sealed partial class Cpu
             case FastForm.RolRI: ShiftRegister(ref d, ShiftOp.Rol); break;
             case FastForm.RorRI: ShiftRegister(ref d, ShiftOp.Ror); break;
 
-            case FastForm.MovzxRR8: R(d.Reg0) = Reg8(ref d, d.Access1, d.Reg1); break;
+            case FastForm.MovzxRR8: R(d.Reg0) = Reg8(d.Access1, d.Reg1); break;
             case FastForm.MovzxRR16: R(d.Reg0) = R(d.Reg1) & 0xFFFF; break;
             case FastForm.MovzxRM16: R(d.Reg0) = ReadMem16(d.MemSegment, MemEa(ref d)); break;
-            case FastForm.MovsxRR8: R(d.Reg0) = (uint)(sbyte)Reg8(ref d, d.Access1, d.Reg1); break;
+            case FastForm.MovsxRR8: R(d.Reg0) = (uint)(sbyte)Reg8(d.Access1, d.Reg1); break;
             case FastForm.MovsxRR16: R(d.Reg0) = (uint)(short)R(d.Reg1); break;
             case FastForm.MovsxRM8: R(d.Reg0) = (uint)(sbyte)ReadMem8(d.MemSegment, MemEa(ref d)); break;
             case FastForm.MovsxRM16: R(d.Reg0) = (uint)(short)ReadMem16(d.MemSegment, MemEa(ref d)); break;
 
             case FastForm.MovR8M: SetReg8(d.Access0, d.Reg0, ReadMem8(d.MemSegment, MemEa(ref d))); break;
-            case FastForm.MovMR8: WriteMem8(d.MemSegment, MemEa(ref d), (byte)Reg8(ref d, d.Access1, d.Reg1)); break;
-            case FastForm.MovR8R8: SetReg8(d.Access0, d.Reg0, Reg8(ref d, d.Access1, d.Reg1)); break;
+            case FastForm.MovMR8: WriteMem8(d.MemSegment, MemEa(ref d), (byte)Reg8(d.Access1, d.Reg1)); break;
+            case FastForm.MovR8R8: SetReg8(d.Access0, d.Reg0, Reg8(d.Access1, d.Reg1)); break;
             case FastForm.MovR8I: SetReg8(d.Access0, d.Reg0, d.Immediate); break;
-            case FastForm.CmpR8R8: Sub8(Reg8(ref d, d.Access0, d.Reg0), Reg8(ref d, d.Access1, d.Reg1)); break;
-            case FastForm.CmpR8I: Sub8(Reg8(ref d, d.Access0, d.Reg0), d.Immediate & 0xFF); break;
-            case FastForm.TestR8R8: LogicFlags(Reg8(ref d, d.Access0, d.Reg0) & Reg8(ref d, d.Access1, d.Reg1), 1); break;
-            case FastForm.TestR8I: LogicFlags(Reg8(ref d, d.Access0, d.Reg0) & d.Immediate & 0xFF, 1); break;
+            case FastForm.CmpR8R8: Sub8(Reg8(d.Access0, d.Reg0), Reg8(d.Access1, d.Reg1)); break;
+            case FastForm.CmpR8I: Sub8(Reg8(d.Access0, d.Reg0), d.Immediate & 0xFF); break;
+            case FastForm.TestR8R8: LogicFlags(Reg8(d.Access0, d.Reg0) & Reg8(d.Access1, d.Reg1), 1); break;
+            case FastForm.TestR8I: LogicFlags(Reg8(d.Access0, d.Reg0) & d.Immediate & 0xFF, 1); break;
 
             case FastForm.AddR8I: case FastForm.SubR8I: case FastForm.AndR8I: case FastForm.OrR8I: case FastForm.XorR8I:
-                SetReg8(d.Access0, d.Reg0, Alu8(d.Fast - FastForm.AddR8I, Reg8(ref d, d.Access0, d.Reg0), d.Immediate & 0xFF));
+                SetReg8(d.Access0, d.Reg0, Alu8(d.Fast - FastForm.AddR8I, Reg8(d.Access0, d.Reg0), d.Immediate & 0xFF));
                 break;
             case FastForm.AddR8R8: case FastForm.SubR8R8: case FastForm.AndR8R8: case FastForm.OrR8R8: case FastForm.XorR8R8:
-                SetReg8(d.Access0, d.Reg0, Alu8(d.Fast - FastForm.AddR8R8, Reg8(ref d, d.Access0, d.Reg0), Reg8(ref d, d.Access1, d.Reg1)));
+                SetReg8(d.Access0, d.Reg0, Alu8(d.Fast - FastForm.AddR8R8, Reg8(d.Access0, d.Reg0), Reg8(d.Access1, d.Reg1)));
                 break;
 
             case FastForm.SetccR8: SetReg8(d.Access0, d.Reg0, FastCondition(d.Condition) ? 1u : 0u); break;
@@ -199,10 +198,6 @@ internal sealed partial class Cpu
         SetLazy(LazyFlagsOp.Add32, dst, src, r);
     }
 
-    /// <summary>General register <paramref name="n"/> (0-7, as resolved at decode) without a bounds check.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref uint R(int n) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Regs), n);
-
     /// <summary>PUSH of a doubleword: one test of the stack size, then a plain store through SS.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Push32(uint value)
@@ -228,21 +223,13 @@ internal sealed partial class Cpu
         return v;
     }
 
-    /// <summary>A near branch target past the CS limit is #GP(0) before anything changes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void JumpNearCheck(uint target)
-    {
-        if (target > _blockEipLimit)
-            throw GP();
-    }
-
     /// <summary>SHL/SHR/SAR/ROL/ROR r32, imm8 (or 1): a masked count of 0 changes nothing.</summary>
     private void ShiftRegister(ref DecodedInstruction d, ShiftOp op)
     {
         uint count = d.Immediate & 0x1F;
         if (count == 0)
             return;
-        ref uint reg = ref Regs[d.Reg0];
+        ref uint reg = ref R(d.Reg0);
         reg = ShiftValue(op, reg, count, 4, out uint flags);
         Flags = flags;
     }
@@ -256,18 +243,6 @@ internal sealed partial class Cpu
         ref uint reg = ref R(d.Reg0);
         SetLow16(ref reg, ShiftValue(op, reg & 0xFFFF, count, 2, out uint flags));
         Flags = flags;
-    }
-
-    /// <summary>AL..BL (low byte) or AH..BH (high byte) of a register.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private uint Reg8(ref DecodedInstruction d, OperandAccess access, int reg) =>
-        access == OperandAccess.Reg8Low ? Regs[reg] & 0xFF : (Regs[reg] >> 8) & 0xFF;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void SetReg8(OperandAccess access, int reg, uint value)
-    {
-        ref uint r = ref Regs[reg];
-        r = access == OperandAccess.Reg8Low ? (r & 0xFFFFFF00) | (value & 0xFF) : (r & 0xFFFF00FF) | ((value & 0xFF) << 8);
     }
 
     /// <summary>IMUL r32, r/m32 (, imm): the low half, CF = OF = the product does not fit.</summary>

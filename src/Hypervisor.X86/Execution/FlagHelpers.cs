@@ -41,13 +41,20 @@ internal sealed partial class Cpu
     {
         ulong full = (ulong)a + b + carry;
         uint r = (uint)full & SizeMask(size);
-        uint f = SzpFlags(r, size)
-            | (uint)((full >> (size * 8)) & 1)
-            | ((a ^ b ^ r) & Eflags.AF)
-            | (((a ^ r) & (b ^ r) & SignBit(size)) != 0 ? Eflags.OF : 0);
+        uint f = SzpFlags(r, size) | (uint)((full >> (size * 8)) & 1) | AddAuxOverflow(a, b, r, size);
         SetStatus(f);
         return r;
     }
+
+    /// <summary>AF and OF of the addition a + b (+ carry) = r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint AddAuxOverflow(uint a, uint b, uint r, int size) =>
+        ((a ^ b ^ r) & Eflags.AF) | (((a ^ r) & (b ^ r) & SignBit(size)) != 0 ? Eflags.OF : 0);
+
+    /// <summary>AF and OF of the subtraction a - b (- borrow) = r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint SubAuxOverflow(uint a, uint b, uint r, int size) =>
+        ((a ^ b ^ r) & Eflags.AF) | (((a ^ b) & (a ^ r) & SignBit(size)) != 0 ? Eflags.OF : 0);
 
     /// <summary>SUB/SBB/CMP/NEG: result and all six flags (CF is the borrow).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -55,10 +62,7 @@ internal sealed partial class Cpu
     {
         ulong full = (ulong)a - b - borrow;
         uint r = (uint)full & SizeMask(size);
-        uint f = SzpFlags(r, size)
-            | (uint)((full >> (size * 8)) & 1)
-            | ((a ^ b ^ r) & Eflags.AF)
-            | (((a ^ b) & (a ^ r) & SignBit(size)) != 0 ? Eflags.OF : 0);
+        uint f = SzpFlags(r, size) | (uint)((full >> (size * 8)) & 1) | SubAuxOverflow(a, b, r, size);
         SetStatus(f);
         return r;
     }

@@ -69,11 +69,10 @@ internal sealed partial class Cpu
     public uint EffectiveAddress(ref DecodedInstruction d)
     {
         uint ea = d.MemDisplacement;
-        ref uint regs = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(Regs);
         if (d.MemBase >= 0)
-            ea += Unsafe.Add(ref regs, d.MemBase); // 0-7, resolved at decode
+            ea += R(d.MemBase);
         if (d.MemIndex >= 0)
-            ea += Unsafe.Add(ref regs, d.MemIndex) << d.MemScaleShift;
+            ea += R(d.MemIndex) << d.MemScaleShift;
         return d.AddrSize == 2 ? ea & 0xFFFF : ea;
     }
 
@@ -94,8 +93,7 @@ internal sealed partial class Cpu
         {
             case OperandAccess.Reg32: return Regs[r];
             case OperandAccess.Reg16: return Regs[r] & 0xFFFF;
-            case OperandAccess.Reg8Low: return Regs[r] & 0xFF;
-            case OperandAccess.Reg8High: return (Regs[r] >> 8) & 0xFF;
+            case OperandAccess.Reg8Low: case OperandAccess.Reg8High: return Reg8(access, r);
             case OperandAccess.Memory: return ReadMem(d.MemSegment, EffectiveAddress(ref d), size);
             case OperandAccess.Immediate: return d.Immediate & SizeMask(size);
             case OperandAccess.Segment: return Segs[r].Selector;
@@ -120,11 +118,22 @@ internal sealed partial class Cpu
         {
             case OperandAccess.Reg32: Regs[r] = value; break;
             case OperandAccess.Reg16: Regs[r] = (Regs[r] & 0xFFFF0000) | (value & 0xFFFF); break;
-            case OperandAccess.Reg8Low: Regs[r] = (Regs[r] & 0xFFFFFF00) | (value & 0xFF); break;
-            case OperandAccess.Reg8High: Regs[r] = (Regs[r] & 0xFFFF00FF) | ((value & 0xFF) << 8); break;
+            case OperandAccess.Reg8Low: case OperandAccess.Reg8High: SetReg8(access, r, value); break;
             case OperandAccess.Memory: WriteMem(d.MemSegment, EffectiveAddress(ref d), size, value); break;
             default: WriteReg(d.I.GetOpRegister(op), value); break;
         }
+    }
+
+    /// <summary>AL..BL (<see cref="OperandAccess.Reg8Low"/>) or AH..BH (high byte) of register <paramref name="reg"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Reg8(OperandAccess access, int reg) =>
+        access == OperandAccess.Reg8Low ? Regs[reg] & 0xFF : (Regs[reg] >> 8) & 0xFF;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SetReg8(OperandAccess access, int reg, uint value)
+    {
+        ref uint r = ref Regs[reg];
+        r = access == OperandAccess.Reg8Low ? (r & 0xFFFFFF00) | (value & 0xFF) : (r & 0xFFFF00FF) | ((value & 0xFF) << 8);
     }
 
     /// <summary>Reads operand 0 of a read-modify-write instruction, checking the memory is writable first.</summary>

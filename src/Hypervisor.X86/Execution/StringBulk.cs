@@ -64,7 +64,7 @@ internal sealed unsafe partial class Cpu
         if (_segmentChecks && ((UncheckedSegments() >> (write ? seg + 8 : seg)) & 1) == 0)
             return null;
         uint la = Segs[seg].Base + offset;
-        ref var e = ref _tlb[(la >> 12) & (TlbSize - 1)];
+        ref var e = ref TlbSlot(la);
         byte* page = write ? e.Write : e.Read;
         if (e.Tag != TlbTag(la) || page == null)
             return null;
@@ -93,21 +93,5 @@ internal sealed unsafe partial class Cpu
                 default: *(uint*)(dst + i) = *(uint*)(src + i); break;
             }
         }
-    }
-
-    private void AddToIndex(int reg, int a, uint delta)
-    {
-        if (a == 2)
-            Regs[reg] = (Regs[reg] & 0xFFFF0000) | ((Regs[reg] + delta) & 0xFFFF);
-        else
-            Regs[reg] += delta;
-    }
-
-    private void SetCount(int a, uint value)
-    {
-        if (a == 2)
-            Regs[Gpr.ECX] = (Regs[Gpr.ECX] & 0xFFFF0000) | (value & 0xFFFF);
-        else
-            Regs[Gpr.ECX] = value;
     }
 }

@@ -16,9 +16,13 @@ internal sealed partial class Cpu
 
     private uint IndexRegister(int reg, int addrSize) => addrSize == 2 ? Regs[reg] & 0xFFFF : Regs[reg];
 
-    private void AdvanceIndex(int reg, int addrSize, int size)
+    /// <summary>Steps (E)SI or (E)DI by one element, backwards when EFLAGS.DF is set.</summary>
+    private void AdvanceIndex(int reg, int addrSize, int size) =>
+        AddToIndex(reg, addrSize, (_flags & Eflags.DF) != 0 ? (uint)-size : (uint)size);
+
+    /// <summary>Adds to (E)SI or (E)DI; a 16-bit index wraps within its low word.</summary>
+    private void AddToIndex(int reg, int addrSize, uint delta)
     {
-        uint delta = (Flags & Eflags.DF) != 0 ? (uint)-size : (uint)size;
         if (addrSize == 2)
             Regs[reg] = (Regs[reg] & 0xFFFF0000) | ((Regs[reg] + delta) & 0xFFFF);
         else
@@ -27,16 +31,21 @@ internal sealed partial class Cpu
 
     private uint CountRegister(int addrSize) => addrSize == 2 ? Regs[Gpr.ECX] & 0xFFFF : Regs[Gpr.ECX];
 
+    /// <summary>Sets CX (16-bit addressing) or ECX.</summary>
+    private void SetCount(int addrSize, uint value)
+    {
+        if (addrSize == 2)
+            Regs[Gpr.ECX] = (Regs[Gpr.ECX] & 0xFFFF0000) | (value & 0xFFFF);
+        else
+            Regs[Gpr.ECX] = value;
+    }
+
     /// <summary>Decrements (E)CX and returns the new count.</summary>
     private uint DecrementCount(int addrSize)
     {
-        if (addrSize == 2)
-        {
-            uint c = (Regs[Gpr.ECX] - 1) & 0xFFFF;
-            Regs[Gpr.ECX] = (Regs[Gpr.ECX] & 0xFFFF0000) | c;
-            return c;
-        }
-        return --Regs[Gpr.ECX];
+        uint c = (CountRegister(addrSize) - 1) & (addrSize == 2 ? 0xFFFFu : 0xFFFFFFFFu);
+        SetCount(addrSize, c);
+        return c;
     }
 
     private void StringOp(ref DecodedInstruction d, StringKind kind, int size)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Hypervisor.X86.Memory;
 
 namespace Hypervisor.X86.Cpu;
@@ -22,7 +23,7 @@ internal sealed unsafe partial class Cpu
     /// <summary>The current TLB's entry for a linear address (the index is masked to the TLB's size).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref TlbEntry TlbSlot(uint la) =>
-        ref Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_tlb), (int)((la >> 12) & (TlbSize - 1)));
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tlb), (int)((la >> 12) & (TlbSize - 1)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte ReadLinear8(uint la)
