@@ -14,5 +14,11 @@ public static class HostBridge
 
     public static readonly PciAddress Address = new(0, 0, 0);
 
-    public static PciConfigSpace Create() => new(IntelVendorId, I440FxDeviceId, HostBridgeClass, I440FxRevision);
+    /// <summary>The bridge's configuration space, with the PAM registers (<see cref="PamRegisters"/>) open to the guest.</summary>
+    public static PciConfigSpace Create()
+    {
+        var space = new PciConfigSpace(IntelVendorId, I440FxDeviceId, HostBridgeClass, I440FxRevision);
+        PamRegisters.MakeWritable(space);
+        return space;
+    }
 }

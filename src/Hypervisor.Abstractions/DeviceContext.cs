@@ -46,6 +46,12 @@ public sealed class DeviceContext
     /// </summary>
     public IBusMapper Buses { get; init; } = NoBusMapper.Instance;
 
+    /// <summary>
+    /// The shadow RAM switches of the memory map (a chipset's PAM registers). A machine without a
+    /// firmware image, and a bare context, have <see cref="NoMemoryMap"/>.
+    /// </summary>
+    public IMemoryMap MemoryMap { get; init; } = NoMemoryMap.Instance;
+
     /// <summary>Stop or reset the machine.</summary>
     public required IVmControl Vm { get; init; }
 

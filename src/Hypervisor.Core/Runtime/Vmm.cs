@@ -35,6 +35,9 @@ public sealed class Vmm : IDisposable
 
     public MachineDevices Devices { get; private set; } = null!;
 
+    /// <summary>The firmware ROM and its shadow region (boot format "bios"), or null.</summary>
+    public FirmwareMemory? Firmware { get; private set; }
+
     public IReadOnlyList<VcpuLoop> Vcpus => _loops;
 
     /// <summary>
@@ -66,6 +69,8 @@ public sealed class Vmm : IDisposable
         var problems = new List<string>();
         if (config.Boot.Format == "linux" && !accelerator.Features.HasFlag(AcceleratorFeatures.LongMode))
             problems.Add($"boot.format: 'linux' enters a 64-bit kernel in long mode, which the {accelerator.Name} accelerator does not implement (use --accel kvm)");
+        if (config.Boot.Format == "bios" && !accelerator.Features.HasFlag(AcceleratorFeatures.Firmware))
+            problems.Add($"boot.format: 'bios' maps a firmware ROM with chipset-switched shadow RAM, which the {accelerator.Name} accelerator does not implement yet (use --accel soft)");
         if (config.Irqchip == IrqchipMode.Kernel && !accelerator.Features.HasFlag(AcceleratorFeatures.KernelIrqchip))
             problems.Add($"irqchip: 'kernel' needs an accelerator with an in-kernel interrupt controller (kvm), not {accelerator.Name}; use \"devices\" with the i8259/i8254 plugins");
         if (problems.Count > 0)
@@ -75,12 +80,17 @@ public sealed class Vmm : IDisposable
     private void Assemble(PluginCatalog catalog, IAccelerator accelerator)
     {
         Memory = Own(new GuestMemory(Config.Memory.Select(m => (m.Base, m.Size))));
+        if (Config.Boot.Format == "bios")
+            Firmware = Own(LoadFirmware());
         var irqs = new InterruptRouter();
         IVcpu? boot0 = null;
         MachineClock clock = Own<MachineClock>(Config.Clock == ClockMode.Deterministic
             ? new DeterministicClock(() => boot0?.InstructionsRetired ?? 0)
             : new HostClock());
-        var environment = new MachineDevices.Environment(Memory, clock, Control, irqs, _logger, Config.Directory);
+        var environment = new MachineDevices.Environment(Memory, clock, Control, irqs, _logger, Config.Directory)
+        {
+            MemoryMap = Firmware ?? (Hypervisor.Abstractions.IMemoryMap)Hypervisor.Abstractions.NoMemoryMap.Instance,
+        };
         Devices = Own(MachineDevices.Build(Config, catalog, environment));
         Devices.Ports.UnclaimedAccess = (port, size, write) =>
             _logger.Debug("Unclaimed {Direction} port 0x{Port:x} size {Size}", write ? "OUT to" : "IN from", port, size);
@@ -92,7 +102,7 @@ public sealed class Vmm : IDisposable
 
         var boot = LoadBoot();
 
-        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel }));
+        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Firmware = Firmware }));
         if (Config.Irqchip == IrqchipMode.Kernel)
             irqs.Attach(vm.SetIrqLine);
         for (int id = 0; id < Config.Vcpus; id++)
@@ -136,8 +146,23 @@ public sealed class Vmm : IDisposable
         "flat" => FlatImageLoader.Load(Config.Boot, Memory),
         "multiboot" => MultibootLoader.Load(Config.Boot.Kernel!, Config.Boot.CommandLine, Memory),
         "linux" => LinuxKernelLoader.Load(Config.Boot, Memory),
+        "bios" => ResetVectorEntry.State(),
         _ => throw new BootImageException($"boot format '{Config.Boot.Format}' is not supported"),
     };
+
+    private FirmwareMemory LoadFirmware()
+    {
+        try
+        {
+            var firmware = FirmwareMemory.Load(Config.Boot.Image!, Memory);
+            _logger.Debug("Firmware: {Firmware}", firmware);
+            return firmware;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new BootImageException($"cannot map firmware: {e.Message}");
+        }
+    }
 
     /// <summary>
     /// Runs until the guest or a device stops the machine, a limit is reached, or <see cref="MachineControl.RequestStop"/>
