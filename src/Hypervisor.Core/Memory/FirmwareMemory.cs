@@ -39,13 +39,16 @@ public sealed unsafe class FirmwareMemory : IMemoryMap, IDisposable
     }
 
     /// <summary>Reads the image; throws <see cref="ArgumentException"/> for a size a PC cannot map, <see cref="IOException"/> when unreadable.</summary>
-    public static FirmwareMemory Load(string path, GuestMemory ram)
+    public static FirmwareMemory Load(string path, GuestMemory ram) => Create(File.ReadAllBytes(path), ram, path);
+
+    /// <summary>Maps <paramref name="image"/> (named <paramref name="path"/> in messages); throws <see cref="ArgumentException"/> for a size a PC cannot map or RAM in its place.</summary>
+    public static FirmwareMemory Create(ReadOnlySpan<byte> image, GuestMemory ram, string path)
     {
-        byte[] image = File.ReadAllBytes(path);
         if (SizeProblem((ulong)image.Length) is { } problem)
             throw new ArgumentException($"firmware '{path}': {problem}");
-        if (ram.Slots.FirstOrDefault(s => s.End > TopOf4GiB - (ulong)image.Length && s.GuestAddress < TopOf4GiB) is { } slot)
-            throw new ArgumentException($"firmware '{path}' at [0x{TopOf4GiB - (ulong)image.Length:x}, 0x{TopOf4GiB:x}) overlaps RAM {slot}");
+        ulong start = TopOf4GiB - (ulong)image.Length;
+        if (ram.Slots.FirstOrDefault(s => s.End > start && s.GuestAddress < TopOf4GiB) is { } slot)
+            throw new ArgumentException($"firmware '{path}' at [0x{start:x}, 0x{TopOf4GiB:x}) overlaps RAM {slot}");
         return new FirmwareMemory(ram, image, path);
     }
 
