@@ -11,7 +11,10 @@ namespace MiniVmm.Devices.FwCfg;
 /// </summary>
 public static class LinuxBootItems
 {
+    /// <summary>How much of the file's start QEMU reads as the header (setup code included).</summary>
     private const int HeaderSize = 8192;
+    /// <summary>The header fields this loader reads or writes end here.</summary>
+    private const int HeaderFieldsEnd = 0x230;
     private const int SetupSectsOffset = 0x1f1;
     private const int HeaderMagicOffset = 0x202;
     private const uint HeaderMagic = 0x53726448; // "HdrS"
@@ -36,13 +39,13 @@ public static class LinuxBootItems
     /// <summary>Adds the kernel, setup, command line and initrd items; throws <see cref="DeviceConfigurationException"/> for a kernel it cannot boot.</summary>
     public static void Add(FwCfgItems items, byte[] kernel, byte[]? initrd, string cmdline, ulong ramBelow4G)
     {
-        if (kernel.Length < HeaderSize || BinaryPrimitives.ReadUInt32LittleEndian(kernel.AsSpan(HeaderMagicOffset)) != HeaderMagic)
+        if (kernel.Length < HeaderFieldsEnd || BinaryPrimitives.ReadUInt32LittleEndian(kernel.AsSpan(HeaderMagicOffset)) != HeaderMagic)
             throw new DeviceConfigurationException("kernel", "not a Linux bzImage (no \"HdrS\" boot header)");
         ushort protocol = BinaryPrimitives.ReadUInt16LittleEndian(kernel.AsSpan(VersionOffset));
         if (protocol < 0x202 || (kernel[LoadFlagsOffset] & LoadedHigh) == 0)
             throw new DeviceConfigurationException("kernel", $"boot protocol {protocol >> 8}.{protocol & 0xff} without LOADED_HIGH: only bzImages of protocol 2.02 and later are supported");
 
-        var header = kernel.AsSpan(0, HeaderSize).ToArray();
+        var header = kernel.AsSpan(0, Math.Min(HeaderSize, kernel.Length)).ToArray();
         var cmdlineBytes = Encoding.ASCII.GetBytes(cmdline + "\0");
         items.SetU32(FwCfgKey.CmdlineAddr, CmdlineAddress);
         items.SetU32(FwCfgKey.CmdlineSize, (uint)cmdlineBytes.Length);
@@ -71,7 +74,7 @@ public static class LinuxBootItems
         if (setupSize > kernel.Length)
             throw new DeviceConfigurationException("kernel", $"its setup ({setupSize} bytes) is longer than the file");
         var setup = kernel.AsSpan(0, setupSize).ToArray();
-        header.AsSpan(0, Math.Min(HeaderSize, setupSize)).CopyTo(setup);
+        header.AsSpan(0, Math.Min(header.Length, setupSize)).CopyTo(setup);
         items.SetU32(FwCfgKey.SetupAddr, RealModeAddress);
         items.SetU32(FwCfgKey.SetupSize, (uint)setup.Length);
         items.Set(FwCfgKey.SetupData, setup);
