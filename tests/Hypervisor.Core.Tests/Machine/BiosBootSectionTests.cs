@@ -50,3 +50,36 @@ public class BiosBootSectionTests : IDisposable
         Assert.Contains(error.Problems, p => p.Contains("boot.loadAddress"));
     }
 }
+
+/// <summary>An accelerator without <see cref="Hypervisor.Core.Accel.AcceleratorFeatures.Firmware"/> refuses a "bios" machine before building it.</summary>
+public class BiosAcceleratorTests : IDisposable
+{
+    private readonly TestFiles _files = new();
+
+    public void Dispose() => _files.Dispose();
+
+    private sealed class PlainAccelerator : Hypervisor.Core.Accel.IAccelerator
+    {
+        public string Name => "plain";
+        public Hypervisor.Core.Accel.AcceleratorFeatures Features => Hypervisor.Core.Accel.AcceleratorFeatures.None;
+        public Hypervisor.Core.Accel.IVirtualMachine CreateVm(Hypervisor.Core.Memory.GuestMemory memory, Hypervisor.Core.Accel.VmOptions? options = null) =>
+            throw new InvalidOperationException("must not be reached");
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public void A_bios_machine_on_an_accelerator_without_firmware_support_is_a_machine_file_error()
+    {
+        _files.Write("bios.bin", new byte[64 * 1024]);
+        var config = MachineFileReader.Load(_files.Write("machine.json", """
+            { "memory": [ { "base": "0x0", "size": "1MiB" } ], "boot": { "format": "bios", "image": "bios.bin" } }
+            """));
+        using var catalog = Hypervisor.Core.Plugins.PluginCatalog.Load([RepoPaths.BuiltPlugins]);
+
+        var error = Assert.Throws<MachineFileException>(() =>
+            Hypervisor.Core.Runtime.Vmm.Create(config, catalog, new PlainAccelerator(), Serilog.Core.Logger.None));
+        Assert.Contains(error.Problems, p => p.StartsWith("boot.format: 'bios' maps a firmware ROM", StringComparison.Ordinal));
+    }
+}
