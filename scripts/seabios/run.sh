@@ -55,12 +55,11 @@ mkdir -p "$out"
 qemu_args=(-M pc -accel tcg -m 128 -nographic -net none -bios "$BIOS"
            -chardev "file,id=seabios-log,path=$out/qemu-debug.log" -device isa-debugcon,iobase=0x402,chardev=seabios-log)
 minivmm_args=(--machine "$ROOT/configs/seabios.json" --set clock=deterministic
-              --set "devices:13:options:backend=file:$out/minivmm-debug.log")
+              --set "devices:1:options:backend=file:$out/minivmm-debug.log")
 expect="SeaBIOS (version"
 if [[ $kernel -eq 1 ]]; then
     qemu_args+=(-kernel "$KERNEL" -append "$CMDLINE" -device isa-debug-exit,iobase=0xf4,iosize=1)
-    minivmm_args+=(--set "devices:12:options:kernel=$KERNEL" --set "devices:12:options:cmdline=$CMDLINE"
-                   --set devices:14:type=isa-debug-exit --set devices:14:ports=0xf4)
+    minivmm_args+=(--set "devices:0:options:kernel=$KERNEL" --set "devices:0:options:cmdline=$CMDLINE")
     expect="setup entered, cmdline: $CMDLINE"
 fi
 

@@ -12,7 +12,7 @@ public class SeabiosTests
     private static Minivmm.Result Boot(TempFolder temp, params string[] extra) => Minivmm.Run(TimeSpan.FromSeconds(120),
     [
         "--machine", Path.Combine(Minivmm.Configs, "seabios.json"), "--set", "clock=deterministic",
-        "--set", $"devices:13:options:backend=file:{temp.File("seabios-debug.log")}", .. extra,
+        "--set", $"devices:1:options:backend=file:{temp.File("seabios-debug.log")}", .. extra,
     ]);
 
     [SeabiosFact]
@@ -36,8 +36,7 @@ public class SeabiosTests
     {
         using var temp = new TempFolder();
         var result = Boot(temp,
-            "--set", $"devices:12:options:kernel={Kernel}", "--set", "devices:12:options:cmdline=console=ttyS0 hello",
-            "--set", "devices:14:type=isa-debug-exit", "--set", "devices:14:ports=0xf4");
+            "--set", $"devices:0:options:kernel={Kernel}", "--set", "devices:0:options:cmdline=console=ttyS0 hello");
 
         Assert.Contains("setup entered, cmdline: console=ttyS0 hello", result.Stdout);
         Assert.Contains("kernel at 1 MiB", result.Stdout);

@@ -101,6 +101,22 @@ public sealed unsafe class FirmwareMemory : IMemoryMap, IDisposable
         return (_shadow[ShadowIndex(address)] & ShadowAccess.WriteRam) != 0 ? _ram.TryGetHostPointer(address, PageSize) : null;
     }
 
+    /// <summary>The byte a CPU read at <paramref name="address"/> returns when this map decides it (ROM or shadow region); false elsewhere or where nothing answers.</summary>
+    public bool TryReadByte(ulong address, out byte value)
+    {
+        value = 0;
+        ulong page = address >> PageShift;
+        if (!Covers(page))
+            return false;
+        byte* host;
+        lock (_shadow)
+            host = ReadHost(page);
+        if (host == null)
+            return false;
+        value = host[address & (PageSize - 1)];
+        return true;
+    }
+
     public ShadowAccess ShadowOf(ulong address) => _shadow[ShadowIndex(address)];
 
     public void SetShadow(ulong address, ulong length, ShadowAccess access)

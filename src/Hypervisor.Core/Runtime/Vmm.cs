@@ -116,6 +116,7 @@ public sealed class Vmm : IDisposable
             _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, clock, irqs.LineChanged, _logger)
             {
                 InstructionLimit = Config.Limits.Instructions ?? ulong.MaxValue,
+                Firmware = Firmware,
             });
         }
         if (_loops[0].Vcpu.InstructionsRetired == null)

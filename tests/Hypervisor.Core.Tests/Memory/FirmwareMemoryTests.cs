@@ -95,3 +95,30 @@ public unsafe class FirmwareMemoryTests
         Assert.Contains("overlaps RAM", error.Message);
     }
 }
+
+/// <summary>A crash in firmware code shows the instruction, read as the CPU fetched it.</summary>
+public class FirmwareCrashReportTests
+{
+    [Fact]
+    public void The_instruction_at_the_reset_vector_is_disassembled_from_the_rom()
+    {
+        var image = new byte[64 * 1024];
+        image[0xFFF0] = 0xEA; // jmp far f000:e05b
+        image[0xFFF1] = 0x5B;
+        image[0xFFF2] = 0xE0;
+        image[0xFFF3] = 0x00;
+        image[0xFFF4] = 0xF0;
+        using var ram = new GuestMemory([(0, 0x100000)]);
+        using var firmware = FirmwareMemory.Create(image, ram, "bios.bin");
+        var state = Hypervisor.Core.Boot.ResetVectorEntry.State();
+
+        string line = Hypervisor.Core.Runtime.GuestCrashReport.DisassembleAt(state.SpecialRegisters, state.Registers, ram, firmware);
+
+        Assert.Contains("physical 0xfffffff0", line);
+        Assert.Contains("ea5be000f0", line);
+        Assert.Contains("jmp 0F000h:0E05Bh", line);
+        Assert.True(firmware.TryReadByte(0xFFFF0, out byte alias)); // the alias below 1 MiB
+        Assert.Equal(0xEA, alias);
+        Assert.False(firmware.TryReadByte(0x1000, out _));          // plain RAM is not the map's
+    }
+}
