@@ -20,11 +20,17 @@ internal sealed unsafe class PhysicalMemory
     private readonly nint[] _writePages;
     private readonly ulong[] _codeChunks;
     private readonly FirmwareMemory? _firmware;
+    /// <summary>
+    /// The firmware ROM's pages when they lie above the tables (the usual case: RAM ends far below
+    /// 4 GiB), so the tables need not span the hole; read-only, and never holding code that changes.
+    /// </summary>
+    private readonly nint[] _romPages = [];
+    private readonly ulong _romFirstPage;
 
     public PhysicalMemory(GuestMemory memory, FirmwareMemory? firmware = null)
     {
         _firmware = firmware;
-        ulong end = firmware?.End ?? 0;
+        ulong end = firmware != null ? FirmwareMemory.ShadowEnd : 0;
         foreach (var slot in memory.Slots)
             end = Math.Max(end, slot.End);
         // Physical addresses above 64 GiB (36-bit PAE) are never RAM for this CPU.
@@ -38,10 +44,19 @@ internal sealed unsafe class PhysicalMemory
             for (ulong a = slot.GuestAddress; a < slot.End && a < end; a += PageSize)
                 _pages[a >> PageShift] = _writePages[a >> PageShift] = (nint)(slot.HostPointer + (a - slot.GuestAddress));
         }
-        if (firmware != null)
+        if (firmware == null)
+            return;
+        Remap(FirmwareMemory.ShadowStart, FirmwareMemory.ShadowEnd - FirmwareMemory.ShadowStart);
+        if (firmware.Base >= end)
         {
-            Remap(FirmwareMemory.ShadowStart, FirmwareMemory.ShadowEnd - FirmwareMemory.ShadowStart);
-            Remap(firmware.Base, firmware.Size);
+            _romFirstPage = firmware.Base >> PageShift;
+            _romPages = new nint[firmware.Size >> PageShift];
+            for (int i = 0; i < _romPages.Length; i++)
+                _romPages[i] = (nint)firmware.ReadHost(_romFirstPage + (ulong)i);
+        }
+        else
+        {
+            Remap(firmware.Base, firmware.Size); // RAM above 4 GiB: the tables span the ROM too
         }
     }
 
@@ -59,7 +74,7 @@ internal sealed unsafe class PhysicalMemory
         }
     }
 
-    /// <summary>Number of 4 KiB pages the table covers (up to the highest RAM address).</summary>
+    /// <summary>Number of 4 KiB pages the tables cover (up to the highest RAM address; a ROM above has its own).</summary>
     public long PageCount => _pages.LongLength;
 
     /// <summary>The host address writes to physical page <paramref name="pageNumber"/> go to, or null (not RAM, or ROM).</summary>
@@ -75,7 +90,9 @@ internal sealed unsafe class PhysicalMemory
 
     /// <summary>The host address reads of physical page <paramref name="pageNumber"/> come from, or null when it is not RAM or ROM.</summary>
     public byte* PageHost(ulong pageNumber) =>
-        pageNumber < (ulong)_pages.LongLength ? (byte*)_pages[pageNumber] : null;
+        pageNumber < (ulong)_pages.LongLength ? (byte*)_pages[pageNumber]
+        : pageNumber - _romFirstPage < (ulong)_romPages.LongLength ? (byte*)_romPages[pageNumber - _romFirstPage]
+        : null;
 
     /// <summary>The host address of a physical byte, or null when it is not RAM.</summary>
     public byte* Host(ulong address)
