@@ -42,4 +42,19 @@ public class SeabiosTests
         Assert.Contains("kernel at 1 MiB", result.Stdout);
         Assert.Equal(33, result.ExitCode);
     }
+
+    [SeabiosFact]
+    public void Under_the_restart_policy_seabios_boots_again_after_its_reboot()
+    {
+        // The reset goes back through the reset vector, the PAM registers (PamTests checks they
+        // return to the ROM) and fw_cfg's selector; SeaBIOS's own reboot path restores its image too.
+        using var temp = new TempFolder();
+        var result = Boot(temp, "--set", "onReset=restart", "--set", "limits:instructions=20000000");
+
+        Assert.Equal(124, result.ExitCode);
+        int banners = result.Stdout.Split("SeaBIOS (version").Length - 1;
+        Assert.True(banners >= 2, $"{banners} banner(s) in: {result.Stdout}");
+        string log = File.ReadAllText(temp.File("seabios-debug.log"));
+        Assert.True(log.Split("Found QEMU fw_cfg").Length - 1 >= 2, log);
+    }
 }
