@@ -92,7 +92,7 @@ public sealed class Vmm : IDisposable
 
         var boot = LoadBoot();
 
-        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel }));
+        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock }));
         if (Config.Irqchip == IrqchipMode.Kernel)
             irqs.Attach(vm.SetIrqLine);
         for (int id = 0; id < Config.Vcpus; id++)

@@ -33,6 +33,9 @@ internal sealed unsafe partial class Cpu
     public int Cpl;
     /// <summary>Guest time-stamp counter offset (RDTSC = retired instructions + offset).</summary>
     public ulong TscOffset;
+
+    /// <summary>The machine clock the time-stamp counter follows (see <c>Tsc</c>); null: retired instructions.</summary>
+    public IClock? Clock { get; init; }
     public ulong ApicBase = 0xFEE00900;
     public ulong SysenterCs, SysenterEsp, SysenterEip;
 

@@ -183,7 +183,14 @@ internal sealed partial class Cpu
     public const uint CpuidFeatures = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8)
         | (1u << 13) | (1u << 15) | (1u << 24);
 
-    private ulong Tsc => Retired + TscOffset;
+    /// <summary>
+    /// The time-stamp counter at 1 GHz of machine time: nanoseconds of <see cref="Clock"/> (host time,
+    /// or retired instructions plus skipped idle time under the deterministic clock), so that it agrees
+    /// with the PIT the kernel calibrates it against; without a clock, retired instructions.
+    /// </summary>
+    private ulong TscNow => Clock is { } clock ? (ulong)clock.NowNanoseconds : Retired;
+
+    private ulong Tsc => TscNow + TscOffset;
 
     private void Rdtsc()
     {
@@ -214,7 +221,7 @@ internal sealed partial class Cpu
         ulong v = ((ulong)Regs[Gpr.EDX] << 32) | Regs[Gpr.EAX];
         switch (Regs[Gpr.ECX])
         {
-            case MsrTsc: TscOffset = v - Retired; break;
+            case MsrTsc: TscOffset = v - TscNow; break;
             case MsrBiosSignId: break;
             case MsrEfer:
                 if ((v & ~EferNxe) != 0)
