@@ -112,6 +112,9 @@ public sealed unsafe class KvmAccelerator : IAccelerator
     /// <summary>Long mode and the in-kernel irqchip + PIT.</summary>
     public AcceleratorFeatures Features => AcceleratorFeatures.LongMode | AcceleratorFeatures.KernelIrqchip;
 
+    /// <summary>RAM must leave room below 4 GiB for KVM's TSS and identity-map pages (<see cref="KvmSystemPages"/>).</summary>
+    public string? CheckMemoryLayout(IReadOnlyList<(ulong Base, ulong Size)> ram) => KvmSystemPages.Check(ram);
+
     IVirtualMachine IAccelerator.CreateVm(GuestMemory memory, VmOptions? options) =>
         CreateVm(memory, options?.KernelIrqchip == true ? new KvmVmOptions { CreateIrqchip = true, CreatePit = true } : KvmVmOptions.Default);
 
