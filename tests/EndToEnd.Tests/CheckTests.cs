@@ -120,6 +120,20 @@ public class CheckTests
     }
 
     [KvmFact]
+    public void Check_refuses_a_device_on_the_ports_of_kvms_in_kernel_irqchip()
+    {
+        using var temp = new TempFolder();
+        string machine = HaltMachine(temp, """ "accelerator": "kvm", "irqchip": "kernel", """);
+        File.WriteAllText(machine, File.ReadAllText(machine).Replace("""
+            "devices": [ ]
+            """.Trim(), """
+            "devices": [ { "type": "uart16550", "name": "odd", "ports": "0x40", "irq": 4, "options": { "backend": "null" } } ]
+            """.Trim()));
+
+        CheckAndRunRefuse(machine, 2, "devices[0]: 'odd' (ports 0x40-0x47) sits on the 8254 PIT");
+    }
+
+    [KvmFact]
     public void Check_refuses_a_deterministic_clock_on_kvm()
     {
         using var temp = new TempFolder();
