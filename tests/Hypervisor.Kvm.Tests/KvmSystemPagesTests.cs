@@ -60,6 +60,19 @@ public class KvmSystemPagesTests
         Assert.Equal(0xfff0_0000 - KvmSystemPages.TssSize, vm.SystemPages.TssAddress);
     }
 
+    [KvmFact]
+    public void Ram_must_end_inside_the_guest_physical_address_space_kvm_gives()
+    {
+        using var kvm = KvmAccelerator.Open();
+        int bits = kvm.GuestPhysicalAddressBits();
+        ulong top = 1ul << bits;
+
+        Assert.InRange(bits, 36, 52);
+        Assert.Null(kvm.CheckMemoryLayout([(0, 64 * MiB), (top - 4096, 4096)]));
+        Assert.Equal($"RAM [0x{top:x}, 0x{top + 4096:x}) ends above the {bits}-bit guest physical address space KVM gives vCPUs on this host (CPUID 0x80000008)",
+            kvm.CheckMemoryLayout([(0, 64 * MiB), (top, 4096)]));
+    }
+
     private static void AssertOutsideRam((ulong Base, ulong Size)[] ram, KvmSystemPages pages)
     {
         foreach (var (start, size) in new[] { (pages.TssAddress, KvmSystemPages.TssSize), (pages.IdentityMapAddress, KvmSystemPages.PageSize) })
