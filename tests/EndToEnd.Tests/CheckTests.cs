@@ -96,6 +96,30 @@ public class CheckTests
         Assert.Equal(0, run.ExitCode); // HLT: before lazy RAM, this took 43 s and 16.9 GB
     }
 
+    [Fact]
+    public void A_slot_the_host_refuses_to_map_is_a_machine_file_error_naming_its_entry()
+    {
+        using var temp = new TempFolder();
+        string machine = HaltMachine(temp, """ "accelerator": "soft", """,
+            memory: """{ "base": "0x0", "size": "64KiB" }, { "base": "0x100000000", "size": "4GiB" }""");
+
+        // An address-space limit (ulimit -v, 3 GB) makes mmap refuse the 4 GiB slot; a small GC heap lets .NET start under it.
+        var start = new System.Diagnostics.ProcessStartInfo("bash")
+        {
+            ArgumentList = { "-c", "ulimit -v 3000000 && exec \"$0\" \"$@\"", Minivmm.Executable, "check", "--machine", machine },
+            Environment = { ["DOTNET_GCHeapHardLimit"] = "0x10000000" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        string stderr = process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("memory[1]: the host cannot reserve 4 GiB of address space for it (mmap: out of memory", stderr);
+        Assert.DoesNotContain("OutOfMemoryException", stderr);
+    }
+
     /// <summary>MemTotal + SwapTotal, in whole GiB.</summary>
     private static int HostGibibytes() => (int)(File.ReadLines("/proc/meminfo")
         .Where(l => l.StartsWith("MemTotal:", StringComparison.Ordinal) || l.StartsWith("SwapTotal:", StringComparison.Ordinal))
