@@ -22,7 +22,7 @@ public sealed unsafe class KvmVm : IVirtualMachine
         Memory = memory;
         foreach (var slot in memory.Slots)
             RegisterSlot(slot);
-        ReserveTssPages(memory, options);
+        ReserveSystemPages(memory, options);
         if (options.CreateIrqchip)
         {
             CheckedIoctl.Call(_vm, KvmIoctl.CreateIrqchip, 0, "KVM_CREATE_IRQCHIP");
@@ -99,7 +99,7 @@ public sealed unsafe class KvmVm : IVirtualMachine
     }
 
     /// <summary>KVM_SET_TSS_ADDR and KVM_SET_IDENTITY_MAP_ADDR, at the options' addresses or where RAM is not.</summary>
-    private void ReserveTssPages(GuestMemory memory, KvmVmOptions options)
+    private void ReserveSystemPages(GuestMemory memory, KvmVmOptions options)
     {
         var ram = memory.Slots.Select(s => (s.GuestAddress, s.Size)).ToList();
         var placed = KvmSystemPages.Place(ram);
