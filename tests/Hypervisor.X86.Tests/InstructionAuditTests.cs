@@ -111,4 +111,14 @@ public class InstructionAuditTests
         foreach (int bit in new[] { VME, DE, APIC, SEP, MMX, SSE })
             Assert.True((features & (1u << bit)) == 0, $"bit {bit} should be clear");
     }
+
+    [Fact]
+    public void Edx_after_reset_is_the_cpuid_leaf_1_signature_of_a_family_6_cpu()
+    {
+        using var h = new CpuHarness();
+        uint resetEdx = (uint)h.Regs.Rdx;
+        var r = Run(a => { a.mov(eax, 1); a.cpuid(); a.mov(ecx, AssemblerRegisters.eax); a.mov(dx, 0xFFFF); });
+        Assert.Equal((uint)r.Rcx, resetEdx);
+        Assert.Equal(6u, (resetEdx >> 8) & 0xF);
+    }
 }

@@ -76,7 +76,7 @@ internal sealed unsafe partial class Cpu
     public void ResetToRealMode()
     {
         Array.Clear(Regs);
-        Regs[Gpr.EDX] = 0x00000543; // family 5, model 4, stepping 3: matches CPUID leaf 1
+        Regs[Gpr.EDX] = CpuSignature; // SDM 9.1.1: EDX holds the CPUID leaf 1 signature
         Flags = Eflags.Reserved1;
         Cr0 = ControlBits.Cr0ET | ControlBits.Cr0CD | ControlBits.Cr0NW;
         Cr2 = Cr3 = Cr4 = 0;

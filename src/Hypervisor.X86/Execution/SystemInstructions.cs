@@ -176,8 +176,11 @@ internal sealed partial class Cpu
         }
     }
 
-    /// <summary>Family 5, model 2, stepping 1 (the value in EDX after reset too).</summary>
-    public const uint CpuSignature = 0x521;
+    /// <summary>
+    /// CPUID leaf 1 EAX and EDX after reset: family 6, model 1, stepping 9 (a Pentium Pro, the
+    /// first family with the CMOV, PAE and PGE we advertise; kernels built for i686 require family 6).
+    /// </summary>
+    public const uint CpuSignature = 0x619;
 
     /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | PGE | CMOV | FXSR (leaf 0x80000001 adds NX).</summary>
     public const uint CpuidFeatures = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8)
