@@ -121,4 +121,14 @@ public class InstructionAuditTests
         Assert.Equal((uint)r.Rcx, resetEdx);
         Assert.Equal(6u, (resetEdx >> 8) & 0xF);
     }
+
+    [Theory]
+    [InlineData(1u, 0UL)]
+    [InlineData(2u, 13UL)]
+    public void Rdpmc_reads_the_two_p6_counters_and_faults_beyond(uint counter, ulong dx)
+    {
+        var r = Run(a => { a.mov(eax, 0x1234); a.mov(ecx, counter); a.rdpmc(); });
+        Assert.Equal(dx, r.Rdx & 0xFFFF); // EDX:EAX = 0 (no event can be selected), or the #GP handler's 13
+        Assert.Equal(dx == 0 ? 0UL : 0x1234UL, r.Rax & 0xFFFF);
+    }
 }

@@ -23,6 +23,7 @@ internal sealed partial class Cpu
             case Mnemonic.Hlt: Hlt(); return true;
             case Mnemonic.Cpuid: Cpuid(); return true;
             case Mnemonic.Rdtsc: Rdtsc(); return true;
+            case Mnemonic.Rdpmc: Rdpmc(); return true;
             case Mnemonic.Rdmsr: Rdmsr(); return true;
             case Mnemonic.Wrmsr: Wrmsr(); return true;
             case Mnemonic.Invd: case Mnemonic.Wbinvd: RequireCpl0(); return true;
@@ -194,6 +195,18 @@ internal sealed partial class Cpu
     private ulong TscNow => Clock is { } clock ? (ulong)clock.NowNanoseconds : Retired;
 
     private ulong Tsc => TscNow + TscOffset;
+
+    /// <summary>
+    /// RDPMC: the P6's two performance counters. Their event-select MSRs are not implemented, so
+    /// no event is ever selected and both read 0. CPL &gt; 0 needs CR4.PCE; ECX &gt; 1 is #GP.
+    /// </summary>
+    private void Rdpmc()
+    {
+        if (((Cr4 & ControlBits.Cr4PCE) == 0 && ProtectedMode && Cpl != 0) || Regs[Gpr.ECX] > 1)
+            throw GP();
+        Regs[Gpr.EAX] = 0;
+        Regs[Gpr.EDX] = 0;
+    }
 
     private void Rdtsc()
     {
