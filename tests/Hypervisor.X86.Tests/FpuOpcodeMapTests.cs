@@ -40,6 +40,25 @@ public class FpuOpcodeMapTests
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
 
+    /// <summary>WAIT followed by a control instruction decodes as one instruction (FSTSW, FINIT, ...): each must run.</summary>
+    [Theory]
+    [InlineData(new byte[] { 0x9B, 0xDF, 0xE0 })]             // fstsw ax
+    [InlineData(new byte[] { 0x9B, 0xDD, 0x3E, 0x00, 0x30 })] // fstsw [0x3000]
+    [InlineData(new byte[] { 0x9B, 0xD9, 0x3E, 0x00, 0x30 })] // fstcw [0x3000]
+    [InlineData(new byte[] { 0x9B, 0xD9, 0x36, 0x00, 0x30 })] // fstenv [0x3000]
+    [InlineData(new byte[] { 0x9B, 0xDD, 0x36, 0x00, 0x30 })] // fsave [0x3000]
+    [InlineData(new byte[] { 0x9B, 0xDB, 0xE2 })]             // fclex
+    [InlineData(new byte[] { 0x9B, 0xDB, 0xE3 })]             // finit
+    [InlineData(new byte[] { 0x9B, 0xDB, 0xE0 })]             // feni
+    [InlineData(new byte[] { 0x9B, 0xDB, 0xE1 })]             // fdisi
+    [InlineData(new byte[] { 0x9B, 0xDB, 0xE4 })]             // fsetpm
+    public void Wait_forms_of_the_control_instructions_run(byte[] bytes)
+    {
+        var (reason, dx, message) = Execute(bytes);
+        Assert.True(reason == VcpuExitReason.Hlt, $"{reason}: {message}");
+        Assert.Equal(NoException, dx);
+    }
+
     /// <summary>
     /// Iced decodes a few encodings a Pentium Pro does not have: FISTTP (SSE3) and the 287XL's
     /// FRSTPM. FNENI, FNDISI and FNSETPM (8087/287) execute as FNOP on a 387 and later.
