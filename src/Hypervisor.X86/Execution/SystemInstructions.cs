@@ -23,6 +23,7 @@ internal sealed partial class Cpu
             case Mnemonic.Hlt: Hlt(); return true;
             case Mnemonic.Cpuid: Cpuid(); return true;
             case Mnemonic.Rdtsc: Rdtsc(); return true;
+            case Mnemonic.Rdpmc: Rdpmc(); return true;
             case Mnemonic.Rdmsr: Rdmsr(); return true;
             case Mnemonic.Wrmsr: Wrmsr(); return true;
             case Mnemonic.Invd: case Mnemonic.Wbinvd: RequireCpl0(); return true;
@@ -176,8 +177,11 @@ internal sealed partial class Cpu
         }
     }
 
-    /// <summary>Family 5, model 2, stepping 1 (the value in EDX after reset too).</summary>
-    public const uint CpuSignature = 0x521;
+    /// <summary>
+    /// CPUID leaf 1 EAX and EDX after reset: family 6, model 1, stepping 9 (a Pentium Pro, the
+    /// first family with the CMOV, PAE and PGE we advertise; kernels built for i686 require family 6).
+    /// </summary>
+    public const uint CpuSignature = 0x619;
 
     /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | PGE | CMOV | FXSR (leaf 0x80000001 adds NX).</summary>
     public const uint CpuidFeatures = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8)
@@ -191,6 +195,18 @@ internal sealed partial class Cpu
     private ulong TscNow => Clock is { } clock ? (ulong)clock.NowNanoseconds : Retired;
 
     private ulong Tsc => TscNow + TscOffset;
+
+    /// <summary>
+    /// RDPMC: the P6's two performance counters. Their event-select MSRs are not implemented, so
+    /// no event is ever selected and both read 0. CPL &gt; 0 needs CR4.PCE; ECX &gt; 1 is #GP.
+    /// </summary>
+    private void Rdpmc()
+    {
+        if (((Cr4 & ControlBits.Cr4PCE) == 0 && ProtectedMode && Cpl != 0) || Regs[Gpr.ECX] > 1)
+            throw GP();
+        Regs[Gpr.EAX] = 0;
+        Regs[Gpr.EDX] = 0;
+    }
 
     private void Rdtsc()
     {
