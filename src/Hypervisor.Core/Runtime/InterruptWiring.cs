@@ -10,9 +10,15 @@ namespace Hypervisor.Core.Runtime;
 /// </summary>
 internal static class InterruptWiring
 {
-    public static IEnumerable<string> Problems(IReadOnlyList<DeviceInstance> devices, bool hasController, IrqchipMode irqchip)
+    /// <summary>
+    /// <paramref name="complete"/> is false when some entries failed to build: a missing controller
+    /// may then be one of them, so only lines shared by built devices are judged.
+    /// </summary>
+    public static IEnumerable<string> Problems(IReadOnlyList<DeviceInstance> devices, bool hasController, IrqchipMode irqchip, bool complete = true)
     {
         bool delivered = hasController || irqchip == IrqchipMode.Kernel;
+        if (!delivered && !complete)
+            yield break;
         if (!delivered)
         {
             foreach (var d in devices.Where(d => d.Config.Irq != null))

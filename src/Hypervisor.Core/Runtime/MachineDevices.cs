@@ -59,12 +59,12 @@ public sealed class MachineDevices : IDisposable
         {
             foreach (var entry in config.Devices)
                 machine.Add(entry, catalog, env, problems);
-            if (problems.Count == 0)
-            {
+            // What a missing entry would change (a host, a controller) is only judged once every entry built.
+            bool complete = problems.Count == 0;
+            if (complete)
                 machine.CheckPciFunctionsHaveAHost(problems);
-                machine.CheckMmioIsNotOnRam(config, problems);
-                problems.AddRange(InterruptWiring.Problems(machine._devices, machine.InterruptController != null, config.Irqchip));
-            }
+            machine.CheckMmioIsNotOnRam(config, problems);
+            problems.AddRange(InterruptWiring.Problems(machine._devices, machine.InterruptController != null, config.Irqchip, complete));
         }
         catch
         {
