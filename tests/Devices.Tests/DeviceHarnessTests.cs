@@ -9,6 +9,38 @@ namespace Devices.Tests;
 public sealed class DeviceHarnessTests
 {
     [Fact]
+    public void An_option_given_as_an_object_is_refused_as_the_machine_refuses_it()
+    {
+        var e = Assert.Throws<DeviceConfigurationException>(() => DeviceHarness.Create<DebugConsole>(new() { ["backend:file"] = "out.txt" }));
+
+        Assert.Equal("backend", e.Option);
+        Assert.Contains("not an object", e.Message);
+    }
+
+    [Fact]
+    public void The_device_sits_on_the_harness_buses_at_its_standard_port_and_irq()
+    {
+        using var uart = DeviceHarness.Create<Uart16550Device>(new() { ["backend"] = "memory" });
+
+        uart.Buses.Out(0x3f8, 1, 'A');
+
+        Assert.Equal("A", uart.Backend.OutputText);
+        Assert.Equal(4, uart.Irq.Number);
+        Assert.Equal((ushort)0x3f8, uart.Context.PortBase);
+    }
+
+    [Fact]
+    public void A_given_port_moves_the_device_on_the_harness_buses()
+    {
+        using var uart = DeviceHarness.Create<Uart16550Device>(settings: new() { PortBase = 0x2f8, Irq = 3 });
+
+        uart.Buses.Out(0x2f8, 1, 'B');
+
+        Assert.Equal("B", uart.Backend.OutputText);
+        Assert.Equal(0xffu, uart.Buses.In(0x3f8 + 5));
+    }
+
+    [Fact]
     public void An_access_past_the_devices_ports_is_refused_as_the_bus_would()
     {
         using var exit = DeviceHarness.Create<IsaDebugExit>();
