@@ -112,6 +112,11 @@ public sealed class MachineDevices : IDisposable
     private void Add(DeviceConfig entry, PluginCatalog catalog, Environment env, List<string> problems)
     {
         var type = catalog.Find(entry.Type);
+        if (type == null && RetiredDeviceTypes.Successor(entry.Type) is { } successor)
+        {
+            problems.Add($"{entry.JsonPath}.type: '{entry.Type}' is no longer a device type: {successor}");
+            return;
+        }
         if (type == null)
         {
             string known = string.Join(", ", catalog.DeviceTypes.Select(t => t.Name).Order());

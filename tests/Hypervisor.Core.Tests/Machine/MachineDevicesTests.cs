@@ -149,4 +149,12 @@ public class MachineDevicesTests : IDisposable
 
         Assert.StartsWith("devices[0].irq: IRQ 4 goes nowhere: the machine has no interrupt controller", Assert.Single(error.Problems));
     }
+
+    [Fact]
+    public void A_retired_companion_entry_says_which_chip_brings_its_ports_now()
+    {
+        var error = Assert.Throws<MachineFileException>(() => Build("""{ "type": "i8259" }, { "type": "i8259-slave-ports", "ports": "0xa0" }"""));
+
+        Assert.StartsWith("devices[1].type: 'i8259-slave-ports' is no longer a device type: the i8259 entry brings the slave's ports", Assert.Single(error.Problems));
+    }
 }
