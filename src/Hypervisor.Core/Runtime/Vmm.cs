@@ -115,7 +115,7 @@ public sealed class Vmm : IDisposable
             if (Config.Limits.Instructions != null)
                 _logger.Warning("The {Accelerator} accelerator cannot count instructions; limits.instructions is ignored", accelerator.Name);
         }
-        Control.A20Changed += enabled =>
+        Devices.A20.Changed += enabled =>
         {
             foreach (var loop in _loops)
             {
