@@ -41,6 +41,8 @@ public class DevicePortDispatchBenchmarks
             Memory = harness.Memory,
             Clock = harness.Clock,
             Vm = harness.Vm,
+            Pci = harness.Pci,
+            A20 = harness.A20,
             PortBase = Counter,
             OpenBackend = harness.Context.OpenBackend,
         });

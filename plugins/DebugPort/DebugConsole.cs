@@ -6,7 +6,7 @@ namespace MiniVmm.Devices.Debug;
 /// Bochs/QEMU's debug console (port 0xe9): every byte the guest writes goes to a host backend;
 /// a read returns the readback value (0xe9), which is how guests detect it.
 /// </summary>
-[Device("debugcon", Description = "Bochs/QEMU debug console (port 0xe9): bytes to a backend, reads return 0xe9")]
+[Device("debugcon", Port = 0xe9, Description = "Bochs/QEMU debug console (port 0xe9): bytes to a backend, reads return 0xe9")]
 [DeviceOption("backend", "where written bytes go: stdio, null, file:PATH, tcp:127.0.0.1:PORT, unix:PATH", Default = "stdio")]
 [DeviceOption("readback", "the byte a read returns (QEMU's readback property)", Default = "0xe9")]
 public sealed class DebugConsole : IPortDevice

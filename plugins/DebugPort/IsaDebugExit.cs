@@ -7,7 +7,7 @@ namespace MiniVmm.Devices.Debug;
 /// test guest can report pass or fail (an odd status can never be mistaken for a clean 0).
 /// QEMU places it at 0x501 by default; the machine files here put it at 0xf4.
 /// </summary>
-[Device("isa-debug-exit", Description = "writing v stops the VM with exit status (v << 1) | 1 (QEMU's isa-debug-exit)")]
+[Device("isa-debug-exit", Port = 0xf4, Description = "QEMU's isa-debug-exit (port 0xf4): writing v stops the VM with exit status (v << 1) | 1")]
 [DeviceOption("iosize", "port width in bytes and ports claimed: 1, 2 or 4", Default = "1")]
 public sealed class IsaDebugExit : IPortDevice
 {

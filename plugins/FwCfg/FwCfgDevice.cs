@@ -11,7 +11,7 @@ namespace MiniVmm.Devices.FwCfg;
 /// runs it). It serves what SeaBIOS asks QEMU for: the signature and ID, RAM size, CPU count, the
 /// e820 table, boot menu and order, the serial console port, and a kernel to boot.
 /// </summary>
-[Device("fw-cfg", Description = "QEMU's fw_cfg (ports 0x510-0x51b: selector, data, DMA): machine facts and a kernel for SeaBIOS")]
+[Device("fw-cfg", Port = 0x510, Description = "QEMU's fw_cfg (ports 0x510-0x51b: selector, data, DMA): machine facts and a kernel for SeaBIOS")]
 [DeviceOption("memorySize", "the machine's RAM below 4 GiB in bytes (e.g. 128MiB): FW_CFG_RAM_SIZE and the e820 table; 0 leaves both out (SeaBIOS then reads the CMOS)", Default = "0")]
 [DeviceOption("cpus", "the CPU count firmware is told (FW_CFG_NB_CPUS, FW_CFG_MAX_CPUS)", Default = "1")]
 [DeviceOption("bootMenu", "let the firmware offer its boot menu (FW_CFG_BOOT_MENU)", Default = "false")]

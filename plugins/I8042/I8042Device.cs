@@ -3,16 +3,22 @@ using Hypervisor.Abstractions;
 namespace MiniVmm.Devices.Keyboard;
 
 /// <summary>
-/// The 8042's status (read) and command (write) port, 0x64, with the keyboard interrupt on the
-/// entry's line (IRQ 1). Its data port 0x60 is the <c>i8042-data</c> entry: 0x60 and 0x64 are not
-/// contiguous, and 0x61 between them is the PIT's <c>pc-speaker-port</c>.
+/// The 8042 keyboard controller: its main range is the status (read) and command (write) port,
+/// 0x64, and its data port 0x60 is its <c>data</c> window (the two are not contiguous: 0x61 between
+/// them is the PIT's port B). The keyboard interrupt is the entry's line (IRQ 1); the output port
+/// drives the machine's A20 gate and reset line.
 /// </summary>
-[Device("i8042", Description = "8042 keyboard controller status/command port (0x64, irq 1): self-test, command byte, A20, reset (0xFE); data port via i8042-data at 0x60")]
+[Device("i8042", Port = 0x64, Irq = 1, Description = "8042 keyboard controller (status/command 0x64, data 0x60, irq 1): self-test, command byte, A20, reset (0xFE)")]
+[DeviceWindow("data", Port = 0x60, Description = "the data port: output buffer, command parameters, keyboard bytes")]
 public sealed class I8042Device : IPortDevice
 {
     private readonly KeyboardController _controller;
 
-    public I8042Device(DeviceContext context) => _controller = KeyboardControllerRegistry.Register(context);
+    public I8042Device(DeviceContext context)
+    {
+        _controller = new KeyboardController(context.Irq, context.Vm, context.A20, context.Logger);
+        context.Windows.AddPorts("data", new DataPort(_controller));
+    }
 
     /// <summary>The controller model, for tests.</summary>
     public KeyboardController Controller => _controller;

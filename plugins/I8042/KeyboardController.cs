@@ -97,7 +97,8 @@ public sealed class KeyboardController(IInterruptLine irq, IVmControl vm, A20Gat
     private void Apply(Effects effects)
     {
         irq.Set(effects.Irq);
-        a20.SetKeyboardController(effects.A20, logger);
+        if (a20.SetKeyboardController(effects.A20))
+            logger.Debug("A20 gate {State} by the keyboard controller", effects.A20 ? "enabled" : "disabled");
         if (effects.Reset is { } reason)
         {
             logger.Information("Reset line pulsed: {Reason}", reason);

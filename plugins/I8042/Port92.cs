@@ -12,11 +12,14 @@ public static class Port92Bits
     public const byte FastA20 = 0x02;
 }
 
-/// <summary>Port 0x92: bit 1 gates A20 (ORed with the keyboard controller's), bit 0 resets the machine.</summary>
-[Device("port92", Description = "system control port A (0x92): fast A20 (bit 1) and fast reset (bit 0)")]
+/// <summary>
+/// Port 0x92, a chipset register apart from the 8042 (as in QEMU): bit 1 drives the machine's A20
+/// gate (ORed with the keyboard controller's), bit 0 resets the machine.
+/// </summary>
+[Device("port92", Port = 0x92, Description = "system control port A (0x92): fast A20 (bit 1) and fast reset (bit 0)")]
 public sealed class Port92(DeviceContext context) : IPortDevice
 {
-    private readonly A20Gate _a20 = A20Gate.For(context);
+    private readonly A20Gate _a20 = context.A20;
     private readonly object _lock = new();
     private byte _value;
 
@@ -33,7 +36,7 @@ public sealed class Port92(DeviceContext context) : IPortDevice
         byte b = (byte)value;
         lock (_lock)
             _value = (byte)(b & ~Port92Bits.FastReset);
-        _a20.SetFast((b & Port92Bits.FastA20) != 0, context.Logger);
+        SetFastA20((b & Port92Bits.FastA20) != 0);
         if ((b & Port92Bits.FastReset) != 0)
         {
             context.Logger.Information("Fast reset through port 0x92");
@@ -45,6 +48,12 @@ public sealed class Port92(DeviceContext context) : IPortDevice
     {
         lock (_lock)
             _value = 0;
-        _a20.SetFast(false, context.Logger);
+        SetFastA20(false);
+    }
+
+    private void SetFastA20(bool enabled)
+    {
+        if (_a20.SetFast(enabled))
+            context.Logger.Debug("A20 gate {State} by port 0x92", _a20.Enabled ? "enabled" : "disabled");
     }
 }

@@ -22,7 +22,7 @@ public static class ResetControlBits
 /// soft) resets the machine. On a machine with a <c>pci-host</c>, which claims 0xcf8-0xcff, the
 /// host answers 0xcf9 itself; this entry is for machines without PCI configuration ports.
 /// </summary>
-[Device("reset-control", Description = "reset control register (0xcf9): writing 0x06 or 0x0E resets the machine")]
+[Device("reset-control", Port = 0xcf9, Description = "reset control register (0xcf9): writing 0x06 or 0x0E resets the machine")]
 public sealed class ResetControl(DeviceContext context) : IPortDevice
 {
     private readonly object _lock = new();

@@ -4,9 +4,10 @@ namespace MiniVmm.Devices.Pit;
 
 /// <summary>
 /// The 8254 PIT on the port bus (0x40-0x43), channel 0's OUT on the entry's interrupt line (IRQ 0).
-/// Channel 2's GATE and OUT are reached through the <c>pc-speaker-port</c> entry at 0x61.
+/// Channel 2's GATE and OUT are reached through port 0x61, its <c>port61</c> window.
 /// </summary>
-[Device("i8254", Description = "8254 PIT (ports 0x40-0x43, irq 0): modes 0-5, latch and read-back; channel 2 via pc-speaker-port at 0x61")]
+[Device("i8254", Port = 0x40, Irq = 0, Description = "8254 PIT (ports 0x40-0x43, irq 0): modes 0-5, latch and read-back; port 0x61 (channel 2 gate/output, speaker, refresh toggle)")]
+[DeviceWindow("port61", Port = 0x61, Description = "system control port B: channel 2 gate and output, speaker enable, refresh toggle")]
 public sealed class I8254Device : IPortDevice
 {
     private readonly Pit8254 _pit;
@@ -15,7 +16,9 @@ public sealed class I8254Device : IPortDevice
 
     public I8254Device(DeviceContext context)
     {
-        _pit = PitRegistry.Register(context);
+        _pit = new Pit8254(context.Clock, context.Irq);
+        Speaker = new SpeakerPort(_pit, context.Clock);
+        context.Windows.AddPorts("port61", Speaker);
         _readRegister = _pit.Read;
         _writeRegister = _pit.Write;
     }
@@ -23,13 +26,20 @@ public sealed class I8254Device : IPortDevice
     /// <summary>The timer model, for tests.</summary>
     public Pit8254 Pit => _pit;
 
+    /// <summary>Port 0x61, for tests.</summary>
+    public SpeakerPort Speaker { get; }
+
     public int PortCount => PitPort.Count;
 
     public uint Read(ushort offset, int size) => ByteRegisterPorts.Read(offset, size, PitPort.Count, _readRegister);
 
     public void Write(ushort offset, int size, uint value) => ByteRegisterPorts.Write(offset, size, value, PitPort.Count, _writeRegister);
 
-    public void Reset() => _pit.Reset();
+    public void Reset()
+    {
+        _pit.Reset();
+        Speaker.Reset();
+    }
 
     public void Dispose() => _pit.Dispose();
 }

@@ -29,14 +29,14 @@ public static class PortB
 
 /// <summary>
 /// Port 0x61: channel 2's GATE and the speaker enable (written), channel 2's OUT and the refresh
-/// toggle (read). It belongs to the PC chipset, not to the 8254, so it is its own entry; it drives
-/// the machine's <c>i8254</c>. The speaker makes no sound here.
+/// toggle (read). It belongs to the PC chipset rather than to the 8254, but it only drives the
+/// 8254's channel 2, so it is the <c>i8254</c> entry's <c>port61</c> window. The speaker makes no
+/// sound here.
 /// </summary>
-[Device("pc-speaker-port", Description = "system control port B (0x61): PIT channel 2 gate/output, speaker enable, refresh toggle")]
-public sealed class SpeakerPort(DeviceContext context) : IPortDevice
+public sealed class SpeakerPort(Pit8254 pit, IClock clock) : IPortDevice
 {
-    private readonly Pit8254 _pit = PitRegistry.Find(context);
-    private readonly IClock _clock = context.Clock;
+    private readonly Pit8254 _pit = pit;
+    private readonly IClock _clock = clock;
     private readonly object _lock = new();
     private byte _control;
 

@@ -3,23 +3,26 @@ using Hypervisor.Abstractions;
 namespace MiniVmm.Devices.Pic;
 
 /// <summary>
-/// The machine's interrupt controller: the cascaded 8259A pair, entered at the master's ports
-/// (0x20-0x21). It takes IRQ lines 0-15 from the machine, drives the CPU's INTR and answers the
-/// acknowledge cycle. The slave's ports (0xa0) and the ELCR (0x4d0) are separate, non-contiguous
-/// ranges, exposed by the companion entries <c>i8259-slave-ports</c> and <c>i8259-elcr</c>,
-/// which reach the same pair through <see cref="PicPairRegistry"/>.
+/// The machine's interrupt controller: the cascaded 8259A pair. Its main range is the master's
+/// ports (0x20-0x21); the slave's ports (0xa0-0xa1) and the ELCR (0x4d0-0x4d1) are its
+/// <c>slave</c> and <c>elcr</c> windows, so one entry brings the whole pair. It takes IRQ lines
+/// 0-15 from the machine, drives the CPU's INTR and answers the acknowledge cycle.
 /// </summary>
-[Device("i8259", Description = "8259A PIC pair (master ports 0x20; add i8259-slave-ports at 0xa0 and i8259-elcr at 0x4d0); takes IRQ 0-15")]
+[Device("i8259", Port = 0x20, Description = "8259A PIC pair: master 0x20, slave 0xa0, ELCR 0x4d0; takes IRQ 0-15")]
+[DeviceWindow("slave", Port = 0xa0, Description = "the slave 8259A's command and data ports")]
+[DeviceWindow("elcr", Port = 0x4d0, Description = "the edge/level control registers")]
 public sealed class I8259Device : IPortDevice, IInterruptController
 {
     private readonly PicPair _pair;
 
     public I8259Device(DeviceContext context)
     {
-        _pair = PicPairRegistry.For(context);
+        _pair = new PicPair();
+        context.Windows.AddPorts("slave", new SlavePorts(_pair));
+        context.Windows.AddPorts("elcr", new ElcrPorts(_pair));
     }
 
-    /// <summary>The pair behind the ports, for tests and the companions.</summary>
+    /// <summary>The pair behind the ports, for tests.</summary>
     public PicPair Pair => _pair;
 
     public int PortCount => PicPort.Count;
@@ -36,6 +39,6 @@ public sealed class I8259Device : IPortDevice, IInterruptController
     public void Write(ushort offset, int size, uint value)
         => ByteRegisterPorts.Write(offset, size, value, PicPort.Count, (port, b) => _pair.WritePort(slave: false, port, b));
 
-    /// <summary>Power-on state for both chips and the ELCR (the companions share it and do not reset it again).</summary>
+    /// <summary>Power-on state for both chips and the ELCR.</summary>
     public void Reset() => _pair.Reset();
 }

@@ -8,7 +8,7 @@ namespace MiniVmm.Devices.Rtc;
 /// starts at the host's UTC time or at a fixed instant (for reproducible runs), and the CMOS
 /// memory-size fields come from the <c>memorySize</c> option.
 /// </summary>
-[Device("mc146818", Description = "MC146818 RTC and 128-byte CMOS (ports 0x70-0x71, irq 8)")]
+[Device("mc146818", Port = 0x70, Irq = 8, Description = "MC146818 RTC and 128-byte CMOS (ports 0x70-0x71, irq 8)")]
 [DeviceOption("time", "the calendar at power-on: \"host\" (the host's UTC time) or an ISO-8601 instant such as 2024-01-02T03:04:05Z", Default = "host")]
 [DeviceOption("memorySize", "the machine's RAM in bytes (e.g. 64MiB): fills the CMOS base/extended memory fields; 0 leaves them zero", Default = "0")]
 public sealed class Mc146818Device : IPortDevice

@@ -28,7 +28,7 @@ public sealed class EduDevice : IDevice
             throw new DeviceConfigurationException("dmaDelayUs", $"{delayUs} µs: expected at most 10000000 (10 s)");
         Config = new PciConfigSpace(EduRegisters.VendorId, EduRegisters.DeviceId, EduRegisters.ClassCode, EduRegisters.Revision,
             bars: [new PciBar(PciBarKind.Memory32, EduRegisters.BarSize)], interruptPin: EduRegisters.InterruptPin);
-        _bus = PciBus.For(context);
+        _bus = context.Pci;
         Address = PciBus.AddAt(context, Config);
         Registers = new Edu(context.Memory, context.Irq, context.Clock, context.Logger, dmaMask, (long)delayUs * 1000,
             () => (Config.ReadConfig(PciConfigRegister.Command, 2) & PciCommand.BusMaster) != 0);

@@ -12,7 +12,7 @@ namespace MiniVmm.Devices.Pci;
 /// reset control register, as on PIIX (0x06 hard reset, 0x0E full reset). The host bridge's PAM
 /// registers switch the shadow RAM under the firmware ROM through <see cref="DeviceContext.MemoryMap"/>.
 /// </summary>
-[Device("pci-host", Description = "PCI configuration mechanism #1 (ports 0xcf8-0xcff) with an i440FX host bridge at 00:00.0; 0xcf9 reset control")]
+[Device("pci-host", Port = 0xcf8, Description = "PCI configuration mechanism #1 (ports 0xcf8-0xcff) with an i440FX host bridge at 00:00.0; 0xcf9 reset control")]
 [DeviceOption("resetControl", "answer byte accesses to 0xcf9 as the reset control register", Default = "true")]
 public sealed class PciHostDevice : IPortDevice
 {
@@ -28,7 +28,7 @@ public sealed class PciHostDevice : IPortDevice
     {
         _context = context;
         _resetControl = context.Options.GetBoolean("resetControl", true);
-        _bus = PciBus.For(context);
+        _bus = context.Pci;
         _bus.Add(HostBridge.Address, _hostBridge, context.Name);
         _bus.AttachHost(context.Name);
     }

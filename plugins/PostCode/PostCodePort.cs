@@ -9,7 +9,7 @@ namespace MiniVmm.Devices.Post;
 /// JSON-lines file. Linux also writes port 0x80 as an I/O delay, so a code equal to the previous one
 /// is only counted (and logged at Debug) unless <c>logRepeats</c> is set. Reads return the last code.
 /// </summary>
-[Device("post-code", Description = "POST code port (0x80): logs each code with the machine time; optional JSON-lines output")]
+[Device("post-code", Port = 0x80, Description = "POST code port (0x80): logs each code with the machine time; optional JSON-lines output")]
 [DeviceOption("output", "file (relative to the machine file) receiving one JSON line per code: {\"timeNs\":1234,\"code\":\"0x2f\"}")]
 [DeviceOption("logRepeats", "log a code equal to the previous one too (Linux uses port 0x80 as an I/O delay)", Default = "false")]
 public sealed class PostCodePort : IPortDevice

@@ -7,7 +7,7 @@ namespace MiniVmm.Devices.Serial;
 /// interrupt on the entry's line, its wire on a host backend. Wider accesses are split into
 /// byte accesses at consecutive registers, as an 8-bit ISA device sees them.
 /// </summary>
-[Device("uart16550", Description = "16550A UART with 16-byte FIFOs (COM1: ports 0x3f8, irq 4; COM2: 0x2f8, irq 3)")]
+[Device("uart16550", Port = 0x3f8, Irq = 4, Description = "16550A UART with 16-byte FIFOs (default COM1: 0x3f8, irq 4; COM2: \"ports\": \"0x2f8\", \"irq\": 3; COM3 0x3e8/4, COM4 0x2e8/3)")]
 [DeviceOption("backend", "host side of the serial line: stdio, null, file:PATH, tcp:127.0.0.1:PORT[,wait|nowait], unix:PATH", Default = "stdio")]
 public sealed class Uart16550Device : IPortDevice
 {

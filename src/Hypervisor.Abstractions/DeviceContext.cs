@@ -5,8 +5,9 @@ namespace Hypervisor.Abstractions;
 
 /// <summary>
 /// Everything a device gets from the machine when it is built: its options, a logger, its
-/// interrupt line, a host character backend, guest memory, the clock, the buses (for regions that
-/// move at run time) and the VM's controls.
+/// interrupt line, a host character backend, guest memory, the clock, its further windows, the buses
+/// (for regions that move at run time), the machine's services (PCI bus, A20 gate) and the VM's
+/// controls (stop, reset). Services are per machine: two machines in one process share nothing.
 /// </summary>
 public sealed class DeviceContext
 {
@@ -20,18 +21,18 @@ public sealed class DeviceContext
     public required ILogger Logger { get; init; }
 
     /// <summary>
-    /// The first port of the entry's <c>"ports"</c> range, or null when the entry has none. Devices
+    /// The first port of the device's main range (the entry's <c>"ports"</c>, or the type's default), or null when it has none. Devices
     /// see offsets; this is for messages and logs that should name the guest-visible port.
     /// </summary>
     public ushort? PortBase { get; init; }
 
-    /// <summary>The first address of the entry's <c>"mmio"</c> range, or null when the entry has none.</summary>
+    /// <summary>The first address of the device's MMIO range (the entry's <c>"mmio"</c> or the type's default), or null.</summary>
     public ulong? MmioBase { get; init; }
 
     /// <summary>The folder relative paths in options resolve against: the machine file's folder.</summary>
     public string BaseDirectory { get; init; } = Environment.CurrentDirectory;
 
-    /// <summary>The entry's <c>"irq"</c> line, or a disconnected line.</summary>
+    /// <summary>The entry's <c>"irq"</c> line (or the type's default), or a disconnected line.</summary>
     public IInterruptLine Irq { get; init; } = DisconnectedInterruptLine.Instance;
 
     /// <summary>Guest physical memory for DMA.</summary>
@@ -45,6 +46,18 @@ public sealed class DeviceContext
     /// machine and the device test kit provide one; a bare context has <see cref="NoBusMapper"/>.
     /// </summary>
     public IBusMapper Buses { get; init; } = NoBusMapper.Instance;
+
+    /// <summary>
+    /// Where the device supplies the handlers of the further windows its type declares with
+    /// <see cref="DeviceWindowAttribute"/>. A bare context refuses every window.
+    /// </summary>
+    public IDeviceWindows Windows { get; init; } = NoDeviceWindows.Instance;
+
+    /// <summary>The machine's PCI bus: functions are added here; the <c>pci-host</c> answers configuration cycles from it.</summary>
+    public required Pci.PciBus Pci { get; init; }
+
+    /// <summary>The machine's A20 gate, driven by the 8042 and port 0x92.</summary>
+    public required A20Gate A20 { get; init; }
 
     /// <summary>
     /// The shadow RAM switches of the memory map (a chipset's PAM registers). A machine without a

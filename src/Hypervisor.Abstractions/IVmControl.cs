@@ -11,10 +11,4 @@ public interface IVmControl
 
     /// <summary>Asks for a machine reset (i8042 0xFE, port 0xcf9); the machine file's policy decides.</summary>
     void RequestReset(string reason);
-
-    /// <summary>
-    /// Drives the A20 gate (the i8042 output port or port 0x92): when false, the CPU masks
-    /// physical address bit 20. Machines without a gate ignore it.
-    /// </summary>
-    void SetA20(bool enabled) { }
 }

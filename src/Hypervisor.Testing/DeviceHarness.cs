@@ -1,17 +1,18 @@
-using System.Reflection;
-using System.Runtime.ExceptionServices;
 using Hypervisor.Abstractions;
 using Hypervisor.Abstractions.Backends;
 using Hypervisor.Abstractions.Pci;
+using Hypervisor.Core.Plugins;
+using Hypervisor.Core.Runtime;
 using Microsoft.Extensions.Configuration;
 using Serilog;
 
 namespace Hypervisor.Testing;
 
 /// <summary>
-/// Builds a device the way the machine does (from its options) and lets a test drive it without a
-/// CPU, like QEMU's qtest: port and MMIO accesses, its interrupt line, its character backends, the
-/// clock, the regions it mapped (PCI BARs) and what it asked of the VM.
+/// Builds a device the way the machine does (the machine's own <see cref="DeviceBuilder"/>: option
+/// checks, construction, windows) and lets a test drive it without a CPU, like QEMU's qtest: port
+/// and MMIO accesses, its interrupt line, its character backends, the clock, the regions it mapped
+/// (PCI BARs), the machine services (PCI bus, A20 gate) and what it asked of the VM.
 /// <code>
 /// using var uart = DeviceHarness.Create&lt;Uart16550Device&gt;();
 /// uart.Out(0, (byte)'A');
@@ -22,8 +23,9 @@ public static class DeviceHarness
 {
     /// <summary>
     /// Creates <typeparamref name="TDevice"/> with <paramref name="options"/> (keys as in the entry's
-    /// <c>"options"</c>; nested keys with ':'). A backend option that is absent or <c>"memory"</c>
-    /// gets a <see cref="MemoryCharBackend"/>; any other spec opens the real backend.
+    /// <c>"options"</c>). A backend option that is absent or <c>"memory"</c> gets a
+    /// <see cref="MemoryCharBackend"/>; any other spec opens the real backend. The device is placed on
+    /// the harness's buses at its entry's or its type's standard range, with its windows.
     /// Throws the device's <see cref="DeviceConfigurationException"/> unchanged.
     /// </summary>
     public static DeviceHarness<TDevice> Create<TDevice>(Dictionary<string, string?>? options = null, DeviceHarnessSettings? settings = null)
@@ -31,51 +33,35 @@ public static class DeviceHarness
         => new(options ?? [], settings ?? new DeviceHarnessSettings());
 
     /// <summary>The device type name from the class's [Device] attribute.</summary>
-    public static string DeviceTypeOf(Type deviceClass)
-        => deviceClass.GetCustomAttribute<DeviceAttribute>()?.Type
-           ?? throw new ArgumentException($"{deviceClass.Name} has no [Device(\"...\")] attribute");
+    public static string DeviceTypeOf(Type deviceClass) => DeviceType.Of(deviceClass).Name;
 }
 
-/// <summary>A device under test and everything around it. See <see cref="DeviceHarness"/>.</summary>
+/// <summary>A device under test and the machine around it. See <see cref="DeviceHarness"/>.</summary>
 public sealed class DeviceHarness<TDevice> : IDisposable where TDevice : class, IDevice
 {
     /// <summary>The spec that selects an in-memory backend explicitly.</summary>
     public const string MemoryBackendSpec = "memory";
 
     private readonly Dictionary<string, ICharBackend> _backends = [];
+    private readonly Dictionary<string, IDevice> _windows = [];
+    private readonly List<IDevice> _companions = [];
+    private readonly DeviceHarnessSettings _settings;
 
     internal DeviceHarness(Dictionary<string, string?> options, DeviceHarnessSettings settings)
     {
-        string type = DeviceHarness.DeviceTypeOf(typeof(TDevice));
-        if (settings.RejectUndeclaredOptions)
-            RejectUndeclaredOptions(type, options);
-
-        Irq = new ObservableInterruptLine(settings.Irq);
+        _settings = settings;
+        var type = DeviceType.Of(typeof(TDevice));
         Clock = new ManualClock();
         Vm = new RecordingVmControl();
         Log = new LogCapture();
-        Buses = new HarnessBuses();
         Memory = new ArrayGuestMemory(settings.MemoryBase, settings.MemorySize);
-        Options = new ConfigurationBuilder().AddInMemoryCollection(options).Build();
-        string name = settings.Name ?? type;
-        string baseDirectory = settings.BaseDirectory;
-        Context = new DeviceContext
-        {
-            Name = name,
-            Options = Options,
-            Logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(Log).CreateLogger().ForContext("Device", name),
-            Irq = Irq,
-            Memory = Memory,
-            Clock = Clock,
-            Vm = Vm,
-            Buses = Buses,
-            MemoryMap = settings.MemoryMap,
-            PortBase = settings.PortBase,
-            MmioBase = settings.MmioBase,
-            BaseDirectory = baseDirectory,
-            OpenBackend = (option, defaultSpec) => OpenBackend(option, baseDirectory),
-        };
-        Device = Construct(Context);
+        Buses = new HarnessBuses(new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(Log).CreateLogger());
+        Irq = new ObservableInterruptLine(settings.Irq ?? type.DefaultIrq ?? -1);
+        Device = (TDevice)Build(type, options, settings.Name ?? type.Name, Irq, settings.PortBase, settings.MmioBase, settings.Windows, out var context, out var windows);
+        Context = context;
+        foreach (var window in windows.Supplied)
+            _windows[window.Declaration.Name] = window.Handler;
+        Options = context.Options;
     }
 
     public TDevice Device { get; }
@@ -92,15 +78,21 @@ public sealed class DeviceHarness<TDevice> : IDisposable where TDevice : class, 
 
     public LogCapture Log { get; }
 
-    /// <summary>The regions the device mapped at run time (PCI BARs), with guest-physical accesses to them.</summary>
+    /// <summary>The machine's buses: the device and its windows at their guest addresses, and the regions it mapped at run time (PCI BARs).</summary>
     public HarnessBuses Buses { get; }
+
+    /// <summary>The machine's PCI bus.</summary>
+    public PciBus Pci { get; } = new();
+
+    /// <summary>The machine's A20 gate.</summary>
+    public A20Gate A20 { get; } = new();
 
     /// <summary>
     /// The PCI function the device added at <paramref name="address"/> (as the <c>pci-host</c> reaches
     /// it), for configuration reads and writes; throws when there is none.
     /// </summary>
     public IPciFunction PciFunction(PciAddress address)
-        => PciBus.For(Context).Find(address) ?? throw new InvalidOperationException($"the device added no PCI function at {address}");
+        => Pci.Find(address) ?? throw new InvalidOperationException($"the device added no PCI function at {address}");
 
     public ArrayGuestMemory Memory { get; }
 
@@ -121,6 +113,30 @@ public sealed class DeviceHarness<TDevice> : IDisposable where TDevice : class, 
         => _backends.TryGetValue(option, out var backend)
             ? backend
             : throw new InvalidOperationException($"the device opened no backend for option '{option}'");
+
+    /// <summary>The handler the device supplied for its port window <paramref name="window"/> (e.g. the 8259's <c>"slave"</c>); it takes offsets from the window's base.</summary>
+    public IPortDevice PortWindow(string window)
+        => _windows.GetValueOrDefault(window) as IPortDevice
+            ?? throw new InvalidOperationException($"{typeof(TDevice).Name} supplied no port window '{window}'");
+
+    /// <summary>The handler the device supplied for its MMIO window <paramref name="window"/>.</summary>
+    public IMmioDevice MmioWindow(string window)
+        => _windows.GetValueOrDefault(window) as IMmioDevice
+            ?? throw new InvalidOperationException($"{typeof(TDevice).Name} supplied no MMIO window '{window}'");
+
+    /// <summary>
+    /// Builds another device of the same machine (same clock, VM, memory, buses, PCI bus and A20 gate),
+    /// as a second entry of one machine file; it is placed on the buses and disposed with the harness.
+    /// Throws its <see cref="DeviceConfigurationException"/> unchanged.
+    /// </summary>
+    public TOther AddDevice<TOther>(string name, Dictionary<string, string?>? options = null, IInterruptLine? irq = null, ushort? port = null)
+        where TOther : class, IDevice
+    {
+        var type = DeviceType.Of(typeof(TOther));
+        var device = (TOther)Build(type, options ?? [], name, irq ?? DisconnectedInterruptLine.Instance, port, null, new Dictionary<string, ulong>(), out _, out _);
+        _companions.Add(device);
+        return device;
+    }
 
     private IPortDevice PortDevice => Device as IPortDevice
         ?? throw new InvalidOperationException($"{typeof(TDevice).Name} is not an IPortDevice");
@@ -175,7 +191,63 @@ public sealed class DeviceHarness<TDevice> : IDisposable where TDevice : class, 
     /// <summary>What the machine does when the VM stops: the device flushes its output.</summary>
     public void Flush() => Device.Flush();
 
-    public void Dispose() => Device.Dispose();
+    public void Dispose()
+    {
+        foreach (var companion in _companions)
+            companion.Dispose();
+        Device.Dispose();
+    }
+
+    private IDevice Build(DeviceType type, Dictionary<string, string?> options, string name, IInterruptLine irq,
+        ushort? port, ulong? mmio, IReadOnlyDictionary<string, ulong> windowBases, out DeviceContext context, out EntryWindows windows)
+    {
+        var section = new ConfigurationBuilder()
+            .AddInMemoryCollection(options.Select(o => new KeyValuePair<string, string?>($"options:{o.Key}", o.Value)))
+            .Build().GetSection("options");
+        if (_settings.RejectUndeclaredOptions && DeviceBuilder.OptionProblems(type, section).FirstOrDefault() is { Option: not null } problem)
+            throw new DeviceConfigurationException(problem.Option, problem.Message);
+        if (DeviceBuilder.WindowProblems(type, windowBases).FirstOrDefault() is { Window: not null } badWindow)
+            throw new ArgumentException($"window '{badWindow.Window}': {badWindow.Message}");
+
+        port ??= type.DefaultPort;
+        mmio ??= type.DefaultMmio;
+        windows = new EntryWindows(type, name, windowBases);
+        string baseDirectory = _settings.BaseDirectory;
+        context = new DeviceContext
+        {
+            Name = name,
+            Options = section,
+            Logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(Log).CreateLogger().ForContext("Device", name),
+            Irq = irq,
+            Memory = Memory,
+            Clock = Clock,
+            Vm = Vm,
+            Buses = Buses,
+            Windows = windows,
+            Pci = Pci,
+            A20 = A20,
+            MemoryMap = _settings.MemoryMap,
+            PortBase = type.IsPortDevice ? port : null,
+            MmioBase = type.IsMmioDevice ? mmio : null,
+            BaseDirectory = baseDirectory,
+            OpenBackend = (option, _) => OpenBackend(section, option, baseDirectory),
+        };
+        var device = DeviceBuilder.Construct(type, context);
+
+        // Placed as a machine places an entry; an overlap between a test's devices is a test bug and throws.
+        if (device is IPortDevice ports && port is { } p)
+            Buses.Ports.Register(p, ports, name);
+        if (device is IMmioDevice memory && mmio is { } m)
+            Buses.Mmio.Register(m, memory, name);
+        foreach (var window in windows.Supplied)
+        {
+            if (window.Handler is IPortDevice handler)
+                Buses.Ports.Register((ushort)window.Base, handler, window.RegionName);
+            else
+                Buses.Mmio.Register(window.Base, (IMmioDevice)window.Handler, window.RegionName);
+        }
+        return device;
+    }
 
     private void CheckPortAccess(ushort offset, int size)
     {
@@ -195,42 +267,13 @@ public sealed class DeviceHarness<TDevice> : IDisposable where TDevice : class, 
                 $"a {size}-byte access at 0x{offset:x} leaves the device's 0x{MmioDevice.MmioSize:x}-byte window");
     }
 
-    private ICharBackend OpenBackend(string option, string baseDirectory)
+    private ICharBackend OpenBackend(IConfiguration options, string option, string baseDirectory)
     {
-        string? spec = Options[option];
+        string? spec = options[option];
         ICharBackend backend = spec is null or "" or MemoryBackendSpec
             ? new MemoryCharBackend()
             : CharBackends.Open(spec, baseDirectory);
         _backends[option] = backend;
         return backend;
-    }
-
-    private static void RejectUndeclaredOptions(string type, Dictionary<string, string?> options)
-    {
-        var declared = typeof(TDevice).GetCustomAttributes<DeviceOptionAttribute>().Select(o => o.Name).ToHashSet();
-        foreach (string key in options.Keys)
-        {
-            string option = key.Split(':')[0];
-            if (!declared.Contains(option))
-            {
-                string known = declared.Count == 0 ? "none" : string.Join(", ", declared.Order());
-                throw new DeviceConfigurationException(option, $"device '{type}' has no option '{option}' (options: {known})");
-            }
-        }
-    }
-
-    private static TDevice Construct(DeviceContext context)
-    {
-        var constructor = typeof(TDevice).GetConstructor([typeof(DeviceContext)])
-            ?? throw new InvalidOperationException($"{typeof(TDevice).Name} needs a public constructor taking a DeviceContext");
-        try
-        {
-            return (TDevice)constructor.Invoke([context]);
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-            throw; // unreachable
-        }
     }
 }

@@ -6,14 +6,17 @@ public sealed record DeviceHarnessSettings
     /// <summary>The entry's name (defaults to the device type).</summary>
     public string? Name { get; init; }
 
-    /// <summary>The interrupt line number the device gets.</summary>
-    public int Irq { get; init; } = 4;
+    /// <summary>The interrupt line number the device gets (null: its type's default line, or -1 when it has none).</summary>
+    public int? Irq { get; init; }
 
-    /// <summary>The base port the entry would give (only for messages and logs; accesses are offsets).</summary>
+    /// <summary>The entry's <c>"ports"</c>: where the harness places the device's port range (null: its type's default).</summary>
     public ushort? PortBase { get; init; }
 
-    /// <summary>The base address the entry would give to an MMIO device.</summary>
+    /// <summary>The entry's <c>"mmio"</c>: where the harness places the device's MMIO range (null: its type's default).</summary>
     public ulong? MmioBase { get; init; }
+
+    /// <summary>The entry's <c>"windows"</c>: bases that move the device's further windows.</summary>
+    public IReadOnlyDictionary<string, ulong> Windows { get; init; } = new Dictionary<string, ulong>();
 
     /// <summary>Guest RAM for DMA: where it starts and how big it is.</summary>
     public ulong MemoryBase { get; init; }

@@ -1,92 +1,77 @@
 using Hypervisor.Abstractions;
+using Hypervisor.Core.Bus;
+using Serilog;
 
 namespace Hypervisor.Testing;
 
 /// <summary>
-/// The test kit's <see cref="IBusMapper"/>: keeps the regions a device maps at run time (PCI BARs)
-/// and routes guest-physical accesses to them, so a test can program a BAR through configuration
-/// space and then talk to the device at the address it chose. Overlaps follow the machine's rule:
-/// the newest region decodes. Unmapped accesses read all ones, like the machine's buses.
+/// The test kit's buses: the machine's own <see cref="PortBus"/> and <see cref="MmioBus"/>, on which
+/// the harness places the device (its main range and its windows) as a machine does, and the
+/// machine's <see cref="MachineBuses"/> for the regions the device maps at run time (PCI BARs), with
+/// the same rule: the newest region decodes. A test reaches any of them at guest addresses with
+/// <see cref="In"/>/<see cref="Out"/> and <see cref="ReadMmio"/>/<see cref="WriteMmio"/>; unclaimed
+/// accesses read all ones.
 /// </summary>
 public sealed class HarnessBuses : IBusMapper
 {
     private readonly object _lock = new();
-    private readonly List<Region> _regions = [];
+    private readonly List<(string Name, IBusRegion Region)> _mapped = [];
+    private readonly MachineBuses _mapper;
 
-    /// <summary>What is mapped now, oldest first, as <c>"NAME ports 0x..-0x.."</c> or <c>"NAME MMIO 0x..-0x.."</c>.</summary>
+    public HarnessBuses(ILogger? logger = null)
+    {
+        _mapper = new MachineBuses(Ports, Mmio, logger ?? Serilog.Core.Logger.None);
+    }
+
+    /// <summary>The port bus the harness places devices on.</summary>
+    public PortBus Ports { get; } = new();
+
+    /// <summary>The MMIO bus the harness places devices on.</summary>
+    public MmioBus Mmio { get; } = new();
+
+    /// <summary>What the device mapped at run time and is mapped now, oldest first, as <c>"NAME ports 0x..-0x.."</c> or <c>"NAME MMIO 0x..-0x.."</c>.</summary>
     public IReadOnlyList<string> Mapped
     {
         get
         {
             lock (_lock)
-                return _regions.Select(r => $"{r.Name} {r.Range}").ToArray();
+                return _mapped.Select(r => $"{r.Name} {r.Region.Range}").ToArray();
         }
     }
 
-    public IBusRegion MapPorts(ushort basePort, IPortDevice device, string name)
-    {
-        if (device.PortCount <= 0 || basePort + device.PortCount > 0x10000)
-            throw new ArgumentException($"'{name}' at port 0x{basePort:x} with {device.PortCount} ports does not fit the 64 Ki port space");
-        return Add(new Region(this, name, device, basePort, (ulong)device.PortCount, isPorts: true));
-    }
+    public IBusRegion MapPorts(ushort basePort, IPortDevice device, string name) => Track(name, _mapper.MapPorts(basePort, device, name));
 
-    public IBusRegion MapMmio(ulong baseAddress, IMmioDevice device, string name)
-    {
-        if (device.MmioSize == 0 || baseAddress + device.MmioSize <= baseAddress)
-            throw new ArgumentException($"'{name}' at 0x{baseAddress:x} has an empty or wrapping MMIO range");
-        return Add(new Region(this, name, device, baseAddress, device.MmioSize, isPorts: false));
-    }
+    public IBusRegion MapMmio(ulong baseAddress, IMmioDevice device, string name) => Track(name, _mapper.MapMmio(baseAddress, device, name));
 
     /// <summary>A guest load at guest physical <paramref name="address"/>.</summary>
-    public ulong ReadMmio(ulong address, int size)
-        => Find(address, ports: false) is { } r ? ((IMmioDevice)r.Device).Read(address - r.Base, size) : AllOnes(size);
+    public ulong ReadMmio(ulong address, int size) => Mmio.Read(address, size);
 
     /// <summary>A guest store at guest physical <paramref name="address"/>.</summary>
-    public void WriteMmio(ulong address, int size, ulong value)
-    {
-        if (Find(address, ports: false) is { } r)
-            ((IMmioDevice)r.Device).Write(address - r.Base, size, value);
-    }
+    public void WriteMmio(ulong address, int size, ulong value) => Mmio.Write(address, size, value);
 
     /// <summary>A guest IN at <paramref name="port"/>.</summary>
-    public uint In(ushort port, int size)
-        => Find(port, ports: true) is { } r ? ((IPortDevice)r.Device).Read((ushort)(port - r.Base), size) : (uint)AllOnes(size);
+    public uint In(ushort port, int size = 1) => Ports.Read(port, size);
 
     /// <summary>A guest OUT at <paramref name="port"/>.</summary>
-    public void Out(ushort port, int size, uint value)
-    {
-        if (Find(port, ports: true) is { } r)
-            ((IPortDevice)r.Device).Write((ushort)(port - r.Base), size, value);
-    }
+    public void Out(ushort port, int size, uint value) => Ports.Write(port, size, value);
 
-    private static ulong AllOnes(int size) => size >= 8 ? ulong.MaxValue : (1UL << (8 * size)) - 1;
-
-    private Region Add(Region region)
+    private IBusRegion Track(string name, IBusRegion region)
     {
+        var tracked = new TrackedRegion(this, region);
         lock (_lock)
-            _regions.Add(region);
-        return region;
+            _mapped.Add((name, tracked));
+        return tracked;
     }
 
-    private Region? Find(ulong address, bool ports)
+    private sealed class TrackedRegion(HarnessBuses owner, IBusRegion inner) : IBusRegion
     {
-        lock (_lock)
-            return _regions.LastOrDefault(r => r.IsPorts == ports && address >= r.Base && address - r.Base < r.Size);
-    }
-
-    private sealed class Region(HarnessBuses owner, string name, IDevice device, ulong baseAddress, ulong size, bool isPorts) : IBusRegion
-    {
-        public string Name { get; } = name;
-        public IDevice Device { get; } = device;
-        public ulong Base { get; } = baseAddress;
-        public ulong Size { get; } = size;
-        public bool IsPorts { get; } = isPorts;
-        public string Range => IsPorts ? $"ports 0x{Base:x}-0x{Base + Size - 1:x}" : $"MMIO 0x{Base:x}-0x{Base + Size - 1:x}";
+        public string Range => inner.Range;
 
         public void Dispose()
         {
             lock (owner._lock)
-                owner._regions.Remove(this);
+                owner._mapped.RemoveAll(r => r.Region == this);
+            inner.Dispose();
         }
     }
 }

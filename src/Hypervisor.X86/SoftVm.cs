@@ -1,3 +1,4 @@
+using Hypervisor.Abstractions;
 using Hypervisor.Core.Accel;
 using Hypervisor.Core.Memory;
 using Hypervisor.X86.Memory;
@@ -12,11 +13,15 @@ public sealed class SoftVm : IVirtualMachine
     private readonly FirmwareMemory? _firmware;
     private readonly List<SoftVcpu> _vcpus = [];
 
-    /// <param name="memory">The guest's RAM.</param>
+    private readonly IClock? _clock;
+
+    /// <param name="memory">Guest RAM.</param>
+    /// <param name="clock">The machine clock the vCPUs' time-stamp counters follow; null counts retired instructions.</param>
     /// <param name="firmware">A firmware ROM and its shadow region, whose changes the vCPUs follow; or null.</param>
-    public SoftVm(GuestMemory memory, FirmwareMemory? firmware = null)
+    public SoftVm(GuestMemory memory, IClock? clock = null, FirmwareMemory? firmware = null)
     {
         _memory = memory;
+        _clock = clock;
         _firmware = firmware;
         _physical = new PhysicalMemory(memory, firmware);
         _memory.ExternalWrite += OnExternalWrite;
@@ -28,7 +33,7 @@ public sealed class SoftVm : IVirtualMachine
     {
         if (_vcpus.Exists(v => v.Id == id))
             throw new ArgumentException($"vCPU {id} already exists", nameof(id));
-        var vcpu = new SoftVcpu(id, _physical);
+        var vcpu = new SoftVcpu(id, _physical, _clock);
         lock (_vcpus)
             _vcpus.Add(vcpu);
         return vcpu;

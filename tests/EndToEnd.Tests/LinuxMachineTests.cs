@@ -15,7 +15,7 @@ public class LinuxMachineTests
             { "accelerator": "{{accel}}", "irqchip": "{{irqchip}}",
               "memory": [ { "base": "0x0", "size": "640KiB" }, { "base": "0x100000", "size": "63MiB" } ],
               "boot": { "format": "linux", "kernel": "bzImage", "initrd": "initrd", "cmdline": "console=ttyS0" },
-              "devices": [ { "type": "uart16550", "ports": "0x3f8", "irq": 4, "options": { "backend": "null" } } {{devices}} ] }
+              "devices": [ { "type": "uart16550", "options": { "backend": "null" } } {{devices}} ] }
             """);
     }
 
@@ -51,7 +51,7 @@ public class LinuxMachineTests
     {
         using var temp = new TempFolder();
         var result = Minivmm.Run("--machine", LinuxMachine(temp, "kvm", "kernel", """
-            , { "type": "i8259", "name": "pic", "ports": "0x20" }, { "type": "i8254", "name": "pit", "ports": "0x40", "irq": 0 }
+            , { "type": "i8259", "name": "pic" }, { "type": "i8254", "name": "pit" }
             """));
 
         Assert.Equal(2, result.ExitCode);

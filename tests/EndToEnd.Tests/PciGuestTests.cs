@@ -34,10 +34,10 @@ public class PciGuestTests
     [Fact]
     public void Edu_at_the_host_bridge_address_is_a_machine_file_error_naming_the_option()
     {
-        var result = Minivmm.Run("--machine", "configs/pc-edu.json", "--set", "devices:11:options:pciAddress=00:00.0");
+        var result = Minivmm.Run("--machine", "configs/pc-edu.json", "--set", "devices:7:options:pciAddress=00:00.0");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("devices[11].options.pciAddress: edu 'edu': PCI address 00:00.0 is already taken by 'pci'", result.Stderr);
+        Assert.Contains("devices[7].options.pciAddress: edu 'edu': PCI address 00:00.0 is already taken by 'pci'", result.Stderr);
         Assert.Empty(result.Stdout);
     }
 

@@ -43,10 +43,10 @@ public class ResetTests
           "boot": { "image": "{{Path.Combine(Minivmm.RepoRoot, "guests", "flat", "resetports.bin")}}", "loadAddress": "0x1000",
                     "entry": { "cs": 0, "rip": "0x1000", "rsp": "0xfff0" } },
           "devices": [
-            { "type": "debugcon", "ports": "0xe9" },
-            { "type": "i8042", "name": "kbc", "ports": "0x64" },
-            { "type": "reset-control", "name": "rc", "ports": "0xcf9" },
-            { "type": "port92", "name": "p92", "ports": "0x92" } ] }
+            { "type": "debugcon" },
+            { "type": "i8042", "name": "kbc" },
+            { "type": "reset-control", "name": "rc" },
+            { "type": "port92", "name": "p92" } ] }
         """);
 
     [Theory]

@@ -27,13 +27,15 @@ public sealed class FirmwareRomTests : IDisposable
         _vcpu = (SoftVcpu)_vm.CreateVcpu(0);
         _vcpu.InstructionLimit = 10_000;
         var state = ResetVectorEntry.State();
+        var special = state.SpecialRegisters;
+        var registers = state.Registers;
         if (cs is { } selector)
         {
-            state.SpecialRegisters.Cs = SegmentRegister.RealMode(selector, code: true);
-            state.Registers.Rip = ip;
+            special.Cs = SegmentRegister.RealMode(selector, code: true);
+            registers.Rip = ip;
         }
-        _vcpu.SetSpecialRegisters(state.SpecialRegisters);
-        _vcpu.SetRegisters(state.Registers);
+        _vcpu.SetSpecialRegisters(special);
+        _vcpu.SetRegisters(registers);
         return _vcpu;
     }
 

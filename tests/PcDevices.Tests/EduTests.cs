@@ -265,9 +265,9 @@ public sealed class EduTests : IDisposable
     [Fact]
     public void The_pci_host_of_the_same_machine_reaches_the_function()
     {
-        var host = Companion.Create<PciHostDevice>(_edu.Context, "pci");
-        host.Write(PciHostPort.Address, 4, ConfigAddress.For(Slot, PciConfigRegister.VendorId));
-        Assert.Equal(0x11e8_1234u, host.Read(PciHostPort.Data, 4));
+        _edu.AddDevice<PciHostDevice>("pci");
+        _edu.Buses.Out(0xcf8 + PciHostPort.Address, 4, ConfigAddress.For(Slot, PciConfigRegister.VendorId));
+        Assert.Equal(0x11e8_1234u, _edu.Buses.In(0xcf8 + PciHostPort.Data, 4));
     }
 
     [Theory]
@@ -286,7 +286,7 @@ public sealed class EduTests : IDisposable
     [Fact]
     public void A_taken_address_names_the_other_device()
     {
-        var error = Assert.Throws<DeviceConfigurationException>(() => Companion.Create<EduDevice>(_edu.Context, "edu2"));
+        var error = Assert.Throws<DeviceConfigurationException>(() => _edu.AddDevice<EduDevice>("edu2", new() { ["pciAddress"] = "00:04.0" }));
         Assert.Equal("pciAddress", error.Option);
         Assert.Contains("already taken by 'edu'", error.Message);
     }

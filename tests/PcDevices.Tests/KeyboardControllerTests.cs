@@ -7,21 +7,21 @@ namespace PcDevices.Tests;
 /// <summary>The 8042's commands, the reset line and the A20 gate, with port 0x92 and the 0xcf9 register.</summary>
 public sealed class KeyboardControllerTests : IDisposable
 {
-    private readonly DeviceHarness<I8042Device> _kbc = DeviceHarness.Create<I8042Device>(settings: new() { Irq = 1, PortBase = 0x64 });
-    private readonly I8042DataPort _data;
+    private readonly DeviceHarness<I8042Device> _kbc = DeviceHarness.Create<I8042Device>();
+    private readonly IPortDevice _data;
     private readonly Port92 _port92;
     private readonly ResetControl _rcr;
 
     public KeyboardControllerTests()
     {
-        _data = Companion.Create<I8042DataPort>(_kbc.Context, "i8042-data");
-        _port92 = Companion.Create<Port92>(_kbc.Context, "port92");
-        _rcr = Companion.Create<ResetControl>(_kbc.Context, "reset-control");
+        _data = _kbc.PortWindow("data");
+        _port92 = _kbc.AddDevice<Port92>("port92");
+        _rcr = _kbc.AddDevice<ResetControl>("reset-control");
     }
 
     public void Dispose() => _kbc.Dispose();
 
-    private A20Gate A20 => A20Gate.For(_kbc.Context);
+    private A20Gate A20 => _kbc.A20;
 
     private byte Status => _kbc.In(0);
 
@@ -221,17 +221,12 @@ public sealed class KeyboardControllerTests : IDisposable
     }
 
     [Fact]
-    public void Data_port_without_an_i8042_entry_is_a_configuration_error()
+    public void One_i8042_entry_brings_status_at_0x64_and_data_at_0x60()
     {
-        using var other = DeviceHarness.Create<OtherMachineDevice>();
-        Assert.Throws<DeviceConfigurationException>(() => Companion.Create<I8042DataPort>(other.Context, "i8042-data"));
-    }
+        _kbc.Buses.Out(0x64, 1, KbcCommand.SelfTest);
 
-    /// <summary>A device of another machine, to get a context with no i8042.</summary>
-    [Device("stub")]
-    public sealed class OtherMachineDevice : IDevice
-    {
-        // The plugin contract: a device is constructed from its context (unused by this stub).
-        public OtherMachineDevice(DeviceContext context) { _ = context; }
+        Assert.Equal(KbcStatus.OutputFull, _kbc.Buses.In(0x64) & KbcStatus.OutputFull);
+        Assert.Equal(KbcCommand.SelfTestPassed, _kbc.Buses.In(0x60));
+        Assert.Equal(1, _kbc.Irq.Number);
     }
 }

@@ -7,28 +7,70 @@ namespace PcDevices.Tests;
 
 /// <summary>
 /// configs/pc.json (the complete PC) built by the core from the plugins in artifacts/ (as minivmm builds it), on a
-/// manual clock: the companion entries find their chips, and a PIT tick reaches the CPU's INTR.
+/// manual clock: one entry per chip brings all its ports, a PIT tick reaches the CPU's INTR, and the
+/// order of the entries does not matter.
 /// </summary>
 public sealed class PcMachineTests : IDisposable
 {
     private readonly ManualClock _clock = new();
     private readonly MachineDevices _machine;
 
-    public PcMachineTests()
-    {
-        string root = RepoRoot();
-        var config = MachineFileReader.Load(Path.Combine(root, "configs", "pc.json"));
-        var catalog = PluginCatalog.Load([Path.Combine(root, "artifacts", "plugins")]);
-        var environment = new MachineDevices.Environment(new ArrayGuestMemory(0, 4096), _clock, new MachineControl(),
-            new InterruptRouter(), Serilog.Core.Logger.None, config.Directory);
-        _machine = MachineDevices.Build(config, catalog, environment);
-    }
+    public PcMachineTests() => _machine = BuildPc(_clock, entries => entries);
 
     public void Dispose() => _machine.Dispose();
 
-    private void Out(ushort port, byte value) => _machine.Ports.Write(port, 1, value);
+    private static MachineDevices BuildPc(ManualClock clock, Func<IReadOnlyList<DeviceConfig>, IEnumerable<DeviceConfig>> order)
+    {
+        string root = RepoRoot();
+        var config = MachineFileReader.Load(Path.Combine(root, "configs", "pc.json"));
+        config = config with { Devices = order(config.Devices).ToList() };
+        var catalog = PluginCatalog.Load([Path.Combine(root, "artifacts", "plugins")]);
+        var environment = new MachineDevices.Environment(new ArrayGuestMemory(0, 4096), clock, new MachineControl(),
+            new InterruptRouter(), Serilog.Core.Logger.None, config.Directory);
+        return MachineDevices.Build(config, catalog, environment);
+    }
+
+    private void Out(ushort port, byte value) => Out(_machine, port, value);
 
     private byte In(ushort port) => (byte)_machine.Ports.Read(port, 1);
+
+    private static void Out(MachineDevices machine, ushort port, byte value) => machine.Ports.Write(port, 1, value);
+
+    [Fact]
+    public void Pc_json_has_one_entry_per_chip()
+    {
+        var types = _machine.Devices.Select(d => d.Config.Type).ToList();
+
+        Assert.Equal(types.Distinct(), types);
+        Assert.True(types.Count <= 9, $"{types.Count} entries");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Shuffled_pc_entries_build_the_same_machine(int seed)
+    {
+        var clock = new ManualClock();
+        var random = new Random(seed);
+        using var machine = BuildPc(clock, entries => seed == 0 ? entries.Reverse() : entries.OrderBy(_ => random.Next()).ToList());
+
+        ProgramPicAndPitAt100Hz(machine);
+        clock.Advance(TimeSpan.FromMilliseconds(10.1));
+
+        Assert.Equal(0x20, machine.InterruptController!.Acknowledge());
+        Assert.Equal(_machine.Ports.Registrations.Select(r => (r.Name, r.Range)).Order(), machine.Ports.Registrations.Select(r => (r.Name, r.Range)).Order());
+    }
+
+    private static void ProgramPicAndPitAt100Hz(MachineDevices machine)
+    {
+        foreach (var (port, value) in new (ushort, byte)[]
+        {
+            (0x20, 0x11), (0xa0, 0x11), (0x21, 0x20), (0xa1, 0x28), (0x21, 0x04), (0xa1, 0x02), (0x21, 0x01), (0xa1, 0x01),
+            (0x21, 0xfe), (0xa1, 0xff), (0x43, 0x34), (0x40, 0x9c), (0x40, 0x2e),
+        })
+            Out(machine, port, value);
+    }
 
     [Fact]
     public void Pit_tick_reaches_the_cpu_through_the_pic_as_vector_0x20()
@@ -51,7 +93,7 @@ public sealed class PcMachineTests : IDisposable
     }
 
     [Fact]
-    public void Slave_ports_and_elcr_entries_reach_the_same_pair()
+    public void Slave_ports_and_elcr_windows_reach_the_same_pair()
     {
         Out(0xa0, 0x11); Out(0xa1, 0x70); Out(0xa1, 0x02); Out(0xa1, 0x01);
         Out(0xa1, 0x5a);

@@ -99,7 +99,7 @@ public sealed class PciHostTests : IDisposable
     [Fact]
     public void Functions_a_plugin_adds_are_reachable_and_their_addresses_unique()
     {
-        var bus = PciBus.For(_host.Context);
+        var bus = _host.Pci;
         var nic = new PciConfigSpace(0x10ec, 0x8139, 0x02_00_00);
         bus.Add(new PciAddress(0, 3, 0), nic, "nic");
 
@@ -111,6 +111,6 @@ public sealed class PciHostTests : IDisposable
     [Fact]
     public void A_second_pci_host_in_one_machine_is_a_configuration_error()
     {
-        Assert.Throws<DeviceConfigurationException>(() => Companion.Create<PciHostDevice>(_host.Context, "pci2"));
+        Assert.Throws<DeviceConfigurationException>(() => _host.AddDevice<PciHostDevice>("pci2", port: 0xd00));
     }
 }

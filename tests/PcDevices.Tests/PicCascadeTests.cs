@@ -1,3 +1,4 @@
+using Hypervisor.Testing;
 using MiniVmm.Devices.Pic;
 
 namespace PcDevices.Tests;

@@ -1,25 +1,20 @@
+using Hypervisor.Abstractions;
 using Hypervisor.Testing;
 using MiniVmm.Devices.Pic;
 
 namespace PcDevices.Tests;
 
-/// <summary>The PC's PIC entries as a machine file declares them: i8259 at 0x20, its slave ports at 0xa0, the ELCR at 0x4d0.</summary>
+/// <summary>The PC's PIC entry as a machine file declares it: <c>{ "type": "i8259" }</c>, master at 0x20, its slave and ELCR windows at 0xa0 and 0x4d0.</summary>
 internal sealed class PicMachine : IDisposable
 {
     public const int MasterVectorBase = 0x08;
     public const int SlaveVectorBase = 0x70;
 
-    public DeviceHarness<I8259Device> Master { get; } = DeviceHarness.Create<I8259Device>(settings: new() { PortBase = 0x20 });
+    public DeviceHarness<I8259Device> Master { get; } = DeviceHarness.Create<I8259Device>();
 
-    public I8259SlavePorts Slave { get; }
+    public IPortDevice Slave => Master.PortWindow("slave");
 
-    public I8259Elcr Elcr { get; }
-
-    public PicMachine()
-    {
-        Slave = Companion.Create<I8259SlavePorts>(Master.Context, "pic-slave");
-        Elcr = Companion.Create<I8259Elcr>(Master.Context, "elcr");
-    }
+    public IPortDevice Elcr => Master.PortWindow("elcr");
 
     public I8259Device Controller => Master.Device;
 

@@ -7,10 +7,10 @@ namespace PcDevices.Tests;
 /// <summary>Port 0x61 and PIT channel 2, the way Linux calibrates the TSC with them.</summary>
 public sealed class SpeakerPortTests : IDisposable
 {
-    private readonly DeviceHarness<I8254Device> _pit = DeviceHarness.Create<I8254Device>(settings: new() { Irq = 0 });
-    private readonly SpeakerPort _port61;
+    private readonly DeviceHarness<I8254Device> _pit = DeviceHarness.Create<I8254Device>();
+    private readonly IPortDevice _port61;
 
-    public SpeakerPortTests() => _port61 = Companion.Create<SpeakerPort>(_pit.Context, "port61");
+    public SpeakerPortTests() => _port61 = _pit.PortWindow("port61");
 
     public void Dispose() => _pit.Dispose();
 
@@ -69,16 +69,11 @@ public sealed class SpeakerPortTests : IDisposable
     }
 
     [Fact]
-    public void Without_an_i8254_entry_the_port_is_a_configuration_error()
+    public void Port_0x61_comes_with_the_i8254_on_the_bus()
     {
-        using var lonely = DeviceHarness.Create<I8254Device>();
-        var otherMachine = new DeviceContext
-        {
-            Name = "port61", Options = lonely.Options, Logger = lonely.Context.Logger, Memory = lonely.Memory,
-            Clock = lonely.Clock, Vm = new RecordingVmControl(), OpenBackend = lonely.Context.OpenBackend,
-        };
+        _pit.Buses.Out(0x61, 1, PortB.Timer2Gate);
 
-        var e = Assert.Throws<DeviceConfigurationException>(() => new SpeakerPort(otherMachine));
-        Assert.Contains("i8254", e.Message);
+        Assert.True(_pit.Device.Pit.SpeakerChannel().Gate);
+        Assert.Equal(PortB.Timer2Gate, _pit.Buses.In(0x61) & PortB.Timer2Gate);
     }
 }

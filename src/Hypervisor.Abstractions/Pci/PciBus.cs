@@ -1,26 +1,16 @@
-using System.Runtime.CompilerServices;
-
 namespace Hypervisor.Abstractions.Pci;
 
 /// <summary>
-/// The PCI functions of one machine, by address. A device plugin adds its function here from its
-/// constructor (<c>PciBus.For(context).Add(address, function, context.Name)</c>); the <c>pci-host</c>
-/// device answers configuration cycles from it. The machine is identified by its
-/// <see cref="DeviceContext.Vm"/>, so the order of the entries in the machine file does not matter.
-/// Thread-safe.
+/// The PCI functions of one machine, by address (<see cref="DeviceContext.Pci"/>). A device plugin
+/// adds its function here from its constructor (<c>PciBus.AddAt(context, function)</c> or
+/// <c>context.Pci.Add(address, function, context.Name)</c>); the <c>pci-host</c> device answers
+/// configuration cycles from it. The machine creates the bus before any device, so the order of
+/// the entries in the machine file does not matter. Thread-safe.
 /// </summary>
 public sealed class PciBus
 {
-    private static readonly ConditionalWeakTable<IVmControl, PciBus> Buses = new();
-
     private readonly object _lock = new();
     private readonly Dictionary<PciAddress, (IPciFunction Function, string Owner)> _functions = [];
-
-    /// <summary>The machine's PCI bus (created by whichever device asks first).</summary>
-    public static PciBus For(DeviceContext context) => Buses.GetValue(context.Vm, _ => new PciBus());
-
-    /// <summary>The bus of the machine behind <paramref name="vm"/>, or null when no device asked for one.</summary>
-    public static PciBus? Existing(IVmControl vm) => Buses.TryGetValue(vm, out var bus) ? bus : null;
 
     /// <summary>
     /// The device that answers configuration cycles (the <c>pci-host</c> entry), or null. The machine
@@ -68,7 +58,7 @@ public sealed class PciBus
             throw new DeviceConfigurationException(option, $"'{text}' is on bus {address.Bus:x2}; only bus 00 exists (there are no PCI-to-PCI bridges)");
         try
         {
-            For(context).Add(address, function, context.Name);
+            context.Pci.Add(address, function, context.Name);
         }
         catch (DeviceConfigurationException taken)
         {

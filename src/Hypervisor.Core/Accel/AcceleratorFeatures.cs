@@ -1,3 +1,5 @@
+using Hypervisor.Abstractions;
+
 namespace Hypervisor.Core.Accel;
 
 /// <summary>
@@ -32,4 +34,11 @@ public sealed record VmOptions
 
     /// <summary>The firmware ROM and shadow region the vCPUs see besides RAM (boot format "bios"), or null.</summary>
     public Memory.FirmwareMemory? Firmware { get; init; }
+
+    /// <summary>
+    /// The machine's clock. An accelerator that emulates the time-stamp counter (the software CPU)
+    /// derives it from this, so the TSC, the PIT and the RTC agree, as on hardware; null means
+    /// the accelerator keeps its own notion of time.
+    /// </summary>
+    public IClock? Clock { get; init; }
 }

@@ -23,8 +23,9 @@ public static class ResetVectorEntry
             ["cs"] = CodeSelector, ["ds"] = 0, ["es"] = 0, ["fs"] = 0, ["gs"] = 0, ["ss"] = 0,
             ["rip"] = Ip, ["rdx"] = ProcessorSignature,
         });
-        state.SpecialRegisters.Cs.Base = CodeBase;
-        state.SpecialRegisters.Idt = new DescriptorTableRegister { Limit = 0xffff };
-        return state;
+        var special = state.SpecialRegisters;
+        special.Cs.Base = CodeBase;
+        special.Idt = new DescriptorTableRegister { Limit = 0xffff };
+        return state with { SpecialRegisters = special };
     }
 }

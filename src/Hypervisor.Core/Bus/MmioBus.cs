@@ -8,10 +8,10 @@ namespace Hypervisor.Core.Bus;
 /// drop writes, as on a PC.
 /// <para>
 /// <see cref="Register"/> is for the machine file's entries (an overlap is a configuration error);
-/// <see cref="Map"/> for regions a guest moves at run time (PCI memory BARs): a later mapping
-/// covers the addresses it shares with earlier ones, which reappear when it is unmapped (QEMU's
-/// rule for BARs). The registrations are flattened into spans — the parts of each region that
-/// are on top — so dispatch is one binary search whatever overlaps.
+/// <see cref="Map"/> for regions a guest moves at run time (PCI memory BARs), on top of earlier
+/// claims. The bookkeeping is <see cref="DeviceBus{TDevice, TRegistration}"/>'s; this class keeps
+/// the lookup: the registrations flattened into spans — the parts of each region that are on top —
+/// so dispatch is one binary search whatever overlaps.
 /// </para>
 /// <para>
 /// Threads: vCPU threads read the current <see cref="View"/> (spans plus its last-hit cache)
@@ -21,75 +21,20 @@ namespace Hypervisor.Core.Bus;
 /// view's cache, never point the new one at an unmapped region.
 /// </para>
 /// </summary>
-public sealed class MmioBus
+public sealed class MmioBus : DeviceBus<IMmioDevice, MmioRegistration>
 {
-    private readonly object _changeLock = new();
-    // In mapping order (later on top); replaced, never changed in place.
-    private MmioRegistration[] _registrations = [];
-    private readonly Dictionary<string, UnmappedAccesses> _unmapped = [];
     private View _view = new([]);
 
-    public long UnclaimedAccesses { get; private set; }
-
-    /// <summary>Called for each unclaimed access (address, size, isWrite).</summary>
-    public Action<ulong, int, bool>? UnclaimedAccess { get; set; }
-
-    /// <summary>Every current claim, in the order they were made.</summary>
-    public IReadOnlyList<MmioRegistration> Registrations => Volatile.Read(ref _registrations);
-
-    /// <summary>
-    /// Accesses to regions that are unmapped now, by name (a BAR remapped many times is one entry),
-    /// with the range each had last: what <c>--stats</c> shows for them.
-    /// </summary>
-    public IReadOnlyDictionary<string, UnmappedAccesses> Unmapped
-    {
-        get
-        {
-            lock (_changeLock)
-                return new Dictionary<string, UnmappedAccesses>(_unmapped);
-        }
-    }
+    protected override string Kind => "MMIO";
 
     /// <summary>Claims [<paramref name="baseAddress"/>, base + device.MmioSize); throws <see cref="BusConflictException"/> on overlap.</summary>
-    public MmioRegistration Register(ulong baseAddress, IMmioDevice device, string name)
-    {
-        var registration = Create(baseAddress, device, name);
-        lock (_changeLock)
-        {
-            foreach (var other in _registrations)
-            {
-                if (registration.Base < other.End && other.Base < registration.End)
-                    throw new BusConflictException(
-                        $"device '{name}' (MMIO {registration.Range}) overlaps device '{other.Name}' (MMIO {other.Range})");
-            }
-            Publish([.. _registrations, registration]);
-        }
-        return registration;
-    }
+    public MmioRegistration Register(ulong baseAddress, IMmioDevice device, string name) => Register(Create(baseAddress, device, name));
 
     /// <summary>
     /// Maps a region that moves at run time, on top of any earlier claim it overlaps. Throws
     /// <see cref="BusConflictException"/> only for an empty or wrapping range.
     /// </summary>
-    public MmioRegistration Map(ulong baseAddress, IMmioDevice device, string name)
-    {
-        var registration = Create(baseAddress, device, name);
-        lock (_changeLock)
-            Publish([.. _registrations, registration]);
-        return registration;
-    }
-
-    /// <summary>Removes <paramref name="registration"/>, uncovering whatever it hid. Unregistering twice does nothing.</summary>
-    public void Unregister(MmioRegistration registration)
-    {
-        lock (_changeLock)
-        {
-            if (Array.IndexOf(_registrations, registration) < 0)
-                return;
-            Publish(_registrations.Where(r => r != registration).ToArray());
-            Retire(registration.Name, registration.Accesses, $"mmio {registration.Range}");
-        }
-    }
+    public MmioRegistration Map(ulong baseAddress, IMmioDevice device, string name) => Map(Create(baseAddress, device, name));
 
     /// <summary>The registration decoding <paramref name="address"/>, or null.</summary>
     public MmioRegistration? Find(ulong address)
@@ -122,8 +67,7 @@ public sealed class MmioBus
         var owner = Find(address);
         if (owner == null)
         {
-            UnclaimedAccesses++;
-            UnclaimedAccess?.Invoke(address, size, false);
+            Unclaimed(address, size, write: false);
             return size >= 8 ? ulong.MaxValue : (1UL << (size * 8)) - 1;
         }
         owner.Accesses++;
@@ -135,13 +79,15 @@ public sealed class MmioBus
         var owner = Find(address);
         if (owner == null)
         {
-            UnclaimedAccesses++;
-            UnclaimedAccess?.Invoke(address, size, true);
+            Unclaimed(address, size, write: true);
             return;
         }
         owner.Accesses++;
         owner.Device.Write(address - owner.Base, size, value);
     }
+
+    protected override void OnLayoutChanged(MmioRegistration[] registrations, MmioRegistration? added, MmioRegistration? removed)
+        => Volatile.Write(ref _view, new View(Flatten(registrations)));
 
     private static MmioRegistration Create(ulong baseAddress, IMmioDevice device, string name)
     {
@@ -149,13 +95,6 @@ public sealed class MmioBus
         if (size == 0 || baseAddress + size <= baseAddress)
             throw new BusConflictException($"device '{name}' at 0x{baseAddress:x} has an empty or wrapping MMIO range (size 0x{size:x})");
         return new MmioRegistration(name, baseAddress, size, device);
-    }
-
-    // Caller holds _changeLock.
-    private void Publish(MmioRegistration[] registrations)
-    {
-        Volatile.Write(ref _registrations, registrations);
-        Volatile.Write(ref _view, new View(Flatten(registrations)));
     }
 
     /// <summary>
@@ -190,19 +129,8 @@ public sealed class MmioBus
 
     /// <summary>[Base, End) decoded by <see cref="Owner"/>; offsets stay relative to the owner's base.</summary>
     private sealed record MmioSpan(ulong Base, ulong End, MmioRegistration Owner);
-    // Caller holds _changeLock.
-    private void Retire(string name, long accesses, string range)
-        => _unmapped[name] = new UnmappedAccesses((_unmapped.TryGetValue(name, out var earlier) ? earlier.Accesses : 0) + accesses, range);
 }
 
-/// <summary>One device's MMIO window, with its access count for <c>--stats</c>.</summary>
+/// <summary>One device's MMIO window.</summary>
 public sealed class MmioRegistration(string name, ulong baseAddress, ulong size, IMmioDevice device)
-{
-    public string Name { get; } = name;
-    public ulong Base { get; } = baseAddress;
-    public ulong Size { get; } = size;
-    public ulong End => Base + Size;
-    public IMmioDevice Device { get; } = device;
-    public long Accesses { get; internal set; }
-    public string Range => $"0x{Base:x}-0x{End - 1:x}";
-}
+    : BusRegistration<IMmioDevice>(name, baseAddress, size, device);

@@ -12,7 +12,7 @@ internal static class DeviceSectionReader
         foreach (var element in ConfigReader.Elements(section))
         {
             string jsonPath = ConfigReader.JsonPath(element.Path);
-            reader.RejectUnknownKeys(element, "type", "name", "ports", "mmio", "irq", "options");
+            reader.RejectUnknownKeys(element, "type", "name", "ports", "mmio", "irq", "windows", "options");
             string? type = reader.String(element.GetSection("type"), required: true);
             if (type == null)
                 continue;
@@ -23,6 +23,7 @@ internal static class DeviceSectionReader
             var options = element.GetSection("options");
             if (options.Value != null)
                 reader.Problem(options, "expected an object of device options");
+
             devices.Add(new DeviceConfig
             {
                 JsonPath = jsonPath,
@@ -31,9 +32,24 @@ internal static class DeviceSectionReader
                 Ports = (ushort?)reader.Number(element.GetSection("ports"), max: 0xffff),
                 Mmio = reader.Number(element.GetSection("mmio")),
                 Irq = (int?)reader.Number(element.GetSection("irq"), max: 23),
+                Windows = ReadWindows(reader, element.GetSection("windows")),
                 Options = options,
             });
         }
         return devices;
+    }
+
+    /// <summary><c>"windows": { "slave": "0xa0" }</c>: which names a type declares is checked when the device is built.</summary>
+    private static Dictionary<string, ulong> ReadWindows(ConfigReader reader, IConfigurationSection section)
+    {
+        var windows = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        if (section.Value != null)
+            reader.Problem(section, "expected an object of window bases, e.g. { \"slave\": \"0xa0\" }");
+        foreach (var window in section.GetChildren())
+        {
+            if (reader.Number(window) is { } address)
+                windows[window.Key] = address;
+        }
+        return windows;
     }
 }

@@ -84,9 +84,14 @@ public sealed record DeviceConfig
     public required string JsonPath { get; init; }
     public required string Type { get; init; }
     public required string Name { get; init; }
+    /// <summary>The entry's <c>"ports"</c>, or null for the type's default.</summary>
     public ushort? Ports { get; init; }
+    /// <summary>The entry's <c>"mmio"</c>, or null for the type's default.</summary>
     public ulong? Mmio { get; init; }
+    /// <summary>The entry's <c>"irq"</c>, or null for the type's default.</summary>
     public int? Irq { get; init; }
+    /// <summary>The entry's <c>"windows"</c>: bases that move the type's further windows, by window name.</summary>
+    public IReadOnlyDictionary<string, ulong> Windows { get; init; } = new Dictionary<string, ulong>();
     public required IConfigurationSection Options { get; init; }
 }
 

@@ -28,7 +28,7 @@ public static class KernelIrqchipPorts
             {
                 if (first > hi || last < lo)
                     continue;
-                var entry = devices.Devices.FirstOrDefault(d => d.Config.Name == registration.Name);
+                var entry = devices.OwnerOf(registration.Name);
                 yield return $"{entry?.Config.JsonPath ?? registration.Name}: '{registration.Name}' (ports {registration.Range}) sits on {owner}, " +
                     "which \"irqchip\": \"kernel\" emulates inside KVM; remove the entry or use \"irqchip\": \"devices\"";
                 break;

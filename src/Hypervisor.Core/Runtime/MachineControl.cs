@@ -46,11 +46,6 @@ public sealed class MachineControl(ResetPolicy resetPolicy = ResetPolicy.Exit) :
             Trip(ExitCodes.Success, $"machine reset requested ({reason}); onReset is \"exit\"", reset: false);
     }
 
-    /// <summary>Raised when a device drives the A20 gate.</summary>
-    public event Action<bool>? A20Changed;
-
-    public void SetA20(bool enabled) => A20Changed?.Invoke(enabled);
-
     /// <summary>After a reset: clears the latch so the machine can run again.</summary>
     public void Rearm()
     {

@@ -1,28 +1,43 @@
-using System.Reflection;
 using Hypervisor.Abstractions;
 using Hypervisor.Abstractions.Backends;
 using Hypervisor.Abstractions.Pci;
 using Hypervisor.Core.Bus;
 using Hypervisor.Core.Machine;
 using Hypervisor.Core.Plugins;
-using Microsoft.Extensions.Configuration;
 using Serilog;
 
 namespace Hypervisor.Core.Runtime;
 
 /// <summary>
 /// The machine's devices, built from the machine file's entries through the plugin catalog and
-/// placed on the port and MMIO buses. Every problem with an entry (unknown type, unknown or bad
-/// option, overlapping ranges) is found here, before the VM starts, and reported with its JSON path.
+/// placed on the port and MMIO buses, with the services every device of the machine shares (the
+/// PCI bus, the A20 gate, the bus mapper). The services exist before the first device, so the
+/// order of the entries does not matter. Every problem with an entry (unknown type, unknown or bad
+/// option, overlapping ranges, MMIO on RAM, interrupt lines) is found here, before the VM starts,
+/// and reported with its JSON path.
 /// </summary>
 public sealed class MachineDevices : IDisposable
 {
     private readonly List<DeviceInstance> _devices = [];
-    private MachineBuses? _buses;
+    private readonly Dictionary<string, DeviceInstance> _regionOwners = new(StringComparer.Ordinal);
+
+    private MachineDevices(ILogger logger)
+    {
+        Buses = new MachineBuses(Ports, Mmio, logger.ForContext("SourceContext", "buses"));
+    }
 
     public PortBus Ports { get; } = new();
 
     public MmioBus Mmio { get; } = new();
+
+    /// <summary>Maps the regions devices move at run time (PCI BARs) on <see cref="Ports"/> and <see cref="Mmio"/>.</summary>
+    public MachineBuses Buses { get; }
+
+    /// <summary>The machine's PCI bus.</summary>
+    public PciBus Pci { get; } = new();
+
+    /// <summary>The machine's A20 gate; the machine forwards its changes to the vCPUs.</summary>
+    public A20Gate A20 { get; } = new();
 
     public IReadOnlyList<DeviceInstance> Devices => _devices;
 
@@ -42,14 +57,18 @@ public sealed class MachineDevices : IDisposable
 
     public static MachineDevices Build(MachineConfig config, PluginCatalog catalog, Environment env)
     {
-        var machine = new MachineDevices();
+        var machine = new MachineDevices(env.Logger);
         var problems = new List<string>();
         try
         {
             foreach (var entry in config.Devices)
                 machine.Add(entry, catalog, env, problems);
-            if (problems.Count == 0)
-                CheckPciFunctionsHaveAHost(config, env.Vm, problems);
+            // What a missing entry would change (a host, a controller) is only judged once every entry built.
+            bool complete = problems.Count == 0;
+            if (complete)
+                machine.CheckPciFunctionsHaveAHost(problems);
+            machine.CheckMmioIsNotOnRam(config, problems);
+            problems.AddRange(InterruptWiring.Problems(machine._devices, machine.InterruptController != null, config.Irqchip, complete));
         }
         catch
         {
@@ -65,20 +84,43 @@ public sealed class MachineDevices : IDisposable
     }
 
     /// <summary>PCI functions without a <c>pci-host</c> entry would be invisible to the guest: say so.</summary>
-    private static void CheckPciFunctionsHaveAHost(MachineConfig config, IVmControl vm, List<string> problems)
+    private void CheckPciFunctionsHaveAHost(List<string> problems)
     {
-        if (PciBus.Existing(vm) is not { HostOwner: null } bus)
+        if (Pci.HostOwner != null)
             return;
-        foreach (var (address, owner) in bus.Functions)
+        foreach (var (address, owner) in Pci.Functions)
         {
-            var entry = config.Devices.FirstOrDefault(d => d.Name == owner);
-            problems.Add($"{entry?.JsonPath ?? owner}: '{owner}' is a PCI function ({address}) but the machine has no pci-host entry, so the guest could not reach it (add {{ \"type\": \"pci-host\", \"ports\": \"0xcf8\" }})");
+            var entry = _devices.FirstOrDefault(d => d.Config.Name == owner);
+            problems.Add($"{entry?.Config.JsonPath ?? owner}: '{owner}' is a PCI function ({address}) but the machine has no pci-host entry, so the guest could not reach it (add {{ \"type\": \"pci-host\" }})");
+        }
+    }
+
+    /// <summary>RAM answers before MMIO, so a device window on RAM would never see an access: a machine-file error.</summary>
+    private void CheckMmioIsNotOnRam(MachineConfig config, List<string> problems)
+    {
+        foreach (var region in Mmio.Registrations)
+        {
+            for (int i = 0; i < config.Memory.Count; i++)
+            {
+                var ram = config.Memory[i];
+                if (region.Base < ram.Base + ram.Size && ram.Base < region.End)
+                {
+                    var owner = OwnerOf(region.Name);
+                    problems.Add($"{owner?.Config.JsonPath ?? region.Name}: '{region.Name}' (MMIO {region.Range}) lies on RAM (memory[{i}], 0x{ram.Base:x}-0x{ram.Base + ram.Size - 1:x}), " +
+                        "which answers those addresses first; move it outside guest RAM");
+                }
+            }
         }
     }
 
     private void Add(DeviceConfig entry, PluginCatalog catalog, Environment env, List<string> problems)
     {
         var type = catalog.Find(entry.Type);
+        if (type == null && RetiredDeviceTypes.Successor(entry.Type) is { } successor)
+        {
+            problems.Add($"{entry.JsonPath}.type: '{entry.Type}' is no longer a device type: {successor}");
+            return;
+        }
         if (type == null)
         {
             string known = string.Join(", ", catalog.DeviceTypes.Select(t => t.Name).Order());
@@ -86,16 +128,16 @@ public sealed class MachineDevices : IDisposable
             return;
         }
         int before = problems.Count;
-        foreach (var option in entry.Options.GetChildren())
-        {
-            if (!type.Options.Any(o => o.Name == option.Key))
-                problems.Add($"{entry.JsonPath}.options.{option.Key}: device type '{type.Name}' has no option '{option.Key}'" +
-                    (type.Options.Count > 0 ? $" (it takes: {string.Join(", ", type.Options.Select(o => o.Name))})" : " (it takes none)"));
-        }
-        if (type.IsPortDevice && entry.Ports == null)
-            problems.Add($"{entry.JsonPath}: device type '{type.Name}' sits on the port bus and needs \"ports\"");
-        if (type.IsMmioDevice && entry.Mmio == null)
-            problems.Add($"{entry.JsonPath}: device type '{type.Name}' is memory-mapped and needs \"mmio\"");
+        foreach (var (option, message) in DeviceBuilder.OptionProblems(type, entry.Options))
+            problems.Add($"{entry.JsonPath}.options.{option}: {message}");
+        foreach (var (window, message) in DeviceBuilder.WindowProblems(type, entry.Windows))
+            problems.Add($"{entry.JsonPath}.windows.{window}: {message}");
+        ushort? port = entry.Ports ?? type.DefaultPort;
+        ulong? mmio = entry.Mmio ?? type.DefaultMmio;
+        if (type.IsPortDevice && port == null)
+            problems.Add($"{entry.JsonPath}: device type '{type.Name}' sits on the port bus and needs \"ports\" (it has no standard port)");
+        if (type.IsMmioDevice && mmio == null)
+            problems.Add($"{entry.JsonPath}: device type '{type.Name}' is memory-mapped and needs \"mmio\" (it has no standard address)");
         if (!type.IsPortDevice && entry.Ports != null)
             problems.Add($"{entry.JsonPath}.ports: device type '{type.Name}' is not a port device");
         if (!type.IsMmioDevice && entry.Mmio != null)
@@ -103,19 +145,23 @@ public sealed class MachineDevices : IDisposable
         if (problems.Count > before)
             return;
 
-        _buses ??= new MachineBuses(Ports, Mmio, env.Logger.ForContext("SourceContext", "buses"));
+        int? irq = entry.Irq ?? type.DefaultIrq;
+        var windows = new EntryWindows(type, entry.Name, entry.Windows);
         var context = new DeviceContext
         {
-            Buses = _buses,
             Name = entry.Name,
             Options = entry.Options,
             Logger = env.Logger.ForContext("SourceContext", entry.Name),
-            PortBase = entry.Ports,
-            MmioBase = entry.Mmio,
+            PortBase = type.IsPortDevice ? port : null,
+            MmioBase = type.IsMmioDevice ? mmio : null,
             BaseDirectory = env.BaseDirectory,
-            Irq = entry.Irq is { } irq ? env.Irqs.Line(irq) : DisconnectedInterruptLine.Instance,
+            Irq = irq is { } line ? env.Irqs.Line(line) : DisconnectedInterruptLine.Instance,
             Memory = env.Memory,
             Clock = env.Clock,
+            Windows = windows,
+            Buses = Buses,
+            Pci = Pci,
+            A20 = A20,
             Vm = env.Vm,
             MemoryMap = env.MemoryMap,
             OpenBackend = (option, fallback) => CharBackends.Open(entry.Options[option] ?? fallback, env.BaseDirectory, env.Logger, env.WaitForClients),
@@ -124,33 +170,24 @@ public sealed class MachineDevices : IDisposable
         IDevice device;
         try
         {
-            device = (IDevice)type.Constructor!.Invoke([context]);
+            device = DeviceBuilder.Construct(type, context);
         }
-        catch (TargetInvocationException e) when (e.InnerException is DeviceConfigurationException bad)
+        catch (DeviceConfigurationException bad)
         {
             string at = bad.Option.Length > 0 ? $"{entry.JsonPath}.options.{bad.Option}" : entry.JsonPath;
             problems.Add($"{at}: {type.Name} '{entry.Name}': {bad.Message}");
             return;
         }
-        catch (TargetInvocationException e)
+        catch (Exception e)
         {
-            var inner = e.InnerException ?? e;
-            throw new DeviceLoadException($"{entry.JsonPath}: device '{entry.Name}' ({type.Name}, plugin {type.PluginName}) failed to start: {inner.GetType().Name}: {inner.Message}");
+            throw new DeviceLoadException($"{entry.JsonPath}: device '{entry.Name}' ({type.Name}, plugin {type.PluginName}) failed to start: {e.GetType().Name}: {e.Message}");
         }
 
-        var instance = new DeviceInstance(entry, type, device);
+        var instance = new DeviceInstance(entry, type, device) { Irq = irq };
         _devices.Add(instance);
-        try
-        {
-            if (entry.Ports is { } port)
-                Ports.Register(port, (IPortDevice)device, entry.Name);
-            if (entry.Mmio is { } mmio)
-                Mmio.Register(mmio, (IMmioDevice)device, entry.Name);
-        }
-        catch (BusConflictException e)
-        {
-            problems.Add($"{entry.JsonPath}: {e.Message}");
-        }
+        if (windows.Missing.ToList() is { Count: > 0 } missing)
+            throw new DeviceLoadException($"{entry.JsonPath}: device '{entry.Name}' ({type.Name}, plugin {type.PluginName}) declares window(s) {string.Join(", ", missing)} but did not supply them");
+        Place(instance, port, mmio, windows, problems);
 
         if (device is IInterruptController controller)
         {
@@ -164,8 +201,45 @@ public sealed class MachineDevices : IDisposable
         }
     }
 
+    /// <summary>Claims the device's main range and each of its windows; an overlap is a problem naming both owners.</summary>
+    private void Place(DeviceInstance instance, ushort? port, ulong? mmio, EntryWindows windows, List<string> problems)
+    {
+        var entry = instance.Config;
+        _regionOwners[entry.Name] = instance;
+        try
+        {
+            if (instance.Device is IPortDevice ports && port is { } p)
+                Ports.Register(p, ports, entry.Name);
+            if (instance.Device is IMmioDevice memory && mmio is { } m)
+                Mmio.Register(m, memory, entry.Name);
+        }
+        catch (BusConflictException e)
+        {
+            problems.Add($"{entry.JsonPath}: {e.Message}");
+        }
+        foreach (var window in windows.Supplied)
+        {
+            _regionOwners[window.RegionName] = instance;
+            try
+            {
+                if (window.Handler is IPortDevice handler)
+                    Ports.Register((ushort)window.Base, handler, window.RegionName);
+                else
+                    Mmio.Register(window.Base, (IMmioDevice)window.Handler, window.RegionName);
+            }
+            catch (BusConflictException e)
+            {
+                string at = window.Moved ? $"{entry.JsonPath}.windows.{window.Declaration.Name}" : $"{entry.JsonPath} (window '{window.Declaration.Name}')";
+                problems.Add($"{at}: {e.Message}");
+            }
+        }
+    }
+
     /// <summary>The entry that owns <paramref name="device"/>.</summary>
     public DeviceInstance? Describe(IDevice device) => _devices.FirstOrDefault(d => ReferenceEquals(d.Device, device));
+
+    /// <summary>The entry that placed the bus region named <paramref name="regionName"/> (its main range or a window such as <c>pic.slave</c>).</summary>
+    public DeviceInstance? OwnerOf(string regionName) => _regionOwners.GetValueOrDefault(regionName);
 
     /// <summary>Flushes every device's output (called when the VM stops).</summary>
     public void FlushAll(ILogger logger)
@@ -200,5 +274,8 @@ public sealed class MachineDevices : IDisposable
     }
 }
 
-/// <summary>A built device with the entry it came from.</summary>
-public sealed record DeviceInstance(DeviceConfig Config, DeviceType Type, IDevice Device);
+/// <summary>A built device with the entry it came from and the interrupt line it drives (the entry's or its type's default), if any.</summary>
+public sealed record DeviceInstance(DeviceConfig Config, DeviceType Type, IDevice Device)
+{
+    public int? Irq { get; init; }
+}

@@ -39,6 +39,10 @@ internal static class DevicesCommand
             {
                 string bus = type.IsPortDevice ? "port" : type.IsMmioDevice ? "mmio" : "none";
                 Console.WriteLine($"{type.Name,-18} {bus,-5} plugin {type.PluginName,-14} {type.Description}");
+                if (type.Placement.Length > 0)
+                    Console.WriteLine($"    default: {type.Placement}");
+                foreach (var window in type.Windows)
+                    Console.WriteLine($"    window {window.Name,-7} {window.Description}");
                 foreach (var option in type.Options)
                 {
                     string fallback = option.Default != null ? $" (default: {option.Default})" : "";

@@ -60,13 +60,13 @@ public class PortBusTests
     public void Unclaimed_ports_read_all_ones_and_are_counted(int size, uint expected)
     {
         var bus = new PortBus();
-        var seen = new List<(ushort, int, bool)>();
+        var seen = new List<(ulong, int, bool)>();
         bus.UnclaimedAccess = (port, s, write) => seen.Add((port, s, write));
 
         Assert.Equal(expected, bus.Read(0x80, size));
         bus.Write(0x80, size, 0);
 
         Assert.Equal(2, bus.UnclaimedAccesses);
-        Assert.Equal([((ushort)0x80, size, false), ((ushort)0x80, size, true)], seen);
+        Assert.Equal([(0x80UL, size, false), (0x80UL, size, true)], seen);
     }
 }

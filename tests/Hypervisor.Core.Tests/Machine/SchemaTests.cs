@@ -43,6 +43,8 @@ public class SchemaTests
     [InlineData("""{ "memory": [ { "base": "0x1000", "size": "4 parsecs" } ], "boot": { "image": "a", "loadAddress": 0 } }""")]
     [InlineData("""{ "memory": [ { "base": 0, "size": 4096 } ], "boot": { "image": "a", "loadAddress": 0 }, "devices": [ { "type": "x", "ports": 70000 } ] }""")]
     [InlineData("""{ "memory": [ { "base": 0, "size": 4096 } ], "boot": { "format": "multiboot" } }""")]
+    [InlineData("""{ "memory": [ { "base": 0, "size": 4096 } ], "boot": { "image": "a", "loadAddress": 0 }, "devices": [ { "type": "x", "options": { "backend": { "file": "a" } } } ] }""")]
+    [InlineData("""{ "memory": [ { "base": 0, "size": 4096 } ], "boot": { "image": "a", "loadAddress": 0 }, "devices": [ { "type": "i8259", "windows": { "slave": "near" } } ] }""")]
     [InlineData("""{ "memory": [ { "base": 0, "size": 4096 } ], "boot": { "image": "a", "loadAddress": 0 }, "colour": "red" }""")]
     public void The_schema_rejects_bad_machine_files(string json)
     {
