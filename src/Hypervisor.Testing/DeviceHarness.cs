@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.ExceptionServices;
 using Hypervisor.Abstractions;
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 using Hypervisor.Abstractions.Pci;
 using Microsoft.Extensions.Configuration;
 using Serilog;

@@ -1,6 +1,6 @@
 using System.Reflection;
 using Hypervisor.Abstractions;
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 using Hypervisor.Abstractions.Pci;
 using Hypervisor.Core.Bus;
 using Hypervisor.Core.Machine;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 using Hypervisor.Core.Machine;
 using Hypervisor.Core.Runtime;
 using Serilog;

@@ -1,4 +1,4 @@
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 
 namespace Devices.Tests.Backends;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Hypervisor.Abstractions;
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 
 namespace Devices.Tests.Backends;
 

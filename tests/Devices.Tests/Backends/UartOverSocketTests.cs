@@ -1,4 +1,4 @@
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 using Hypervisor.Testing;
 using MiniVmm.Devices.Serial;
 

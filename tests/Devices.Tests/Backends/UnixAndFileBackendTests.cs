@@ -1,5 +1,5 @@
 using Hypervisor.Abstractions;
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 
 namespace Devices.Tests.Backends;
 

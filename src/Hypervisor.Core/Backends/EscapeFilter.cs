@@ -1,4 +1,4 @@
-namespace Hypervisor.Abstractions.Backends;
+namespace Hypervisor.Core.Backends;
 
 /// <summary>What the console escape filter makes of one typed byte.</summary>
 public enum EscapeAction

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net;
+using Hypervisor.Abstractions;
 using Serilog;
 
-namespace Hypervisor.Abstractions.Backends;
+namespace Hypervisor.Core.Backends;
 
 /// <summary>Opens a host character backend from its machine-file spec.</summary>
 public static class CharBackends

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using Hypervisor.Abstractions;
 using Serilog;
 
-namespace Hypervisor.Abstractions.Backends;
+namespace Hypervisor.Core.Backends;
 
 /// <summary>
 /// A listening socket (TCP on a local address, or a Unix socket) that one client at a time

@@ -1,6 +1,7 @@
+using Hypervisor.Abstractions;
 using Microsoft.Win32.SafeHandles;
 
-namespace Hypervisor.Abstractions.Backends;
+namespace Hypervisor.Core.Backends;
 
 /// <summary>
 /// The process's standard output and input. Guest output goes to stdout (never mixed with logs,
