@@ -84,10 +84,16 @@ internal sealed class RunCommand
         });
     }
 
+    /// <summary>How long a signalled stop waits for guest output to drain before dropping it.</summary>
+    private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(1);
+
     private static void Stop(PosixSignalContext context, Vmm vmm, int exitCode, string signal)
     {
         context.Cancel = true; // we stop the VM ourselves, cleanly
         vmm.Control.RequestStop(exitCode, $"stopped by {signal}");
+        // A reader that stopped reading stdout must not hold the stop up: a vCPU blocked writing
+        // to it, or the final flush, is released after the grace and the rest of the output dropped.
+        _ = Task.Delay(OutputGrace).ContinueWith(_ => StdioBackend.Shared.AbandonOutput(), TaskScheduler.Default);
     }
 
     private List<KeyValuePair<string, string?>> Overrides(ParseResult parse, out string? badSet)
