@@ -56,7 +56,6 @@ public sealed class SocketServerBackend : ICharBackend
     /// <summary>Listens on TCP <paramref name="address"/>:<paramref name="port"/>; with <paramref name="wait"/>, returns only once a client has connected.</summary>
     public static SocketServerBackend ListenTcp(IPAddress address, int port, bool wait, ILogger? log = null)
     {
-        string description = $"tcp:{address}:{port}";
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -73,10 +72,14 @@ public sealed class SocketServerBackend : ICharBackend
                 SocketError.AccessDenied => $"not allowed to listen on port {port}",
                 _ => e.Message,
             };
-            throw new DeviceConfigurationException("backend", $"cannot listen on {description}: {why}");
+            throw new DeviceConfigurationException("backend", $"cannot listen on {Describe(address, port)}: {why}");
         }
-        return Start(listener, description, null, wait, log);
+        // The port actually bound: with port 0, the one the system picked.
+        return Start(listener, Describe(address, ((IPEndPoint)listener.LocalEndPoint!).Port), null, wait, log);
     }
+
+    private static string Describe(IPAddress address, int port)
+        => address.AddressFamily == AddressFamily.InterNetworkV6 ? $"tcp:[{address}]:{port}" : $"tcp:{address}:{port}";
 
     /// <summary>Listens on the Unix socket <paramref name="path"/> (a stale socket file left by a dead VMM is replaced).</summary>
     public static SocketServerBackend ListenUnix(string path, bool wait, ILogger? log = null)
@@ -160,14 +163,17 @@ public sealed class SocketServerBackend : ICharBackend
 
     private static SocketServerBackend Start(Socket listener, string description, string? unixPath, bool wait, ILogger? log)
     {
-        var backend = new SocketServerBackend(listener, description, unixPath, log ?? Log.Logger);
+        var logger = log ?? Log.Logger;
+        var backend = new SocketServerBackend(listener, description, unixPath, logger);
+        if (listener.LocalEndPoint is IPEndPoint { Address: var address } && !IPAddress.IsLoopback(address))
+            logger.Warning("the guest console on {Backend} is open to the network: anyone who reaches this host can use it", description);
         if (wait)
         {
-            // The user must see why nothing happens, whether or not a logger was configured.
+            // Shown at the default log level: the user must see why nothing happens, and where to connect.
             if (log is null)
-                Console.Error.WriteLine($"waiting for a client to connect to {description} (add ,nowait to start without one)");
+                Console.Error.WriteLine($"minivmm: waiting for a client to connect to {description} (add ,nowait to start without one)");
             else
-                log.Information("waiting for a client to connect to {Backend} (add ,nowait to start without one)", description);
+                log.Warning("waiting for a client to connect to {Backend} (add ,nowait to start without one)", description);
             backend._firstClient.Wait();
         }
         return backend;
