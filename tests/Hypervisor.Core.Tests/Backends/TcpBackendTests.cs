@@ -7,7 +7,7 @@ using Hypervisor.Testing;
 using Serilog;
 using Serilog.Events;
 
-namespace Devices.Tests.Backends;
+namespace Hypervisor.Core.Tests.Backends;
 
 public sealed class TcpBackendTests
 {
