@@ -11,7 +11,7 @@ namespace Hypervisor.Core.Backends;
 /// connected is kept (up to <see cref="BacklogLimit"/> bytes, oldest dropped first) and sent when
 /// one arrives. Input is read only as fast as the device takes it.
 /// </summary>
-public sealed class SocketServerBackend : ICharBackend
+public sealed class SocketServerBackend : ICharBackend, IAbandonableOutput
 {
     /// <summary>Output kept for the next client while none is connected.</summary>
     public const int BacklogLimit = 64 * 1024;
@@ -27,6 +27,7 @@ public sealed class SocketServerBackend : ICharBackend
     private readonly Thread _acceptThread;
     private Socket? _client;
     private bool _disposed;
+    private volatile bool _abandoned;
 
     private SocketServerBackend(Socket listener, string description, string? unixPath, ILogger log)
     {
@@ -103,6 +104,8 @@ public sealed class SocketServerBackend : ICharBackend
 
     public void Write(ReadOnlySpan<byte> data)
     {
+        if (_abandoned)
+            return;
         lock (_lock)
         {
             if (_client is null)
@@ -130,6 +133,22 @@ public sealed class SocketServerBackend : ICharBackend
     /// <summary>Blocks until a client is connected, or <paramref name="timeout"/> passes.</summary>
     public bool WaitForClient(TimeSpan timeout) => _firstClient.Wait(timeout);
 
+    /// <summary>
+    /// Drops output from now on and unblocks a write stuck on a client that stopped reading (its
+    /// sending side is shut down, so Send fails at once). Does not wait for the lock such a write holds.
+    /// </summary>
+    public void AbandonOutput()
+    {
+        _abandoned = true;
+        try
+        {
+            Volatile.Read(ref _client)?.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
     public void Dispose()
     {
         Socket? client;
@@ -140,6 +159,7 @@ public sealed class SocketServerBackend : ICharBackend
             _disposed = true;
             client = _client;
         }
+        HostOutputs.Remove(this);
         _input.Close();
         if (client is not null)
         {
@@ -165,6 +185,7 @@ public sealed class SocketServerBackend : ICharBackend
     {
         var logger = log ?? Log.Logger;
         var backend = new SocketServerBackend(listener, description, unixPath, logger);
+        HostOutputs.Add(backend);
         if (listener.LocalEndPoint is IPEndPoint { Address: var address } && !IPAddress.IsLoopback(address))
             logger.Warning("the guest console on {Backend} is open to the network: anyone who reaches this host can use it", description);
         if (wait)

@@ -12,7 +12,7 @@ namespace Hypervisor.Core.Backends;
 /// Ctrl-C goes to the guest, and QEMU's escapes apply: Ctrl-A X quits (<see cref="QuitRequested"/>),
 /// Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A H helps; <see cref="EscapeFilter.StartHint"/> says so once on stderr.
 /// </summary>
-public sealed class StdioBackend : ICharBackend
+public sealed class StdioBackend : ICharBackend, IAbandonableOutput
 {
     public static readonly StdioBackend Shared = new();
 
@@ -27,7 +27,7 @@ public sealed class StdioBackend : ICharBackend
     private Thread? _pump;
     private long _firstOutputTicks;
 
-    private StdioBackend() { }
+    private StdioBackend() => HostOutputs.Add(this);
 
     /// <summary>
     /// Raised on the stdin thread when the user types Ctrl-A X. The core stops the VM. When nothing

@@ -91,9 +91,9 @@ internal sealed class RunCommand
     {
         context.Cancel = true; // we stop the VM ourselves, cleanly
         vmm.Control.RequestStop(exitCode, $"stopped by {signal}");
-        // A reader that stopped reading stdout must not hold the stop up: a vCPU blocked writing
-        // to it, or the final flush, is released after the grace and the rest of the output dropped.
-        _ = Task.Delay(OutputGrace).ContinueWith(_ => StdioBackend.Shared.AbandonOutput(), TaskScheduler.Default);
+        // A reader that stopped reading (stdout, a socket client) must not hold the stop up: a vCPU
+        // blocked writing to it, or the final flush, is released after the grace and the rest dropped.
+        _ = Task.Delay(OutputGrace).ContinueWith(_ => HostOutputs.AbandonAll(), TaskScheduler.Default);
     }
 
     private List<KeyValuePair<string, string?>> Overrides(ParseResult parse, out string? badSet)

@@ -165,6 +165,27 @@ public sealed class TcpBackendTests
     }
 
     [Fact]
+    public async Task A_client_that_stopped_reading_cannot_hold_a_writer_once_output_is_abandoned()
+    {
+        using var backend = OpenNowait();
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        client.Connect(backend.LocalEndPoint); // and never reads
+        Assert.True(backend.WaitForClient(TimeSpan.FromSeconds(10)));
+        var writer = Task.Factory.StartNew(() =>
+        {
+            var block = new byte[64 * 1024];
+            for (int i = 0; i < 1024; i++) // 64 MiB: far more than the socket buffers hold
+                backend.Write(block);
+        }, TaskCreationOptions.LongRunning);
+
+        await Task.WhenAny(writer, Task.Delay(1000));
+        Assert.False(writer.IsCompleted); // the client's flow control holds the writer
+        backend.AbandonOutput();
+
+        await writer.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task Waiting_for_a_client_is_said_at_the_default_level_with_the_address()
     {
         int port = FreePort();
