@@ -24,6 +24,16 @@ public class MisleadingMessageTests
         AssertPlain(result);
     }
 
+    [Fact]
+    public void A_bad_value_given_with_set_is_traced_to_the_command_line()
+    {
+        var result = Minivmm.Run("--machine", "configs/seed-add.json", "--set", "limits:time=soon");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("limits.time: 'soon' is not a duration", result.Stderr);
+        Assert.Contains("(given on the command line: limits:time=soon)", result.Stderr);
+    }
+
     [Theory]
     [InlineData("--max-instructions", "lots", "--max-instructions: 'lots' is not a number")]
     [InlineData("--accel", "fast", "--accel: 'fast' is not one of auto, soft, kvm")]
