@@ -1,35 +1,73 @@
 #!/bin/bash
-# Builds what configs/linux.json boots: Debian's amd64 kernel (downloaded and unpacked, nothing is
-# installed) as artifacts/linux/vmlinuz, and a busybox initramfs whose /init (init.sh here) starts a
-# shell on ttyS0, as artifacts/linux/initramfs.cpio.
-#   scripts/linux-guest/build.sh [OUT]     (default artifacts/linux)
-# Needs root for apt-get when busybox-static or cpio are missing.
+# Builds the Linux guests MiniVmm boots: Debian's kernel (downloaded and unpacked, nothing is
+# installed) as OUT/vmlinuz, and a busybox initramfs whose /init (init.sh here) starts a shell on
+# ttyS0, as OUT/initramfs.cpio.
+#   scripts/linux-guest/build.sh [--arch amd64|i386] [OUT]
+#     amd64 (default): linux-image-amd64 + the host's busybox-static -> artifacts/linux (configs/linux.json, KVM)
+#     i386:            linux-image-686 + busybox-static:i386 -> artifacts/linux-i386 (the software CPU)
+# Packages are fetched with apt-get download and unpacked with dpkg -x into artifacts/ (cached).
+# Needs root for apt-get (and, for i386, to add the i386 architecture to dpkg's list).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-out=${1:-$repo/artifacts/linux}
+arch=amd64
+if [ "${1:-}" = "--arch" ]; then arch=$2; shift 2; fi
+case "$arch" in
+    amd64) out=${1:-$repo/artifacts/linux} ;;
+    i386) out=${1:-$repo/artifacts/linux-i386} ;;
+    *) echo "linux-guest: --arch is amd64 or i386, not '$arch'" >&2; exit 2 ;;
+esac
 
-missing=()
-{ [ -x /bin/busybox ] && /bin/busybox --list | grep -x cttyhack >/dev/null; } || missing+=(busybox-static)
-command -v cpio >/dev/null || missing+=(cpio)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "linux-guest: installing ${missing[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq "${missing[@]}" >&2 || { apt-get update -qq >&2 && apt-get install -y -qq "${missing[@]}" >&2; }
-fi
-if ! apt-cache show linux-image-amd64 >/dev/null 2>&1; then apt-get update -qq >&2; fi
+export DEBIAN_FRONTEND=noninteractive
+apt_install() {
+    apt-get install -y -qq "$@" >&2 || { apt-get update -qq >&2 && apt-get install -y -qq "$@" >&2; }
+}
+command -v cpio >/dev/null || apt_install cpio
 
-# The kernel cache is shared with the KVM test bed (same package, unpacked once).
-cache=$repo/artifacts/kvm-testbed/kernel
-version=$("$repo/scripts/kvm-testbed/fetch-kernel.sh" "$cache")
-mkdir -p "$out"
-cp "$cache/boot/vmlinuz-$version" "$out/vmlinuz"
+# fetch_package NAME DEST: downloads a Debian package and unpacks it into DEST once (DEST/.complete).
+fetch_package() {
+    local name=$1 dest=$2
+    [ -f "$dest/.complete" ] && return 0
+    local work
+    work=$(mktemp -d)
+    chmod 755 "$work" # apt-get download drops to the _apt user
+    (cd "$work" && apt-get download -q "$name" >&2)
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    dpkg -x "$work"/*.deb "$dest"
+    rm -rf "$work"
+    echo "$name" > "$dest/.complete"
+}
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root/bin"
-cp /bin/busybox "$root/bin/busybox"
+mkdir -p "$root/bin" "$out"
+
+if [ "$arch" = amd64 ]; then
+    { [ -x /bin/busybox ] && /bin/busybox --list | grep -x cttyhack >/dev/null; } || apt_install busybox-static
+    if ! apt-cache show linux-image-amd64 >/dev/null 2>&1; then apt-get update -qq >&2; fi
+    # The kernel cache is shared with the KVM test bed (same package, unpacked once).
+    cache=$repo/artifacts/kvm-testbed/kernel
+    version=$("$repo/scripts/kvm-testbed/fetch-kernel.sh" "$cache")
+    cp "$cache/boot/vmlinuz-$version" "$out/vmlinuz"
+    cp /bin/busybox "$root/bin/busybox"
+else
+    if ! dpkg --print-foreign-architectures | grep -qx i386; then
+        dpkg --add-architecture i386
+        apt-get update -qq >&2
+    fi
+    if ! apt-cache show linux-image-686:i386 >/dev/null 2>&1; then apt-get update -qq >&2; fi
+    package=$(apt-cache depends linux-image-686:i386 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*-686\)\(:i386\)\?$/\1/p' | head -n1)
+    [ -n "$package" ] || { echo "linux-guest: cannot find the kernel package linux-image-686 depends on" >&2; exit 1; }
+    cache=$repo/artifacts/linux-i386-packages
+    fetch_package "$package:i386" "$cache/kernel"
+    fetch_package "busybox-static:i386" "$cache/busybox"
+    version=${package#linux-image-}
+    cp "$cache/kernel/boot/vmlinuz-$version" "$out/vmlinuz"
+    cp "$cache/busybox/bin/busybox" "$root/bin/busybox"
+fi
+
 cp "$here/init.sh" "$root/init"
 chmod 755 "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$out/initramfs.cpio"
-echo "linux-guest: kernel $version -> $out/vmlinuz; initramfs $(du -k "$out/initramfs.cpio" | cut -f1) KiB -> $out/initramfs.cpio" >&2
+echo "linux-guest: $arch kernel $version -> $out/vmlinuz; initramfs $(du -k "$out/initramfs.cpio" | cut -f1) KiB -> $out/initramfs.cpio" >&2

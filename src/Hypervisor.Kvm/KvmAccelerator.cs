@@ -112,6 +112,33 @@ public sealed unsafe class KvmAccelerator : IAccelerator
     /// <summary>Long mode and the in-kernel irqchip + PIT.</summary>
     public AcceleratorFeatures Features => AcceleratorFeatures.LongMode | AcceleratorFeatures.KernelIrqchip;
 
+    /// <summary>
+    /// RAM must lie inside the guest physical address space KVM gives its vCPUs, and leave room below
+    /// 4 GiB for KVM's TSS and identity-map pages (<see cref="KvmSystemPages"/>).
+    /// </summary>
+    public string? CheckMemoryLayout(IReadOnlyList<(ulong Base, ulong Size)> ram)
+    {
+        int bits = GuestPhysicalAddressBits();
+        foreach (var (start, size) in ram)
+        {
+            if (start + size > 1ul << bits)
+                return $"RAM [0x{start:x}, 0x{start + size:x}) ends above the {bits}-bit guest physical address space KVM gives vCPUs on this host (CPUID 0x80000008)";
+        }
+        return KvmSystemPages.Check(ram);
+    }
+
+    /// <summary>MAXPHYADDR of KVM's vCPUs: CPUID.80000008H:EAX[7:0] as KVM supports it, else the 36 bits of PAE.</summary>
+    public int GuestPhysicalAddressBits()
+    {
+        const uint AddressSizesLeaf = 0x8000_0008;
+        foreach (var entry in GetSupportedCpuid())
+        {
+            if (entry.Function == AddressSizesLeaf && (entry.Eax & 0xff) is > 0 and <= 64 and var bits)
+                return (int)bits;
+        }
+        return 36;
+    }
+
     IVirtualMachine IAccelerator.CreateVm(GuestMemory memory, VmOptions? options) =>
         CreateVm(memory, options?.KernelIrqchip == true ? new KvmVmOptions { CreateIrqchip = true, CreatePit = true } : KvmVmOptions.Default);
 

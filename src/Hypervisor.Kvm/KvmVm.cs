@@ -11,8 +11,6 @@ namespace Hypervisor.Kvm;
 /// </summary>
 public sealed unsafe class KvmVm : IVirtualMachine
 {
-    private const int TssPages = 3;
-
     private readonly KvmAccelerator _accelerator;
     private readonly FileDescriptorHandle _vm;
     private readonly List<KvmVcpu> _vcpus = [];
@@ -24,7 +22,7 @@ public sealed unsafe class KvmVm : IVirtualMachine
         Memory = memory;
         foreach (var slot in memory.Slots)
             RegisterSlot(slot);
-        ReserveTssPages(memory, options);
+        ReserveSystemPages(memory, options);
         if (options.CreateIrqchip)
         {
             CheckedIoctl.Call(_vm, KvmIoctl.CreateIrqchip, 0, "KVM_CREATE_IRQCHIP");
@@ -45,6 +43,9 @@ public sealed unsafe class KvmVm : IVirtualMachine
 
     /// <summary>True when KVM_CREATE_IRQCHIP succeeded: device lines go to <see cref="SetIrqLine"/>.</summary>
     public bool HasIrqchip { get; }
+
+    /// <summary>Where the TSS and identity-map pages went.</summary>
+    public KvmSystemPages SystemPages { get; private set; }
 
     /// <summary>True when the in-kernel i8254 exists.</summary>
     public bool HasPit { get; }
@@ -97,19 +98,27 @@ public sealed unsafe class KvmVm : IVirtualMachine
         CheckedIoctl.Call(_vm, KvmIoctl.SetUserMemoryRegion, &region, $"KVM_SET_USER_MEMORY_REGION for {slot}");
     }
 
-    private void ReserveTssPages(GuestMemory memory, KvmVmOptions options)
+    /// <summary>KVM_SET_TSS_ADDR and KVM_SET_IDENTITY_MAP_ADDR, at the options' addresses or where RAM is not.</summary>
+    private void ReserveSystemPages(GuestMemory memory, KvmVmOptions options)
     {
-        ulong tssEnd = options.TssAddress + TssPages * MemorySlot.PageSize;
+        var ram = memory.Slots.Select(s => (s.GuestAddress, s.Size)).ToList();
+        var placed = KvmSystemPages.Place(ram);
+        ulong tss = options.TssAddress ?? placed?.TssAddress ?? throw new KvmException(KvmSystemPages.Check(ram)!);
+        ulong identityMap = options.IdentityMapAddress ?? placed?.IdentityMapAddress ?? throw new KvmException(KvmSystemPages.Check(ram)!);
+        RequireNotRam(memory, tss, KvmSystemPages.TssSize, "TSS pages", nameof(KvmVmOptions.TssAddress));
+        RequireNotRam(memory, identityMap, KvmSystemPages.PageSize, "identity-map page", nameof(KvmVmOptions.IdentityMapAddress));
+        CheckedIoctl.Call(_vm, KvmIoctl.SetTssAddr, (nuint)tss, "KVM_SET_TSS_ADDR");
+        if (_accelerator.CheckExtension(KvmCapability.SetIdentityMapAddr) > 0)
+            CheckedIoctl.Call(_vm, KvmIoctl.SetIdentityMapAddr, &identityMap, "KVM_SET_IDENTITY_MAP_ADDR");
+        SystemPages = new KvmSystemPages(tss, identityMap);
+    }
+
+    private static void RequireNotRam(GuestMemory memory, ulong address, ulong size, string what, string option)
+    {
         foreach (var slot in memory.Slots)
         {
-            if (slot.GuestAddress < tssEnd && options.TssAddress < slot.End)
-                throw new KvmException($"KVM's TSS pages [0x{options.TssAddress:x}, 0x{tssEnd:x}) overlap RAM {slot}; move KvmVmOptions.TssAddress");
-        }
-        CheckedIoctl.Call(_vm, KvmIoctl.SetTssAddr, (nuint)options.TssAddress, "KVM_SET_TSS_ADDR");
-        if (_accelerator.CheckExtension(KvmCapability.SetIdentityMapAddr) > 0)
-        {
-            ulong address = options.IdentityMapAddress;
-            CheckedIoctl.Call(_vm, KvmIoctl.SetIdentityMapAddr, &address, "KVM_SET_IDENTITY_MAP_ADDR");
+            if (slot.GuestAddress < address + size && address < slot.End)
+                throw new KvmException($"KVM's {what} [0x{address:x}, 0x{address + size:x}) overlap RAM {slot}; move KvmVmOptions.{option}");
         }
     }
 

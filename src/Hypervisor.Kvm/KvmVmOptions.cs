@@ -17,10 +17,10 @@ public sealed record KvmVmOptions
 
     /// <summary>
     /// Guest physical address of the three pages KVM_SET_TSS_ADDR reserves (Intel hosts run real mode
-    /// through them); QEMU's choice, just below the BIOS.
+    /// through them), or null to let <see cref="KvmSystemPages.Place"/> choose (QEMU's 0xfffbd000 when free).
     /// </summary>
-    public ulong TssAddress { get; init; } = 0xfffb_d000;
+    public ulong? TssAddress { get; init; }
 
-    /// <summary>Guest physical address of the identity-map page (KVM_SET_IDENTITY_MAP_ADDR); QEMU's choice.</summary>
-    public ulong IdentityMapAddress { get; init; } = 0xfeff_c000;
+    /// <summary>Guest physical address of the identity-map page (KVM_SET_IDENTITY_MAP_ADDR), or null to let <see cref="KvmSystemPages.Place"/> choose.</summary>
+    public ulong? IdentityMapAddress { get; init; }
 }

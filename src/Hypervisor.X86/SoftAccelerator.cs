@@ -18,7 +18,7 @@ public sealed class SoftAccelerator : IAccelerator
     {
         if (options?.KernelIrqchip == true)
             throw new NotSupportedException("the software CPU has no in-kernel irqchip; declare the i8259/i8254 plugins instead");
-        return new SoftVm(memory);
+        return new SoftVm(memory, options?.Clock);
     }
 
     public void Dispose()

@@ -19,12 +19,12 @@ public sealed unsafe class SoftVcpu : IVcpu, IA20Gate
     private byte* _exitData;
     private readonly Cpu.Cpu _cpu;
 
-    internal SoftVcpu(int id, PhysicalMemory physical)
+    internal SoftVcpu(int id, PhysicalMemory physical, IClock? clock = null)
     {
         Id = id;
         _exitData = (byte*)NativeMemory.AllocZeroed(ExitDataCapacity);
         Exit = new VcpuExit(_exitData, ExitDataCapacity);
-        _cpu = new Cpu.Cpu(physical, Exit);
+        _cpu = new Cpu.Cpu(physical, Exit) { Clock = clock };
     }
 
     public int Id { get; }

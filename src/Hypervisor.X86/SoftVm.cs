@@ -1,3 +1,4 @@
+using Hypervisor.Abstractions;
 using Hypervisor.Core.Accel;
 using Hypervisor.Core.Memory;
 using Hypervisor.X86.Memory;
@@ -11,9 +12,14 @@ public sealed class SoftVm : IVirtualMachine
     private readonly PhysicalMemory _physical;
     private readonly List<SoftVcpu> _vcpus = [];
 
-    public SoftVm(GuestMemory memory)
+    private readonly IClock? _clock;
+
+    /// <param name="memory">Guest RAM.</param>
+    /// <param name="clock">The machine clock the vCPUs' time-stamp counters follow; null counts retired instructions.</param>
+    public SoftVm(GuestMemory memory, IClock? clock = null)
     {
         _memory = memory;
+        _clock = clock;
         _physical = new PhysicalMemory(memory);
         _memory.ExternalWrite += OnExternalWrite;
     }
@@ -22,7 +28,7 @@ public sealed class SoftVm : IVirtualMachine
     {
         if (_vcpus.Exists(v => v.Id == id))
             throw new ArgumentException($"vCPU {id} already exists", nameof(id));
-        var vcpu = new SoftVcpu(id, _physical);
+        var vcpu = new SoftVcpu(id, _physical, _clock);
         lock (_vcpus)
             _vcpus.Add(vcpu);
         return vcpu;

@@ -39,18 +39,18 @@ public class EntryStatesTests
     public void Long_mode_page_tables_map_every_address_to_itself(ulong address)
     {
         using var memory = new GuestMemory([(0, 1ul << 20)]);
-        var s = LongModeEntry.Prepare(memory);
+        var s = EntryStates.LongMode(memory);
         Assert.Equal(address, Translate(memory, s.Cr3, address));
         Assert.Equal(X86Bits.EferLongModeActive | X86Bits.EferLongModeEnable, s.Efer);
         Assert.True(s.Cs.L && !s.Cs.Db);
-        Assert.Equal(LongModeEntry.CodeSelector, s.Cs.Selector);
+        Assert.Equal(LongModeTables.CodeSelector, s.Cs.Selector);
     }
 
     [Fact]
     public void Long_mode_gdt_holds_the_linux_boot_code_and_data_descriptors()
     {
         using var memory = new GuestMemory([(0, 1ul << 20)]);
-        var s = LongModeEntry.Prepare(memory);
+        var s = EntryStates.LongMode(memory);
         Span<byte> gdt = stackalloc byte[40];
         memory.Read(s.Gdt.Base, gdt);
         ulong code = BinaryPrimitives.ReadUInt64LittleEndian(gdt[0x10..]);
@@ -64,7 +64,7 @@ public class EntryStatesTests
     public void Long_mode_tables_outside_ram_are_refused_with_the_range()
     {
         using var memory = new GuestMemory([(0, 0x8000)]);
-        var e = Assert.Throws<ArgumentException>(() => LongModeEntry.Prepare(memory));
+        var e = Assert.Throws<ArgumentException>(() => EntryStates.LongMode(memory));
         Assert.Equal("the identity page tables at [0x9000, 0xf000) is not in guest RAM", e.Message);
     }
 

@@ -59,10 +59,10 @@ public class LinuxBzImageTests
     {
         using var memory = Ram();
         var state = LinuxBzImage.Load(memory, FakeBzImage(), "", initrd: new byte[5000]);
-        Assert.Equal(((64ul << 20) - 5000) & ~0xffful, state.InitrdAddress);
+        Assert.Equal(((64ul << 20) - 5000) & ~0xffful, state.Region("initrd")!.Value.Address);
         var zeroPage = new byte[4096];
         memory.Read(0x7000, zeroPage);
-        Assert.Equal((uint)state.InitrdAddress, BinaryPrimitives.ReadUInt32LittleEndian(zeroPage.AsSpan(0x218)));
+        Assert.Equal((uint)state.Region("initrd")!.Value.Address, BinaryPrimitives.ReadUInt32LittleEndian(zeroPage.AsSpan(0x218)));
         Assert.Equal(5000u, BinaryPrimitives.ReadUInt32LittleEndian(zeroPage.AsSpan(0x21c)));
     }
 

@@ -109,16 +109,6 @@ public class ExitTests
     }
 
     [Fact]
-    public void Unimplemented_instruction_is_an_internal_error_with_bytes_and_disassembly()
-    {
-        using var h = RealHarness(a => { a.fsin(); a.hlt(); });
-        Assert.Equal(VcpuExitReason.InternalError, h.Run());
-        Assert.Contains("d9 fe", h.Vcpu.Exit.Message);
-        Assert.Contains("fsin", h.Vcpu.Exit.Message);
-        Assert.Contains("0000:00007c00", h.Vcpu.Exit.Message);
-    }
-
-    [Fact]
     public void Invalid_opcode_raises_UD_through_the_ivt()
     {
         using var h = RealHarness(a => { a.ud2(); a.hlt(); });

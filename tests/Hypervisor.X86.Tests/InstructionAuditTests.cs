@@ -111,4 +111,24 @@ public class InstructionAuditTests
         foreach (int bit in new[] { VME, DE, APIC, SEP, MMX, SSE })
             Assert.True((features & (1u << bit)) == 0, $"bit {bit} should be clear");
     }
+
+    [Fact]
+    public void Edx_after_reset_is_the_cpuid_leaf_1_signature_of_a_family_6_cpu()
+    {
+        using var h = new CpuHarness();
+        uint resetEdx = (uint)h.Regs.Rdx;
+        var r = Run(a => { a.mov(eax, 1); a.cpuid(); a.mov(ecx, AssemblerRegisters.eax); a.mov(dx, 0xFFFF); });
+        Assert.Equal((uint)r.Rcx, resetEdx);
+        Assert.Equal(6u, (resetEdx >> 8) & 0xF);
+    }
+
+    [Theory]
+    [InlineData(1u, 0UL)]
+    [InlineData(2u, 13UL)]
+    public void Rdpmc_reads_the_two_p6_counters_and_faults_beyond(uint counter, ulong dx)
+    {
+        var r = Run(a => { a.mov(eax, 0x1234); a.mov(ecx, counter); a.rdpmc(); });
+        Assert.Equal(dx, r.Rdx & 0xFFFF); // EDX:EAX = 0 (no event can be selected), or the #GP handler's 13
+        Assert.Equal(dx == 0 ? 0UL : 0x1234UL, r.Rax & 0xFFFF);
+    }
 }

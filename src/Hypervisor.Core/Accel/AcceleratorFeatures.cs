@@ -1,3 +1,5 @@
+using Hypervisor.Abstractions;
+
 namespace Hypervisor.Core.Accel;
 
 /// <summary>
@@ -26,4 +28,11 @@ public sealed record VmOptions
     /// KVM_CREATE_PIT2), as Firecracker and kvmtool do; device lines then go to <see cref="IVirtualMachine.SetIrqLine"/>.
     /// </summary>
     public bool KernelIrqchip { get; init; }
+
+    /// <summary>
+    /// The machine's clock. An accelerator that emulates the time-stamp counter (the software CPU)
+    /// derives it from this, so the TSC, the PIT and the RTC agree, as on hardware; null means
+    /// the accelerator keeps its own notion of time.
+    /// </summary>
+    public IClock? Clock { get; init; }
 }

@@ -12,6 +12,12 @@ public interface IAccelerator : IDisposable
     /// <summary>What it can run besides real and 32-bit protected mode.</summary>
     AcceleratorFeatures Features { get; }
 
+    /// <summary>
+    /// Why this accelerator cannot give a VM RAM at <paramref name="ram"/> (base, size), or null when it can.
+    /// The machine builder asks before anything is built, so a bad layout is a machine-file error.
+    /// </summary>
+    string? CheckMemoryLayout(IReadOnlyList<(ulong Base, ulong Size)> ram) => null;
+
     /// <summary>Creates a VM whose RAM is <paramref name="memory"/>'s slots (KVM_CREATE_VM + KVM_SET_USER_MEMORY_REGION).</summary>
     IVirtualMachine CreateVm(Memory.GuestMemory memory, VmOptions? options = null);
 }

@@ -17,13 +17,10 @@ public sealed record LinuxBootLayout(
     public static readonly LinuxBootLayout Default = new();
 }
 
-/// <summary>The vCPU state <see cref="LinuxBzImage.Load"/> produced: enter with these and run.</summary>
-public sealed record LinuxBootState(VcpuRegisters Registers, VcpuSpecialRegisters SpecialRegisters, ulong KernelEnd, ulong InitrdAddress);
-
 /// <summary>
 /// The Linux x86 boot protocol's 64-bit entry (Documentation/arch/x86/boot.rst, "64-bit Boot Protocol"):
 /// loads a bzImage's protected-mode kernel, an optional initrd and the command line, fills the zero
-/// page (setup header copy, loader type, E820 map from the RAM slots) and returns long-mode state with
+/// page (setup header copy, loader type, E820 map from the RAM slots) and returns the long-mode state (<see cref="EntryStates.LongMode"/>) with
 /// RIP at the kernel's 64-bit entry (load address + 0x200) and RSI at the zero page.
 /// </summary>
 public static class LinuxBzImage
@@ -58,7 +55,7 @@ public static class LinuxBzImage
     private const ulong HighMemoryStart = 0x100000;
 
     /// <summary>Loads <paramref name="bzImage"/> (+ <paramref name="initrd"/>) into <paramref name="memory"/>; throws <see cref="BootImageException"/> naming what is wrong.</summary>
-    public static LinuxBootState Load(GuestMemory memory, ReadOnlySpan<byte> bzImage, string commandLine, ReadOnlySpan<byte> initrd = default, LinuxBootLayout? layout = null)
+    public static BootState Load(GuestMemory memory, ReadOnlySpan<byte> bzImage, string commandLine, ReadOnlySpan<byte> initrd = default, LinuxBootLayout? layout = null)
     {
         layout ??= LinuxBootLayout.Default;
         if (bzImage.Length < 0x1000 || BinaryPrimitives.ReadUInt32LittleEndian(bzImage[HeaderMagicOffset..]) != HeaderMagic)
@@ -108,7 +105,15 @@ public static class LinuxBzImage
             Rsi = layout.BootParamsAddress,
             Rflags = X86Bits.RflagsReserved, // IF clear: interrupts disabled at entry
         };
-        return new LinuxBootState(registers, LongModeEntry.Prepare(memory), layout.KernelAddress + (ulong)kernel.Length, initrdAddress);
+        var loaded = new List<LoadedRegion>
+        {
+            new("kernel", layout.KernelAddress, (ulong)kernel.Length),
+            new("command line", layout.CommandLineAddress, (ulong)commandLineBytes.Length),
+            new("boot_params", layout.BootParamsAddress, BootParamsSize),
+        };
+        if (!initrd.IsEmpty)
+            loaded.Add(new LoadedRegion("initrd", initrdAddress, (ulong)initrd.Length));
+        return new BootState(registers, EntryStates.LongMode(memory)) { Loaded = loaded };
     }
 
     /// <summary>The highest 4 KiB-aligned RAM range below the kernel's initrd limit that holds the initrd.</summary>

@@ -4,27 +4,26 @@ using Hypervisor.Core.Memory;
 namespace Hypervisor.Core.Boot;
 
 /// <summary>
-/// <c>"boot": { "format": "linux" }</c>: reads the bzImage and the initrd named by the machine file and
-/// hands them to <see cref="LinuxBzImage"/>; every problem becomes a <see cref="BootImageException"/>
-/// naming the file.
+/// <c>"format": "linux"</c>: reads the bzImage and the initrd named by the machine file and hands them
+/// to <see cref="LinuxBzImage"/>; every problem becomes a <see cref="BootImageException"/> naming the file.
 /// </summary>
-public static class LinuxKernelLoader
+public sealed class LinuxKernelLoader : IBootLoader
 {
-    public static BootState Load(BootConfig boot, GuestMemory memory)
+    public string Format => "linux";
+
+    public BootState Load(BootConfig boot, GuestMemory memory)
     {
         string kernelPath = boot.Kernel ?? throw new BootImageException("boot.kernel: no bzImage given");
         byte[] kernel = Read(kernelPath, "kernel");
         byte[] initrd = boot.Initrd is { } initrdPath ? Read(initrdPath, "initrd") : [];
-        LinuxBootState state;
         try
         {
-            state = LinuxBzImage.Load(memory, kernel, boot.CommandLine, initrd);
+            return LinuxBzImage.Load(memory, kernel, boot.CommandLine, initrd);
         }
         catch (BootImageException e)
         {
             throw new BootImageException($"kernel '{kernelPath}': {e.Message}");
         }
-        return new BootState { Registers = state.Registers, SpecialRegisters = state.SpecialRegisters };
     }
 
     private static byte[] Read(string path, string what)

@@ -42,8 +42,8 @@ public static class MultibootInfo
     public const uint MmapTypeUsable = 1;
 
     /// <summary>Flat 4 GiB ring-0 code and data descriptors, at selectors 0x08 and 0x10.</summary>
-    public const ushort CodeSelector = 0x08;
-    public const ushort DataSelector = 0x10;
+    public const ushort CodeSelector = EntryStates.FlatCodeSelector;
+    public const ushort DataSelector = EntryStates.FlatDataSelector;
     public const ulong FlatCodeDescriptor = 0x00cf9a000000ffff;
     public const ulong FlatDataDescriptor = 0x00cf92000000ffff;
     public const int GdtSize = 3 * 8;

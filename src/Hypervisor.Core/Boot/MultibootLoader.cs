@@ -1,3 +1,5 @@
+using Hypervisor.Core.Accel;
+using Hypervisor.Core.Machine;
 using Hypervisor.Core.Memory;
 
 namespace Hypervisor.Core.Boot;
@@ -9,19 +11,23 @@ namespace Hypervisor.Core.Boot;
 /// (<see cref="MultibootInfo"/>) and returns the 32-bit protected-mode entry state.
 /// The machine must have the A20 line enabled (minivmm's default), as the kernel runs above 1 MiB.
 /// </summary>
-public static class MultibootLoader
+public sealed class MultibootLoader : IBootLoader
 {
     /// <summary>A range of the kernel file copied to guest RAM, followed by zeroed bytes up to <see cref="MemorySize"/>.</summary>
     public readonly record struct LoadRegion(string Name, ulong Address, long FileOffset, long FileSize, ulong MemorySize);
 
+    public string Format => "multiboot";
+
     /// <summary>
-    /// Loads <paramref name="kernelPath"/> into <paramref name="memory"/>. The kernel sees the
-    /// command line "<paramref name="kernelPath"/> <paramref name="commandLine"/>" (the path first,
-    /// as QEMU and GRUB pass it). Throws <see cref="BootImageException"/> with the reason when the
-    /// file is missing, not a Multiboot kernel, malformed, or does not fit in RAM.
+    /// Loads <c>boot.kernel</c> into <paramref name="memory"/>. The kernel sees the command line
+    /// "kernel-path cmdline" (the path first, as QEMU and GRUB pass it). Throws
+    /// <see cref="BootImageException"/> with the reason when the file is missing, not a Multiboot
+    /// kernel, malformed, or does not fit in RAM.
     /// </summary>
-    public static BootState Load(string kernelPath, string commandLine, GuestMemory memory)
+    public BootState Load(BootConfig boot, GuestMemory memory)
     {
+        string kernelPath = boot.Kernel ?? throw new BootImageException("boot.kernel: no kernel given");
+        string commandLine = boot.CommandLine;
         byte[] file = ReadKernel(kernelPath);
         var header = MultibootHeader.Find(file, kernelPath);
         var (regions, entry) = header.HasAddressFields
@@ -45,8 +51,13 @@ public static class MultibootLoader
 
         var kernelRanges = regions.Where(r => r.MemorySize > 0).Select(r => (r.Address, r.Address + r.MemorySize)).ToList();
         var placement = MultibootInfo.Write(memory, kernelRanges, kernelPath, commandLine);
-        return ProtectedModeEntry.Flat32((uint)entry, ProtectedModeEntry.BootMagic, (uint)placement.InfoAddress,
-            (uint)placement.StackTop, placement.GdtAddress, MultibootInfo.GdtSize - 1);
+        var gdt = new DescriptorTableRegister { Base = placement.GdtAddress, Limit = MultibootInfo.GdtSize - 1 };
+        return new BootState(
+            EntryStates.MultibootRegisters((uint)entry, (uint)placement.InfoAddress, (uint)placement.StackTop),
+            EntryStates.ProtectedModeFlat(gdt))
+        {
+            Loaded = [.. regions.Where(r => r.MemorySize > 0).Select(r => new LoadedRegion(r.Name, r.Address, r.MemorySize))],
+        };
     }
 
     private static byte[] ReadKernel(string path)

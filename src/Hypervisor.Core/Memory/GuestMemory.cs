@@ -13,6 +13,7 @@ public sealed unsafe class GuestMemory : IGuestMemory, IDisposable
     /// <summary>Called after a device writes guest memory (DMA), so a CPU can drop decoded code there.</summary>
     public event Action<ulong, int>? ExternalWrite;
 
+    /// <summary>Reserves one lazily backed slot per range; throws <see cref="HostMemoryException"/> when the host refuses one.</summary>
     public GuestMemory(IEnumerable<(ulong Base, ulong Size)> ranges)
     {
         var sorted = ranges.OrderBy(r => r.Base).ToArray();

@@ -1,10 +1,9 @@
-using System.Runtime.InteropServices;
-
 namespace Hypervisor.Core.Memory;
 
 /// <summary>
-/// One contiguous range of guest RAM, backed by page-aligned host memory outside the GC heap
-/// (what KVM_SET_USER_MEMORY_REGION registers as <c>userspace_addr</c>).
+/// One contiguous range of guest RAM, backed by a private anonymous mapping outside the GC heap
+/// (what KVM_SET_USER_MEMORY_REGION registers as <c>userspace_addr</c>). Pages are zero and cost
+/// host RAM only once touched, so a 16 GiB slot that the guest barely uses stays small.
 /// </summary>
 public sealed unsafe class MemorySlot : IDisposable
 {
@@ -19,8 +18,7 @@ public sealed unsafe class MemorySlot : IDisposable
         Index = index;
         GuestAddress = guestAddress;
         Size = size;
-        _host = (byte*)NativeMemory.AlignedAlloc((nuint)size, (nuint)PageSize);
-        NativeMemory.Clear(_host, (nuint)size);
+        _host = AnonymousMapping.Map(guestAddress, size);
     }
 
     /// <summary>KVM's slot number.</summary>
@@ -46,7 +44,7 @@ public sealed unsafe class MemorySlot : IDisposable
     {
         if (_host != null)
         {
-            NativeMemory.AlignedFree(_host);
+            AnonymousMapping.Unmap(_host, Size);
             _host = null;
         }
     }

@@ -38,19 +38,21 @@ public sealed class Vmm : IDisposable
     public IReadOnlyList<VcpuLoop> Vcpus => _loops;
 
     /// <summary>
-    /// Builds the machine. Throws <see cref="MachineFileException"/> (bad entries), <see cref="DeviceLoadException"/>,
+    /// Builds the machine: checks it against the host and <paramref name="accelerator"/>, reserves RAM,
+    /// builds the devices, loads the boot image and creates the VM and its vCPUs. Throws
+    /// <see cref="MachineFileException"/> (bad entries, with JSON paths), <see cref="DeviceLoadException"/>,
     /// <see cref="BootImageException"/>, or the accelerator's own exception; nothing is left running.
+    /// In <see cref="BuildMode.Validate"/> the same steps run, but backends do not wait for clients.
     /// </summary>
-    public static Vmm Create(MachineConfig config, PluginCatalog catalog, IAccelerator accelerator, ILogger logger)
+    public static Vmm Create(MachineConfig config, PluginCatalog catalog, IAccelerator accelerator, ILogger logger, BuildMode mode = BuildMode.Run)
     {
-        if (config.Vcpus != 1)
-            throw new MachineFileException(config.FilePath, [$"vcpus: {config.Vcpus} vCPUs need SMP start-up (INIT/SIPI), which is not implemented yet; use 1"]);
-        CheckAcceleratorSupports(config, accelerator);
+        if (MachineChecks.Find(config, accelerator, HostMemory.Capacity()) is { Count: > 0 } problems)
+            throw new MachineFileException(config.FilePath, problems);
 
         var vmm = new Vmm(config, logger);
         try
         {
-            vmm.Assemble(catalog, accelerator);
+            vmm.Assemble(catalog, accelerator, mode);
             return vmm;
         }
         catch
@@ -60,27 +62,25 @@ public sealed class Vmm : IDisposable
         }
     }
 
-    /// <summary>A machine that needs what the accelerator lacks fails here, before any device is built.</summary>
-    private static void CheckAcceleratorSupports(MachineConfig config, IAccelerator accelerator)
+    /// <summary>
+    /// Everything <see cref="Create"/> does before the first guest instruction, then takes the machine
+    /// down again: what <c>minivmm check</c> runs, so it refuses exactly what a run would refuse.
+    /// </summary>
+    public static void Validate(MachineConfig config, PluginCatalog catalog, IAccelerator accelerator, ILogger logger)
     {
-        var problems = new List<string>();
-        if (config.Boot.Format == "linux" && !accelerator.Features.HasFlag(AcceleratorFeatures.LongMode))
-            problems.Add($"boot.format: 'linux' enters a 64-bit kernel in long mode, which the {accelerator.Name} accelerator does not implement (use --accel kvm)");
-        if (config.Irqchip == IrqchipMode.Kernel && !accelerator.Features.HasFlag(AcceleratorFeatures.KernelIrqchip))
-            problems.Add($"irqchip: 'kernel' needs an accelerator with an in-kernel interrupt controller (kvm), not {accelerator.Name}; use \"devices\" with the i8259/i8254 plugins");
-        if (problems.Count > 0)
-            throw new MachineFileException(config.FilePath, problems);
+        using var vmm = Create(config, catalog, accelerator, logger, BuildMode.Validate);
     }
 
-    private void Assemble(PluginCatalog catalog, IAccelerator accelerator)
+    private void Assemble(PluginCatalog catalog, IAccelerator accelerator, BuildMode mode)
     {
-        Memory = Own(new GuestMemory(Config.Memory.Select(m => (m.Base, m.Size))));
+        Memory = Own(ReserveMemory(Config));
         var irqs = new InterruptRouter();
         IVcpu? boot0 = null;
         MachineClock clock = Own<MachineClock>(Config.Clock == ClockMode.Deterministic
             ? new DeterministicClock(() => boot0?.InstructionsRetired ?? 0)
             : new HostClock());
-        var environment = new MachineDevices.Environment(Memory, clock, Control, irqs, _logger, Config.Directory);
+        var environment = new MachineDevices.Environment(Memory, clock, Control, irqs, _logger, Config.Directory,
+            WaitForClients: mode == BuildMode.Run);
         Devices = Own(MachineDevices.Build(Config, catalog, environment));
         Devices.Ports.UnclaimedAccess = (port, size, write) =>
             _logger.Debug("Unclaimed {Direction} port 0x{Port:x} size {Size}", write ? "OUT to" : "IN from", port, size);
@@ -92,7 +92,7 @@ public sealed class Vmm : IDisposable
 
         var boot = LoadBoot();
 
-        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel }));
+        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock }));
         if (Config.Irqchip == IrqchipMode.Kernel)
             irqs.Attach(vm.SetIrqLine);
         for (int id = 0; id < Config.Vcpus; id++)
@@ -130,14 +130,22 @@ public sealed class Vmm : IDisposable
         };
     }
 
-    /// <summary>Copies the image (or kernel) into RAM and returns vCPU 0's entry state.</summary>
-    private BootState LoadBoot() => Config.Boot.Format switch
+    /// <summary>The RAM slots, reserved lazily; a slot the host refuses is a machine-file error at its entry.</summary>
+    private static GuestMemory ReserveMemory(MachineConfig config)
     {
-        "flat" => FlatImageLoader.Load(Config.Boot, Memory),
-        "multiboot" => MultibootLoader.Load(Config.Boot.Kernel!, Config.Boot.CommandLine, Memory),
-        "linux" => LinuxKernelLoader.Load(Config.Boot, Memory),
-        _ => throw new BootImageException($"boot format '{Config.Boot.Format}' is not supported"),
-    };
+        try
+        {
+            return new GuestMemory(config.Memory.Select(m => (m.Base, m.Size)));
+        }
+        catch (HostMemoryException e)
+        {
+            int index = config.Memory.ToList().FindIndex(m => m.Base == e.GuestAddress);
+            throw new MachineFileException(config.FilePath, [$"memory[{index}]: {e.Message}"]);
+        }
+    }
+
+    /// <summary>Copies the image (or kernel) into RAM and returns vCPU 0's entry state.</summary>
+    private BootState LoadBoot() => BootLoaders.Load(Config.Boot, Memory);
 
     /// <summary>
     /// Runs until the guest or a device stops the machine, a limit is reached, or <see cref="MachineControl.RequestStop"/>

@@ -33,6 +33,9 @@ internal sealed unsafe partial class Cpu
     public int Cpl;
     /// <summary>Guest time-stamp counter offset (RDTSC = retired instructions + offset).</summary>
     public ulong TscOffset;
+
+    /// <summary>The machine clock the time-stamp counter follows (see <c>Tsc</c>); null: retired instructions.</summary>
+    public IClock? Clock { get; init; }
     public ulong ApicBase = 0xFEE00900;
     public ulong SysenterCs, SysenterEsp, SysenterEip;
 
@@ -73,7 +76,7 @@ internal sealed unsafe partial class Cpu
     public void ResetToRealMode()
     {
         Array.Clear(Regs);
-        Regs[Gpr.EDX] = 0x00000543; // family 5, model 4, stepping 3: matches CPUID leaf 1
+        Regs[Gpr.EDX] = CpuSignature; // SDM 9.1.1: EDX holds the CPUID leaf 1 signature
         Flags = Eflags.Reserved1;
         Cr0 = ControlBits.Cr0ET | ControlBits.Cr0CD | ControlBits.Cr0NW;
         Cr2 = Cr3 = Cr4 = 0;
@@ -98,7 +101,10 @@ internal sealed unsafe partial class Cpu
 
     /// <summary>True when code executes as 32-bit (CS.D in protected mode).</summary>
     public bool Code32;
-    /// <summary>True when the stack is 32-bit (SS.B).</summary>
+    /// <summary>
+    /// True when the stack is 32-bit: SS.B, in real mode too (a real-mode load keeps the cached
+    /// attributes, so a big stack survives the return from protected mode); never in virtual-8086 mode.
+    /// </summary>
     public bool Stack32;
 
     /// <summary>Recomputes derived state after a mode, CS, SS, CR0/CR3/CR4 or CPL change.</summary>
@@ -106,7 +112,7 @@ internal sealed unsafe partial class Cpu
     {
         _segmentChecks = ProtectedMode && !V86Mode;
         Code32 = _segmentChecks && Segs[Seg.CS].Db;
-        Stack32 = ProtectedMode && !V86Mode && Segs[Seg.SS].Db;
+        Stack32 = !V86Mode && Segs[Seg.SS].Db;
         _tlb = Cpl == 3 ? _tlbUser : _tlbSupervisor;
         _csBase = Segs[Seg.CS].Base;
         _csLimit = Segs[Seg.CS].Limit;

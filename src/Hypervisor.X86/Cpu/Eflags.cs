@@ -52,9 +52,10 @@ internal static class ControlBits
     public const uint Cr4PSE = 1u << 4;
     public const uint Cr4PAE = 1u << 5;
     public const uint Cr4PGE = 1u << 7;
+    public const uint Cr4PCE = 1u << 8;
     public const uint Cr4OSFXSR = 1u << 9;
     public const uint Cr4OSXMMEXCPT = 1u << 10;
 
     /// <summary>CR4 bits this CPU implements; setting others raises #GP(0).</summary>
-    public const uint Cr4Supported = Cr4TSD | Cr4DE | Cr4PSE | Cr4PAE | Cr4PGE | Cr4OSFXSR | Cr4OSXMMEXCPT;
+    public const uint Cr4Supported = Cr4TSD | Cr4DE | Cr4PSE | Cr4PAE | Cr4PGE | Cr4PCE | Cr4OSFXSR | Cr4OSXMMEXCPT;
 }

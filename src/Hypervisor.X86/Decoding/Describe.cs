@@ -11,7 +11,7 @@ internal sealed unsafe partial class Cpu
         CpuidFeature.INTEL286_ONLY, CpuidFeature.INTEL386, CpuidFeature.INTEL386_ONLY, CpuidFeature.INTEL386_A0_ONLY,
         CpuidFeature.INTEL486, CpuidFeature.INTEL486_A_ONLY, CpuidFeature.FPU, CpuidFeature.FPU287,
         CpuidFeature.FPU287XL_ONLY, CpuidFeature.FPU387, CpuidFeature.CPUID, CpuidFeature.TSC, CpuidFeature.MSR,
-        CpuidFeature.CX8, CpuidFeature.CMOV, CpuidFeature.FXSR, CpuidFeature.PAUSE, CpuidFeature.MULTIBYTENOP,
+        CpuidFeature.CX8, CpuidFeature.CMOV, CpuidFeature.FXSR, CpuidFeature.RDPMC, CpuidFeature.PAUSE, CpuidFeature.MULTIBYTENOP,
     ];
 
     /// <summary>False for instructions a CPU with our CPUID would reject with #UD (SSE, MMX, AVX, ...).</summary>

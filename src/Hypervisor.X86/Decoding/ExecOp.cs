@@ -69,6 +69,7 @@ internal enum ExecOp : byte
     Lgs,
     Lss,
     Nop,
+    Reservednop,
     Pause,
     Push,
     Pop,

@@ -105,6 +105,18 @@ internal sealed unsafe partial class Cpu
         return ref e;
     }
 
+    /// <summary>
+    /// What this CPU makes of an encoding Iced names after a later extension. Without BMI1/LZCNT in
+    /// CPUID, F3 0F BC/BD are BSF/BSR with an ignored REP prefix (compilers emit TZCNT as "rep bsf"
+    /// because it runs on both).
+    /// </summary>
+    private static Mnemonic AsThisCpuExecutes(Mnemonic m) => m switch
+    {
+        Mnemonic.Tzcnt => Mnemonic.Bsf,
+        Mnemonic.Lzcnt => Mnemonic.Bsr,
+        _ => m,
+    };
+
     /// <summary>Computes the per-instruction attributes the executor needs from the prefixes and operands.</summary>
     private void Prepare(ref DecodedInstruction e, in Instruction instr, ulong tag)
     {
@@ -115,7 +127,7 @@ internal sealed unsafe partial class Cpu
         e.NextEip = Code32 ? e.Eip + (uint)instr.Length : (e.Eip + (uint)instr.Length) & 0xFFFF;
         e.NextInPage = (tag & PageOffsetMask) + (ulong)instr.Length < PhysicalMemory.PageSize
             && e.NextEip == e.Eip + (uint)instr.Length; // not where IP wraps to 0
-        e.Op = ExecOps.For(instr.Mnemonic);
+        e.Op = ExecOps.For(AsThisCpuExecutes(instr.Mnemonic));
         bool opPrefix = false, addrPrefix = false;
         for (int i = 0; i < instr.Length; i++)
         {

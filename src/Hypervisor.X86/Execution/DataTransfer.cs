@@ -123,4 +123,14 @@ internal sealed partial class Cpu
         LoadSegment(seg, selector);
         WriteReg(d.I.Op0Register, offset); // LSS sets no interrupt shadow (only MOV SS and POP SS do)
     }
+
+    /// <summary>
+    /// 0F 18-1F with a register operand (and 0F 19-1F with memory): the hint NOPs a P6 executes as
+    /// NOP. 0F 0D is AMD's PREFETCH group, which a P6 does not have.
+    /// </summary>
+    private void ReservedNop(ref DecodedInstruction d)
+    {
+        if (d.I.Code is Code.Reservednop_rm16_r16_0F0D or Code.Reservednop_rm32_r32_0F0D or Code.Reservednop_rm64_r64_0F0D)
+            throw UD();
+    }
 }

@@ -73,6 +73,7 @@ internal sealed partial class Cpu
             case ExecOp.Lgs: LoadFarPointer(ref d, Seg.GS); break;
             case ExecOp.Lss: LoadFarPointer(ref d, Seg.SS); break;
             case ExecOp.Nop: case ExecOp.Pause: break;
+            case ExecOp.Reservednop: ReservedNop(ref d); break;
             // Stack.cs
             case ExecOp.Push: Push(ref d); break;
             case ExecOp.Pop: Pop(ref d); break;

@@ -6,7 +6,8 @@ namespace Hypervisor.X86.Cpu;
 /// <summary>
 /// x87 data movement, arithmetic and comparison (SDM Vol. 1, 8.3): FLD/FILD/FST(P)/FIST(P), the
 /// constants, FADD/FSUB(R)/FMUL/FDIV(R) in all forms, FCHS, FABS, FSQRT, FRNDINT, FXCH, FCOM/FUCOM
-/// families, FTST, FINCSTP/FDECSTP, FFREE. Exceptions are handled as masked (results, not #MF).
+/// families, FTST, FXAM, FINCSTP/FDECSTP, FFREE(P), and the opcode-map aliases. Exceptions are
+/// handled as masked (results, not #MF).
 /// </summary>
 internal sealed partial class Cpu
 {
@@ -77,6 +78,25 @@ internal sealed partial class Cpu
         }
     }
 
+    private void StoreFpu(ref DecodedInstruction d, bool memory, double v)
+    {
+        if (memory)
+            StoreFpuMemory(ref d, v);
+        else
+            WriteSt(StIndex(d.I.Op0Register), v);
+    }
+
+    /// <summary>FSTP m80fp of a loaded register: its bytes as they are.</summary>
+    private void StoreExtended(ref DecodedInstruction d)
+    {
+        int seg = MemorySeg(ref d);
+        uint ea = EffectiveAddress(ref d);
+        ProbeWrite(Linear(seg, ea, 10, write: true), 10);
+        int p = PhysicalIndex(0);
+        for (int i = 0; i < 10; i++)
+            WriteMem8(seg, ea + (uint)i, _fpuRegisters[p * 10 + i]);
+    }
+
     /// <summary>FIST conversion: out of range or NaN stores the integer indefinite (the minimum value) with IE.</summary>
     private long ToInteger(double v, long min, long max)
     {
@@ -117,13 +137,15 @@ internal sealed partial class Cpu
                 return true;
             case Mnemonic.Fild: FpuPush(ReadFpuMemory(ref d)); return true;
             case Mnemonic.Fst: case Mnemonic.Fstp: case Mnemonic.Fist: case Mnemonic.Fistp:
+            case Mnemonic.Fstpnce: // D9 D8+i: on a 387 and later an alias of FSTP ST(i)
             {
-                double v = ReadSt(0);
-                if (memory)
-                    StoreFpuMemory(ref d, v);
+                if (memory && d.I.MemorySize == MemorySize.Float80 && Tag(PhysicalIndex(0)) != TagEmpty)
+                    StoreExtended(ref d); // exact, all 64 mantissa bits
+                else if (memory || Tag(PhysicalIndex(0)) == TagEmpty)
+                    StoreFpu(ref d, memory, ReadSt(0)); // an empty ST(0) stores the indefinite NaN (masked IE)
                 else
-                    WriteSt(StIndex(d.I.Op0Register), v);
-                if (m is Mnemonic.Fstp or Mnemonic.Fistp)
+                    CopySt(0, StIndex(d.I.Op0Register));
+                if (m is Mnemonic.Fstp or Mnemonic.Fistp or Mnemonic.Fstpnce)
                     FpuPop();
                 return true;
             }
@@ -173,8 +195,40 @@ internal sealed partial class Cpu
                 FpuPop();
                 FpuPop();
                 return true;
+            case Mnemonic.Fxam: Examine(); return true;
+            case Mnemonic.Ffreep: // DF C0+i, undocumented but on every P6: FFREE then pop
+                SetTag(PhysicalIndex(StIndex(d.I.Op0Register)), TagEmpty);
+                FpuPop();
+                return true;
+            case Mnemonic.Fneni: case Mnemonic.Fndisi: case Mnemonic.Fnsetpm:
+                return true; // 8087/287 controls: a 387 and later execute them as FNOP
         }
-        return false;
+        return ExecuteFpuCompareMove(ref d) || ExecuteFpuTranscendental(ref d) || ExecuteFpuBcd(ref d);
+    }
+
+    /// <summary>FXAM: C1 = sign; C3, C2, C0 = the class of ST(0) (SDM Vol. 1, table 8-7).</summary>
+    private void Examine()
+    {
+        int p = PhysicalIndex(0);
+        var raw = _fpuRegisters.AsSpan(p * 10, 10);
+        ulong mantissa = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(raw);
+        int se = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(raw[8..]);
+        int e = se & 0x7FFF;
+        bool integerBit = (mantissa >> 63) != 0;
+        ushort cc;
+        if (Tag(p) == TagEmpty)
+            cc = FpuC3 | FpuC0;
+        else if (e == 0)
+            cc = mantissa == 0 ? FpuC3 : (ushort)(FpuC3 | FpuC2); // zero, denormal
+        else if (!integerBit)
+            cc = 0; // unnormal, pseudo-NaN, pseudo-infinity: unsupported
+        else if (e == 0x7FFF)
+            cc = (mantissa << 1) == 0 ? (ushort)(FpuC2 | FpuC0) : FpuC0; // infinity, NaN
+        else
+            cc = FpuC2; // normal
+        if ((se & 0x8000) != 0)
+            cc |= FpuC1;
+        _fpuStatus = (ushort)((_fpuStatus & ~(FpuC3 | FpuC2 | FpuC1 | FpuC0)) | cc);
     }
 
     private void FpuArithmetic(ref DecodedInstruction d, Mnemonic m, bool memory)

@@ -61,9 +61,12 @@ internal sealed partial class Cpu
             var r = d.I.Op0Register;
             if (IsSegmentRegister(r))
             {
+                // The read and the ESP update use the stack as it was: POP SS may change SS.B.
                 uint sel = PeekStack(0, d.OpSize);
+                uint esp = Stack32 ? Regs[Gpr.ESP] + (uint)d.OpSize
+                    : (Regs[Gpr.ESP] & 0xFFFF0000) | ((Regs[Gpr.ESP] + (uint)d.OpSize) & 0xFFFF);
                 LoadSegment(r - Register.ES, (ushort)sel);
-                SetStackPointer(StackPointer + (uint)d.OpSize);
+                Regs[Gpr.ESP] = esp;
                 if (r == Register.SS)
                     _interruptShadow = true;
                 return;
@@ -131,27 +134,29 @@ internal sealed partial class Cpu
             FlagsChanged(old);
     }
 
+    /// <summary>
+    /// ENTER (SDM, and as QEMU and hardware do it): FrameTemp is ESP minus the operand size at full
+    /// width, so an o32 ENTER on a 16-bit stack keeps ESP's high word in EBP; stack addresses are
+    /// masked to the stack size, and only SP changes on a 16-bit stack.
+    /// </summary>
     private void Enter(ref DecodedInstruction d)
     {
         int size = d.OpSize;
         uint alloc = d.I.Immediate16;
         int level = d.I.Immediate8_2nd & 31;
-        PushValue(Regs[Gpr.EBP], size);
-        uint frameTemp = StackPointer;
-        uint bp = Stack32 ? Regs[Gpr.EBP] : Regs[Gpr.EBP] & 0xFFFF;
+        uint mask = StackMask;
+        uint frameTemp = Regs[Gpr.ESP] - (uint)size;
+        WriteMem(Seg.SS, frameTemp & mask, size, Regs[Gpr.EBP]);
         for (int i = 1; i < level; i++)
         {
-            bp = (bp - (uint)size) & StackMask;
-            PushValue(ReadMem(Seg.SS, bp, size), size);
+            uint v = ReadMem(Seg.SS, (Regs[Gpr.EBP] - (uint)(i * size)) & mask, size);
+            WriteMem(Seg.SS, (frameTemp - (uint)(i * size)) & mask, size, v);
         }
         if (level > 0)
-            PushValue(frameTemp, size);
-        uint newSp = (StackPointer - alloc) & StackMask;
+            WriteMem(Seg.SS, (frameTemp - (uint)(level * size)) & mask, size, frameTemp);
+        uint newSp = (frameTemp - (uint)(level * size) - alloc) & mask;
         ProbeWrite(Linear(Seg.SS, newSp, 1, write: true), 1);
-        if (size == 4 || Stack32)
-            Regs[Gpr.EBP] = size == 4 ? frameTemp : (Regs[Gpr.EBP] & 0xFFFF0000) | (frameTemp & 0xFFFF);
-        else
-            Regs[Gpr.EBP] = (Regs[Gpr.EBP] & 0xFFFF0000) | (frameTemp & 0xFFFF);
+        Regs[Gpr.EBP] = size == 4 ? frameTemp : (Regs[Gpr.EBP] & 0xFFFF0000) | (frameTemp & 0xFFFF);
         SetStackPointer(newSp);
     }
 

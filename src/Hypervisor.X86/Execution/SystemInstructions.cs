@@ -24,6 +24,7 @@ internal sealed partial class Cpu
             case Mnemonic.Hlt: Hlt(); return true;
             case Mnemonic.Cpuid: Cpuid(); return true;
             case Mnemonic.Rdtsc: Rdtsc(); return true;
+            case Mnemonic.Rdpmc: Rdpmc(); return true;
             case Mnemonic.Rdmsr: Rdmsr(); return true;
             case Mnemonic.Wrmsr: Wrmsr(); return true;
             case Mnemonic.Invd: case Mnemonic.Wbinvd: RequireCpl0(); return true;
@@ -177,14 +178,36 @@ internal sealed partial class Cpu
         }
     }
 
-    /// <summary>Family 5, model 2, stepping 1 (the value in EDX after reset too).</summary>
-    public const uint CpuSignature = 0x521;
+    /// <summary>
+    /// CPUID leaf 1 EAX and EDX after reset: family 6, model 1, stepping 9 (a Pentium Pro, the
+    /// first family with the CMOV, PAE and PGE we advertise; kernels built for i686 require family 6).
+    /// </summary>
+    public const uint CpuSignature = 0x619;
 
     /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | PGE | CMOV | FXSR (leaf 0x80000001 adds NX).</summary>
     public const uint CpuidFeatures = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8)
         | (1u << 13) | (1u << 15) | (1u << 24);
 
-    private ulong Tsc => Retired + TscOffset;
+    /// <summary>
+    /// The time-stamp counter at 1 GHz of machine time: nanoseconds of <see cref="Clock"/> (host time,
+    /// or retired instructions plus skipped idle time under the deterministic clock), so that it agrees
+    /// with the PIT the kernel calibrates it against; without a clock, retired instructions.
+    /// </summary>
+    private ulong TscNow => Clock is { } clock ? (ulong)clock.NowNanoseconds : Retired;
+
+    private ulong Tsc => TscNow + TscOffset;
+
+    /// <summary>
+    /// RDPMC: the P6's two performance counters. Their event-select MSRs are not implemented, so
+    /// no event is ever selected and both read 0. CPL &gt; 0 needs CR4.PCE; ECX &gt; 1 is #GP.
+    /// </summary>
+    private void Rdpmc()
+    {
+        if (((Cr4 & ControlBits.Cr4PCE) == 0 && ProtectedMode && Cpl != 0) || Regs[Gpr.ECX] > 1)
+            throw GP();
+        Regs[Gpr.EAX] = 0;
+        Regs[Gpr.EDX] = 0;
+    }
 
     private void Rdtsc()
     {
@@ -215,7 +238,7 @@ internal sealed partial class Cpu
         ulong v = ((ulong)Regs[Gpr.EDX] << 32) | Regs[Gpr.EAX];
         switch (Regs[Gpr.ECX])
         {
-            case MsrTsc: TscOffset = v - Retired; break;
+            case MsrTsc: TscOffset = v - TscNow; break;
             case MsrBiosSignId: break;
             case MsrEfer:
                 if ((v & ~EferNxe) != 0)

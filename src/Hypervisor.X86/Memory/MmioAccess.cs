@@ -6,7 +6,8 @@ namespace Hypervisor.X86.Cpu;
 /// Loads and stores to physical addresses no RAM slot backs, as KVM does them: a store exits with
 /// its data once the instruction completes; a load exits, the VMM puts the data in VcpuExit.Data,
 /// and the next Run() restarts the instruction, which replays the accesses recorded so far (so an
-/// instruction with several MMIO accesses makes one exit per access).
+/// instruction with several MMIO accesses makes one exit per access). The log grows with the
+/// instruction: FXSAVE to MMIO makes hundreds of accesses, and each must complete.
 /// </summary>
 internal sealed unsafe partial class Cpu
 {
@@ -18,7 +19,7 @@ internal sealed unsafe partial class Cpu
         public bool IsWrite;
     }
 
-    private readonly MmioRecord[] _mmioLog = new MmioRecord[16];
+    private MmioRecord[] _mmioLog = new MmioRecord[16];
     private int _mmioCount;
     private int _mmioCursor;
     /// <summary>The last logged access is a load waiting for its data from the VMM.</summary>
@@ -36,9 +37,9 @@ internal sealed unsafe partial class Cpu
             }
             _mmioCount = _mmioCursor; // the instruction took another path: forget the rest
         }
-        if (_exitPending || _mmioCount == _mmioLog.Length)
+        if (_exitPending)
             throw _exitSignal; // finish the pending exit first; this access happens on the restart
-        _mmioLog[_mmioCount++] = new MmioRecord { Address = address, Size = size };
+        AppendMmioRecord(new MmioRecord { Address = address, Size = size });
         _mmioLoadPending = true;
         SetMmioExit(address, size, isWrite: false);
         throw _exitSignal;
@@ -56,15 +57,22 @@ internal sealed unsafe partial class Cpu
             }
             _mmioCount = _mmioCursor;
         }
-        if (_exitPending || _mmioCount == _mmioLog.Length)
+        if (_exitPending)
             throw _exitSignal;
-        _mmioLog[_mmioCount++] = new MmioRecord { Address = address, Size = size, IsWrite = true, Data = value };
+        AppendMmioRecord(new MmioRecord { Address = address, Size = size, IsWrite = true, Data = value });
         _mmioCursor = _mmioCount;
         SetMmioExit(address, size, isWrite: true);
         var data = Exit.Data;
         for (int i = 0; i < size; i++)
             data[i] = (byte)(value >> (8 * i));
         _exitPending = true;
+    }
+
+    private void AppendMmioRecord(MmioRecord record)
+    {
+        if (_mmioCount == _mmioLog.Length)
+            Array.Resize(ref _mmioLog, 2 * _mmioLog.Length);
+        _mmioLog[_mmioCount++] = record;
     }
 
     private void SetMmioExit(ulong address, int size, bool isWrite)

@@ -5,31 +5,36 @@ using Hypervisor.Core.Runtime;
 
 namespace MiniVmm.Commands;
 
-/// <summary><c>minivmm check --machine F</c>: validates a machine file (and its devices' options) without running it.</summary>
+/// <summary>
+/// <c>minivmm check --machine F</c>: builds the machine exactly as a run would (<see cref="Vmm.Validate"/>: vCPUs,
+/// accelerator features, memory layout, devices, boot image, VM and vCPUs) and stops before the first
+/// guest instruction, so it refuses every machine a run would refuse, with the same message and exit code.
+/// </summary>
 internal static class CheckCommand
 {
     public static Command Create()
     {
         var machine = CommonOptions.Machine(required: true);
         var plugins = CommonOptions.Plugins();
-        var command = new Command("check", "Validate a machine file, its devices and their options, without running it");
+        var accel = CliValues.OneOf<AcceleratorKind>("--accel", "Check for this accelerator (auto, soft or kvm) instead of the machine file's");
+        var command = new Command("check", "Validate a machine file as a run would build it (devices, boot image, accelerator), without running it");
         command.Options.Add(machine);
         command.Options.Add(plugins);
-        command.SetAction(parse => Run(parse.GetValue(machine)!, parse.GetValue(plugins)));
+        command.Options.Add(accel);
+        command.SetAction(parse => Run(parse.GetValue(machine)!, parse.GetValue(plugins), parse.GetValue(accel)));
         return command;
     }
 
-    private static int Run(FileInfo machineFile, DirectoryInfo[]? plugins)
+    private static int Run(FileInfo machineFile, DirectoryInfo[]? plugins, AcceleratorKind? accel)
     {
         var logger = Logging.Create(null);
-        return MachineSession.Use(machineFile, plugins, [], logger, (config, catalog) =>
+        KeyValuePair<string, string?>[] overrides = accel is { } kind ? [new("accelerator", kind.ToString().ToLowerInvariant())] : [];
+        return MachineSession.Use(machineFile, plugins, overrides, logger, (config, catalog) =>
         {
-            // Building the devices checks types, options and bus ranges; nothing runs and nothing is kept.
-            using var memory = new Hypervisor.Core.Memory.GuestMemory(config.Memory.Select(m => (m.Base, m.Size)));
-            using var clock = new HostClock();
-            var env = new MachineDevices.Environment(memory, clock, new MachineControl(), new InterruptRouter(), logger, config.Directory, WaitForClients: false);
-            using var devices = MachineDevices.Build(config with { }, catalog, env);
-            Console.WriteLine($"{machineFile.FullName}: ok ({config.Devices.Count} devices, {config.Memory.Sum(m => (decimal)m.Size) / 1024} KiB RAM, boot {config.Boot.Format})");
+            using var accelerator = AcceleratorSelector.Select(config.Accelerator, logger);
+            Vmm.Validate(config, catalog, accelerator, logger);
+            Console.WriteLine($"{machineFile.FullName}: ok ({config.Devices.Count} devices, {config.Memory.Sum(m => (decimal)m.Size) / 1024} KiB RAM, " +
+                $"boot {config.Boot.Format}, accelerator {accelerator.Name})");
             return ExitCodes.Success;
         });
     }

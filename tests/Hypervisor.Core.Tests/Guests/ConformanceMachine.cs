@@ -1,6 +1,7 @@
 using System.Text;
 using Hypervisor.Core.Accel;
 using Hypervisor.Core.Boot;
+using Hypervisor.Core.Machine;
 using Hypervisor.Core.Memory;
 using Hypervisor.X86;
 
@@ -49,7 +50,7 @@ internal sealed class ConformanceMachine : IDisposable
     public static ConformanceMachine ForMultiboot(string kernelPath, string commandLine)
     {
         var memory = new GuestMemory([(0UL, 0xa0000UL), (0x100000UL, 0xf00000UL)]);
-        return new ConformanceMachine(memory, MultibootLoader.Load(kernelPath, commandLine, memory));
+        return new ConformanceMachine(memory, new MultibootLoader().Load(new BootConfig { Format = "multiboot", Kernel = kernelPath, CommandLine = commandLine }, memory));
     }
 
     /// <summary>Runs to the end; returns the outcome and the bytes written to the UART.</summary>

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using Hypervisor.Core.Boot;
+using Hypervisor.Core.Machine;
 using Hypervisor.Core.Memory;
 
 namespace Hypervisor.Core.Tests.Guests;
@@ -18,6 +19,10 @@ public sealed class MultibootLoaderTests : IDisposable
     private readonly GuestMemory _memory = new([(0UL, 0xa0000UL), (HighMemory, 0xf00000UL)]);
     private readonly List<string> _tempFiles = [];
 
+    /// <summary>The loader as a machine file's <c>"boot": { "format": "multiboot", "kernel", "cmdline" }</c> drives it.</summary>
+    private static BootState Load(string kernel, string commandLine, GuestMemory memory) =>
+        new MultibootLoader().Load(new BootConfig { Format = "multiboot", Kernel = kernel, CommandLine = commandLine }, memory);
+
     public void Dispose()
     {
         _memory.Dispose();
@@ -31,7 +36,7 @@ public sealed class MultibootLoaderTests : IDisposable
         var (offset, paddr, fileSize, memSize) = FirstProgramHeader(File.ReadAllBytes(Kernel));
         Fill(paddr, memSize, 0xcc); // the loader must zero the bss, not rely on fresh RAM
 
-        MultibootLoader.Load(Kernel, "", _memory);
+        Load(Kernel, "", _memory);
 
         byte[] file = File.ReadAllBytes(Kernel);
         Assert.Equal(file.AsSpan((int)offset, (int)fileSize).ToArray(), Read(paddr, fileSize));
@@ -42,7 +47,7 @@ public sealed class MultibootLoaderTests : IDisposable
     [Fact]
     public void Enters_32_bit_protected_mode_with_flat_segments_as_the_specification_says()
     {
-        var state = MultibootLoader.Load(Kernel, "", _memory);
+        var state = Load(Kernel, "", _memory);
 
         uint elfEntry = BinaryPrimitives.ReadUInt32LittleEndian(File.ReadAllBytes(Kernel).AsSpan(24));
         Assert.Equal(elfEntry, state.Registers.Rip);
@@ -65,7 +70,7 @@ public sealed class MultibootLoaderTests : IDisposable
     [Fact]
     public void Gdt_holds_flat_descriptors_for_the_loaded_selectors()
     {
-        var s = MultibootLoader.Load(Kernel, "", _memory).SpecialRegisters;
+        var s = Load(Kernel, "", _memory).SpecialRegisters;
 
         Assert.Equal(23, s.Gdt.Limit);
         Assert.Equal(0x00cf9a000000ffffUL, ReadU64(s.Gdt.Base + s.Cs.Selector));
@@ -76,7 +81,7 @@ public sealed class MultibootLoaderTests : IDisposable
     [Fact]
     public void Info_structure_reports_memory_command_line_memory_map_and_loader_name()
     {
-        ulong info = MultibootLoader.Load(Kernel, "console=ttyS0 x=1", _memory).Registers.Rbx;
+        ulong info = Load(Kernel, "console=ttyS0 x=1", _memory).Registers.Rbx;
 
         uint flags = ReadU32(info);
         Assert.Equal(0x24du, flags & 0x24d); // memory, cmdline, modules (none), mmap, loader name
@@ -96,7 +101,7 @@ public sealed class MultibootLoaderTests : IDisposable
     public void Boot_data_and_its_stack_stay_clear_of_the_kernel()
     {
         var (_, paddr, _, memSize) = FirstProgramHeader(File.ReadAllBytes(Kernel));
-        var state = MultibootLoader.Load(Kernel, "", _memory);
+        var state = Load(Kernel, "", _memory);
         ulong info = state.Registers.Rbx, esp = state.Registers.Rsp;
         Assert.True(info + 88 <= paddr || info >= paddr + memSize);
         Assert.True(_memory.IsRam(esp - MultibootInfo.StackReserve, MultibootInfo.StackReserve));
@@ -111,7 +116,7 @@ public sealed class MultibootLoaderTests : IDisposable
         string path = WriteTemp(AoutImage(load, loadEnd: 0, bssEnd, entry, code));
         Fill(load, 0x2000, 0xcc);
 
-        var state = MultibootLoader.Load(path, "", _memory);
+        var state = Load(path, "", _memory);
 
         Assert.Equal(entry, state.Registers.Rip);
         Assert.Equal(code, Read(entry, (ulong)code.Length));
@@ -160,7 +165,7 @@ public sealed class MultibootLoaderTests : IDisposable
     public void Segment_outside_ram_is_rejected()
     {
         using var lowOnly = new GuestMemory([(0UL, 0xa0000UL)]);
-        var e = Assert.Throws<BootImageException>(() => MultibootLoader.Load(Kernel, "", lowOnly));
+        var e = Assert.Throws<BootImageException>(() => Load(Kernel, "", lowOnly));
         Assert.Contains("ELF segment 0 [0x100000,", e.Message);
         Assert.Contains("is not in guest RAM (RAM is [0x0, 0xa0000))", e.Message);
     }
@@ -187,7 +192,7 @@ public sealed class MultibootLoaderTests : IDisposable
 
     private void AssertRejected(string path, string commandLine, string expected)
     {
-        var e = Assert.Throws<BootImageException>(() => MultibootLoader.Load(path, commandLine, _memory));
+        var e = Assert.Throws<BootImageException>(() => Load(path, commandLine, _memory));
         Assert.Contains(expected, e.Message);
     }
 

@@ -181,12 +181,12 @@ public static class KvmScenarios
         ScenarioFailedException.Expect(true, sregs.Cs.Db, "CS.D (32-bit code)");
     }
 
-    /// <summary>64-bit long mode through <see cref="LongModeEntry"/>'s identity page tables.</summary>
+    /// <summary>64-bit long mode through <see cref="EntryStates.LongMode"/>'s identity page tables.</summary>
     public static void LongMode(KvmAccelerator kvm)
     {
         using var h = new KvmGuestHarness(kvm, 4 * OneMiB);
         h.Load("long64", 0x1000);
-        h.Vcpu.SetSpecialRegisters(LongModeEntry.Prepare(h.Memory));
+        h.Vcpu.SetSpecialRegisters(EntryStates.LongMode(h.Memory));
         h.Vcpu.SetRegisters(new VcpuRegisters { Rip = 0x1000, Rsp = 0x8000, Rflags = X86Bits.RflagsReserved });
         ScenarioFailedException.Expect(0x9abcdef0u, h.RunExpectingOut(0x10, "low half"), "low half");
         ScenarioFailedException.Expect(0x12345678u, h.RunExpectingOut(0x10, "high half"), "high half");

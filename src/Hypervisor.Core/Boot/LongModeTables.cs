@@ -4,26 +4,12 @@ using Hypervisor.Core.Memory;
 
 namespace Hypervisor.Core.Boot;
 
-/// <summary>Where <see cref="LongModeEntry.Prepare"/> puts the GDT, IDT and identity page tables in guest RAM.</summary>
-/// <param name="GdtAddress">Five 8-byte descriptors (Firecracker and kvmtool use 0x500).</param>
-/// <param name="IdtAddress">An empty IDT (the kernel installs its own).</param>
-/// <param name="PageTablesAddress">PML4, then the PDPT, then one page directory per GiB mapped; 4 KiB aligned.</param>
-/// <param name="IdentityMappedBytes">How much of the physical address space is identity-mapped with 2 MiB pages (whole GiB, at most 512 GiB).</param>
-public sealed record LongModeLayout(
-    ulong GdtAddress = 0x500,
-    ulong IdtAddress = 0x528,
-    ulong PageTablesAddress = 0x9000,
-    ulong IdentityMappedBytes = 4ul << 30)
-{
-    public static readonly LongModeLayout Default = new();
-}
-
 /// <summary>
-/// 64-bit long mode for a kernel entered directly at its 64-bit entry point (the Linux boot protocol's
-/// 64-bit path, as kvmtool and Firecracker set it up): paging on with identity page tables, a GDT with
-/// the flat __BOOT_CS (0x10) and __BOOT_DS (0x18) descriptors, EFER.LME/LMA, CR4.PAE.
+/// The tables <see cref="EntryStates.LongMode"/> enters 64-bit mode with (the Linux boot protocol's
+/// 64-bit path, as kvmtool and Firecracker set it up): a GDT with the flat __BOOT_CS (0x10) and
+/// __BOOT_DS (0x18) descriptors and a busy TSS, an empty IDT, and identity page tables of 2 MiB pages.
 /// </summary>
-public static class LongModeEntry
+public static class LongModeTables
 {
     /// <summary>__BOOT_CS of the Linux boot protocol.</summary>
     public const ushort CodeSelector = 0x10;
@@ -36,6 +22,7 @@ public static class LongModeEntry
     private const ulong LargePageSize = 2ul << 20;
     private const ulong GiB = 1ul << 30;
     private const int EntriesPerTable = 512;
+    private const int GdtEntries = 5;
 
     // GDT descriptors: base 0, limit 0xfffff, G=1; access byte and flags per Intel SDM Vol. 3A §3.4.5.
     private const ulong NullDescriptor = 0;
@@ -43,38 +30,25 @@ public static class LongModeEntry
     private const ulong Data32Descriptor = 0x00cf_9300_0000_ffff; // P, DPL0, S, read/write accessed, D/B=1, G=1
     private const ulong BusyTssDescriptor = 0x0080_8b00_0000_ffff; // P, busy 64-bit TSS
 
-    /// <summary>
-    /// Writes the GDT, an empty IDT and identity page tables into <paramref name="memory"/> and returns the
-    /// system registers that enter long mode with them. The general registers (RIP, RSI for Linux's
-    /// boot_params) are the caller's.
-    /// </summary>
-    public static VcpuSpecialRegisters Prepare(GuestMemory memory, LongModeLayout? layout = null, bool bootstrapProcessor = true)
+    /// <summary>The descriptor-table registers and CR3 of tables written by <see cref="Write"/>.</summary>
+    public readonly record struct Placed(DescriptorTableRegister Gdt, DescriptorTableRegister Idt, ulong Pml4);
+
+    /// <summary>Writes the GDT, an empty IDT and identity page tables into <paramref name="memory"/> at <paramref name="layout"/>.</summary>
+    public static Placed Write(GuestMemory memory, LongModeLayout layout)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        layout ??= LongModeLayout.Default;
+        ArgumentNullException.ThrowIfNull(layout);
         WriteGdt(memory, layout.GdtAddress);
         RequireRam(memory, layout.IdtAddress, 8, "IDT");
         memory.Write(layout.IdtAddress, new byte[8]);
         ulong pml4 = WriteIdentityPageTables(memory, layout.PageTablesAddress, layout.IdentityMappedBytes);
-
-        var data = EntryStates.FlatSegment(DataSelector, X86Bits.DataReadWriteAccessed, longMode: false);
-        return new VcpuSpecialRegisters
-        {
-            Cs = EntryStates.FlatSegment(CodeSelector, X86Bits.CodeExecuteReadAccessed, longMode: true),
-            Ds = data, Es = data, Fs = data, Gs = data, Ss = data,
-            Tr = EntryStates.TaskRegister(TssSelector),
-            Ldt = EntryStates.LdtRegister(),
-            Gdt = new DescriptorTableRegister { Base = layout.GdtAddress, Limit = 5 * 8 - 1 },
-            Idt = new DescriptorTableRegister { Base = layout.IdtAddress, Limit = 8 - 1 },
-            Cr0 = X86Bits.Cr0ProtectionEnable | X86Bits.Cr0ExtensionType | X86Bits.Cr0NumericError | X86Bits.Cr0Paging,
-            Cr3 = pml4,
-            Cr4 = X86Bits.Cr4PhysicalAddressExtension,
-            Efer = X86Bits.EferLongModeEnable | X86Bits.EferLongModeActive,
-            ApicBase = EntryStates.ApicBase(bootstrapProcessor),
-        };
+        return new Placed(
+            new DescriptorTableRegister { Base = layout.GdtAddress, Limit = GdtEntries * 8 - 1 },
+            new DescriptorTableRegister { Base = layout.IdtAddress, Limit = 8 - 1 },
+            pml4);
     }
 
-    /// <summary>Bytes of page tables <see cref="Prepare"/> writes at <see cref="LongModeLayout.PageTablesAddress"/>.</summary>
+    /// <summary>Bytes of page tables <see cref="Write"/> writes at <see cref="LongModeLayout.PageTablesAddress"/>.</summary>
     public static ulong PageTablesSize(ulong identityMappedBytes) => (2 + DirectoryCount(identityMappedBytes)) * PageSize;
 
     private static void WriteGdt(GuestMemory memory, ulong address)

@@ -1,0 +1,43 @@
+using Hypervisor.Core.Accel;
+using Hypervisor.Core.Boot;
+using Hypervisor.Core.Machine;
+using Hypervisor.Core.Memory;
+
+namespace Hypervisor.Core.Runtime;
+
+/// <summary>
+/// What a machine file asks that this host and accelerator cannot give, found before anything is
+/// built: each problem names its JSON path, so <c>check</c> and <c>run</c> refuse the same machines
+/// with the same words.
+/// </summary>
+internal static class MachineChecks
+{
+    /// <summary>Every problem of <paramref name="config"/> on <paramref name="accelerator"/>; empty when it can be built.</summary>
+    public static List<string> Find(MachineConfig config, IAccelerator accelerator, ulong? hostCapacity)
+    {
+        var problems = new List<string>();
+        if (config.Vcpus != 1)
+            problems.Add($"vcpus: {config.Vcpus} vCPUs need SMP start-up (INIT/SIPI), which is not implemented yet; use 1");
+        if (BootLoaders.Find(config.Boot.Format) == null)
+            problems.Add($"boot.format: '{config.Boot.Format}' is not a boot format (expected {string.Join(", ", BootLoaders.All.Select(l => l.Format))})");
+        if (config.Boot.Format == "linux" && !accelerator.Features.HasFlag(AcceleratorFeatures.LongMode))
+            problems.Add($"boot.format: 'linux' enters a 64-bit kernel in long mode, which the {accelerator.Name} accelerator does not implement (use --accel kvm)");
+        if (config.Irqchip == IrqchipMode.Kernel && !accelerator.Features.HasFlag(AcceleratorFeatures.KernelIrqchip))
+            problems.Add($"irqchip: 'kernel' needs an accelerator with an in-kernel interrupt controller (kvm), not {accelerator.Name}; use \"devices\" with the i8259/i8254 plugins");
+        problems.AddRange(MemoryProblems(config, accelerator, hostCapacity));
+        return problems;
+    }
+
+    private static IEnumerable<string> MemoryProblems(MachineConfig config, IAccelerator accelerator, ulong? hostCapacity)
+    {
+        var ranges = config.Memory.Select(m => (m.Base, m.Size)).ToList();
+        ulong total = ranges.Aggregate(0UL, (sum, r) => sum + r.Size);
+        if (hostCapacity is { } capacity && total > capacity)
+        {
+            yield return $"memory: the RAM slots add up to {HostMemory.Describe(total)}, more than this host can ever back " +
+                $"({HostMemory.Describe(capacity)} of RAM and swap); guest RAM is reserved lazily, but not beyond that";
+        }
+        if (accelerator.CheckMemoryLayout(ranges) is { } layoutProblem)
+            yield return $"memory: {layoutProblem} (accelerator {accelerator.Name})";
+    }
+}
