@@ -47,6 +47,16 @@ public class MisleadingMessageTests
     }
 
     [Fact]
+    public void Check_names_a_bad_accelerator_plainly_too()
+    {
+        var result = Minivmm.Run("check", "--machine", "configs/seed-add.json", "--accel", "fast");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--accel: 'fast' is not one of auto, soft, kvm", result.Stderr);
+        AssertPlain(result);
+    }
+
+    [Fact]
     public void A_log_file_that_cannot_be_written_is_an_error_before_anything_runs()
     {
         using var temp = new TempFolder();
