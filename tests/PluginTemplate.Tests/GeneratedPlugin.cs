@@ -76,9 +76,12 @@ public sealed class GeneratedPlugin : IDisposable
         // The generated project's restore extracted this run's SDK and test kit into the global cache.
         foreach (var id in new[] { "minivmm.sdk", "minivmm.testing" })
         {
-            string extracted = Path.Combine(GlobalPackagesFolder, id, Version.ToLowerInvariant());
+            string package = Path.Combine(GlobalPackagesFolder, id);
+            string extracted = Path.Combine(package, Version.ToLowerInvariant());
             if (Directory.Exists(extracted))
                 Directory.Delete(extracted, recursive: true);
+            if (Directory.Exists(package) && !Directory.EnumerateFileSystemEntries(package).Any())
+                Directory.Delete(package);
         }
     }
 
