@@ -31,7 +31,7 @@ public class DevicePortDispatchBenchmarks
     public void Setup()
     {
         _uart = DeviceHarness.Create<Uart16550Device>(new() { ["backend"] = "null" });
-        var harness = DeviceHarness.Create<PortLogger>();
+        var harness = DeviceHarness.Create<PortLogger>(new() { ["backend"] = "null" });
         // The logger's Information events are what a user sees; measure the device, not the console.
         _portLogger = new PortLogger(new DeviceContext
         {

@@ -5,6 +5,8 @@ namespace MiniVmm.Devices.Debug;
 /// <summary>
 /// QEMU's isa-debug-exit: a guest write of v ends the VM with exit status (v &lt;&lt; 1) | 1, so a
 /// test guest can report pass or fail (an odd status can never be mistaken for a clean 0).
+/// As with QEMU, the process exit code is that status's low 8 bits (a write of 0x80 exits 1).
+/// The guests here write 0 for success, anything else for a failure code.
 /// QEMU places it at 0x501 by default; the machine files here put it at 0xf4.
 /// </summary>
 [Device("isa-debug-exit", Port = 0xf4, Description = "QEMU's isa-debug-exit (port 0xf4): writing v stops the VM with exit status (v << 1) | 1")]
@@ -25,16 +27,30 @@ public sealed class IsaDebugExit : IPortDevice
     /// <summary>The port count is the register's width: 1, 2 or 4.</summary>
     public int PortCount { get; }
 
-    /// <summary>The status a write of <paramref name="value"/> ends the VM with.</summary>
-    public static int ExitStatus(uint value) => (int)((value << 1) | 1);
+    /// <summary>The status a write of <paramref name="value"/> asks for: (v &lt;&lt; 1) | 1, as QEMU passes to exit().</summary>
+    public static ulong ExitStatus(uint value) => ((ulong)value << 1) | 1;
+
+    /// <summary>The process exit code that status becomes: its low 8 bits, as the host's exit() keeps.</summary>
+    public static int ExitCode(uint value) => (int)(ExitStatus(value) & 0xff);
 
     public uint Read(ushort offset, int size) => AccessSize.AllOnes(size);
 
     public void Write(ushort offset, int size, uint value)
     {
         value &= AccessSize.Mask(Math.Min(size, PortCount - offset));
-        int status = ExitStatus(value);
-        _context.Logger.Information("isa-debug-exit: guest wrote 0x{Value:x}, exit status {Status}", value, status);
-        _context.Vm.RequestStop(status, $"{_context.Name}: guest wrote 0x{value:x} (exit status {status})");
+        int exitCode = ExitCode(value);
+        string reason = Describe(value, exitCode);
+        _context.Logger.Information("{Reason}; exit code {ExitCode}", reason, exitCode);
+        _context.Vm.RequestStop(exitCode, $"{_context.Name}: {reason}");
+    }
+
+    /// <summary>What the guest said, in words: success (0) or a failure code, and the status when it does not fit a process exit code.</summary>
+    private static string Describe(uint value, int exitCode)
+    {
+        string said = value == 0
+            ? "the guest reported success (it wrote 0 to isa-debug-exit)"
+            : $"the guest reported failure {value} (it wrote 0x{value:x} to isa-debug-exit)";
+        ulong status = ExitStatus(value);
+        return status == (ulong)exitCode ? said : $"{said}; status 0x{status:x} keeps its low 8 bits as the exit code, as in QEMU";
     }
 }

@@ -1,26 +1,32 @@
+using System.Text.Unicode;
 using Hypervisor.Abstractions;
 
 namespace MiniVmm.Devices.Debug;
 
 /// <summary>
-/// Records every guest write to its ports: the seed's counter device. Each write is logged at
-/// Information level as port, size and value, optionally appended to a JSON-lines file, and after
-/// <c>stopAfter</c> writes the VM is stopped cleanly (exit code 0). Reads return the last value
-/// written (masked to the read's width).
+/// Records every guest write to its ports: the seed's counter device. Each write is one line on its
+/// backend (standard output by default, like any device's console: the writes are what this device
+/// exists to show), e.g. <c>out port: 0x10, size: 2, data: 0x3</c>; optionally appended to a
+/// JSON-lines file; and after <c>stopAfter</c> writes the VM is stopped cleanly (exit code 0).
+/// Reads return the last value written (masked to the read's width).
 /// </summary>
-[Device("port-logger", Description = "logs every write (port, size, value); optional JSON-lines file and stop after N writes")]
+[Device("port-logger", Description = "prints every write (port, size, value) to a backend; optional JSON-lines file and stop after N writes")]
+[DeviceOption("backend", "where the line per write goes: stdio, null, file:PATH, tcp:127.0.0.1:PORT, unix:PATH", Default = "stdio")]
 [DeviceOption("count", "how many consecutive ports it claims (1-256)", Default = "4")]
 [DeviceOption("output", "file (relative to the machine file) receiving one JSON line per write: {\"port\":16,\"size\":2,\"value\":3}")]
 [DeviceOption("stopAfter", "stop the VM (exit code 0) after this many writes; 0 never stops", Default = "0")]
 public sealed class PortLogger : IPortDevice
 {
     private const int MaxPortCount = 256;
+    private const int MaxLineLength = 64; // "out port: 0xffff, size: 4, data: 0xffffffff\n" fits
+
 
     private readonly object _lock = new();
     private readonly DeviceContext _context;
     private readonly ushort _portBase;
     private readonly ulong _stopAfter;
     private readonly PortWriteJournal? _journal;
+    private readonly ICharBackend _backend;
     private ulong _writes;
     private uint _lastValue;
 
@@ -36,6 +42,7 @@ public sealed class PortLogger : IPortDevice
         string output = context.Options.GetString("output", "");
         if (output.Length > 0)
             _journal = PortWriteJournal.Create(Path.GetFullPath(output, context.BaseDirectory));
+        _backend = context.OpenBackend("backend", "stdio");
     }
 
     public int PortCount { get; }
@@ -66,24 +73,42 @@ public sealed class PortLogger : IPortDevice
             _lastValue = value;
             _writes++;
             _journal?.Append(port, size, value);
+            PrintLine(port, size, value);
             stop = _stopAfter != 0 && _writes == _stopAfter;
             if (stop)
+            {
                 _journal?.Flush();
+                _backend.Flush();
+            }
         }
-        _context.Logger.Information("out port: {Port}, size: {Size}, data: {Value}", port, size, value);
+        _context.Logger.Debug("out port: {Port}, size: {Size}, data: {Value}", port, size, value);
         if (stop)
             _context.Vm.RequestStop(0, $"{_context.Name}: stopAfter reached ({_stopAfter} writes)");
+    }
+
+    private void PrintLine(int port, int size, uint value)
+    {
+        Span<byte> line = stackalloc byte[MaxLineLength];
+        Utf8.TryWrite(line, $"out port: 0x{port:x}, size: {size}, data: 0x{value:x}\n", out int length);
+        _backend.Write(line[..length]);
     }
 
     public void Flush()
     {
         lock (_lock)
+        {
             _journal?.Flush();
+            _backend.Flush();
+        }
     }
 
     public void Dispose()
     {
         lock (_lock)
+        {
             _journal?.Dispose();
+            _backend.Flush();
+            _backend.Dispose();
+        }
     }
 }

@@ -36,7 +36,7 @@ public static class DeviceOptions
         => options[name] is { Length: > 0 } text ? text : fallback;
 }
 
-/// <summary>The machine file's number syntax: 42, 0x2a, 4KiB, 16MiB, 1GiB (also K/M/G, KB/MB/GB as binary units).</summary>
+/// <summary>The machine file's number syntax: 42, 0x2a, 4KiB, 16MiB, 1GiB, 1TiB (also K/M/G/T, KB/MB/GB/TB as binary units).</summary>
 public static class NumberSyntax
 {
     public static bool TryParse(string text, out ulong value)
@@ -59,6 +59,7 @@ public static class NumberSyntax
             "K" or "KB" or "KIB" => 1UL << 10,
             "M" or "MB" or "MIB" => 1UL << 20,
             "G" or "GB" or "GIB" => 1UL << 30,
+            "T" or "TB" or "TIB" => 1UL << 40,
             _ => 0,
         };
         if (unit == 0 || number > ulong.MaxValue / unit)

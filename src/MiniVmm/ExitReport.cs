@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 using Hypervisor.Core.Runtime;
 
 namespace MiniVmm;

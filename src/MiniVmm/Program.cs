@@ -4,8 +4,9 @@ using MiniVmm.Commands;
 
 // minivmm: boot a machine file (the root command), list device plugins, or check a machine file.
 var root = new RootCommand("MiniVmm: a small virtual machine monitor whose devices are plugins.\n" +
-    "Exit codes: 0 halted/clean stop, odd = isa-debug-exit status, 2 bad machine file or arguments, 4 load failure,\n" +
-    "6 guest crashed, 8 device failed, 70 internal error, 124 limit reached, 130 SIGINT, 143 SIGTERM.");
+    "Exit codes: 0 halted/clean stop (or Ctrl-A X), odd = isa-debug-exit ((v << 1) | 1, low 8 bits), 2 bad machine file or arguments,\n" +
+    "4 load failure, 6 guest crashed, 8 device failed, 70 internal error, 124 limit reached, 130 SIGINT, 143 SIGTERM.\n" +
+    "A console on a terminal takes Ctrl-C for the guest: Ctrl-A X quits, Ctrl-A H lists the keys.");
 new RunCommand().AddTo(root);
 root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());

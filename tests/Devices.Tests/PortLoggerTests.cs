@@ -15,18 +15,28 @@ public sealed class PortLoggerTests : IDisposable
     private static DeviceHarnessSettings AtPort0x10 => new() { PortBase = 0x10 };
 
     [Fact]
-    public void Each_write_is_logged_with_port_size_and_value_at_information_level()
+    public void Each_write_is_one_line_on_the_backend_with_the_port_in_hex()
     {
         using var logger = DeviceHarness.Create<PortLogger>(settings: AtPort0x10);
 
         logger.Write(0, 2, 0);
         logger.Write(0, 2, 1);
+        logger.Write(1, 1, 0x1ff);
 
-        var events = logger.Log.Events.Where(e => e.Level == LogEventLevel.Information).ToArray();
-        Assert.Equal(2, events.Length);
-        Assert.Equal("16", events[1].Properties["Port"].ToString());
-        Assert.Equal("2", events[1].Properties["Size"].ToString());
-        Assert.Equal("1", events[1].Properties["Value"].ToString());
+        Assert.Equal("out port: 0x10, size: 2, data: 0x0\nout port: 0x10, size: 2, data: 0x1\nout port: 0x11, size: 1, data: 0xff\n",
+            logger.Backend.OutputText);
+    }
+
+    [Fact]
+    public void Each_write_is_also_logged_at_debug_level()
+    {
+        using var logger = DeviceHarness.Create<PortLogger>(settings: AtPort0x10);
+
+        logger.Write(0, 2, 1);
+
+        var write = Assert.Single(logger.Log.Events, e => e.Level == LogEventLevel.Debug);
+        Assert.Equal("16", write.Properties["Port"].ToString());
+        Assert.Equal("1", write.Properties["Value"].ToString());
     }
 
     [Fact]

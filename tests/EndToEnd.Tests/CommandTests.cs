@@ -26,6 +26,28 @@ public class CommandTests
         Assert.Matches(@"(?m)^faulty\s+port\s+plugin FaultyDevice\s", result.Stdout);
     }
 
+    [Fact]
+    public void Plugins_accepts_the_folder_holding_the_plugin_dll()
+    {
+        var result = Minivmm.Run("devices", "--plugins", Path.Combine(Minivmm.TestPlugins, "FaultyDevice"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Matches(@"(?m)^faulty\s+port\s+plugin FaultyDevice\s", result.Stdout);
+    }
+
+    [Fact]
+    public void Plugins_pointing_at_a_folder_without_plugins_says_what_layout_is_expected()
+    {
+        using var temp = new TempFolder();
+        temp.Write("readme.txt", "no plugin here");
+
+        var result = Minivmm.Run("devices", "--plugins", temp.Path);
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Contains($"no plugin found in '{temp.Path}'", result.Stderr);
+        Assert.Contains("MyDevice.dll", result.Stderr);
+    }
+
     [Theory]
     [InlineData("seed-add.json")]
     [InlineData("counter.json")]

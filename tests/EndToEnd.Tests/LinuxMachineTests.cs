@@ -19,8 +19,8 @@ public class LinuxMachineTests
             """);
     }
 
-    /// <summary>The smallest setup header LinuxBzImage accepts: "HdrS", protocol 2.15, a 64-bit entry.</summary>
-    private static byte[] FakeBzImage()
+    /// <summary>The smallest setup header LinuxBzImage accepts: "HdrS", protocol 2.15, with or without a 64-bit entry.</summary>
+    private static byte[] FakeBzImage(bool kernel64 = true)
     {
         var image = new byte[16384];
         image[0x1f1] = 4;                                   // setup sectors
@@ -28,22 +28,59 @@ public class LinuxMachineTests
         "HdrS"u8.CopyTo(image.AsSpan(0x202));
         BitConverter.TryWriteBytes(image.AsSpan(0x206), (ushort)0x020f);
         BitConverter.TryWriteBytes(image.AsSpan(0x22c), 0x37ffffffu);   // initrd_addr_max
-        BitConverter.TryWriteBytes(image.AsSpan(0x236), (ushort)1);     // XLF_KERNEL_64
+        BitConverter.TryWriteBytes(image.AsSpan(0x236), (ushort)(kernel64 ? 1 : 0)); // XLF_KERNEL_64
         BitConverter.TryWriteBytes(image.AsSpan(0x238), 2048u);         // cmdline_size
         image[5 * 512 + 0x200] = 0xf4;                                 // HLT at the 64-bit entry (kernel + 0x200)
         return image;
     }
 
     [Fact]
-    public void The_soft_cpu_refuses_a_linux_boot_and_a_kernel_irqchip_before_running()
+    public void The_soft_cpu_refuses_a_kernel_irqchip_before_running()
     {
         using var temp = new TempFolder();
         var result = Minivmm.Run("--machine", LinuxMachine(temp, "soft", "kernel"));
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("boot.format: 'linux' enters a 64-bit kernel in long mode, which the soft accelerator does not implement", result.Stderr);
         Assert.Contains("irqchip: 'kernel' needs an accelerator with an in-kernel interrupt controller (kvm), not soft", result.Stderr);
         Assert.Empty(result.Stdout);
+    }
+
+    [Fact]
+    public void The_soft_cpu_refuses_a_64_bit_kernel_naming_what_would_work()
+    {
+        using var temp = new TempFolder();
+        var result = Minivmm.Run("--machine", LinuxMachine(temp, "soft", "devices"));
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Contains("this is a 64-bit kernel (XLF_KERNEL_64), and this accelerator cannot run long mode: use a 32-bit kernel", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Fact]
+    public void The_soft_cpu_enters_a_32_bit_kernel_through_the_32_bit_boot_protocol()
+    {
+        // The fake kernel checks what boot.rst promises at startup_32 (CS = __BOOT_CS 0x10, DS =
+        // __BOOT_DS 0x18, ESI = the zero page) and halts with interrupts off (exit 0); a wrong state
+        // reaches UD2 (exit 6).
+        using var temp = new TempFolder();
+        var kernel = FakeBzImage(kernel64: false);
+        byte[] entry32 =
+        [
+            0x66, 0x8C, 0xC8,             // mov ax, cs
+            0x66, 0x83, 0xF8, 0x10,       // cmp ax, 0x10
+            0x75, 0x12,                   // jne fail
+            0x66, 0x8C, 0xD8,             // mov ax, ds
+            0x66, 0x83, 0xF8, 0x18,       // cmp ax, 0x18
+            0x75, 0x09,                   // jne fail
+            0x81, 0xFE, 0x00, 0x70, 0, 0, // cmp esi, 0x7000
+            0x75, 0x01,                   // jne fail
+            0xF4,                         // hlt
+            0x0F, 0x0B,                   // fail: ud2
+        ];
+        entry32.CopyTo(kernel, 5 * 512);
+        var result = Minivmm.Run("--machine", LinuxMachine(temp, "soft", "devices", kernel: kernel), "--timeout", "20s");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
     }
 
     [KvmFact]

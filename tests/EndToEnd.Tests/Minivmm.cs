@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace EndToEnd.Tests;
 
@@ -27,7 +28,11 @@ public static class Minivmm
 
     /// <summary>Runs minivmm with extra environment variables.</summary>
     public static Result Run(TimeSpan timeout, Action<Process>? whileRunning, IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        Run(timeout, whileRunning, environment, defaultSignals: false, args);
+        Run(timeout, whileRunning is null ? null : (process, _) => whileRunning(process), environment, defaultSignals: false, args);
+
+    /// <summary>Runs minivmm; <paramref name="whileRunning"/> can read what it has written to stderr so far.</summary>
+    public static Result RunWatchingStderr(TimeSpan timeout, Action<Process, Func<string>> whileRunning, params string[] args) =>
+        Run(timeout, whileRunning, new Dictionary<string, string>(), defaultSignals: false, args);
 
     /// <summary>
     /// Runs minivmm as from an interactive shell: SIGINT and SIGQUIT at their default disposition
@@ -35,9 +40,9 @@ public static class Minivmm
     /// shell inherits them ignored, and .NET then leaves an ignored SIGINT ignored.
     /// </summary>
     public static Result RunWithDefaultSignals(TimeSpan timeout, Action<Process>? whileRunning, params string[] args) =>
-        Run(timeout, whileRunning, new Dictionary<string, string>(), defaultSignals: true, args);
+        Run(timeout, whileRunning is null ? null : (process, _) => whileRunning(process), new Dictionary<string, string>(), defaultSignals: true, args);
 
-    private static Result Run(TimeSpan timeout, Action<Process>? whileRunning, IReadOnlyDictionary<string, string> environment, bool defaultSignals, string[] args)
+    private static Result Run(TimeSpan timeout, Action<Process, Func<string>>? whileRunning, IReadOnlyDictionary<string, string> environment, bool defaultSignals, string[] args)
     {
         var start = new ProcessStartInfo(defaultSignals ? "env" : Executable)
         {
@@ -57,18 +62,37 @@ public static class Minivmm
             start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        whileRunning?.Invoke(process);
+        var stderrSoFar = new StringBuilder();
+        var stderr = Task.Run(() => Collect(process.StandardError, stderrSoFar));
+        whileRunning?.Invoke(process, () => Snapshot(stderrSoFar));
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"minivmm {string.Join(' ', args)} did not finish within {timeout}; stderr: {stderr.Result}");
+            throw new TimeoutException($"minivmm {string.Join(' ', args)} did not finish within {timeout}; stderr: {Snapshot(stderrSoFar)}");
         }
         process.WaitForExit();
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        stderr.Wait();
+        return new Result(process.ExitCode, stdout.Result, Snapshot(stderrSoFar));
     }
 
     public static Result Run(params string[] args) => Run(TimeSpan.FromSeconds(60), args);
+
+    private static async Task Collect(StreamReader reader, StringBuilder into)
+    {
+        var buffer = new char[4096];
+        int n;
+        while ((n = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (into)
+                into.Append(buffer, 0, n);
+        }
+    }
+
+    private static string Snapshot(StringBuilder text)
+    {
+        lock (text)
+            return text.ToString();
+    }
 
     private static string FindRepoRoot()
     {

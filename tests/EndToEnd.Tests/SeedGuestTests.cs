@@ -43,7 +43,7 @@ public class SeedGuestTests
         using var temp = new TempFolder();
         string output = temp.File("writes.jsonl");
 
-        var result = Minivmm.Run("--machine", "configs/counter.json", "--set", $"devices:0:options:output={output}", "--log-level", "information");
+        var result = Minivmm.Run("--machine", "configs/counter.json", "--set", $"devices:0:options:output={output}");
 
         Assert.Equal(0, result.ExitCode);
         var writes = File.ReadAllLines(output).Select(line => JsonDocument.Parse(line).RootElement).ToList();
@@ -54,14 +54,25 @@ public class SeedGuestTests
             Assert.Equal(2, writes[i].GetProperty("size").GetInt32());
             Assert.Equal(i, writes[i].GetProperty("value").GetInt32());
         }
-        Assert.Contains("99", result.Stderr); // the logger's Information lines go to stderr, not stdout
-        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public void Counter_shows_each_write_on_stdout_at_the_default_log_level()
+    {
+        var result = Minivmm.Run("--machine", "configs/counter.json");
+
+        Assert.Equal(0, result.ExitCode);
+        string[] lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(100, lines.Length);
+        Assert.Equal("out port: 0x10, size: 2, data: 0x0", lines[0]);
+        Assert.Equal("out port: 0x10, size: 2, data: 0x63", lines[99]);
+        Assert.DoesNotContain("out port", result.Stderr); // logs stay apart from what the machine shows
     }
 
     [Fact]
     public void Counter_without_stop_after_ends_at_the_instruction_limit_with_exit_code_124()
     {
-        var result = Minivmm.Run("--machine", "configs/counter.json", "--set", "devices:0:options:stopAfter=0", "--max-instructions", "30000", "--accel", "soft");
+        var result = Minivmm.Run("--machine", "configs/counter.json", "--set", "devices:0:options:stopAfter=0", "--set", "devices:0:options:backend=null", "--max-instructions", "30000", "--accel", "soft");
 
         Assert.Equal(124, result.ExitCode);
         Assert.Contains("instruction limit reached", result.Stderr);
@@ -70,7 +81,7 @@ public class SeedGuestTests
     [Fact]
     public void Counter_without_stop_after_ends_at_the_time_limit_with_exit_code_124()
     {
-        var result = Minivmm.Run("--machine", "configs/counter.json", "--set", "devices:0:options:stopAfter=0", "--timeout", "1s");
+        var result = Minivmm.Run("--machine", "configs/counter.json", "--set", "devices:0:options:stopAfter=0", "--set", "devices:0:options:backend=null", "--timeout", "1s");
 
         Assert.Equal(124, result.ExitCode);
         Assert.Contains("time limit reached", result.Stderr);

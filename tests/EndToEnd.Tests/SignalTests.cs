@@ -30,11 +30,65 @@ public class SignalTests
             while (!(File.Exists(output) && new FileInfo(output).Length > 0) && watch.Elapsed < TimeSpan.FromSeconds(20))
                 Thread.Sleep(50);
             Assert.Equal(0, kill(process.Id, signal));
-        }, "--machine", "configs/counter.json", "--set", "devices:0:options:stopAfter=0", "--set", $"devices:0:options:output={output}");
+        }, "--machine", "configs/counter.json", "--set", "devices:0:options:stopAfter=0",
+            "--set", "devices:0:options:backend=null", "--set", $"devices:0:options:output={output}");
 
         Assert.Equal(expectedExitCode, result.ExitCode);
         Assert.Contains($"stopped by {name}", result.Stderr);
         // Output is flushed: every line in the file is complete JSON.
         Assert.All(File.ReadAllLines(output), line => Assert.EndsWith("}", line));
+    }
+
+    [Fact]
+    public async Task Sigterm_stops_a_guest_whose_stdout_reader_stalled()
+    {
+        using var temp = new TempFolder();
+        string journal = temp.File("writes.jsonl");
+        // The counter prints a line per write to stdout, a pipe this test never reads: it fills and the guest's output blocks.
+        var start = new ProcessStartInfo(Minivmm.Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Minivmm.RepoRoot,
+        };
+        foreach (string arg in new[] { "--machine", "configs/counter.json", "--set", "devices:0:options:stopAfter=0",
+                     "--set", $"devices:0:options:output={journal}", "--set", "limits:time=120s" })
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            Assert.True(WaitUntilStalled(journal, TimeSpan.FromSeconds(30)), "the guest never blocked on its output");
+            Assert.Equal(0, kill(process.Id, Sigterm));
+            var watch = Stopwatch.StartNew();
+
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(5)), "SIGTERM waited for the stdout reader");
+            Assert.Equal(143, process.ExitCode);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+            Assert.Contains("stopped by SIGTERM", await stderr);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>True once the journal has stopped growing: every write now waits for stdout.</summary>
+    private static bool WaitUntilStalled(string journal, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        long last = -1;
+        int quiet = 0;
+        while (watch.Elapsed < timeout)
+        {
+            Thread.Sleep(100);
+            long length = File.Exists(journal) ? new FileInfo(journal).Length : 0;
+            quiet = length > 0 && length == last ? quiet + 1 : 0;
+            if (quiet == 10)
+                return true;
+            last = length;
+        }
+        return false;
     }
 }

@@ -18,8 +18,8 @@ public static class BootLoaders
     public static IBootLoader? Find(string format) => All.FirstOrDefault(l => l.Format == format);
 
     /// <summary>Loads <paramref name="boot"/> with its format's loader.</summary>
-    public static BootState Load(BootConfig boot, GuestMemory memory) =>
+    public static BootState Load(BootConfig boot, GuestMemory memory, BootPlatform? platform = null) =>
         (Find(boot.Format) ?? throw new BootImageException(
             $"boot format '{boot.Format}' is not supported (expected {string.Join(", ", All.Select(l => l.Format))})"))
-        .Load(boot, memory);
+        .Load(boot, memory, platform);
 }

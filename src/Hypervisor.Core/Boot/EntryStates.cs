@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Hypervisor.Core.Accel;
 using Hypervisor.Core.Memory;
 
@@ -6,7 +7,8 @@ namespace Hypervisor.Core.Boot;
 /// <summary>
 /// The three processor states a boot format enters with, as <see cref="VcpuSpecialRegisters"/> for any
 /// accelerator: real mode (flat images, from the reset state), flat 32-bit protected mode (Multiboot)
-/// and 64-bit long mode with identity page tables (the Linux 64-bit boot protocol). Every state has
+/// (and Linux's 32-bit boot protocol, with its own selectors) and 64-bit long mode with identity page
+/// tables (the Linux 64-bit boot protocol). Every state has
 /// the reset state's TR and LDTR and an enabled local APIC (the BSP's when <c>bootstrapProcessor</c>).
 /// </summary>
 public static class EntryStates
@@ -97,6 +99,30 @@ public static class EntryStates
         Rip = entryPoint,
         Rflags = X86Bits.RflagsReserved,
     };
+
+    /// <summary>
+    /// The Linux 32-bit boot protocol's state: flat protected mode, paging off, with a GDT written at
+    /// <paramref name="gdtAddress"/> whose __BOOT_CS (0x10) and __BOOT_DS (0x18) are the loaded segments.
+    /// </summary>
+    public static VcpuSpecialRegisters LinuxProtectedMode(GuestMemory memory, ulong gdtAddress = 0x500)
+    {
+        Span<byte> gdt = stackalloc byte[LinuxBootDataSelector + 8];
+        gdt.Clear();
+        BinaryPrimitives.WriteUInt64LittleEndian(gdt[LinuxBootCodeSelector..], Code32Descriptor);
+        BinaryPrimitives.WriteUInt64LittleEndian(gdt[LinuxBootDataSelector..], Data32Descriptor);
+        memory.Write(gdtAddress, gdt);
+        var state = ProtectedModeFlat(new DescriptorTableRegister { Base = gdtAddress, Limit = (ushort)(gdt.Length - 1) });
+        var data = FlatSegment(LinuxBootDataSelector, X86Bits.DataReadWriteAccessed, longMode: false);
+        state.Cs = FlatSegment(LinuxBootCodeSelector, X86Bits.CodeExecuteReadAccessed, longMode: false);
+        state.Ds = state.Es = state.Fs = state.Gs = state.Ss = data;
+        return state;
+    }
+
+    /// <summary>Linux's __BOOT_CS and __BOOT_DS (arch/x86/include/asm/segment.h).</summary>
+    public const ushort LinuxBootCodeSelector = 0x10, LinuxBootDataSelector = 0x18;
+
+    private const ulong Code32Descriptor = 0x00cf_9b00_0000_ffff; // P, DPL0, S, execute/read accessed, D=1, G=1
+    private const ulong Data32Descriptor = 0x00cf_9300_0000_ffff; // P, DPL0, S, read/write accessed, B=1, G=1
 
     /// <summary>The flat 32-bit code selector of <see cref="ProtectedModeFlat"/>.</summary>
     public const ushort FlatCodeSelector = 0x08;

@@ -13,7 +13,7 @@ public sealed class FlatImageLoader : IBootLoader
 {
     public string Format => "flat";
 
-    public BootState Load(BootConfig boot, GuestMemory memory)
+    public BootState Load(BootConfig boot, GuestMemory memory, BootPlatform? platform = null)
     {
         string path = boot.Image ?? throw new BootImageException("boot.image: no image given");
         byte[] image;

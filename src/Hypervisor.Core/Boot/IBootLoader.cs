@@ -13,5 +13,5 @@ public interface IBootLoader
     /// <summary>The <c>boot.format</c> value this loader serves ("flat", "multiboot", "linux").</summary>
     string Format { get; }
 
-    BootState Load(BootConfig boot, GuestMemory memory);
+    BootState Load(BootConfig boot, GuestMemory memory, BootPlatform? platform = null);
 }

@@ -18,10 +18,12 @@ public sealed record LinuxBootLayout(
 }
 
 /// <summary>
-/// The Linux x86 boot protocol's 64-bit entry (Documentation/arch/x86/boot.rst, "64-bit Boot Protocol"):
-/// loads a bzImage's protected-mode kernel, an optional initrd and the command line, fills the zero
-/// page (setup header copy, loader type, E820 map from the RAM slots) and returns the long-mode state (<see cref="EntryStates.LongMode"/>) with
-/// RIP at the kernel's 64-bit entry (load address + 0x200) and RSI at the zero page.
+/// The Linux x86 boot protocol (Documentation/arch/x86/boot.rst): loads a bzImage's protected-mode
+/// kernel, an optional initrd and the command line, fills the zero page (setup header copy, loader
+/// type, E820 map from the RAM slots, the ACPI tables' RSDP when the machine has ACPI hardware) and
+/// returns the entry state with RSI at the zero page. On a long-mode machine that is the "64-bit Boot
+/// Protocol" (<see cref="EntryStates.LongMode"/>, RIP at load address + 0x200); otherwise the "32-bit
+/// Boot Protocol": flat protected mode with __BOOT_CS 0x10 and __BOOT_DS 0x18, EIP at code32_start.
 /// </summary>
 public static class LinuxBzImage
 {
@@ -43,6 +45,8 @@ public static class LinuxBzImage
     private const int E820EntrySize = 20;
     private const int E820MaxEntries = 128;
     private const int BootParamsSize = 4096;
+    private const int AcpiRsdpAddressOffset = 0x070;   // boot_params.acpi_rsdp_addr (protocol 2.14+)
+    private const ulong BiosDataEbdaSegment = 0x40e;   // the BDA word that points at the EBDA, where kernels also look for the RSDP
 
     private const byte LoaderTypeUndefined = 0xff;
     private const byte LoadedHigh = 0x01;
@@ -55,16 +59,21 @@ public static class LinuxBzImage
     private const ulong HighMemoryStart = 0x100000;
 
     /// <summary>Loads <paramref name="bzImage"/> (+ <paramref name="initrd"/>) into <paramref name="memory"/>; throws <see cref="BootImageException"/> naming what is wrong.</summary>
-    public static BootState Load(GuestMemory memory, ReadOnlySpan<byte> bzImage, string commandLine, ReadOnlySpan<byte> initrd = default, LinuxBootLayout? layout = null)
+    public static BootState Load(GuestMemory memory, ReadOnlySpan<byte> bzImage, string commandLine, ReadOnlySpan<byte> initrd = default,
+        LinuxBootLayout? layout = null, BootPlatform? platform = null)
     {
         layout ??= LinuxBootLayout.Default;
+        platform ??= BootPlatform.Default;
         if (bzImage.Length < 0x1000 || BinaryPrimitives.ReadUInt32LittleEndian(bzImage[HeaderMagicOffset..]) != HeaderMagic)
             throw new BootImageException("not a bzImage: the setup header's \"HdrS\" magic is missing at offset 0x202");
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(bzImage[ProtocolVersionOffset..]);
         if (version < MinimumProtocol)
             throw new BootImageException($"the bzImage speaks boot protocol {version >> 8}.{version & 0xff:d2}; 2.06 or later is needed");
-        if ((BinaryPrimitives.ReadUInt16LittleEndian(bzImage[ExtendedLoadFlagsOffset..]) & XlfKernel64) == 0)
-            throw new BootImageException("the bzImage has no 64-bit entry point (XLF_KERNEL_64 is clear)");
+        bool kernel64 = (BinaryPrimitives.ReadUInt16LittleEndian(bzImage[ExtendedLoadFlagsOffset..]) & XlfKernel64) != 0;
+        if (platform.LongMode && !kernel64)
+            throw new BootImageException("the bzImage has no 64-bit entry point (XLF_KERNEL_64 is clear): a 32-bit kernel needs the soft accelerator, which enters it through the 32-bit boot protocol");
+        if (!platform.LongMode && kernel64)
+            throw new BootImageException("this is a 64-bit kernel (XLF_KERNEL_64), and this accelerator cannot run long mode: use a 32-bit kernel (scripts/linux-guest/build.sh --arch i386) or --accel kvm");
 
         int setupSectors = bzImage[SetupSectorsOffset] == 0 ? 4 : bzImage[SetupSectorsOffset];
         int kernelOffset = (setupSectors + 1) * 512;
@@ -95,25 +104,37 @@ public static class LinuxBzImage
             BinaryPrimitives.WriteUInt32LittleEndian(bootParams.AsSpan(RamdiskImageOffset), (uint)initrdAddress);
             BinaryPrimitives.WriteUInt32LittleEndian(bootParams.AsSpan(RamdiskSizeOffset), (uint)initrd.Length);
         }
+        var loaded = new List<LoadedRegion>();
+        if (platform.Acpi is { } acpi)
+        {
+            if (!memory.IsRam(AcpiTables.DefaultAddress, AcpiTables.MaxSize))
+                throw new BootImageException($"the ACPI tables go at [0x{AcpiTables.DefaultAddress:x}, 0x{AcpiTables.DefaultAddress + AcpiTables.MaxSize:x}), below 640 KiB, which is not RAM in this machine");
+            ulong rsdp = AcpiTables.Write(memory, acpi);
+            BinaryPrimitives.WriteUInt64LittleEndian(bootParams.AsSpan(AcpiRsdpAddressOffset), rsdp);
+            Span<byte> ebdaSegment = stackalloc byte[2];
+            BinaryPrimitives.WriteUInt16LittleEndian(ebdaSegment, (ushort)(AcpiTables.DefaultAddress >> 4));
+            memory.Write(BiosDataEbdaSegment, ebdaSegment);
+            loaded.Add(new LoadedRegion("ACPI tables", AcpiTables.DefaultAddress, AcpiTables.MaxSize));
+        }
         WriteE820(memory, bootParams);
         RequireRam(memory, layout.BootParamsAddress, BootParamsSize, "boot_params");
         memory.Write(layout.BootParamsAddress, bootParams);
 
         var registers = new VcpuRegisters
         {
-            Rip = layout.KernelAddress + Entry64Offset,
+            // 64-bit: startup_64 at load address + 0x200. 32-bit: startup_32 at the load address
+            // (code32_start), with EBP, EDI and EBX zero as boot.rst asks.
+            Rip = layout.KernelAddress + (platform.LongMode ? Entry64Offset : 0),
             Rsi = layout.BootParamsAddress,
             Rflags = X86Bits.RflagsReserved, // IF clear: interrupts disabled at entry
         };
-        var loaded = new List<LoadedRegion>
-        {
-            new("kernel", layout.KernelAddress, (ulong)kernel.Length),
-            new("command line", layout.CommandLineAddress, (ulong)commandLineBytes.Length),
-            new("boot_params", layout.BootParamsAddress, BootParamsSize),
-        };
+        loaded.Add(new("kernel", layout.KernelAddress, (ulong)kernel.Length));
+        loaded.Add(new("command line", layout.CommandLineAddress, (ulong)commandLineBytes.Length));
+        loaded.Add(new("boot_params", layout.BootParamsAddress, BootParamsSize));
         if (!initrd.IsEmpty)
             loaded.Add(new LoadedRegion("initrd", initrdAddress, (ulong)initrd.Length));
-        return new BootState(registers, EntryStates.LongMode(memory)) { Loaded = loaded };
+        var special = platform.LongMode ? EntryStates.LongMode(memory) : EntryStates.LinuxProtectedMode(memory);
+        return new BootState(registers, special) { Loaded = loaded };
     }
 
     /// <summary>The highest 4 KiB-aligned RAM range below the kernel's initrd limit that holds the initrd.</summary>

@@ -11,14 +11,14 @@ public sealed class LinuxKernelLoader : IBootLoader
 {
     public string Format => "linux";
 
-    public BootState Load(BootConfig boot, GuestMemory memory)
+    public BootState Load(BootConfig boot, GuestMemory memory, BootPlatform? platform = null)
     {
         string kernelPath = boot.Kernel ?? throw new BootImageException("boot.kernel: no bzImage given");
         byte[] kernel = Read(kernelPath, "kernel");
         byte[] initrd = boot.Initrd is { } initrdPath ? Read(initrdPath, "initrd") : [];
         try
         {
-            return LinuxBzImage.Load(memory, kernel, boot.CommandLine, initrd);
+            return LinuxBzImage.Load(memory, kernel, boot.CommandLine, initrd, platform: platform);
         }
         catch (BootImageException e)
         {

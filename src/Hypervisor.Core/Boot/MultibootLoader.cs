@@ -24,7 +24,7 @@ public sealed class MultibootLoader : IBootLoader
     /// <see cref="BootImageException"/> with the reason when the file is missing, not a Multiboot
     /// kernel, malformed, or does not fit in RAM.
     /// </summary>
-    public BootState Load(BootConfig boot, GuestMemory memory)
+    public BootState Load(BootConfig boot, GuestMemory memory, BootPlatform? platform = null)
     {
         string kernelPath = boot.Kernel ?? throw new BootImageException("boot.kernel: no kernel given");
         string commandLine = boot.CommandLine;

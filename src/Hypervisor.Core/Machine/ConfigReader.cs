@@ -63,7 +63,7 @@ internal sealed class ConfigReader
             return null;
         if (!NumberSyntax.TryParse(text, out ulong value))
         {
-            Problem(section, $"'{text}' is not a number (decimal, 0x hex, or a size such as 16MiB)");
+            Problem(section, NumberProblem.Describe(text));
             return null;
         }
         if (value > max)
@@ -92,16 +92,23 @@ internal sealed class ConfigReader
             .OrderBy(c => c.Index)
             .Select(c => c.Section);
 
-    /// <summary>A path relative to the machine file's folder, which must name an existing file.</summary>
+    /// <summary>A path relative to the machine file's folder, which must name an existing regular file.</summary>
     public string? ExistingFile(IConfigurationSection section, string baseDirectory, bool required = true)
     {
         string? text = String(section, required);
         if (text == null)
             return null;
         string path = Path.GetFullPath(text, baseDirectory);
-        if (!File.Exists(path))
+        string? problem = HostFile.KindOf(path) switch
         {
-            Problem(section, $"file '{text}' does not exist (looked for {path})");
+            HostFileKind.Regular => null,
+            HostFileKind.Missing => $"file '{text}' does not exist (looked for {path})",
+            HostFileKind.Directory => $"'{text}' is a folder, not a file ({path})",
+            var kind => $"'{text}' is a {HostFile.Describe(kind)}, not a regular file ({path}): images and kernels are read whole from files",
+        };
+        if (problem != null)
+        {
+            Problem(section, problem);
             return null;
         }
         return path;

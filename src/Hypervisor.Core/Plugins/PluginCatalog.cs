@@ -7,7 +7,9 @@ namespace Hypervisor.Core.Plugins;
 
 /// <summary>
 /// The device types of every plugin in a set of folders. A plugin is a folder
-/// <c>&lt;Name&gt;/&lt;Name&gt;.dll</c> (what a plugin project's build lays out). Each loads in its own
+/// <c>&lt;Name&gt;/&lt;Name&gt;.dll</c> (what a plugin project's build lays out); a folder given
+/// may hold such plugin folders, be one itself, or be a build output (<c>&lt;Name&gt;.dll</c> beside
+/// <c>&lt;Name&gt;.deps.json</c>); one with none of these is an error. Each loads in its own
 /// load context, sharing the SDK, Serilog and configuration types with the host so that a
 /// device's <see cref="IPortDevice"/> is the host's <see cref="IPortDevice"/>.
 /// </summary>
@@ -39,12 +41,13 @@ public sealed class PluginCatalog : IDisposable
             {
                 if (!Directory.Exists(folder))
                     throw new PluginLoadException($"plugin folder '{folder}' does not exist");
-                foreach (var pluginDir in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
-                {
-                    string dll = Path.Combine(pluginDir, Path.GetFileName(pluginDir) + ".dll");
-                    if (File.Exists(dll))
-                        catalog.LoadPlugin(dll);
-                }
+                var assemblies = PluginAssemblies(folder);
+                if (assemblies.Count == 0)
+                    throw new PluginLoadException($"no plugin found in '{folder}': expected a folder per plugin named after its assembly " +
+                        $"({Path.Combine(folder, "MyDevice", "MyDevice.dll")}, as a plugin project's build lays it out), " +
+                        "one such plugin folder itself, or a build output holding MyDevice.dll with MyDevice.deps.json");
+                foreach (string dll in assemblies)
+                    catalog.LoadPlugin(dll);
             }
         }
         catch
@@ -56,6 +59,29 @@ public sealed class PluginCatalog : IDisposable
     }
 
     public DeviceType? Find(string typeName) => _types.GetValueOrDefault(typeName);
+
+    /// <summary>The plugin assemblies a folder holds, in the first layout that matches.</summary>
+    private static List<string> PluginAssemblies(string folder)
+    {
+        folder = Path.TrimEndingDirectorySeparator(folder);
+        // The plugin's own folder: <Name>/<Name>.dll.
+        string own = Path.Combine(folder, Path.GetFileName(folder) + ".dll");
+        if (File.Exists(own))
+            return [own];
+        // A folder of plugins (plugins/ beside minivmm, artifacts/plugins).
+        var nested = Directory.GetDirectories(folder).Order(StringComparer.Ordinal)
+            .Select(dir => Path.Combine(dir, Path.GetFileName(dir) + ".dll"))
+            .Where(File.Exists)
+            .ToList();
+        if (nested.Count > 0)
+            return nested;
+        // A build output (bin/Release/net10.0): the assembly that has a .deps.json beside it.
+        const string DepsSuffix = ".deps.json";
+        return Directory.GetFiles(folder, "*" + DepsSuffix).Order(StringComparer.Ordinal)
+            .Select(deps => deps[..^DepsSuffix.Length] + ".dll")
+            .Where(File.Exists)
+            .ToList();
+    }
 
     private void LoadPlugin(string dll)
     {

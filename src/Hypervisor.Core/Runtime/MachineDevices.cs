@@ -1,5 +1,5 @@
 using Hypervisor.Abstractions;
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 using Hypervisor.Abstractions.Pci;
 using Hypervisor.Core.Bus;
 using Hypervisor.Core.Machine;

@@ -151,19 +151,7 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
     }
 
     private void Crash(VcpuExitReason reason, VcpuExit exit)
-    {
-        string summary = reason switch
-        {
-            VcpuExitReason.Shutdown => "guest shut down (triple fault)",
-            VcpuExitReason.InternalError => $"emulation failed (internal error, suberror {exit.ErrorCode})",
-            VcpuExitReason.FailEntry => $"vCPU entry failed (hardware_entry_failure_reason 0x{exit.ErrorCode:x})",
-            VcpuExitReason.Debug => "unexpected debug exit",
-            _ => $"unexpected exit {reason} (0x{exit.ErrorCode:x})",
-        };
-        if (exit.Message is { Length: > 0 } message)
-            summary += ": " + message;
-        control.RequestStop(ExitCodes.GuestCrash, summary + Environment.NewLine + GuestCrashReport.Format(vcpu, memory, Firmware));
-    }
+        => control.RequestStop(ExitCodes.GuestCrash, CrashSummary.Of(reason, exit) + Environment.NewLine + GuestCrashReport.Format(vcpu, memory, Firmware));
 
     private static ulong ReadValue(ReadOnlySpan<byte> bytes) => bytes.Length switch
     {

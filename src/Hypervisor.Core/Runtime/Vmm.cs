@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Abstractions;
+using Hypervisor.Core.Backends;
 using Hypervisor.Core.Accel;
 using Hypervisor.Core.Boot;
 using Hypervisor.Core.Machine;
@@ -19,6 +20,7 @@ public sealed class Vmm : IDisposable
     private readonly ILogger _logger;
     private readonly List<IDisposable> _owned = [];
     private readonly List<VcpuLoop> _loops = [];
+    private BootPlatform _platform = BootPlatform.Default;
 
     private Vmm(MachineConfig config, ILogger logger)
     {
@@ -98,6 +100,9 @@ public sealed class Vmm : IDisposable
         if (Config.Irqchip == IrqchipMode.Kernel && KernelIrqchipPorts.Conflicts(Devices).ToList() is { Count: > 0 } conflicts)
             throw new MachineFileException(Config.FilePath, conflicts);
 
+        _platform = new BootPlatform(
+            LongMode: accelerator.Features.HasFlag(AcceleratorFeatures.LongMode),
+            Acpi: Devices.Devices.Select(d => d.Device).OfType<IAcpiFixedHardware>().FirstOrDefault());
         var boot = LoadBoot();
 
         var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock, Firmware = Firmware }));
@@ -168,7 +173,7 @@ public sealed class Vmm : IDisposable
     }
 
     /// <summary>Copies the image (or kernel) into RAM and returns vCPU 0's entry state.</summary>
-    private BootState LoadBoot() => BootLoaders.Load(Config.Boot, Memory);
+    private BootState LoadBoot() => BootLoaders.Load(Config.Boot, Memory, _platform);
 
     /// <summary>
     /// Runs until the guest or a device stops the machine, a limit is reached, or <see cref="MachineControl.RequestStop"/>

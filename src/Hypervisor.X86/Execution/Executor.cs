@@ -59,7 +59,7 @@ internal sealed partial class Cpu
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return InternalError($"emulator error at {CsEip()}: {ex.GetType().Name}: {ex.Message}");
+            return InternalError($"emulator error at {CsEip()}: {ex.GetType().Name}: {ex.Message}", SoftwareCpuErrors.EmulatorFault);
         }
     }
 
@@ -270,22 +270,24 @@ internal sealed partial class Cpu
         return reason;
     }
 
-    public VcpuExitReason InternalError(string message)
+    public VcpuExitReason InternalError(string message, ulong kind)
     {
         Exit.Reason = VcpuExitReason.InternalError;
+        Exit.ErrorCode = kind;
         Exit.Message = message;
         return VcpuExitReason.InternalError;
     }
 
     /// <summary>Ends the current instruction with a terminal internal-error exit.</summary>
-    private VmExitSignal StopWithInternalError(string message)
+    private VmExitSignal StopWithInternalError(string message, ulong kind)
     {
-        InternalError(message);
+        InternalError(message, kind);
         return _exitSignal;
     }
 
     private VmExitSignal FetchFromNonRam(uint la, ulong phys) =>
-        StopWithInternalError($"instruction fetch from physical address 0x{phys:x} (linear 0x{la:x}), which is not RAM, at {CsEip()}");
+        StopWithInternalError($"instruction fetch from physical address 0x{phys:x} (linear 0x{la:x}), which is not RAM, at {CsEip()}",
+            SoftwareCpuErrors.GuestFetchOutsideRam);
 
     public string CsEip() => $"CS:EIP {Segs[Seg.CS].Selector:x4}:{_instrEip:x8}";
 }

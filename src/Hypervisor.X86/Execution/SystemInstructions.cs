@@ -1,3 +1,4 @@
+using Hypervisor.Core.Accel;
 using Hypervisor.X86.Decoding;
 using Iced.Intel;
 
@@ -254,6 +255,6 @@ internal sealed partial class Cpu
     {
         if (!IsWithinAdvertisedFeatures(in d.I))
             return UD();
-        return StopWithInternalError($"unimplemented instruction at {CsEip()}: {DescribeAt(in d.I)}");
+        return StopWithInternalError($"unimplemented instruction at {CsEip()}: {DescribeAt(in d.I)}", SoftwareCpuErrors.UnimplementedInstruction);
     }
 }

@@ -16,7 +16,7 @@ internal static class CheckCommand
     {
         var machine = CommonOptions.Machine(required: true);
         var plugins = CommonOptions.Plugins();
-        var accel = new Option<AcceleratorKind?>("--accel") { Description = "Check for this accelerator (auto, soft or kvm) instead of the machine file's" };
+        var accel = CliValues.OneOf<AcceleratorKind>("--accel", "Check for this accelerator (auto, soft or kvm) instead of the machine file's");
         var command = new Command("check", "Validate a machine file as a run would build it (devices, boot image, accelerator), without running it");
         command.Options.Add(machine);
         command.Options.Add(plugins);

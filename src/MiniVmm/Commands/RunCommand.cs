@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 using Hypervisor.Core.Machine;
 using Hypervisor.Core.Runtime;
 using Serilog;
@@ -12,12 +12,12 @@ internal sealed class RunCommand
 {
     private readonly Option<FileInfo> _machine = CommonOptions.Machine(required: false);
     private readonly Option<DirectoryInfo[]> _plugins = CommonOptions.Plugins();
-    private readonly Option<AcceleratorKind?> _accel = new("--accel") { Description = "auto (KVM if /dev/kvm opens, else soft), soft or kvm; overrides the machine file" };
+    private readonly Option<AcceleratorKind?> _accel = CliValues.OneOf<AcceleratorKind>("--accel", "auto (KVM if /dev/kvm opens, else soft), soft or kvm; overrides the machine file");
     private readonly Option<string?> _logLevel = new("--log-level") { Description = "verbose, debug, information, warning (default), error or fatal" };
-    private readonly Option<FileInfo?> _logFile = new("--log-file") { Description = "Write logs to this file instead of stderr" };
+    private readonly Option<FileInfo?> _logFile = CliValues.WritableFile("--log-file", "Write logs to this file (appended) instead of stderr");
     private readonly Option<bool> _stats = new("--stats") { Description = "Print exits by reason and by device at the end (to stderr)" };
-    private readonly Option<ulong?> _maxInstructions = new("--max-instructions") { Description = "Stop after this many guest instructions per vCPU (software CPU; exit code 124)" };
-    private readonly Option<string?> _timeout = new("--timeout") { Description = "Stop after this much wall-clock time, e.g. 500ms, 10s (exit code 124)" };
+    private readonly Option<ulong?> _maxInstructions = CliValues.Number("--max-instructions", "Stop after this many guest instructions per vCPU (software CPU; exit code 124)");
+    private readonly Option<string?> _timeout = CliValues.Duration("--timeout", "Stop after this much wall-clock time, e.g. 500ms, 10s (exit code 124)");
     private readonly Option<string[]> _set = new("--set") { Description = "Override a machine-file key, e.g. --set limits:instructions=1000 (repeatable)" };
 
     public void AddTo(Command command)
@@ -84,10 +84,16 @@ internal sealed class RunCommand
         });
     }
 
+    /// <summary>How long a signalled stop waits for guest output to drain before dropping it.</summary>
+    private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(1);
+
     private static void Stop(PosixSignalContext context, Vmm vmm, int exitCode, string signal)
     {
         context.Cancel = true; // we stop the VM ourselves, cleanly
         vmm.Control.RequestStop(exitCode, $"stopped by {signal}");
+        // A reader that stopped reading (stdout, a socket client) must not hold the stop up: a vCPU
+        // blocked writing to it, or the final flush, is released after the grace and the rest dropped.
+        _ = Task.Delay(OutputGrace).ContinueWith(_ => HostOutputs.AbandonAll(), TaskScheduler.Default);
     }
 
     private List<KeyValuePair<string, string?>> Overrides(ParseResult parse, out string? badSet)

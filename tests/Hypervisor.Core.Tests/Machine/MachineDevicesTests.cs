@@ -1,4 +1,4 @@
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 using Hypervisor.Core.Machine;
 using Hypervisor.Core.Memory;
 using Hypervisor.Core.Plugins;

@@ -68,9 +68,49 @@ public class PluginCatalogTests
     {
         using var files = new TestFiles();
         files.Write(Path.Combine("Notes", "readme.txt"), "not a plugin");
+        CopyFolder(Path.Combine(TestPlugins, "FaultyDevice"), Path.Combine(files.Directory, "FaultyDevice"));
 
-        using var catalog = PluginCatalog.Load([files.Directory, TestPlugins]);
+        using var catalog = PluginCatalog.Load([files.Directory]);
 
         Assert.Equal(["faulty"], catalog.DeviceTypes.Select(t => t.Name));
+    }
+
+    [Fact]
+    public void A_plugin_s_own_folder_is_accepted()
+    {
+        using var catalog = PluginCatalog.Load([Path.Combine(TestPlugins, "FaultyDevice") + Path.DirectorySeparatorChar]);
+
+        Assert.Equal(["faulty"], catalog.DeviceTypes.Select(t => t.Name));
+    }
+
+    [Fact]
+    public void A_build_output_folder_is_accepted_by_its_deps_json()
+    {
+        using var files = new TestFiles();
+        string output = Path.Combine(files.Directory, "bin", "Release", "net10.0");
+        CopyFolder(Path.Combine(TestPlugins, "FaultyDevice"), output);
+
+        using var catalog = PluginCatalog.Load([output]);
+
+        Assert.Equal(["faulty"], catalog.DeviceTypes.Select(t => t.Name));
+    }
+
+    [Fact]
+    public void A_folder_with_no_plugin_says_what_layout_is_expected()
+    {
+        using var files = new TestFiles();
+        files.Write(Path.Combine("Notes", "readme.txt"), "not a plugin");
+
+        var error = Assert.Throws<PluginLoadException>(() => PluginCatalog.Load([files.Directory]));
+
+        Assert.StartsWith($"no plugin found in '{files.Directory}'", error.Message);
+        Assert.Contains(Path.Combine("MyDevice", "MyDevice.dll"), error.Message);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from))
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
     }
 }

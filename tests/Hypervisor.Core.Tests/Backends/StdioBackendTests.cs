@@ -1,6 +1,6 @@
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 
-namespace Devices.Tests.Backends;
+namespace Hypervisor.Core.Tests.Backends;
 
 public sealed class EscapeFilterTests
 {

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Hypervisor.Abstractions.Backends;
+namespace Hypervisor.Core.Backends;
 
 /// <summary>
 /// Puts the controlling terminal (stdin) into raw mode while a device reads it, the way QEMU's

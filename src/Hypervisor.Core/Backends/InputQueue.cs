@@ -1,4 +1,4 @@
-namespace Hypervisor.Abstractions.Backends;
+namespace Hypervisor.Core.Backends;
 
 /// <summary>
 /// Host input waiting for a device, bounded so that a guest that reads slowly pushes back on the

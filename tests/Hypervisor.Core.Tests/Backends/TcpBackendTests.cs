@@ -2,9 +2,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Hypervisor.Abstractions;
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
+using Hypervisor.Testing;
+using Serilog;
+using Serilog.Events;
 
-namespace Devices.Tests.Backends;
+namespace Hypervisor.Core.Tests.Backends;
 
 public sealed class TcpBackendTests
 {
@@ -161,12 +164,82 @@ public sealed class TcpBackendTests
         Assert.Equal(data, received.ToArray());
     }
 
+    [Fact]
+    public async Task A_client_that_stopped_reading_cannot_hold_a_writer_once_output_is_abandoned()
+    {
+        using var backend = OpenNowait();
+        using var client = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        client.Connect(backend.LocalEndPoint); // and never reads
+        Assert.True(backend.WaitForClient(TimeSpan.FromSeconds(10)));
+        var writer = Task.Factory.StartNew(() =>
+        {
+            var block = new byte[64 * 1024];
+            for (int i = 0; i < 1024; i++) // 64 MiB: far more than the socket buffers hold
+                backend.Write(block);
+        }, TaskCreationOptions.LongRunning);
+
+        await Task.WhenAny(writer, Task.Delay(1000));
+        Assert.False(writer.IsCompleted); // the client's flow control holds the writer
+        backend.AbandonOutput();
+
+        await writer.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Waiting_for_a_client_is_said_at_the_default_level_with_the_address()
+    {
+        int port = FreePort();
+        var capture = new LogCapture();
+        var log = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(capture).CreateLogger();
+        var opening = Task.Factory.StartNew(() => CharBackends.Open($"tcp:127.0.0.1:{port}", ".", log), TaskCreationOptions.LongRunning);
+
+        Assert.True(Eventually.True(() => capture.Messages(LogEventLevel.Warning).Any(m => m.Contains("waiting for a client to connect to") && m.Contains($"tcp:127.0.0.1:{port}"))));
+        using (SocketClient.Tcp(new IPEndPoint(IPAddress.Loopback, port)))
+            (await opening.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+    }
+
+    [Theory]
+    [InlineData("tcp:0.0.0.0:0,nowait")]
+    [InlineData("tcp:[::]:0,nowait")]
+    public void An_address_beyond_loopback_is_refused_without_public(string spec)
+    {
+        var e = Assert.Throws<DeviceConfigurationException>(() => CharBackends.Open(spec, "."));
+
+        Assert.Equal("backend", e.Option);
+        Assert.Contains("would open the guest console to the network", e.Message);
+        Assert.Contains(",public", e.Message);
+    }
+
+    [Fact]
+    public void Public_opens_it_to_the_network_with_a_warning()
+    {
+        var capture = new LogCapture();
+        var log = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(capture).CreateLogger();
+
+        using var backend = (SocketServerBackend)CharBackends.Open("tcp:0.0.0.0:0,nowait,public", ".", log);
+
+        Assert.Equal(IPAddress.Any, ((IPEndPoint)backend.LocalEndPoint).Address);
+        Assert.Contains(capture.Messages(LogEventLevel.Warning), m => m.Contains("is open to the network"));
+    }
+
+    [Fact]
+    public void Loopback_needs_no_flag_and_gives_no_warning()
+    {
+        var capture = new LogCapture();
+        var log = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(capture).CreateLogger();
+
+        using var backend = CharBackends.Open("tcp:localhost:0,nowait", ".", log);
+
+        Assert.Empty(capture.Messages(LogEventLevel.Warning));
+    }
+
     [Theory]
     [InlineData("tcp:127.0.0.1", "expected tcp:HOST:PORT")]
     [InlineData("tcp:127.0.0.1:70000", "not a TCP port")]
     [InlineData("tcp:127.0.0.1:4444,sometimes", "unknown flag 'sometimes'")]
     [InlineData("tcp:example.org:4444", "not an IP address")]
     [InlineData("serial:/dev/ttyS0", "unknown backend")]
+    [InlineData("unix:console.sock,public", "unknown flag 'public' (expected wait or nowait)")]
     public void Malformed_specs_are_rejected_with_the_reason(string spec, string reason)
     {
         var e = Assert.Throws<DeviceConfigurationException>(() => CharBackends.Open(spec, "."));

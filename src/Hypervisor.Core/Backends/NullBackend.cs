@@ -1,4 +1,6 @@
-namespace Hypervisor.Abstractions.Backends;
+using Hypervisor.Abstractions;
+
+namespace Hypervisor.Core.Backends;
 
 /// <summary>Discards output, never has input.</summary>
 public sealed class NullBackend : ICharBackend

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Devices.Tests.Backends;
+namespace Hypervisor.Core.Tests.Backends;
 
 /// <summary>A real client socket for backend tests, with reads that give up instead of hanging.</summary>
 internal sealed class SocketClient : IDisposable

@@ -1,26 +1,33 @@
+using Hypervisor.Abstractions;
 using Microsoft.Win32.SafeHandles;
 
-namespace Hypervisor.Abstractions.Backends;
+namespace Hypervisor.Core.Backends;
 
 /// <summary>
 /// The process's standard output and input. Guest output goes to stdout (never mixed with logs,
-/// which go to stderr); writes from every device naming it are serialised. Input is read only once
-/// a device subscribes to <see cref="InputAvailable"/> (a UART does, debugcon does not). When
-/// stdin is a terminal it is put in raw mode (see <see cref="TerminalMode"/>) and QEMU's escapes
-/// apply: Ctrl-A X quits (<see cref="QuitRequested"/>), Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A H helps.
+/// which go to stderr); writes from every device naming it are serialised, and reach stdout through
+/// an <see cref="OutputPump"/> so a stalled reader never blocks a stop (<see cref="AbandonOutput"/>).
+/// Input is read only once a device subscribes to <see cref="InputAvailable"/> (a UART does,
+/// debugcon does not). When stdin is a terminal it is put in raw mode (see <see cref="TerminalMode"/>),
+/// Ctrl-C goes to the guest, and QEMU's escapes apply: Ctrl-A X quits (<see cref="QuitRequested"/>),
+/// Ctrl-A Ctrl-A sends Ctrl-A, Ctrl-A H helps; <see cref="EscapeFilter.StartHint"/> says so once on stderr.
 /// </summary>
-public sealed class StdioBackend : ICharBackend
+public sealed class StdioBackend : ICharBackend, IAbandonableOutput
 {
     public static readonly StdioBackend Shared = new();
 
-    private readonly Stream _out = Console.OpenStandardOutput();
-    private readonly object _outLock = new();
+    private const int StdoutFileDescriptor = 1;
+
+    // Not Console.OpenStandardOutput(): its writes hold a lock Console.Error's take too, so a write
+    // stuck on a full pipe would silence every message on stderr.
+    private readonly OutputPump _out = new(OpenStdout(), "stdio output");
     private readonly object _inputLock = new();
     private readonly InputQueue _input = new();
     private Action? _inputAvailable;
     private Thread? _pump;
+    private long _firstOutputTicks;
 
-    private StdioBackend() { }
+    private StdioBackend() => HostOutputs.Add(this);
 
     /// <summary>
     /// Raised on the stdin thread when the user types Ctrl-A X. The core stops the VM. When nothing
@@ -52,33 +59,48 @@ public sealed class StdioBackend : ICharBackend
     /// When the guest first wrote to standard output (<see cref="DateTime.UtcNow"/>), or null: minivmm's
     /// <c>--stats</c> reports it as the time from start to the first serial byte.
     /// </summary>
-    public DateTime? FirstOutputAt { get; private set; }
+    public DateTime? FirstOutputAt => Interlocked.Read(ref _firstOutputTicks) is > 0 and long ticks ? new DateTime(ticks, DateTimeKind.Utc) : null;
 
     public void Write(ReadOnlySpan<byte> data)
     {
-        lock (_outLock)
-        {
-            FirstOutputAt ??= DateTime.UtcNow;
-            _out.Write(data);
-        }
+        if (Volatile.Read(ref _firstOutputTicks) == 0)
+            Interlocked.CompareExchange(ref _firstOutputTicks, DateTime.UtcNow.Ticks, 0);
+        _out.Write(data);
     }
 
     public bool TryRead(out byte value) => _input.TryTake(out value);
 
-    public void Flush()
-    {
-        lock (_outLock)
-            _out.Flush();
-    }
+    public void Flush() => _out.Flush();
+
+    /// <summary>
+    /// Drops output not yet written and releases every writer and flush waiting on stdout; later
+    /// output is dropped too. For a stop (SIGINT, SIGTERM) that a reader who stopped reading would
+    /// otherwise hold up for ever.
+    /// </summary>
+    public void AbandonOutput() => _out.Abandon();
 
     // Standard output outlives any one device.
     public void Dispose() => Flush();
+
+    private static Stream OpenStdout()
+    {
+        try
+        {
+            return new FileStream(new SafeFileHandle(StdoutFileDescriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return Stream.Null; // started with stdout closed: guest output has nowhere to go
+        }
+    }
 
     private void StartReadingInput()
     {
         if (_pump is not null)
             return;
         bool raw = TerminalMode.TryEnterRaw();
+        if (raw)
+            Console.Error.Write(EscapeFilter.StartHint);
         _pump = new Thread(() => PumpInput(raw)) { IsBackground = true, Name = "stdio input" };
         _pump.Start();
     }

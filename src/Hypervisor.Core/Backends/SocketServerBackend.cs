@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using Hypervisor.Abstractions;
 using Serilog;
 
-namespace Hypervisor.Abstractions.Backends;
+namespace Hypervisor.Core.Backends;
 
 /// <summary>
 /// A listening socket (TCP on a local address, or a Unix socket) that one client at a time
@@ -10,7 +11,7 @@ namespace Hypervisor.Abstractions.Backends;
 /// connected is kept (up to <see cref="BacklogLimit"/> bytes, oldest dropped first) and sent when
 /// one arrives. Input is read only as fast as the device takes it.
 /// </summary>
-public sealed class SocketServerBackend : ICharBackend
+public sealed class SocketServerBackend : ICharBackend, IAbandonableOutput
 {
     /// <summary>Output kept for the next client while none is connected.</summary>
     public const int BacklogLimit = 64 * 1024;
@@ -26,6 +27,7 @@ public sealed class SocketServerBackend : ICharBackend
     private readonly Thread _acceptThread;
     private Socket? _client;
     private bool _disposed;
+    private volatile bool _abandoned;
 
     private SocketServerBackend(Socket listener, string description, string? unixPath, ILogger log)
     {
@@ -55,7 +57,6 @@ public sealed class SocketServerBackend : ICharBackend
     /// <summary>Listens on TCP <paramref name="address"/>:<paramref name="port"/>; with <paramref name="wait"/>, returns only once a client has connected.</summary>
     public static SocketServerBackend ListenTcp(IPAddress address, int port, bool wait, ILogger? log = null)
     {
-        string description = $"tcp:{address}:{port}";
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -72,10 +73,14 @@ public sealed class SocketServerBackend : ICharBackend
                 SocketError.AccessDenied => $"not allowed to listen on port {port}",
                 _ => e.Message,
             };
-            throw new DeviceConfigurationException("backend", $"cannot listen on {description}: {why}");
+            throw new DeviceConfigurationException("backend", $"cannot listen on {Describe(address, port)}: {why}");
         }
-        return Start(listener, description, null, wait, log);
+        // The port actually bound: with port 0, the one the system picked.
+        return Start(listener, Describe(address, ((IPEndPoint)listener.LocalEndPoint!).Port), null, wait, log);
     }
+
+    private static string Describe(IPAddress address, int port)
+        => address.AddressFamily == AddressFamily.InterNetworkV6 ? $"tcp:[{address}]:{port}" : $"tcp:{address}:{port}";
 
     /// <summary>Listens on the Unix socket <paramref name="path"/> (a stale socket file left by a dead VMM is replaced).</summary>
     public static SocketServerBackend ListenUnix(string path, bool wait, ILogger? log = null)
@@ -99,6 +104,8 @@ public sealed class SocketServerBackend : ICharBackend
 
     public void Write(ReadOnlySpan<byte> data)
     {
+        if (_abandoned)
+            return;
         lock (_lock)
         {
             if (_client is null)
@@ -126,6 +133,22 @@ public sealed class SocketServerBackend : ICharBackend
     /// <summary>Blocks until a client is connected, or <paramref name="timeout"/> passes.</summary>
     public bool WaitForClient(TimeSpan timeout) => _firstClient.Wait(timeout);
 
+    /// <summary>
+    /// Drops output from now on and unblocks a write stuck on a client that stopped reading (its
+    /// sending side is shut down, so Send fails at once). Does not wait for the lock such a write holds.
+    /// </summary>
+    public void AbandonOutput()
+    {
+        _abandoned = true;
+        try
+        {
+            Volatile.Read(ref _client)?.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
     public void Dispose()
     {
         Socket? client;
@@ -136,6 +159,7 @@ public sealed class SocketServerBackend : ICharBackend
             _disposed = true;
             client = _client;
         }
+        HostOutputs.Remove(this);
         _input.Close();
         if (client is not null)
         {
@@ -159,14 +183,18 @@ public sealed class SocketServerBackend : ICharBackend
 
     private static SocketServerBackend Start(Socket listener, string description, string? unixPath, bool wait, ILogger? log)
     {
-        var backend = new SocketServerBackend(listener, description, unixPath, log ?? Log.Logger);
+        var logger = log ?? Log.Logger;
+        var backend = new SocketServerBackend(listener, description, unixPath, logger);
+        HostOutputs.Add(backend);
+        if (listener.LocalEndPoint is IPEndPoint { Address: var address } && !IPAddress.IsLoopback(address))
+            logger.Warning("the guest console on {Backend} is open to the network: anyone who reaches this host can use it", description);
         if (wait)
         {
-            // The user must see why nothing happens, whether or not a logger was configured.
+            // Shown at the default log level: the user must see why nothing happens, and where to connect.
             if (log is null)
-                Console.Error.WriteLine($"waiting for a client to connect to {description} (add ,nowait to start without one)");
+                Console.Error.WriteLine($"minivmm: waiting for a client to connect to {description} (add ,nowait to start without one)");
             else
-                log.Information("waiting for a client to connect to {Backend} (add ,nowait to start without one)", description);
+                log.Warning("waiting for a client to connect to {Backend} (add ,nowait to start without one)", description);
             backend._firstClient.Wait();
         }
         return backend;

@@ -1,4 +1,6 @@
-namespace Hypervisor.Abstractions.Backends;
+using Hypervisor.Abstractions;
+
+namespace Hypervisor.Core.Backends;
 
 /// <summary>
 /// Writes guest output to a file (created or truncated when the VM starts); no input. Output is

@@ -1,7 +1,7 @@
 using Hypervisor.Abstractions;
-using Hypervisor.Abstractions.Backends;
+using Hypervisor.Core.Backends;
 
-namespace Devices.Tests.Backends;
+namespace Hypervisor.Core.Tests.Backends;
 
 public sealed class UnixAndFileBackendTests : IDisposable
 {

@@ -1,4 +1,4 @@
-namespace Hypervisor.Abstractions.Backends;
+namespace Hypervisor.Core.Backends;
 
 /// <summary>What the console escape filter makes of one typed byte.</summary>
 public enum EscapeAction
@@ -27,6 +27,9 @@ public sealed class EscapeFilter
 
     /// <summary>Shown for Ctrl-A H.</summary>
     public const string HelpText = "C-a x    exit the VM\r\nC-a C-a  send C-a to the guest\r\nC-a h    this help\r\n";
+
+    /// <summary>Said once on stderr when a console takes the terminal: Ctrl-C no longer stops minivmm.</summary>
+    public const string StartHint = "minivmm: the console is on this terminal (raw mode: Ctrl-C goes to the guest). Ctrl-A X quits, Ctrl-A H lists the keys.\r\n";
 
     private bool _escaped;
 

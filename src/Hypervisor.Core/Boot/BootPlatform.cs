@@ -1,0 +1,16 @@
+using Hypervisor.Abstractions;
+
+namespace Hypervisor.Core.Boot;
+
+/// <summary>
+/// What a boot loader needs to know of the machine beyond its RAM: whether the vCPUs can enter
+/// long mode (else a Linux kernel gets the 32-bit boot protocol), and the ACPI fixed hardware the
+/// loader's ACPI tables describe (none: no tables).
+/// </summary>
+/// <param name="LongMode">The accelerator can start a vCPU in 64-bit mode.</param>
+/// <param name="Acpi">The device with the ACPI PM registers (the <c>acpi-pm</c> plugin), or null.</param>
+public sealed record BootPlatform(bool LongMode = true, IAcpiFixedHardware? Acpi = null)
+{
+    /// <summary>A long-mode-capable machine without ACPI hardware.</summary>
+    public static readonly BootPlatform Default = new();
+}
