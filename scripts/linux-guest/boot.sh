@@ -4,23 +4,32 @@
 # command, checks the answer (and that the 16550's IRQ 4 reached Linux), types 'poweroff -f' and
 # requires minivmm to end with 0 (ACPI S5 through the acpi-pm device). With --qemu it also boots the
 # same kernel, initramfs and command line under QEMU TCG and prints the boot-time ratio.
-#   scripts/linux-guest/boot.sh [--qemu] [--limit SECONDS] [--no-build]
+# With --disk it boots the disk image of scripts/linux-guest/disk.sh instead (configs/linux-i386-disk.json:
+# SeaBIOS, the IDE disk, syslinux, the same kernel and initramfs) and ends it with 'reboot -f'
+# (SeaBIOS builds no ACPI tables here; the reset ends minivmm with 0, and QEMU runs with -no-reboot).
+#   scripts/linux-guest/boot.sh [--disk] [--qemu] [--limit SECONDS] [--no-build]
 # Prints "linux-boot: PASS ..." or "linux-boot: FAIL ..." lines; exits 0 only when minivmm passed.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-limit=900 qemu=0 build=1
+limit=900 qemu=0 build=1 disk=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --qemu) qemu=1 ;;
+        --disk) disk=1 ;;
         --limit) limit=$2; shift ;;
         --no-build) build=0 ;;
-        *) echo "usage: boot.sh [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
+        *) echo "usage: boot.sh [--disk] [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
     esac
     shift
 done
 cd "$repo" || exit 1
 "$here/build.sh" --arch i386 || { echo "linux-boot: FAIL could not build the i386 guest"; exit 1; }
+machine=configs/linux-i386.json end_command='poweroff -f'
+if [ $disk = 1 ]; then
+    "$here/disk.sh" >/dev/null || { echo "linux-boot: FAIL could not build the disk image"; exit 1; }
+    machine=configs/linux-i386-disk.json end_command='reboot -f'
+fi
 minivmm=src/MiniVmm/bin/Release/net10.0/minivmm
 if [ $build = 1 ] || [ ! -x $minivmm ]; then
     dotnet build src/MiniVmm -c Release -v q -nologo >/dev/null || { echo "linux-boot: FAIL minivmm does not build"; exit 1; }
@@ -48,7 +57,7 @@ session() {
             detail="the typed command did not answer; console: $(tail_of "$out")"
         else
             irqs=$(sed -n 's/.*typed-42 serial-irqs=\([0-9]*\)\/.*/\1/p' "$out" | head -n 1)
-            echo 'poweroff -f' >&3
+            echo "$end_command" >&3
             local i=0
             while kill -0 "$pid" 2>/dev/null && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
             wait "$pid"; status=$?
@@ -56,7 +65,7 @@ session() {
             if [ -z "$irqs" ] || [ "$irqs" = 0 ]; then
                 detail="Linux counted no ttyS0 interrupts: $(grep -a 'typed-42' "$out" | tail -n 1)"
             elif [ "$status" != 0 ]; then
-                detail="poweroff -f ended it with $status, not 0; stderr: $(tail_of "$err")"
+                detail="$end_command ended it with $status, not 0; stderr: $(tail_of "$err")"
             else
                 result="PASS" detail="serial irqs $irqs"
             fi
@@ -64,7 +73,7 @@ session() {
     fi
     exec 3>&-
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=""
-    echo "linux-boot: $result $name: shell after ${shell_s} s, powered off after ${total_s} s ($detail)"
+    echo "linux-boot: $result $name: shell after ${shell_s} s, ended after ${total_s} s ($detail)"
 }
 wait_for() { # FILE TEXT SECONDS
     local i=0
@@ -78,12 +87,17 @@ wait_for() { # FILE TEXT SECONDS
 elapsed() { echo "$(date +%s.%N) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
 tail_of() { tail -c 300 "$1" | tr '\r\n' '  '; }
 
-session minivmm-soft $minivmm --machine configs/linux-i386.json --timeout "$((limit + 30))s"
+session minivmm-soft $minivmm --machine $machine --timeout "$((limit + 30))s"
 soft_result=$result soft_shell=$shell_s
 if [ $qemu = 1 ]; then
     command -v qemu-system-i386 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >&2
-    session qemu-tcg qemu-system-i386 -M pc -accel tcg -cpu pentium2 -m 256 -nographic -no-reboot \
-        -kernel artifacts/linux-i386/vmlinuz -initrd artifacts/linux-i386/initramfs.cpio -append "$cmdline"
+    if [ $disk = 1 ]; then
+        session qemu-tcg qemu-system-i386 -M pc -accel tcg -cpu pentium2 -m 256 -nographic -no-reboot \
+            -drive file=artifacts/linux-i386/disk.img,format=raw,snapshot=on
+    else
+        session qemu-tcg qemu-system-i386 -M pc -accel tcg -cpu pentium2 -m 256 -nographic -no-reboot \
+            -kernel artifacts/linux-i386/vmlinuz -initrd artifacts/linux-i386/initramfs.cpio -append "$cmdline"
+    fi
     if [ "$soft_shell" != "-" ] && [ "$shell_s" != "-" ]; then
         echo "linux-boot: boot to shell, minivmm soft / QEMU TCG = $soft_shell s / $shell_s s = $(echo "$soft_shell $shell_s" | awk '{ printf "%.1f", $1 / $2 }')x"
     fi
