@@ -204,7 +204,8 @@ public sealed class FwCfgDevice : IPortDevice
             {
                 var data = new byte[length];
                 int available = Math.Max(0, Math.Min((int)length, _selected.Length - _offset));
-                _selected.AsSpan(_offset, available).CopyTo(data); // past the item's end: zeros
+                if (available > 0) // past the item's end (a skip may have gone beyond it): zeros
+                    _selected.AsSpan(_offset, available).CopyTo(data);
                 memory.Write(target, data);
                 _offset += (int)Math.Min(length, int.MaxValue - (uint)_offset);
             }
