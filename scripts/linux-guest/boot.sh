@@ -5,8 +5,8 @@
 # requires minivmm to end with 0 (ACPI S5 through the acpi-pm device). With --qemu it also boots the
 # same kernel, initramfs and command line under QEMU TCG and prints the boot-time ratio.
 # With --disk it boots the disk image of scripts/linux-guest/disk.sh instead (configs/linux-i386-disk.json:
-# SeaBIOS, the IDE disk, syslinux, the same kernel and initramfs) and ends it with 'reboot -f'
-# (SeaBIOS builds no ACPI tables here; the reset ends minivmm with 0, and QEMU runs with -no-reboot).
+# SeaBIOS, the IDE disk, syslinux, the same kernel and initramfs); 'poweroff -f' goes through the ACPI
+# tables SeaBIOS builds for the PIIX4 PM function.
 #   scripts/linux-guest/boot.sh [--disk] [--qemu] [--limit SECONDS] [--no-build]
 # Prints "linux-boot: PASS ..." or "linux-boot: FAIL ..." lines; exits 0 only when minivmm passed.
 set -uo pipefail
@@ -25,10 +25,10 @@ while [ $# -gt 0 ]; do
 done
 cd "$repo" || exit 1
 "$here/build.sh" --arch i386 || { echo "linux-boot: FAIL could not build the i386 guest"; exit 1; }
-machine=configs/linux-i386.json end_command='poweroff -f'
+machine=configs/linux-i386.json
 if [ $disk = 1 ]; then
     "$here/disk.sh" >/dev/null || { echo "linux-boot: FAIL could not build the disk image"; exit 1; }
-    machine=configs/linux-i386-disk.json end_command='reboot -f'
+    machine=configs/linux-i386-disk.json
 fi
 minivmm=src/MiniVmm/bin/Release/net10.0/minivmm
 if [ $build = 1 ] || [ ! -x $minivmm ]; then
@@ -57,7 +57,7 @@ session() {
             detail="the typed command did not answer; console: $(tail_of "$out")"
         else
             irqs=$(sed -n 's/.*typed-42 serial-irqs=\([0-9]*\)\/.*/\1/p' "$out" | head -n 1)
-            echo "$end_command" >&3
+            echo 'poweroff -f' >&3
             local i=0
             while kill -0 "$pid" 2>/dev/null && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
             wait "$pid"; status=$?
@@ -65,7 +65,7 @@ session() {
             if [ -z "$irqs" ] || [ "$irqs" = 0 ]; then
                 detail="Linux counted no ttyS0 interrupts: $(grep -a 'typed-42' "$out" | tail -n 1)"
             elif [ "$status" != 0 ]; then
-                detail="$end_command ended it with $status, not 0; stderr: $(tail_of "$err")"
+                detail="poweroff -f ended it with $status, not 0; stderr: $(tail_of "$err")"
             else
                 result="PASS" detail="serial irqs $irqs"
             fi
@@ -73,7 +73,7 @@ session() {
     fi
     exec 3>&-
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=""
-    echo "linux-boot: $result $name: shell after ${shell_s} s, ended after ${total_s} s ($detail)"
+    echo "linux-boot: $result $name: shell after ${shell_s} s, powered off after ${total_s} s ($detail)"
 }
 wait_for() { # FILE TEXT SECONDS
     local i=0

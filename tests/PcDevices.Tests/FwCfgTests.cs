@@ -133,6 +133,19 @@ public sealed class FwCfgTests : IDisposable
     }
 
     [Fact]
+    public void Dma_read_after_a_skip_beyond_the_item_gives_zeros()
+    {
+        // SeaBIOS with a PIIX4 PM function skips past the end of an item and reads on.
+        using var fw = Create();
+        fw.Memory.Bytes.Slice(0x2000, 4).Fill(0xAA);
+
+        Assert.Equal(0u, RunDma(fw, (uint)FwCfgKey.Signature << 16 | FwCfgDma.Select | FwCfgDma.Skip, 6, 0));
+        Assert.Equal(0u, RunDma(fw, FwCfgDma.Read, 4, 0x2000));
+
+        Assert.Equal(new byte[4], fw.Memory.Bytes.Slice(0x2000, 4).ToArray());
+    }
+
+    [Fact]
     public void Dma_writes_and_reads_outside_ram_report_an_error()
     {
         using var fw = Create();
