@@ -13,6 +13,7 @@
 #   bench/NAME.S        -> bench/NAME.rom         the same ROM layout, benchmark guests (configs/bench/NAME.json)
 #   multiboot/NAME.S    -> multiboot/NAME.elf     ELF32 Multiboot kernel (multiboot.ld)
 #   linuxboot/NAME.S    -> linuxboot/NAME.bzImage a stand-in bzImage (setup with boot header, then the body), linked at 0
+#   disk/NAME.S         -> disk/NAME.bin          a 512-byte boot sector linked at 0x7c00 (the BIOS loads it from a disk)
 # A source that matches no rule is an error, so no guest silently goes unbuilt.
 set -euo pipefail
 
@@ -73,6 +74,10 @@ build_one() {
         linuxboot)
             ld "${LDFLAGS[@]}" -e _start -Ttext=0 -o "$elf" "$obj"
             objcopy -O binary "$elf" "$OUT/$dir/$name.bzImage" ;;
+        disk)
+            ld "${LDFLAGS[@]}" -e _start -Ttext=0x7c00 -o "$elf" "$obj"
+            objcopy -O binary "$elf" "$OUT/$dir/$name.bin"
+            [[ "$(stat -c %s "$OUT/$dir/$name.bin")" == 512 ]] || { echo "build.sh: $rel: a boot sector is 512 bytes" >&2; exit 5; } ;;
         multiboot)
             ld "${LDFLAGS[@]}" -T "$GUESTS/multiboot/multiboot.ld" -o "$OUT/$dir/$name.elf" "$obj" ;;
         *)

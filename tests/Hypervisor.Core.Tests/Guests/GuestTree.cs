@@ -25,7 +25,7 @@ internal static class GuestTree
         string folder = source.Split('/')[0];
         string extension = folder switch
         {
-            "seed" or "flat" => ".bin",
+            "seed" or "flat" or "disk" => ".bin",
             "conformance" or "pc" or "bench" => ".rom",
             "multiboot" => ".elf",
             "linuxboot" => ".bzImage",
