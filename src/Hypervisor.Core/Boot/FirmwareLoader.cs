@@ -13,5 +13,5 @@ public sealed class FirmwareLoader : IBootLoader
 
     public string Format => FormatName;
 
-    public BootState Load(BootConfig boot, GuestMemory memory) => ResetVectorEntry.State();
+    public BootState Load(BootConfig boot, GuestMemory memory, BootPlatform? platform = null) => ResetVectorEntry.State();
 }
