@@ -3,7 +3,7 @@ using Hypervisor.Testing;
 using MiniVmm.Devices.Debug;
 using MiniVmm.Devices.Serial;
 
-namespace Devices.Tests;
+namespace Hypervisor.Testing.Tests;
 
 /// <summary>The test kit itself: it must refuse what the machine would refuse.</summary>
 public sealed class DeviceHarnessTests

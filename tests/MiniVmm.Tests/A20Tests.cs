@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>The i8042 and port 0x92 drive the software CPU's A20 gate through the machine.</summary>
 public class A20Tests

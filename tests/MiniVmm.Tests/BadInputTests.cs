@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>Every kind of bad input gets one clear message, a documented exit code, no stack trace and no hang.</summary>
 public class BadInputTests

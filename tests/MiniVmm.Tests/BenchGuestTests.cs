@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>
 /// The benchmark guests of scripts/bench-vs-qemu.sh (guests/pc/primes and guests/bench/NAME) on

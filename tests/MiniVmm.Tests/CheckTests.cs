@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>
 /// <c>minivmm check</c> builds the machine as a run does and stops before the first instruction: every

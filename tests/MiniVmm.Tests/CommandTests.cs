@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>`minivmm devices`, `minivmm check` and the command line itself.</summary>
 public class CommandTests

@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>
 /// A fact that runs minivmm with <c>--accel kvm</c>: skipped, with the reason, where /dev/kvm is missing

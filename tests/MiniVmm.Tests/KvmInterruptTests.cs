@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>
 /// KVM without an in-kernel irqchip: the i8259 plugin's vectors reach the guest through KVM_INTERRUPT

@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>
 /// <c>"boot": { "format": "linux" }</c> and <c>"irqchip": "kernel"</c> as a user meets them: what cannot

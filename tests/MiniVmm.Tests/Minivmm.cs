@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>Runs the built minivmm executable as a user would, capturing stdout, stderr and the exit code.</summary>
 public static class Minivmm

@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>
 /// The pciedu guest on the complete PC plus QEMU's edu device (configs/pc-edu.json), run by the

@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>A theory that is skipped, with the reason, where qemu-system-x86_64 is not on PATH.</summary>
 public sealed class QemuTheoryAttribute : TheoryAttribute

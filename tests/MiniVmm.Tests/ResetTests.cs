@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>
 /// Machine reset: a triple fault, the i8042's 0xFE, 0xcf9 and port 0x92 restart the boot under

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>The seed's two guests (shared/SEED.md), booted by the real minivmm from the shipped machine files.</summary>
 public class SeedGuestTests

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>
 /// Ctrl-C and SIGTERM stop every vCPU thread and exit with 128 + the signal number. minivmm starts

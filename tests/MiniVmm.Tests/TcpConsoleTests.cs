@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>A UART on a <c>tcp:</c> backend: minivmm says where it waits for a client, and refuses to open the console to the network by accident.</summary>
 public class TcpConsoleTests

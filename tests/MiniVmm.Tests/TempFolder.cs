@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>A temporary folder for a test's machine files and outputs.</summary>
 public sealed class TempFolder : IDisposable

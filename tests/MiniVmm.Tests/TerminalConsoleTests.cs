@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>
 /// A UART on stdio with stdin a terminal (a pseudo-terminal from util-linux's <c>script</c>):

@@ -2,7 +2,7 @@ using Hypervisor.Abstractions;
 using Hypervisor.Abstractions.Pci;
 using Hypervisor.Testing;
 
-namespace PcDevices.Tests;
+namespace Hypervisor.Abstractions.Tests.Pci;
 
 /// <summary>The SDK's BAR glue: which BAR states decode (QEMU's pci_bar_address) and how regions follow them.</summary>
 public sealed class PciBarRegionsTests : IDisposable

@@ -1,6 +1,6 @@
 using Hypervisor.Abstractions.Pci;
 
-namespace PcDevices.Tests;
+namespace Hypervisor.Abstractions.Tests.Pci;
 
 /// <summary>BAR sizing and programming (PCI Local Bus Specification 3.0, 6.2.5.1) in the SDK's configuration space.</summary>
 public sealed class PciConfigSpaceTests

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using Hypervisor.Core.Memory;
 using Hypervisor.Core.Boot;
 
-namespace Hypervisor.Kvm.Tests;
+namespace Hypervisor.Core.Tests.Boot;
 
 public class EntryStatesTests
 {

@@ -3,7 +3,7 @@ using System.Text;
 using Hypervisor.Core.Memory;
 using Hypervisor.Core.Boot;
 
-namespace Hypervisor.Kvm.Tests;
+namespace Hypervisor.Core.Tests.Boot;
 
 /// <summary>The 64-bit boot protocol's zero page, checked field by field against boot.rst's offsets.</summary>
 public class LinuxBzImageTests

@@ -4,7 +4,7 @@ using Hypervisor.Testing;
 using Serilog;
 using Serilog.Events;
 
-namespace PcDevices.Tests;
+namespace Hypervisor.Core.Tests.Bus;
 
 /// <summary>The core's IBusMapper: run-time regions on the machine's real buses, overlaps allowed but reported.</summary>
 public sealed class MachineBusesTests

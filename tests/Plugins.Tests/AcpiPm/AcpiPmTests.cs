@@ -1,7 +1,10 @@
 using Hypervisor.Testing;
 using MiniVmm.Devices.AcpiPm;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.AcpiPm;
+
+// The device class, not this namespace (named after the plugin).
+using AcpiPm = MiniVmm.Devices.AcpiPm.AcpiPm;
 
 /// <summary>The ACPI PM block (ACPI 6.5 section 4.8, PIIX4 layout): PM timer, PM1 status/enable/control, S5, the SCI.</summary>
 public sealed class AcpiPmTests : IDisposable

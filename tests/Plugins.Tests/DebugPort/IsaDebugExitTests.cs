@@ -2,7 +2,7 @@ using Hypervisor.Abstractions;
 using Hypervisor.Testing;
 using MiniVmm.Devices.Debug;
 
-namespace Devices.Tests;
+namespace Plugins.Tests.DebugPort;
 
 public sealed class IsaDebugExitTests
 {

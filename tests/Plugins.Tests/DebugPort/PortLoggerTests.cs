@@ -4,7 +4,7 @@ using Hypervisor.Testing;
 using MiniVmm.Devices.Debug;
 using Serilog.Events;
 
-namespace Devices.Tests;
+namespace Plugins.Tests.DebugPort;
 
 public sealed class PortLoggerTests : IDisposable
 {

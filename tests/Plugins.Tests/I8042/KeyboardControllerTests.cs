@@ -2,7 +2,7 @@ using Hypervisor.Abstractions;
 using Hypervisor.Testing;
 using MiniVmm.Devices.Keyboard;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.I8042;
 
 /// <summary>The 8042's commands, the reset line and the A20 gate, with port 0x92 and the 0xcf9 register.</summary>
 public sealed class KeyboardControllerTests : IDisposable

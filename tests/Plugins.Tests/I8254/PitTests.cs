@@ -1,7 +1,7 @@
 using Hypervisor.Testing;
 using MiniVmm.Devices.Pit;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.I8254;
 
 /// <summary>The 8254's modes, latches and read-back (Intel 8254 datasheet), on a manual clock.</summary>
 public sealed class PitTests : IDisposable

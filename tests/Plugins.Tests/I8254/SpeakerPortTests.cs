@@ -2,7 +2,7 @@ using Hypervisor.Abstractions;
 using Hypervisor.Testing;
 using MiniVmm.Devices.Pit;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.I8254;
 
 /// <summary>Port 0x61 and PIT channel 2, the way Linux calibrates the TSC with them.</summary>
 public sealed class SpeakerPortTests : IDisposable

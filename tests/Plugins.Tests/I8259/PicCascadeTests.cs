@@ -1,7 +1,7 @@
 using Hypervisor.Testing;
 using MiniVmm.Devices.Pic;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.I8259;
 
 /// <summary>The slave on IR2, level triggering through the ELCR, and spurious interrupts.</summary>
 public sealed class PicCascadeTests : IDisposable

@@ -1,7 +1,7 @@
 using Hypervisor.Testing;
 using MiniVmm.Devices.Pic;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.I8259;
 
 /// <summary>The initialization sequence (8259A datasheet, "Initialization command words") and the register reads.</summary>
 public sealed class PicInitializationTests : IDisposable

@@ -2,7 +2,7 @@ using Hypervisor.Abstractions;
 using Hypervisor.Testing;
 using MiniVmm.Devices.Pic;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.I8259;
 
 /// <summary>The PC's PIC entry as a machine file declares it: <c>{ "type": "i8259" }</c>, master at 0x20, its slave and ELCR windows at 0xa0 and 0x4d0.</summary>
 internal sealed class PicMachine : IDisposable

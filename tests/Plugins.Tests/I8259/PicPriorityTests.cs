@@ -1,6 +1,6 @@
 using MiniVmm.Devices.Pic;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.I8259;
 
 /// <summary>Masking, fully nested priority, EOI and rotation (8259A datasheet, OCW1 and OCW2).</summary>
 public sealed class PicPriorityTests : IDisposable

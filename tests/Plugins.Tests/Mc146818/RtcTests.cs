@@ -2,7 +2,10 @@ using Hypervisor.Abstractions;
 using Hypervisor.Testing;
 using MiniVmm.Devices.Rtc;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.Mc146818;
+
+// The device class, not this namespace (named after the plugin).
+using Mc146818 = MiniVmm.Devices.Rtc.Mc146818;
 
 /// <summary>The MC146818A's calendar, formats, update cycle and interrupts (MC146818A datasheet), on a manual clock.</summary>
 public sealed class RtcTests : IDisposable

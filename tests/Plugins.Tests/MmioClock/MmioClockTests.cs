@@ -2,7 +2,10 @@ using Hypervisor.Abstractions;
 using Hypervisor.Testing;
 using MiniVmm.Devices.Samples;
 
-namespace Devices.Tests;
+namespace Plugins.Tests.MmioClock;
+
+// The device class, not this namespace (named after the plugin).
+using MmioClock = MiniVmm.Devices.Samples.MmioClock;
 
 /// <summary>The sample plugin's tests: the ones docs/writing-a-device.md walks through.</summary>
 public sealed class MmioClockTests

@@ -4,7 +4,7 @@ using Hypervisor.Core.Plugins;
 using Hypervisor.Core.Runtime;
 using Hypervisor.Testing;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.PcMachine;
 
 /// <summary>
 /// configs/pc-edu.json built by the core from the plugins in artifacts/: the guest's configuration

@@ -3,7 +3,7 @@ using Hypervisor.Core.Plugins;
 using Hypervisor.Core.Runtime;
 using Hypervisor.Testing;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.PcMachine;
 
 /// <summary>
 /// configs/pc.json (the complete PC) built by the core from the plugins in artifacts/ (as minivmm builds it), on a

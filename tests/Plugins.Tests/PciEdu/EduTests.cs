@@ -6,7 +6,7 @@ using MiniVmm.Devices.Pci;
 using Serilog.Events;
 using static MiniVmm.Devices.Edu.EduRegisters;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.PciEdu;
 
 /// <summary>QEMU's edu device (docs/specs/edu.rst) through the test kit: its function, its BAR, its registers, DMA.</summary>
 public sealed class EduTests : IDisposable

@@ -3,7 +3,7 @@ using Hypervisor.Abstractions.Pci;
 using Hypervisor.Testing;
 using MiniVmm.Devices.Pci;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.PciHost;
 
 /// <summary>Configuration mechanism #1 (PCI Local Bus Specification 3.0, 3.2.2.3.2) and the 0xcf9 register.</summary>
 public sealed class PciHostTests : IDisposable

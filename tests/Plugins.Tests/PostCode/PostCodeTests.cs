@@ -3,7 +3,7 @@ using Hypervisor.Testing;
 using MiniVmm.Devices.Post;
 using Serilog.Events;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.PostCode;
 
 /// <summary>The POST code port: codes with timestamps in the log and the JSON-lines file.</summary>
 public sealed class PostCodeTests : IDisposable

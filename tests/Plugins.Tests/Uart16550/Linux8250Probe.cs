@@ -1,7 +1,7 @@
 using Hypervisor.Testing;
 using MiniVmm.Devices.Serial;
 
-namespace Devices.Tests;
+namespace Plugins.Tests.Uart16550;
 
 /// <summary>
 /// The register sequence of Linux's 8250 driver autoconfig() (drivers/tty/serial/8250/8250_port.c),

@@ -1,7 +1,7 @@
 using Hypervisor.Testing;
 using MiniVmm.Devices.Serial;
 
-namespace Devices.Tests;
+namespace Plugins.Tests.Uart16550;
 
 /// <summary>IIR identification, priority and the interrupt line (PC16550D section 8.6, table IV).</summary>
 public sealed class UartInterruptTests : IDisposable

@@ -1,7 +1,7 @@
 using Hypervisor.Testing;
 using MiniVmm.Devices.Serial;
 
-namespace Devices.Tests;
+namespace Plugins.Tests.Uart16550;
 
 /// <summary>MCR loopback (PC16550D section 8.9) and MSR.</summary>
 public sealed class UartLoopbackTests : IDisposable

@@ -5,7 +5,7 @@ using Hypervisor.Core.Backends;
 using Hypervisor.Testing;
 using MiniVmm.Devices.Serial;
 
-namespace Devices.Tests.Backends;
+namespace Plugins.Tests.Uart16550;
 
 /// <summary>The 16550 on a real TCP backend: a guest console a user reaches with nc or telnet.</summary>
 public sealed class UartOverSocketTests

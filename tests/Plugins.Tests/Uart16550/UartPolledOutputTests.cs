@@ -1,7 +1,7 @@
 using Hypervisor.Testing;
 using MiniVmm.Devices.Serial;
 
-namespace Devices.Tests;
+namespace Plugins.Tests.Uart16550;
 
 /// <summary>The polled-output path every boot uses: THR writes reaching the backend, LSR, divisor latch, scratch.</summary>
 public sealed class UartPolledOutputTests : IDisposable

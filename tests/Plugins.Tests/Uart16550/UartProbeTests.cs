@@ -1,7 +1,7 @@
 using Hypervisor.Testing;
 using MiniVmm.Devices.Serial;
 
-namespace Devices.Tests;
+namespace Plugins.Tests.Uart16550;
 
 public sealed class UartProbeTests
 {

@@ -1,7 +1,7 @@
 using Hypervisor.Testing;
 using MiniVmm.Devices.Serial;
 
-namespace Devices.Tests;
+namespace Plugins.Tests.Uart16550;
 
 /// <summary>Receiver: RBR, DR, the 16-byte FIFO, trigger levels, timeout, overrun and flow control.</summary>
 public sealed class UartReceiveTests : IDisposable
