@@ -12,6 +12,7 @@
 #   pc/NAME.S           -> pc/NAME.rom            the same ROM layout, for the shipped machines (configs/pc.json)
 #   bench/NAME.S        -> bench/NAME.rom         the same ROM layout, benchmark guests (configs/bench/NAME.json)
 #   multiboot/NAME.S    -> multiboot/NAME.elf     ELF32 Multiboot kernel (multiboot.ld)
+#   linuxboot/NAME.S    -> linuxboot/NAME.bzImage a stand-in bzImage (setup with boot header, then the body), linked at 0
 # A source that matches no rule is an error, so no guest silently goes unbuilt.
 set -euo pipefail
 
@@ -21,7 +22,7 @@ OUT="$GUESTS"
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --out) OUT="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
-        -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "build.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -69,6 +70,9 @@ build_one() {
             local size
             size="$(stat -c %s "$OUT/$dir/$name.rom")"
             [[ "$size" == 65536 ]] || { echo "build.sh: $rel: ROM is $size bytes, not 65536" >&2; exit 5; } ;;
+        linuxboot)
+            ld "${LDFLAGS[@]}" -e _start -Ttext=0 -o "$elf" "$obj"
+            objcopy -O binary "$elf" "$OUT/$dir/$name.bzImage" ;;
         multiboot)
             ld "${LDFLAGS[@]}" -T "$GUESTS/multiboot/multiboot.ld" -o "$OUT/$dir/$name.elf" "$obj" ;;
         *)

@@ -9,7 +9,8 @@ namespace MiniVmm.Devices.Pci;
 /// any offset inside the dword) reads or writes it. Functions come from the machine's
 /// <see cref="PciBus"/>, where this device places the i440FX host bridge at 00:00.0 and other
 /// plugins add theirs; absent functions read all ones. Byte accesses to 0xcf9 are the chipset's
-/// reset control register, as on PIIX (0x06 hard reset, 0x0E full reset).
+/// reset control register, as on PIIX (0x06 hard reset, 0x0E full reset). The host bridge's PAM
+/// registers switch the shadow RAM under the firmware ROM through <see cref="DeviceContext.MemoryMap"/>.
 /// </summary>
 [Device("pci-host", Port = 0xcf8, Description = "PCI configuration mechanism #1 (ports 0xcf8-0xcff) with an i440FX host bridge at 00:00.0; 0xcf9 reset control")]
 [DeviceOption("resetControl", "answer byte accesses to 0xcf9 as the reset control register", Default = "true")]
@@ -79,6 +80,7 @@ public sealed class PciHostDevice : IPortDevice
             _resetControlValue = 0;
         }
         _hostBridge.Reset();
+        PamRegisters.Apply(_hostBridge, _context.MemoryMap);
     }
 
     public void Dispose() => _bus.Remove(HostBridge.Address);
@@ -95,6 +97,8 @@ public sealed class PciHostDevice : IPortDevice
     {
         var (function, register) = Selected();
         function?.WriteConfig(register + byteInDword, size, value);
+        if (function == _hostBridge && PamRegisters.Touches(register + byteInDword, size))
+            PamRegisters.Apply(_hostBridge, _context.MemoryMap);
     }
 
     private (IPciFunction? Function, int Register) Selected()

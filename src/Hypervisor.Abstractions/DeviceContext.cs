@@ -59,6 +59,12 @@ public sealed class DeviceContext
     /// <summary>The machine's A20 gate, driven by the 8042 and port 0x92.</summary>
     public required A20Gate A20 { get; init; }
 
+    /// <summary>
+    /// The shadow RAM switches of the memory map (a chipset's PAM registers). A machine without a
+    /// firmware image, and a bare context, have <see cref="NoMemoryMap"/>.
+    /// </summary>
+    public IMemoryMap MemoryMap { get; init; } = NoMemoryMap.Instance;
+
     /// <summary>Stop or reset the machine.</summary>
     public required IVmControl Vm { get; init; }
 

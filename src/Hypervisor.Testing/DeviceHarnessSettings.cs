@@ -26,6 +26,9 @@ public sealed record DeviceHarnessSettings
     /// <summary>The folder relative option paths resolve against (the machine file's folder).</summary>
     public string BaseDirectory { get; init; } = Environment.CurrentDirectory;
 
+    /// <summary>The shadow RAM switches the device may flip (a chipset's PAM registers); none by default.</summary>
+    public Hypervisor.Abstractions.IMemoryMap MemoryMap { get; init; } = Hypervisor.Abstractions.NoMemoryMap.Instance;
+
     /// <summary>Reject options the device does not declare with [DeviceOption], as the core does.</summary>
     public bool RejectUndeclaredOptions { get; init; } = true;
 }

@@ -44,6 +44,8 @@ public sealed unsafe class SoftVcpu : IVcpu, IA20Gate
 
     internal void NoteExternalWrite(ulong address, int length) => _cpu.NoteExternalWrite(address, length);
 
+    internal void NoteMemoryMapChange(ulong address, ulong length) => _cpu.NoteMemoryMapChange(address, length);
+
     public ulong? InstructionsRetired => _cpu.Retired;
 
     public ulong InstructionLimit

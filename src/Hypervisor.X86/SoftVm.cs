@@ -10,18 +10,23 @@ public sealed class SoftVm : IVirtualMachine
 {
     private readonly GuestMemory _memory;
     private readonly PhysicalMemory _physical;
+    private readonly FirmwareMemory? _firmware;
     private readonly List<SoftVcpu> _vcpus = [];
 
     private readonly IClock? _clock;
 
     /// <param name="memory">Guest RAM.</param>
     /// <param name="clock">The machine clock the vCPUs' time-stamp counters follow; null counts retired instructions.</param>
-    public SoftVm(GuestMemory memory, IClock? clock = null)
+    /// <param name="firmware">A firmware ROM and its shadow region, whose changes the vCPUs follow; or null.</param>
+    public SoftVm(GuestMemory memory, IClock? clock = null, FirmwareMemory? firmware = null)
     {
         _memory = memory;
         _clock = clock;
-        _physical = new PhysicalMemory(memory);
+        _firmware = firmware;
+        _physical = new PhysicalMemory(memory, firmware);
         _memory.ExternalWrite += OnExternalWrite;
+        if (_firmware != null)
+            _firmware.Changed += OnMemoryMapChanged;
     }
 
     public IVcpu CreateVcpu(int id)
@@ -34,11 +39,11 @@ public sealed class SoftVm : IVirtualMachine
         return vcpu;
     }
 
-    /// <summary>DMA wrote guest memory: every vCPU drops decoded code there before its next instruction.</summary>
     /// <summary>There is no in-kernel irqchip here: lines go to the interrupt controller plugin.</summary>
     public void SetIrqLine(int irq, bool level) =>
         throw new NotSupportedException("the software CPU has no in-kernel irqchip");
 
+    /// <summary>DMA wrote guest memory: every vCPU drops decoded code there before its next instruction.</summary>
     private void OnExternalWrite(ulong address, int length)
     {
         lock (_vcpus)
@@ -48,9 +53,22 @@ public sealed class SoftVm : IVirtualMachine
         }
     }
 
+    /// <summary>The chipset rerouted shadow RAM: the page tables change now, each vCPU drops what it cached before its next instruction.</summary>
+    private void OnMemoryMapChanged(ulong address, ulong length)
+    {
+        _physical.Remap(address, length);
+        lock (_vcpus)
+        {
+            foreach (var v in _vcpus)
+                v.NoteMemoryMapChange(address, length);
+        }
+    }
+
     public void Dispose()
     {
         _memory.ExternalWrite -= OnExternalWrite;
+        if (_firmware != null)
+            _firmware.Changed -= OnMemoryMapChanged;
         lock (_vcpus)
         {
             foreach (var v in _vcpus)

@@ -16,6 +16,9 @@ public enum AcceleratorFeatures
 
     /// <summary>An in-kernel interrupt controller and PIT (<see cref="VmOptions.KernelIrqchip"/>).</summary>
     KernelIrqchip = 1 << 1,
+
+    /// <summary>A firmware image mapped as ROM, with the shadow RAM the chipset switches (<see cref="VmOptions.Firmware"/>).</summary>
+    Firmware = 1 << 2,
 }
 
 /// <summary>What a machine asks of its VM besides RAM and vCPUs.</summary>
@@ -28,6 +31,9 @@ public sealed record VmOptions
     /// KVM_CREATE_PIT2), as Firecracker and kvmtool do; device lines then go to <see cref="IVirtualMachine.SetIrqLine"/>.
     /// </summary>
     public bool KernelIrqchip { get; init; }
+
+    /// <summary>The firmware ROM and shadow region the vCPUs see besides RAM (boot format "bios"), or null.</summary>
+    public Memory.FirmwareMemory? Firmware { get; init; }
 
     /// <summary>
     /// The machine's clock. An accelerator that emulates the time-stamp counter (the software CPU)

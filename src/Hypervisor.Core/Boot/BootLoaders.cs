@@ -11,6 +11,7 @@ public static class BootLoaders
         new FlatImageLoader(),
         new MultibootLoader(),
         new LinuxKernelLoader(),
+        new FirmwareLoader(),
     ];
 
     /// <summary>The loader for <paramref name="format"/>, or null.</summary>

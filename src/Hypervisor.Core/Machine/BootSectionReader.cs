@@ -38,8 +38,10 @@ internal static class BootSectionReader
                     Initrd = reader.ExistingFile(section.GetSection("initrd"), directory, required: false),
                     CommandLine = reader.String(section.GetSection("cmdline")) ?? "",
                 };
+            case "bios":
+                return ReadBios(reader, section, directory, memory);
             default:
-                reader.Problem(section.GetSection("format"), $"'{format}' is not a boot format (expected flat, multiboot or linux)");
+                reader.Problem(section.GetSection("format"), $"'{format}' is not a boot format (expected flat, multiboot, linux or bios)");
                 return new BootConfig { Format = format };
         }
     }
@@ -70,6 +72,23 @@ internal static class BootSectionReader
                     $"the image ({size} bytes) loaded at 0x{load:x} does not fit in RAM: [0x{load:x}, 0x{load + size:x}) is not inside the memory ranges");
         }
         return new BootConfig { Format = "flat", Image = image, LoadAddress = loadAddress ?? 0, Entry = entry };
+    }
+
+    /// <summary>A firmware image (SeaBIOS's bios.bin): mapped as ROM below 4 GiB and started at the reset vector.</summary>
+    private static BootConfig ReadBios(ConfigReader reader, IConfigurationSection section, string directory, IReadOnlyList<MemoryRangeConfig> memory)
+    {
+        reader.RejectUnknownKeys(section, "format", "image");
+        string? image = reader.ExistingFile(section.GetSection("image"), directory);
+        if (image != null)
+        {
+            ulong size = (ulong)new FileInfo(image).Length;
+            if (Memory.FirmwareMemory.SizeProblem(size) is { } problem)
+                reader.Problem(section.GetSection("image"), $"the firmware image cannot be mapped: {problem}");
+            else if (memory.FirstOrDefault(r => r.Base + r.Size > (1UL << 32) - size && r.Base < 1UL << 32) is { } ram)
+                reader.Problem(section.GetSection("image"),
+                    $"the firmware image occupies [0x{(1UL << 32) - size:x}, 0x100000000), which overlaps the memory range at 0x{ram.Base:x}");
+        }
+        return new BootConfig { Format = "bios", Image = image };
     }
 
     /// <summary>True when [address, address + size) lies inside the (possibly adjacent) ranges.</summary>

@@ -20,6 +20,8 @@ internal static class MachineChecks
             problems.Add($"vcpus: {config.Vcpus} vCPUs need SMP start-up (INIT/SIPI), which is not implemented yet; use 1");
         if (BootLoaders.Find(config.Boot.Format) == null)
             problems.Add($"boot.format: '{config.Boot.Format}' is not a boot format (expected {string.Join(", ", BootLoaders.All.Select(l => l.Format))})");
+        if (config.Boot.Format == FirmwareLoader.FormatName && !accelerator.Features.HasFlag(AcceleratorFeatures.Firmware))
+            problems.Add($"boot.format: 'bios' maps a firmware ROM with chipset-switched shadow RAM, which the {accelerator.Name} accelerator does not implement yet (use --accel soft)");
         if (config.Irqchip == IrqchipMode.Kernel && !accelerator.Features.HasFlag(AcceleratorFeatures.KernelIrqchip))
             problems.Add($"irqchip: 'kernel' needs an accelerator with an in-kernel interrupt controller (kvm), not {accelerator.Name}; use \"devices\" with the i8259/i8254 plugins");
         problems.AddRange(MemoryProblems(config, accelerator, hostCapacity));

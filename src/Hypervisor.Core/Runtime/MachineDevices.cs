@@ -49,7 +49,11 @@ public sealed class MachineDevices : IDisposable
     /// <c>minivmm check</c>, so socket backends do not wait for a client.
     /// </summary>
     public sealed record Environment(IGuestMemory Memory, IClock Clock, IVmControl Vm, InterruptRouter Irqs, ILogger Logger, string BaseDirectory,
-        bool WaitForClients = true);
+        bool WaitForClients = true)
+    {
+        /// <summary>The shadow RAM switches a chipset device may flip (the firmware's map), or none.</summary>
+        public IMemoryMap MemoryMap { get; init; } = NoMemoryMap.Instance;
+    }
 
     public static MachineDevices Build(MachineConfig config, PluginCatalog catalog, Environment env)
     {
@@ -159,6 +163,7 @@ public sealed class MachineDevices : IDisposable
             Pci = Pci,
             A20 = A20,
             Vm = env.Vm,
+            MemoryMap = env.MemoryMap,
             OpenBackend = (option, fallback) => CharBackends.Open(entry.Options[option] ?? fallback, env.BaseDirectory, env.Logger, env.WaitForClients),
         };
 

@@ -15,6 +15,9 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
     /// <summary>The user's instruction limit (limits.instructions), or <see cref="ulong.MaxValue"/>.</summary>
     public ulong InstructionLimit { get; init; } = ulong.MaxValue;
 
+    /// <summary>The firmware ROM and shadow region (boot format "bios"), so a crash report can show code there; or null.</summary>
+    public FirmwareMemory? Firmware { get; init; }
+
     public ExitStatistics Statistics { get; } = new();
 
     public IVcpu Vcpu => vcpu;
@@ -148,7 +151,7 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
     }
 
     private void Crash(VcpuExitReason reason, VcpuExit exit)
-        => control.RequestStop(ExitCodes.GuestCrash, CrashSummary.Of(reason, exit) + Environment.NewLine + GuestCrashReport.Format(vcpu, memory));
+        => control.RequestStop(ExitCodes.GuestCrash, CrashSummary.Of(reason, exit) + Environment.NewLine + GuestCrashReport.Format(vcpu, memory, Firmware));
 
     private static ulong ReadValue(ReadOnlySpan<byte> bytes) => bytes.Length switch
     {

@@ -37,6 +37,9 @@ public sealed class Vmm : IDisposable
 
     public MachineDevices Devices { get; private set; } = null!;
 
+    /// <summary>The firmware ROM and its shadow region (boot format "bios"), or null.</summary>
+    public FirmwareMemory? Firmware { get; private set; }
+
     public IReadOnlyList<VcpuLoop> Vcpus => _loops;
 
     /// <summary>
@@ -76,13 +79,18 @@ public sealed class Vmm : IDisposable
     private void Assemble(PluginCatalog catalog, IAccelerator accelerator, BuildMode mode)
     {
         Memory = Own(ReserveMemory(Config));
+        if (Config.Boot.Format == FirmwareLoader.FormatName)
+            Firmware = Own(LoadFirmware());
         var irqs = new InterruptRouter();
         IVcpu? boot0 = null;
         MachineClock clock = Own<MachineClock>(Config.Clock == ClockMode.Deterministic
             ? new DeterministicClock(() => boot0?.InstructionsRetired ?? 0)
             : new HostClock());
         var environment = new MachineDevices.Environment(Memory, clock, Control, irqs, _logger, Config.Directory,
-            WaitForClients: mode == BuildMode.Run);
+            WaitForClients: mode == BuildMode.Run)
+        {
+            MemoryMap = Firmware ?? (Hypervisor.Abstractions.IMemoryMap)Hypervisor.Abstractions.NoMemoryMap.Instance,
+        };
         Devices = Own(MachineDevices.Build(Config, catalog, environment));
         Devices.Ports.UnclaimedAccess = (port, size, write) =>
             _logger.Debug("Unclaimed {Direction} port 0x{Port:x} size {Size}", write ? "OUT to" : "IN from", port, size);
@@ -97,7 +105,7 @@ public sealed class Vmm : IDisposable
             Acpi: Devices.Devices.Select(d => d.Device).OfType<IAcpiFixedHardware>().FirstOrDefault());
         var boot = LoadBoot();
 
-        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock }));
+        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock, Firmware = Firmware }));
         if (Config.Irqchip == IrqchipMode.Kernel)
             irqs.Attach(vm.SetIrqLine);
         for (int id = 0; id < Config.Vcpus; id++)
@@ -111,6 +119,7 @@ public sealed class Vmm : IDisposable
             _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, clock, irqs.LineChanged, _logger)
             {
                 InstructionLimit = Config.Limits.Instructions ?? ulong.MaxValue,
+                Firmware = Firmware,
             });
         }
         if (_loops[0].Vcpu.InstructionsRetired == null)
@@ -146,6 +155,20 @@ public sealed class Vmm : IDisposable
         {
             int index = config.Memory.ToList().FindIndex(m => m.Base == e.GuestAddress);
             throw new MachineFileException(config.FilePath, [$"memory[{index}]: {e.Message}"]);
+        }
+    }
+
+    private FirmwareMemory LoadFirmware()
+    {
+        try
+        {
+            var firmware = FirmwareMemory.Load(Config.Boot.Image!, Memory);
+            _logger.Debug("Firmware: {Firmware}", firmware);
+            return firmware;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new BootImageException($"cannot map firmware: {e.Message}");
         }
     }
 

@@ -13,6 +13,7 @@ internal sealed partial class Cpu
 {
     private const int AttentionExitRequested = 1;
     private const int AttentionExternalWrite = 2;
+    private const int AttentionMemoryMap = 8;
     private int _attention;
     /// <summary>Instructions a block runs at most before the checks between blocks (interrupts, RequestExit) run again.</summary>
     private const int MaxBlockLength = 64;
@@ -31,6 +32,17 @@ internal sealed partial class Cpu
     {
         _externalWrites.Enqueue((address, length));
         Interlocked.Or(ref _attention, AttentionExternalWrite);
+    }
+
+    /// <summary>
+    /// Thread-safe: the routing of [address, address + length) changed (shadow RAM switched in or out
+    /// under ROM); drop translations and decoded code there before the next instruction.
+    /// </summary>
+    public void NoteMemoryMapChange(ulong address, ulong length)
+    {
+        for (ulong a = address; a < address + length; a += Memory.PhysicalMemory.PageSize)
+            _externalWrites.Enqueue((a, (int)Math.Min(Memory.PhysicalMemory.PageSize, address + length - a)));
+        Interlocked.Or(ref _attention, AttentionMemoryMap | AttentionExternalWrite);
     }
 
     /// <summary>An exception raised by the last instruction, delivered at the top of the loop (so its own faults unwind cleanly).</summary>
@@ -222,6 +234,8 @@ internal sealed partial class Cpu
     private bool HandleAttention()
     {
         int a = Interlocked.Exchange(ref _attention, 0);
+        if ((a & AttentionMemoryMap) != 0)
+            FlushTlb();
         if ((a & AttentionExternalWrite) != 0)
         {
             while (_externalWrites.TryDequeue(out var w))

@@ -126,7 +126,7 @@ internal sealed unsafe partial class Cpu
         if (_watchActive)
             WatchAccess(la, size, write: true, record: true, ref e);
         ulong phys = (e.PhysicalPage << 12) | (la & PageOffsetMask);
-        byte* host = e.Read;
+        byte* host = Phys.PageWriteHost(e.PhysicalPage); // none for ROM: the write exits as MMIO
         if (host == null)
         {
             MmioWrite(phys, size, value);

@@ -52,7 +52,8 @@ internal sealed unsafe partial class Cpu
         e.NoExecute = noExecute;
         // Writable means: permission checked and (for paging) the dirty bit set by this walk.
         e.Writable = writable && (write || !PagingEnabled);
-        e.Write = e.Writable && host != null && !Phys.HasCode(page) ? host : null;
+        byte* writeHost = Phys.PageWriteHost(page);
+        e.Write = e.Writable && writeHost != null && !Phys.HasCode(page) ? writeHost : null;
     }
 
     private bool SupervisorWriteProtect => (Cr0 & ControlBits.Cr0WP) != 0;
@@ -159,7 +160,7 @@ internal sealed unsafe partial class Cpu
 
     private void WritePhysical32(ulong address, uint value)
     {
-        byte* p = Phys.Host(address);
+        byte* p = Phys.WriteHost(address);
         if (p == null)
             return;
         if (Phys.HasCode(address >> 12))

@@ -3,9 +3,10 @@ using Hypervisor.Core.Memory;
 namespace Hypervisor.X86.Memory;
 
 /// <summary>
-/// The guest physical address space as the CPU sees it: a host pointer per 4 KiB page (so an access
-/// never searches the slot list), and a bitmap per page of the 64-byte chunks that hold decoded code,
-/// so stores know when they modify instructions the CPU has cached.
+/// The guest physical address space as the CPU sees it: host pointers per 4 KiB page for reads and
+/// for writes (so an access never searches the slot list; they differ for firmware ROM, which has no
+/// write pointer, and for shadow RAM the chipset switches), and a bitmap per page of the 64-byte
+/// chunks that hold decoded code, so stores know when they modify instructions the CPU has cached.
 /// </summary>
 internal sealed unsafe class PhysicalMemory
 {
@@ -16,31 +17,82 @@ internal sealed unsafe class PhysicalMemory
     public const int ChunkShift = 6;
 
     private readonly nint[] _pages;
+    private readonly nint[] _writePages;
     private readonly ulong[] _codeChunks;
+    private readonly FirmwareMemory? _firmware;
+    /// <summary>
+    /// The firmware ROM's pages when they lie above the tables (the usual case: RAM ends far below
+    /// 4 GiB), so the tables need not span the hole; read-only, and never holding code that changes.
+    /// </summary>
+    private readonly nint[] _romPages = [];
+    private readonly ulong _romFirstPage;
 
-    public PhysicalMemory(GuestMemory memory)
+    public PhysicalMemory(GuestMemory memory, FirmwareMemory? firmware = null)
     {
-        ulong end = 0;
+        _firmware = firmware;
+        ulong end = firmware != null ? FirmwareMemory.ShadowEnd : 0;
         foreach (var slot in memory.Slots)
             end = Math.Max(end, slot.End);
         // Physical addresses above 64 GiB (36-bit PAE) are never RAM for this CPU.
         end = Math.Min(end, 1UL << 36);
         long pages = (long)(end >> PageShift);
         _pages = new nint[pages];
+        _writePages = new nint[pages];
         _codeChunks = new ulong[pages];
         foreach (var slot in memory.Slots)
         {
             for (ulong a = slot.GuestAddress; a < slot.End && a < end; a += PageSize)
-                _pages[a >> PageShift] = (nint)(slot.HostPointer + (a - slot.GuestAddress));
+                _pages[a >> PageShift] = _writePages[a >> PageShift] = (nint)(slot.HostPointer + (a - slot.GuestAddress));
+        }
+        if (firmware == null)
+            return;
+        Remap(FirmwareMemory.ShadowStart, FirmwareMemory.ShadowEnd - FirmwareMemory.ShadowStart);
+        if (firmware.Base >= end)
+        {
+            _romFirstPage = firmware.Base >> PageShift;
+            _romPages = new nint[firmware.Size >> PageShift];
+            for (int i = 0; i < _romPages.Length; i++)
+                _romPages[i] = (nint)firmware.ReadHost(_romFirstPage + (ulong)i);
+        }
+        else
+        {
+            Remap(firmware.Base, firmware.Size); // RAM above 4 GiB: the tables span the ROM too
         }
     }
 
-    /// <summary>Number of 4 KiB pages the table covers (up to the highest RAM address).</summary>
+    /// <summary>Takes the firmware map's routing of [address, address + length) again (a PAM change).</summary>
+    public void Remap(ulong address, ulong length)
+    {
+        if (_firmware == null)
+            return;
+        for (ulong page = address >> PageShift; page < (address + length) >> PageShift && page < (ulong)_pages.LongLength; page++)
+        {
+            if (!_firmware.Covers(page))
+                continue;
+            _pages[page] = (nint)_firmware.ReadHost(page);
+            _writePages[page] = (nint)_firmware.WriteHost(page);
+        }
+    }
+
+    /// <summary>Number of 4 KiB pages the tables cover (up to the highest RAM address; a ROM above has its own).</summary>
     public long PageCount => _pages.LongLength;
 
-    /// <summary>The host address of physical page <paramref name="pageNumber"/>, or null when it is not RAM.</summary>
+    /// <summary>The host address writes to physical page <paramref name="pageNumber"/> go to, or null (not RAM, or ROM).</summary>
+    public byte* PageWriteHost(ulong pageNumber) =>
+        pageNumber < (ulong)_writePages.LongLength ? (byte*)_writePages[pageNumber] : null;
+
+    /// <summary>The host address of a physical byte for writes, or null when writes there are not RAM.</summary>
+    public byte* WriteHost(ulong address)
+    {
+        byte* page = PageWriteHost(address >> PageShift);
+        return page == null ? null : page + (address & PageMask);
+    }
+
+    /// <summary>The host address reads of physical page <paramref name="pageNumber"/> come from, or null when it is not RAM or ROM.</summary>
     public byte* PageHost(ulong pageNumber) =>
-        pageNumber < (ulong)_pages.LongLength ? (byte*)_pages[pageNumber] : null;
+        pageNumber < (ulong)_pages.LongLength ? (byte*)_pages[pageNumber]
+        : pageNumber - _romFirstPage < (ulong)_romPages.LongLength ? (byte*)_romPages[pageNumber - _romFirstPage]
+        : null;
 
     /// <summary>The host address of a physical byte, or null when it is not RAM.</summary>
     public byte* Host(ulong address)

@@ -24,7 +24,7 @@ public sealed class BootLoadersTests : IDisposable
     [Fact]
     public void Each_machine_file_format_has_one_loader()
     {
-        Assert.Equal(["flat", "multiboot", "linux"], BootLoaders.All.Select(l => l.Format));
+        Assert.Equal(["flat", "multiboot", "linux", "bios"], BootLoaders.All.Select(l => l.Format));
         Assert.IsType<MultibootLoader>(BootLoaders.Find("multiboot"));
         Assert.Null(BootLoaders.Find("elf"));
     }
@@ -33,7 +33,7 @@ public sealed class BootLoadersTests : IDisposable
     public void An_unknown_format_is_refused_naming_the_known_ones()
     {
         var e = Assert.Throws<BootImageException>(() => BootLoaders.Load(new BootConfig { Format = "elf" }, _memory));
-        Assert.Equal("boot format 'elf' is not supported (expected flat, multiboot, linux)", e.Message);
+        Assert.Equal("boot format 'elf' is not supported (expected flat, multiboot, linux, bios)", e.Message);
     }
 
     [Fact]

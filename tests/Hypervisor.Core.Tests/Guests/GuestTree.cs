@@ -28,6 +28,7 @@ internal static class GuestTree
             "seed" or "flat" => ".bin",
             "conformance" or "pc" or "bench" => ".rom",
             "multiboot" => ".elf",
+            "linuxboot" => ".bzImage",
             _ => throw new InvalidOperationException($"guests/{source}: no build rule for folder '{folder}'"),
         };
         return Path.ChangeExtension(source, extension);
