@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>
 /// A fact that boots Debian's SeaBIOS (and, where named, other firmware files): skipped, with the

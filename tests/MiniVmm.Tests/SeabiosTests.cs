@@ -1,4 +1,4 @@
-namespace EndToEnd.Tests;
+namespace MiniVmm.Tests;
 
 /// <summary>
 /// Debian's SeaBIOS on the software CPU with configs/seabios.json: the BIOS ROM below 4 GiB and its

@@ -4,7 +4,7 @@ using Hypervisor.Abstractions;
 using Hypervisor.Testing;
 using MiniVmm.Devices.FwCfg;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.FwCfg;
 
 /// <summary>QEMU's fw_cfg as docs/specs/fw_cfg.rst describes it, driven the way SeaBIOS drives it.</summary>
 public sealed class FwCfgTests : IDisposable

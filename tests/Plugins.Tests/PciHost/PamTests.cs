@@ -2,7 +2,7 @@ using Hypervisor.Abstractions;
 using Hypervisor.Testing;
 using MiniVmm.Devices.Pci;
 
-namespace PcDevices.Tests;
+namespace Plugins.Tests.PciHost;
 
 /// <summary>
 /// The i440FX PAM registers (82441FX datasheet 3.2.18, configuration 0x59-0x5F of 00:00.0) drive
