@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packs MiniVmm's NuGet packages into one folder, for plugin authors outside the repository:
 #   MiniVmm.Sdk        the plugin SDK (src/Hypervisor.Abstractions)
+#   MiniVmm.Core       the machine the test kit builds devices with (src/Hypervisor.Core)
 #   MiniVmm.Testing    the device test kit (src/Hypervisor.Testing)
 #   minivmm            the minivmm command as a .NET tool, with the shipped device plugins
 #   MiniVmm.Templates  `dotnet new minivmm-device` (templates/), defaulting to this version and folder
@@ -34,7 +35,7 @@ done
 mkdir -p "$output"
 output="$(cd "$output" && pwd)"
 
-for project in src/Hypervisor.Abstractions src/Hypervisor.Testing src/MiniVmm templates/MiniVmm.Templates.csproj; do
+for project in src/Hypervisor.Abstractions src/Hypervisor.Core src/Hypervisor.Testing src/MiniVmm templates/MiniVmm.Templates.csproj; do
     dotnet pack "$project" -c "$configuration" -o "$output" -p:MiniVmmPackageFolder="$output" \
         --nologo -v quiet "${args[@]+"${args[@]}"}"
 done
@@ -43,7 +44,7 @@ if [[ -z "$version" ]]; then
     version="$(dotnet msbuild src/Hypervisor.Abstractions -getProperty:Version -p:Configuration="$configuration")"
 fi
 cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
-for id in minivmm.sdk minivmm.testing; do
+for id in minivmm.sdk minivmm.core minivmm.testing; do
     rm -rf "${cache:?}/$id/${version,,}"
 done
 ls "$output"/*."$version".nupkg

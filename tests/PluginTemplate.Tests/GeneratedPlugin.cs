@@ -74,7 +74,7 @@ public sealed class GeneratedPlugin : IDisposable
         {
         }
         // The generated project's restore extracted this run's SDK and test kit into the global cache.
-        foreach (var id in new[] { "minivmm.sdk", "minivmm.testing" })
+        foreach (var id in new[] { "minivmm.sdk", "minivmm.core", "minivmm.testing" })
         {
             string package = Path.Combine(GlobalPackagesFolder, id);
             string extracted = Path.Combine(package, Version.ToLowerInvariant());

@@ -25,7 +25,7 @@ public sealed class ConformanceOnSoftCpuTests
 
     // The in-process machine has only the UART and isa-debug-exit; a guest whose machine file
     // declares more (pciedu: the PCI host and the edu plugin) runs through minivmm instead, in
-    // scripts/conformance.sh and tests/EndToEnd.Tests.
+    // scripts/conformance.sh and tests/MiniVmm.Tests.
     private static readonly string[] InProcessDevices = ["uart16550", "isa-debug-exit"];
 
     private static IEnumerable<string> AllGuests() =>

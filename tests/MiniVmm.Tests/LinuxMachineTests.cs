@@ -1,0 +1,132 @@
+namespace MiniVmm.Tests;
+
+/// <summary>
+/// <c>"boot": { "format": "linux" }</c> and <c>"irqchip": "kernel"</c> as a user meets them: what cannot
+/// work is refused with the JSON path before anything runs. The boot itself is proven in the nested test
+/// bed (scripts/kvm-testbed: minivmm-linux-shell), where KVM runs Linux at a usable speed.
+/// </summary>
+public class LinuxMachineTests
+{
+    private static string LinuxMachine(TempFolder temp, string accel, string irqchip, string devices = "", byte[]? kernel = null)
+    {
+        temp.Write("bzImage", kernel ?? FakeBzImage());
+        temp.Write("initrd", [1, 2, 3]);
+        return temp.Write("linux.json", $$"""
+            { "accelerator": "{{accel}}", "irqchip": "{{irqchip}}",
+              "memory": [ { "base": "0x0", "size": "640KiB" }, { "base": "0x100000", "size": "63MiB" } ],
+              "boot": { "format": "linux", "kernel": "bzImage", "initrd": "initrd", "cmdline": "console=ttyS0" },
+              "devices": [ { "type": "uart16550", "options": { "backend": "null" } } {{devices}} ] }
+            """);
+    }
+
+    /// <summary>The smallest setup header LinuxBzImage accepts: "HdrS", protocol 2.15, with or without a 64-bit entry.</summary>
+    private static byte[] FakeBzImage(bool kernel64 = true)
+    {
+        var image = new byte[16384];
+        image[0x1f1] = 4;                                   // setup sectors
+        image[0x201] = 0x6a;                                // the header's length, in its jump
+        "HdrS"u8.CopyTo(image.AsSpan(0x202));
+        BitConverter.TryWriteBytes(image.AsSpan(0x206), (ushort)0x020f);
+        BitConverter.TryWriteBytes(image.AsSpan(0x22c), 0x37ffffffu);   // initrd_addr_max
+        BitConverter.TryWriteBytes(image.AsSpan(0x236), (ushort)(kernel64 ? 1 : 0)); // XLF_KERNEL_64
+        BitConverter.TryWriteBytes(image.AsSpan(0x238), 2048u);         // cmdline_size
+        image[5 * 512 + 0x200] = 0xf4;                                 // HLT at the 64-bit entry (kernel + 0x200)
+        return image;
+    }
+
+    [Fact]
+    public void The_soft_cpu_refuses_a_kernel_irqchip_before_running()
+    {
+        using var temp = new TempFolder();
+        var result = Minivmm.Run("--machine", LinuxMachine(temp, "soft", "kernel"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("irqchip: 'kernel' needs an accelerator with an in-kernel interrupt controller (kvm), not soft", result.Stderr);
+        Assert.Empty(result.Stdout);
+    }
+
+    [Fact]
+    public void The_soft_cpu_refuses_a_64_bit_kernel_naming_what_would_work()
+    {
+        using var temp = new TempFolder();
+        var result = Minivmm.Run("--machine", LinuxMachine(temp, "soft", "devices"));
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Contains("this is a 64-bit kernel (XLF_KERNEL_64), and this accelerator cannot run long mode: use a 32-bit kernel", result.Stderr);
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Fact]
+    public void The_soft_cpu_enters_a_32_bit_kernel_through_the_32_bit_boot_protocol()
+    {
+        // The fake kernel checks what boot.rst promises at startup_32 (CS = __BOOT_CS 0x10, DS =
+        // __BOOT_DS 0x18, ESI = the zero page) and halts with interrupts off (exit 0); a wrong state
+        // reaches UD2 (exit 6).
+        using var temp = new TempFolder();
+        var kernel = FakeBzImage(kernel64: false);
+        byte[] entry32 =
+        [
+            0x66, 0x8C, 0xC8,             // mov ax, cs
+            0x66, 0x83, 0xF8, 0x10,       // cmp ax, 0x10
+            0x75, 0x12,                   // jne fail
+            0x66, 0x8C, 0xD8,             // mov ax, ds
+            0x66, 0x83, 0xF8, 0x18,       // cmp ax, 0x18
+            0x75, 0x09,                   // jne fail
+            0x81, 0xFE, 0x00, 0x70, 0, 0, // cmp esi, 0x7000
+            0x75, 0x01,                   // jne fail
+            0xF4,                         // hlt
+            0x0F, 0x0B,                   // fail: ud2
+        ];
+        entry32.CopyTo(kernel, 5 * 512);
+        var result = Minivmm.Run("--machine", LinuxMachine(temp, "soft", "devices", kernel: kernel), "--timeout", "20s");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+    }
+
+    [KvmFact]
+    public void A_kernel_irqchip_refuses_the_pic_and_pit_plugins_naming_them()
+    {
+        using var temp = new TempFolder();
+        var result = Minivmm.Run("--machine", LinuxMachine(temp, "kvm", "kernel", """
+            , { "type": "i8259", "name": "pic" }, { "type": "i8254", "name": "pit" }
+            """));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("devices[1]: 'pic' (ports 0x20-0x21) sits on the master 8259, which \"irqchip\": \"kernel\" emulates inside KVM", result.Stderr);
+        Assert.Contains("devices[2]: 'pit' (ports 0x40-0x43) sits on the 8254 PIT", result.Stderr);
+    }
+
+    [KvmFact]
+    public void A_file_that_is_not_a_bzImage_is_a_load_error_naming_it()
+    {
+        using var temp = new TempFolder();
+        var result = Minivmm.Run("--machine", LinuxMachine(temp, "kvm", "kernel", kernel: new byte[8192]));
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Contains("bzImage': not a bzImage: the setup header's \"HdrS\" magic is missing", result.Stderr);
+    }
+
+    [KvmFact]
+    public void A_bzImage_is_entered_in_long_mode_at_its_64_bit_entry()
+    {
+        // The fake kernel's 64-bit entry is a HLT with interrupts off: minivmm ends with 0 only if KVM
+        // accepted the long-mode state and ran the instruction at kernel + 0x200 (anything else faults:
+        // exit 6). With irqchip "devices" the HLT exits to minivmm, which ends a VM nothing can wake.
+        using var temp = new TempFolder();
+        var result = Minivmm.Run("--machine", LinuxMachine(temp, "kvm", "devices"), "--timeout", "20s");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+    }
+
+    [Fact]
+    public void A_missing_initrd_is_a_machine_file_error()
+    {
+        using var temp = new TempFolder();
+        string machine = LinuxMachine(temp, "soft", "devices");
+        File.Delete(temp.File("initrd"));
+        var result = Minivmm.Run("--machine", machine);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("boot.initrd: file 'initrd' does not exist", result.Stderr);
+    }
+}
