@@ -1,5 +1,4 @@
 using Hypervisor.Abstractions;
-using Hypervisor.Abstractions.Pci;
 
 namespace MiniVmm.Devices.Ide;
 
@@ -12,28 +11,12 @@ namespace MiniVmm.Devices.Ide;
 /// </summary>
 [Device("piix3-isa", Description = "PIIX3 PCI-to-ISA bridge function (8086:7000) at 00:01.0, multi-function")]
 [DeviceOption("pciAddress", "the function's address on bus 0; needs a pci-host entry", Default = "00:01.0")]
-public sealed class Piix3IsaDevice : IDevice
+public sealed class Piix3IsaDevice(DeviceContext context)
+    : ConfigSpaceOnlyFunction(context, Piix3Functions.IsaBridge(), "00:01.0")
 {
-    private readonly PciBus _bus;
-
-    public Piix3IsaDevice(DeviceContext context)
+    public override void Reset()
     {
-        Config = Piix3Functions.IsaBridge();
-        _bus = context.Pci;
-        Address = Piix3Functions.AddAt(context, Config, "00:01.0");
-    }
-
-    /// <summary>Where the function sits.</summary>
-    public PciAddress Address { get; }
-
-    /// <summary>Its configuration space.</summary>
-    public PciConfigSpace Config { get; }
-
-    public void Reset()
-    {
-        Config.Reset();
+        base.Reset();
         Config.Set32(Piix3Functions.PirqRoute, 0x8080_8080);
     }
-
-    public void Dispose() => _bus.Remove(Address);
 }

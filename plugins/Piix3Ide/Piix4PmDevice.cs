@@ -1,5 +1,4 @@
 using Hypervisor.Abstractions;
-using Hypervisor.Abstractions.Pci;
 
 namespace MiniVmm.Devices.Ide;
 
@@ -13,24 +12,5 @@ namespace MiniVmm.Devices.Ide;
 /// </summary>
 [Device("piix4-pm", Description = "PIIX4 power-management function (8086:7113) at 00:01.3, configuration space only (the registers are an acpi-pm entry at 0xb000)")]
 [DeviceOption("pciAddress", "the function's address on bus 0; needs a pci-host entry", Default = "00:01.3")]
-public sealed class Piix4PmDevice : IDevice
-{
-    private readonly PciBus _bus;
-
-    public Piix4PmDevice(DeviceContext context)
-    {
-        Config = Piix3Functions.Piix4Pm();
-        _bus = context.Pci;
-        Address = Piix3Functions.AddAt(context, Config, "00:01.3");
-    }
-
-    /// <summary>Where the function sits.</summary>
-    public PciAddress Address { get; }
-
-    /// <summary>Its configuration space.</summary>
-    public PciConfigSpace Config { get; }
-
-    public void Reset() => Config.Reset();
-
-    public void Dispose() => _bus.Remove(Address);
-}
+public sealed class Piix4PmDevice(DeviceContext context)
+    : ConfigSpaceOnlyFunction(context, Piix3Functions.Piix4Pm(), "00:01.3");

@@ -1,0 +1,31 @@
+using Hypervisor.Abstractions;
+using Hypervisor.Abstractions.Pci;
+
+namespace MiniVmm.Devices.Ide;
+
+/// <summary>
+/// A PIIX function that is configuration space only (the ISA bridge, the PM function): it sits on
+/// the machine's PCI bus at its <c>pciAddress</c> option or its standard address, answers
+/// configuration cycles from <see cref="Config"/>, and leaves the bus with the machine.
+/// </summary>
+public abstract class ConfigSpaceOnlyFunction : IDevice
+{
+    private readonly PciBus _bus;
+
+    protected ConfigSpaceOnlyFunction(DeviceContext context, PciConfigSpace config, string standardAddress)
+    {
+        Config = config;
+        _bus = context.Pci;
+        Address = Piix3Functions.AddAt(context, Config, standardAddress);
+    }
+
+    /// <summary>Where the function sits.</summary>
+    public PciAddress Address { get; }
+
+    /// <summary>Its configuration space.</summary>
+    public PciConfigSpace Config { get; }
+
+    public virtual void Reset() => Config.Reset();
+
+    public void Dispose() => _bus.Remove(Address);
+}
