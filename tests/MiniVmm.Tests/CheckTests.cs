@@ -52,27 +52,12 @@ public class CheckTests
     public void Check_refuses_a_64_bit_kernel_on_the_accelerator_given_on_its_command_line()
     {
         using var temp = new TempFolder();
-        temp.Write("bzImage", BzImageHeader(xlfKernel64: true));
+        temp.Write("bzImage", LinuxMachineTests.FakeBzImage(kernel64: true));
         string machine = HaltMachine(temp, """ "accelerator": "kvm", """,
             memory: """{ "base": "0x0", "size": "640KiB" }, { "base": "0x100000", "size": "15MiB" }""",
             boot: """{ "format": "linux", "kernel": "bzImage" }""");
 
         CheckAndRunRefuse(machine, 4, "this is a 64-bit kernel (XLF_KERNEL_64), and this accelerator cannot run long mode", "--accel", "soft");
-    }
-
-    /// <summary>A bzImage setup header (boot protocol 2.15) and a 4 KiB "kernel", with or without the 64-bit entry flag.</summary>
-    private static byte[] BzImageHeader(bool xlfKernel64)
-    {
-        var image = new byte[5 * 512 + 4096];
-        image[0x1f1] = 4;                                   // setup_sects
-        image[0x201] = 0x6a;                                // the header runs to 0x26c
-        BitConverter.GetBytes(0x53726448u).CopyTo(image, 0x202); // "HdrS"
-        BitConverter.GetBytes((ushort)0x020f).CopyTo(image, 0x206);
-        image[0x211] = 0x01;                                // LOADED_HIGH
-        BitConverter.GetBytes(0x7fffffffu).CopyTo(image, 0x22c);
-        BitConverter.GetBytes((ushort)(xlfKernel64 ? 1 : 0)).CopyTo(image, 0x236);
-        BitConverter.GetBytes(2047u).CopyTo(image, 0x238);  // cmdline_size
-        return image;
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class LinuxMachineTests
     }
 
     /// <summary>The smallest setup header LinuxBzImage accepts: "HdrS", protocol 2.15, with or without a 64-bit entry.</summary>
-    private static byte[] FakeBzImage(bool kernel64 = true)
+    internal static byte[] FakeBzImage(bool kernel64 = true)
     {
         var image = new byte[16384];
         image[0x1f1] = 4;                                   // setup sectors

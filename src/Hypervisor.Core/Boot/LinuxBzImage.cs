@@ -107,8 +107,7 @@ public static class LinuxBzImage
         var loaded = new List<LoadedRegion>();
         if (platform.Acpi is { } acpi)
         {
-            if (!memory.IsRam(AcpiTables.DefaultAddress, AcpiTables.MaxSize))
-                throw new BootImageException($"the ACPI tables go at [0x{AcpiTables.DefaultAddress:x}, 0x{AcpiTables.DefaultAddress + AcpiTables.MaxSize:x}), below 640 KiB, which is not RAM in this machine");
+            RequireRam(memory, AcpiTables.DefaultAddress, AcpiTables.MaxSize, "ACPI tables (below 640 KiB)");
             ulong rsdp = AcpiTables.Write(memory, acpi);
             BinaryPrimitives.WriteUInt64LittleEndian(bootParams.AsSpan(AcpiRsdpAddressOffset), rsdp);
             Span<byte> ebdaSegment = stackalloc byte[2];

@@ -14,7 +14,7 @@ public class AcpiTablesTests
 
     public AcpiTablesTests()
     {
-        _block = AcpiTables.Build(new PmBlock(0x600, 9), Base, out _rsdp);
+        _block = AcpiTables.Build(new AcpiPmBlock(0x600, 9), Base, out _rsdp);
     }
 
     private ReadOnlySpan<byte> At(uint address, int length) => _block.AsSpan((int)(address - Base), length);
@@ -79,13 +79,5 @@ public class AcpiTablesTests
         var dsdt = Table(U32(Table(U32(Table(U32(At(_rsdp, 20), 16)), 36)), 40));
         // Name (_S5, Package (4) { 0, 0, 0, 0 })
         Assert.Equal(new byte[] { 0x08, (byte)'_', (byte)'S', (byte)'5', (byte)'_', 0x12, 6, 4, 0, 0, 0, 0 }, dsdt[36..].ToArray());
-    }
-
-    private sealed record PmBlock(ushort Base, int SciInterrupt) : IAcpiFixedHardware
-    {
-        public ushort Pm1aEventBlock => Base;
-        public ushort Pm1aControlBlock => (ushort)(Base + 4);
-        public ushort PmTimerBlock => (ushort)(Base + 8);
-        public int SoftOffSleepType => 0;
     }
 }

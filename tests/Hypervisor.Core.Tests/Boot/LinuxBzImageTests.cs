@@ -104,7 +104,7 @@ public class LinuxBzImageTests
     public void With_acpi_hardware_the_zero_page_and_the_ebda_point_at_the_rsdp()
     {
         using var memory = Ram();
-        var acpi = new AcpiHardware(0x600, 9);
+        var acpi = new AcpiPmBlock(0x600, 9);
         var state = LinuxBzImage.Load(memory, FakeBzImage(), "", platform: new BootPlatform(Acpi: acpi));
 
         var zeroPage = new byte[4096];
@@ -118,14 +118,6 @@ public class LinuxBzImageTests
         memory.Read(0x40e, ebda);
         Assert.Equal(rsdp >> 4, BinaryPrimitives.ReadUInt16LittleEndian(ebda));
         Assert.NotNull(state.Region("ACPI tables"));
-    }
-
-    private sealed record AcpiHardware(ushort Base, int SciInterrupt) : Hypervisor.Abstractions.IAcpiFixedHardware
-    {
-        public ushort Pm1aEventBlock => Base;
-        public ushort Pm1aControlBlock => (ushort)(Base + 4);
-        public ushort PmTimerBlock => (ushort)(Base + 8);
-        public int SoftOffSleepType => 0;
     }
 
     [Fact]
