@@ -13,7 +13,7 @@ namespace Hypervisor.X86;
 /// instructions, each iteration of a REP string instruction and each exception delivered, so
 /// <see cref="InstructionLimit"/> also stops long REPs and fault loops.
 /// </summary>
-public sealed unsafe class SoftVcpu : IVcpu, IA20Gate
+public sealed unsafe class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpuTrace
 {
     private const int ExitDataCapacity = 4096;
     private byte* _exitData;
@@ -24,7 +24,7 @@ public sealed unsafe class SoftVcpu : IVcpu, IA20Gate
         Id = id;
         _exitData = (byte*)NativeMemory.AllocZeroed(ExitDataCapacity);
         Exit = new VcpuExit(_exitData, ExitDataCapacity);
-        _cpu = new Cpu.Cpu(physical, Exit) { Clock = clock };
+        _cpu = new Cpu.Cpu(physical, Exit) { Clock = clock, TraceId = id };
     }
 
     public int Id { get; }
@@ -73,6 +73,18 @@ public sealed unsafe class SoftVcpu : IVcpu, IA20Gate
             _cpu.FlushTlb();
         }
     }
+
+    /// <summary>The debugger's breakpoints are checked by EIP before each instruction, never written into guest memory.</summary>
+    public bool PatchesSoftwareBreakpoints => false;
+
+    /// <summary>Breakpoints and watchpoints are the host's own lists, not DR0-DR3: no fixed number.</summary>
+    public int HardwareSlots => int.MaxValue;
+
+    public void SetGuestDebug(GuestDebug? debug) => _cpu.SetHostDebug(debug);
+
+    public bool TryTranslate(ulong linear, out ulong physical) => _cpu.TryTranslate((uint)linear, out physical);
+
+    public void SetTrace(ICpuTraceSink? sink) => _cpu.SetTrace(sink);
 
     public VcpuRegisters GetRegisters()
     {

@@ -46,6 +46,13 @@ public sealed unsafe class VcpuExit
 
     public bool MmioIsWrite { get; set; }
 
+    // --- KVM_EXIT_DEBUG ---
+    /// <summary>What stopped the vCPU for the debugger.</summary>
+    public DebugStopKind DebugStop { get; set; }
+
+    /// <summary>The watched address an access hit (<see cref="DebugStopKind.Watchpoint"/>); else the linear EIP.</summary>
+    public ulong DebugAddress { get; set; }
+
     // --- KVM_EXIT_FAIL_ENTRY / KVM_EXIT_INTERNAL_ERROR / KVM_EXIT_UNKNOWN ---
     /// <summary>hardware_entry_failure_reason, internal error suberror, or hardware_exit_reason.</summary>
     public ulong ErrorCode { get; set; }

@@ -38,8 +38,8 @@ internal sealed partial class Cpu
     private void DebugRegistersChanged()
     {
         uint dr7 = Dr[7];
-        _breakpointsEnabled = (dr7 & 0xFF) != 0 || _taskTrapPending;
-        bool watch = false;
+        _breakpointsEnabled = (dr7 & 0xFF) != 0 || _taskTrapPending || _hostChecks;
+        bool watch = _hostWatchpoints.Length != 0;
         for (int n = 0; n < 4; n++)
             watch |= BreakpointEnabled(n) && BreakpointKind(n) is 1 or 3;
         _watchActive = watch;
@@ -56,10 +56,12 @@ internal sealed partial class Cpu
     /// <summary>One instruction with the debug checks; true when Run() must return Exit.Reason.</summary>
     private bool StepWithDebugChecks()
     {
+        if (_hostChecks && HostStopsBefore())
+            return true;
         if (_taskTrapPending)
         {
             _taskTrapPending = false;
-            _breakpointsEnabled = (Dr[7] & 0xFF) != 0;
+            _breakpointsEnabled = (Dr[7] & 0xFF) != 0 || _hostChecks;
             Dr[6] |= Dr6BT;
             _instrEip = Eip;
             _instrEsp = Regs[Gpr.ESP];
@@ -73,7 +75,11 @@ internal sealed partial class Cpu
         _suppressSingleStep = false;
         _dataHits = 0;
         ref DecodedInstruction d = ref Fetch();
+        if (_hostChecks)
+            TraceInstruction(ref d);
         ExecuteOne(ref d);
+        if (_hostChecks)
+            HostStopsAfter();
         bool iret = d.I.Mnemonic is Mnemonic.Iret or Mnemonic.Iretd;
         if (rf && !iret)
             Flags &= ~Eflags.RF;
@@ -86,10 +92,10 @@ internal sealed partial class Cpu
         {
             if (_exitPending)
             {
-                _exitPending = false;
+                _exitPending = false; // a host stop stays pending for the next Run()
                 return true;
             }
-            return false;
+            return _hostStopPending != Core.Accel.DebugStopKind.None && ReportHostStop();
         }
         Dr[6] = (Dr[6] & ~Dr6HitBits) | dr6 | (Dr[6] & Dr6BS);
         if (_exitPending)
@@ -144,6 +150,8 @@ internal sealed partial class Cpu
     /// </summary>
     private void WatchAccess(uint la, int size, bool write, bool record, ref Memory.TlbEntry e)
     {
+        if (_hostWatchpoints.Length != 0)
+            HostWatchAccess(la, size, write, record, ref e);
         uint end = la + (uint)size - 1;
         for (int n = 0; n < 4; n++)
         {

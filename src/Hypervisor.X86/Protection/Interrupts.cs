@@ -112,6 +112,8 @@ internal sealed partial class Cpu
 
     private void DeliverInterrupt(byte vector, uint errorCode, bool hasErrorCode, InterruptKind kind)
     {
+        if (_interruptTrace != null)
+            TraceInterrupt(vector, errorCode, hasErrorCode, kind);
         _suppressSingleStep = true;
         if (!ProtectedMode)
         {

@@ -1,0 +1,19 @@
+using Hypervisor.Core.Accel;
+
+namespace Hypervisor.Core.Runtime;
+
+/// <summary>
+/// A debugger attached to the exit loop (the gdb stub). Its calls come on the vCPU's thread and may
+/// block while the debugger holds the vCPU stopped; they return once it lets the guest run again.
+/// </summary>
+public interface IVcpuDebugger
+{
+    /// <summary>Before the vCPU first runs: holds it when the user asked to start halted (--gdb-wait).</summary>
+    void Starting(IVcpu vcpu);
+
+    /// <summary>
+    /// A <see cref="VcpuExitReason.Debug"/> or <see cref="VcpuExitReason.Intr"/> exit: true when it was
+    /// the debugger's (a breakpoint, a step, its interrupt request), handled and the guest may run on.
+    /// </summary>
+    bool HandleExit(IVcpu vcpu, VcpuExitReason reason);
+}
