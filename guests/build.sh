@@ -14,6 +14,7 @@
 #   multiboot/NAME.S    -> multiboot/NAME.elf     ELF32 Multiboot kernel (multiboot.ld)
 #   linuxboot/NAME.S    -> linuxboot/NAME.bzImage a stand-in bzImage (setup with boot header, then the body), linked at 0
 #   disk/NAME.S         -> disk/NAME.bin          a 512-byte boot sector linked at 0x7c00 (the BIOS loads it from a disk)
+#   gdb/NAME.S          -> gdb/NAME.elf           a Multiboot ELF32 kernel: NAME.S's entry and NAME.c, with symbols and DWARF (gcc -m32)
 # A source that matches no rule is an error, so no guest silently goes unbuilt.
 set -euo pipefail
 
@@ -80,6 +81,13 @@ build_one() {
             [[ "$(stat -c %s "$OUT/$dir/$name.bin")" == 512 ]] || { echo "build.sh: $rel: a boot sector is 512 bytes" >&2; exit 5; } ;;
         multiboot)
             ld "${LDFLAGS[@]}" -T "$GUESTS/multiboot/multiboot.ld" -o "$OUT/$dir/$name.elf" "$obj" ;;
+        gdb)
+            command -v gcc >/dev/null || { echo "build.sh: '$rel' needs gcc for $dir/$name.c" >&2; exit 3; }
+            # Paths in the DWARF are relative to guests/, so a build anywhere gives the same bytes.
+            (cd "$GUESTS" && gcc -m32 -march=i386 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+                -fno-asynchronous-unwind-tables -fno-builtin -O0 -g -fdebug-prefix-map="$GUESTS"=. \
+                -c "$dir/$name.c" -o "$WORK/$dir/$name.c.o")
+            ld "${LDFLAGS[@]}" -T "$GUESTS/multiboot/multiboot.ld" -o "$OUT/$dir/$name.elf" "$obj" "$WORK/$dir/$name.c.o" ;;
         *)
             echo "build.sh: no build rule for $rel" >&2; exit 4 ;;
     esac

@@ -40,7 +40,6 @@ internal sealed class GdbServer : IDisposable
     {
         _log = log;
         _listener = new TcpListener(endpoint.Address, endpoint.Port);
-        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Start(1);
         _acceptThread = new Thread(AcceptLoop) { Name = "gdb-accept", IsBackground = true };
         _acceptThread.Start();
@@ -210,10 +209,11 @@ internal sealed class GdbServer : IDisposable
         }
     }
 
+    /// <summary>Attention first, then the event: whoever takes the event knows the attention it raised is spent.</summary>
     private void Raise(GdbEvent e)
     {
-        _events.Add(e);
         Attention?.Invoke();
+        _events.Add(e);
     }
 
     public void Dispose()

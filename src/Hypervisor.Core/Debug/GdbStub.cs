@@ -55,10 +55,7 @@ public sealed class GdbStub : IVcpuDebugger, IDisposable
         _vcpu = vcpu;
         _breakpoints = new GdbBreakpoints(debug, _memory);
         if (_waitForClient)
-        {
-            _attention = false;
             StopLoop(vcpu, debug);
-        }
         else if (_attention)
         {
             vcpu.RequestExit(); // a client came before the vCPU existed: stop at once
@@ -115,7 +112,10 @@ public sealed class GdbStub : IVcpuDebugger, IDisposable
         var commands = new GdbCommands(vcpu, debug, _memory, _breakpoints);
         while (!_control.IsStopping)
         {
-            switch (_server.Next(Poll))
+            var next = _server.Next(Poll);
+            if (next is GdbEvent.Connected or GdbEvent.Interrupt or GdbEvent.Disconnected)
+                _attention = false; // its request to stop the vCPU is answered here
+            switch (next)
             {
                 case null:
                     continue;

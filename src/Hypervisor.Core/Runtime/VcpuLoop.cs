@@ -20,19 +20,29 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
 
     public ExitStatistics Statistics { get; } = new();
 
+    /// <summary>A debugger attached to this vCPU (the gdb stub), or null.</summary>
+    public IVcpuDebugger? Debugger { get; set; }
+
+    /// <summary>Where exits are traced (--trace exits), or null: one predictable branch per exit when off.</summary>
+    public Debug.TraceLog? Trace { get; set; }
+
     public IVcpu Vcpu => vcpu;
 
     public void Run()
     {
         try
         {
+            Trace?.CpuReset(vcpu);
+            Debugger?.Starting(vcpu);
             while (!control.IsStopping)
             {
                 // Leave Run at the user's limit, or earlier when a deterministic timer is due.
                 vcpu.InstructionLimit = Math.Min(InstructionLimit, clock.NextStopInstruction);
                 var reason = vcpu.Run();
                 Statistics.Count(reason);
-                if (!Handle(reason))
+                Trace?.Exit(vcpu, reason);
+                bool debuggers = Debugger != null && reason is VcpuExitReason.Debug or VcpuExitReason.Intr && Debugger.HandleExit(vcpu, reason);
+                if (!debuggers && !Handle(reason))
                     break;
                 clock.RunDueTimers();
             }
@@ -112,6 +122,7 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
                     devices.Ports.Write(port, size, (uint)ReadValue(item));
                 else
                     WriteValue(item, devices.Ports.Read(port, size));
+                Trace?.Port(vcpu.Id, exit.IoDirection == IoDirection.Out, port, size, ReadValue(item), devices.Ports.Find(port)?.Name);
             }
         }
         catch (Exception e)
@@ -134,6 +145,7 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
                 devices.Mmio.Write(address, size, ReadValue(data));
             else
                 WriteValue(data, devices.Mmio.Read(address, size));
+            Trace?.Mmio(vcpu.Id, exit.MmioIsWrite, address, size, ReadValue(data), devices.Mmio.Find(address)?.Name);
         }
         catch (Exception e)
         {

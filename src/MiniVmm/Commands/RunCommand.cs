@@ -19,10 +19,11 @@ internal sealed class RunCommand
     private readonly Option<ulong?> _maxInstructions = CliValues.Number("--max-instructions", "Stop after this many guest instructions per vCPU (software CPU; exit code 124)");
     private readonly Option<string?> _timeout = CliValues.Duration("--timeout", "Stop after this much wall-clock time, e.g. 500ms, 10s (exit code 124)");
     private readonly Option<string[]> _set = new("--set") { Description = "Override a machine-file key, e.g. --set limits:instructions=1000 (repeatable)" };
+    private readonly DebugOptions _debug = new();
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _machine, _plugins, _accel, _logLevel, _logFile, _stats, _maxInstructions, _timeout, _set })
+        foreach (var option in new Option[] { _machine, _plugins, _accel, _logLevel, _logFile, _stats, _maxInstructions, _timeout, _set }.Concat(_debug.All))
             command.Options.Add(option);
         command.SetAction(Run);
     }
@@ -47,6 +48,11 @@ internal sealed class RunCommand
             Console.Error.WriteLine($"minivmm: --set: '{badSet}' is not KEY=VALUE");
             return ExitCodes.BadConfiguration;
         }
+        if (_debug.Validate(parse) is { } badDebug)
+        {
+            Console.Error.WriteLine($"minivmm: {badDebug}");
+            return ExitCodes.BadConfiguration;
+        }
 
         using var logger = (Serilog.Core.Logger)Logging.Create(parse.GetValue(_logFile)?.FullName);
         return MachineSession.Use(machineFile, parse.GetValue(_plugins), overrides, logger, (config, catalog) =>
@@ -55,6 +61,12 @@ internal sealed class RunCommand
                 Logging.Level.MinimumLevel = level;
             using var accelerator = AcceleratorSelector.Select(config.Accelerator, logger);
             using var vmm = Vmm.Create(config, catalog, accelerator, logger);
+            using var debug = _debug.Attach(parse, vmm, logger, out var debugProblem);
+            if (debugProblem is { } problem)
+            {
+                Console.Error.WriteLine($"minivmm: {problem.Message}");
+                return problem.ExitCode;
+            }
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Stop(ctx, vmm, ExitCodes.Interrupted, "SIGINT"));
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Stop(ctx, vmm, ExitCodes.Terminated, "SIGTERM"));
             // Ctrl-A X on a raw terminal, as QEMU users expect: a clean stop.
@@ -73,6 +85,7 @@ internal sealed class RunCommand
                 StdioBackend.Shared.QuitRequested -= quit;
                 StdioBackend.RestoreTerminal(); // before any message, so it prints on a sane terminal
             }
+            debug.MachineStopped(result.ExitCode);
 
             if (result.ExitCode == ExitCodes.Success)
                 logger.Information("Stopped: {Reason}", result.Reason);
