@@ -10,7 +10,7 @@ namespace Hypervisor.Kvm;
 /// translation of <c>kvm_run</c> into the reused <see cref="VcpuExit"/>, read in place (no copies,
 /// no allocation on I/O, MMIO or HLT exits).
 /// </summary>
-public sealed unsafe class KvmVcpu : IVcpu
+public sealed unsafe partial class KvmVcpu : IVcpu, IVcpuDebug
 {
     private readonly FileDescriptorHandle _vcpu;
     private readonly MappedRegionHandle _runMapping;
@@ -149,6 +149,7 @@ public sealed unsafe class KvmVcpu : IVcpu
             case KvmExitReason.Debug:
                 exit.Reason = VcpuExitReason.Debug;
                 exit.ErrorCode = run->Debug.Arch.Exception;
+                DecodeDebugExit(run->Debug.Arch);
                 return VcpuExitReason.Debug;
             case KvmExitReason.Shutdown:
                 return Terminal(VcpuExitReason.Shutdown, 0, "KVM_EXIT_SHUTDOWN: the guest triple-faulted");

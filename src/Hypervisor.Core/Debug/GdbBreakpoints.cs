@@ -27,6 +27,9 @@ internal sealed class GdbBreakpoints(IVcpuDebug vcpu, GuestMemory memory)
         }
         if (_hardware.Count + _watchpoints.Count >= vcpu.HardwareSlots)
             return false;
+        bool debugRegisters = vcpu.HardwareSlots != int.MaxValue;
+        if (type >= 2 && debugRegisters && (length is not (1 or 2 or 4 or 8) || address % (ulong)length != 0))
+            return false; // DR0-DR3 watch 1, 2, 4 or 8 aligned bytes
         if (type == 1)
             _hardware.Add(address);
         else

@@ -31,4 +31,6 @@ internal static class KvmIoctl
     public static readonly uint GetSregs = IoctlNumber.IOR<KvmSregs>(Kvmio, 0x83);
     public static readonly uint SetSregs = IoctlNumber.IOW<KvmSregs>(Kvmio, 0x84);
     public static readonly uint SetCpuid2 = IoctlNumber.IOW<KvmCpuid2>(Kvmio, 0x90);
+    public static readonly uint Translate = IoctlNumber.IOWR<KvmTranslation>(Kvmio, 0x85);
+    public static readonly uint SetGuestDebug = IoctlNumber.IOW<KvmGuestDebug>(Kvmio, 0x9b);
 }
