@@ -2,7 +2,7 @@
 # Installs what building and testing MiniVmm needs beyond the .NET SDK, on Debian:
 # binutils (the guest images are checked against their assembly sources) and gcc
 # (the KVM structures are checked against <linux/kvm.h> with a compiled probe), and Debian's SeaBIOS
-# (software written elsewhere that the firmware tests boot).
+# (software written elsewhere that the firmware tests boot), and gdb (the gdb stub is tested with the real one).
 set -euo pipefail
 
 if ! command -v dotnet >/dev/null; then
@@ -16,6 +16,8 @@ command -v gcc >/dev/null || missing+=(gcc)
 [[ -f /usr/include/linux/kvm.h ]] || missing+=(linux-libc-dev)
 # Debian's SeaBIOS: the end-to-end firmware tests boot it on the software CPU (they skip without it).
 [[ -f /usr/share/seabios/bios-256k.bin ]] || missing+=(seabios)
+# Debian's gdb: the gdb stub's end-to-end tests drive it in batch mode (they skip without it).
+command -v gdb >/dev/null || missing+=(gdb)
 if [[ ${#missing[@]} -gt 0 ]]; then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
         echo "install-prerequisites.sh: installing ${missing[*]}" >&2
