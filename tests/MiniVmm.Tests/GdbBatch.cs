@@ -20,14 +20,20 @@ public static partial class GdbBatch
         string gdbOutput = "";
         var vmm = Minivmm.RunWatchingStderr(TimeSpan.FromSeconds(120), (process, stderr) =>
         {
-            var watch = Stopwatch.StartNew();
-            Match port;
-            while (!(port = WaitingOn().Match(stderr())).Success && watch.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
-                Thread.Sleep(50);
-            Assert.True(port.Success, $"minivmm did not announce the gdb port; stderr: {stderr()}");
-            gdbOutput = RunGdb(int.Parse(port.Groups[1].Value), commands);
+            gdbOutput = RunGdb(WaitForPort(process, stderr), commands);
         }, "--machine", TargetMachine, "--accel", accelerator, "--gdb", "tcp:127.0.0.1:0", "--gdb-wait");
         return new Outcome(vmm, gdbOutput);
+    }
+
+    /// <summary>The port minivmm announces it waits for gdb on.</summary>
+    public static int WaitForPort(Process process, Func<string> stderr)
+    {
+        var watch = Stopwatch.StartNew();
+        Match port;
+        while (!(port = WaitingOn().Match(stderr())).Success && watch.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
+            Thread.Sleep(50);
+        Assert.True(port.Success, $"minivmm did not announce the gdb port; stderr: {stderr()}");
+        return int.Parse(port.Groups[1].Value);
     }
 
     private static string RunGdb(int port, string[] commands)

@@ -45,6 +45,37 @@ public sealed class GdbStubTests
     }
 
     [Fact]
+    public void Ctrl_c_stops_a_running_guest_memory_reads_and_writes_and_k_kills_it()
+    {
+        using var temp = new TempFolder();
+        string machine = temp.RealModeMachine([0xeb, 0xfe]); // jmp $ at 0x1000
+        string registers = "", code = "", written = "", afterInterrupt = "", first = "";
+
+        var result = Minivmm.RunWatchingStderr(TimeSpan.FromSeconds(60), (process, stderr) =>
+        {
+            using var rsp = new RspClient(GdbBatch.WaitForPort(process, stderr));
+            first = rsp.Ask("?");
+            rsp.Send("c");
+            Thread.Sleep(300);
+            rsp.Interrupt();
+            afterInterrupt = rsp.Receive();
+            registers = rsp.Ask("g");
+            code = rsp.Ask("m1000,2");
+            Assert.Equal("OK", rsp.Ask("M2000,2:cafe"));
+            written = rsp.Ask("m2000,2");
+            rsp.Send("k");
+        }, "--machine", machine, "--gdb", "tcp:127.0.0.1:0", "--gdb-wait", "--log-level", "information");
+
+        Assert.Equal("T05thread:1;", first);
+        Assert.Equal("T02thread:1;", afterInterrupt);
+        Assert.Equal("00100000", registers.Substring(8 * 8, 8)); // eip 0x1000, little-endian
+        Assert.Equal("ebfe", code);
+        Assert.Equal("cafe", written);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Stopped: killed by gdb", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_gdb_address_is_loopback_unless_public()
     {
         var result = Minivmm.Run("--machine", GdbBatch.TargetMachine, "--accel", "soft", "--gdb", "tcp:0.0.0.0:1234");
