@@ -27,7 +27,7 @@ internal static class GuestTree
         {
             "seed" or "flat" or "disk" => ".bin",
             "conformance" or "pc" or "bench" => ".rom",
-            "multiboot" => ".elf",
+            "multiboot" or "gdb" => ".elf",
             "linuxboot" => ".bzImage",
             _ => throw new InvalidOperationException($"guests/{source}: no build rule for folder '{folder}'"),
         };
