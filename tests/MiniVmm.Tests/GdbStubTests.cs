@@ -76,6 +76,34 @@ public sealed class GdbStubTests
     }
 
     [Fact]
+    public void Connecting_to_a_running_guest_stops_it_and_detaching_lets_it_run_on()
+    {
+        using var temp = new TempFolder();
+        // inc eax; cmp eax, 0x8000000; jne back; out 0xf4, al (isa-debug-exit); hlt: seconds of looping, 32-bit operands in real mode
+        string machine = temp.RealModeMachine([0x66, 0x40, 0x66, 0x3d, 0x00, 0x00, 0x00, 0x08, 0x75, 0xf6, 0xe6, 0xf4, 0xf4],
+            """{ "type": "isa-debug-exit" }""");
+        string first = "", registers = "", detached = "";
+
+        var result = Minivmm.RunWatchingStderr(TimeSpan.FromSeconds(60), (process, stderr) =>
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            Match port;
+            while (!(port = Regex.Match(stderr(), @"gdb stub on tcp:127\.0\.0\.1:(\d+)")).Success && watch.Elapsed < TimeSpan.FromSeconds(30))
+                Thread.Sleep(20);
+            using var rsp = new RspClient(int.Parse(port.Groups[1].Value));
+            first = rsp.Ask("?");
+            registers = rsp.Ask("g");
+            detached = rsp.Ask("D");
+        }, "--machine", machine, "--gdb", "tcp:127.0.0.1:0");
+
+        Assert.Equal("T05thread:1;", first);
+        uint eip = BitConverter.ToUInt32(Convert.FromHexString(registers.Substring(8 * 8, 8)));
+        Assert.InRange(eip, 0x1000u, 0x100cu); // stopped inside the loop
+        Assert.Equal("OK", detached);
+        Assert.Equal(1, result.ExitCode); // the loop ran to its end and wrote 0 to isa-debug-exit
+    }
+
+    [Fact]
     public void The_gdb_address_is_loopback_unless_public()
     {
         var result = Minivmm.Run("--machine", GdbBatch.TargetMachine, "--accel", "soft", "--gdb", "tcp:0.0.0.0:1234");
