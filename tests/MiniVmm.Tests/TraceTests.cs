@@ -57,6 +57,31 @@ public sealed class TraceTests
         Assert.Equal("io cpu0 out port 0x00f4 size 4 value 0x0 (isa-debug-exit)", lines[^1]);
     }
 
+    [KvmFact]
+    public void On_kvm_in_asm_single_steps_and_sees_what_the_soft_cpu_runs()
+    {
+        using var temp = new TempFolder();
+        string soft = Path.Combine(temp.Path, "soft.txt"), kvm = Path.Combine(temp.Path, "kvm.txt");
+
+        var onSoft = Minivmm.Run("--machine", GdbBatch.TargetMachine, "--accel", "soft", "--trace", "in_asm", "--trace-file", soft);
+        var onKvm = Minivmm.Run("--machine", GdbBatch.TargetMachine, "--accel", "kvm", "--trace", "in_asm", "--trace-file", kvm);
+
+        Assert.Equal(1, onSoft.ExitCode);
+        Assert.Equal(1, onKvm.ExitCode);
+        string[] expected = File.ReadAllLines(soft);
+        Assert.True(expected.Length > 1000, $"only {expected.Length} instructions traced on the soft CPU");
+        Assert.Equal(expected, File.ReadAllLines(kvm));
+    }
+
+    [KvmFact]
+    public void On_kvm_an_instruction_trace_and_gdb_are_one_at_a_time()
+    {
+        var result = Minivmm.Run("--machine", GdbBatch.TargetMachine, "--accel", "kvm", "--trace", "exec", "--gdb", "tcp:127.0.0.1:0");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--gdb and --trace in_asm or exec on KVM both need the vCPU's debug exits; use one at a time", result.Stderr);
+    }
+
     [Theory]
     [InlineData("in_asm,bogus", "0x1000+1", "--trace: 'bogus' is not a trace category; known: in_asm, exec, int, exits, io, cpu_reset")]
     [InlineData("exec", "0x2000..0x1000", "--trace: '0x2000..0x1000': the range ends before it starts")]

@@ -12,8 +12,8 @@ public interface IVcpuDebugger
     void Starting(IVcpu vcpu);
 
     /// <summary>
-    /// A <see cref="VcpuExitReason.Debug"/> or <see cref="VcpuExitReason.Intr"/> exit: true when it was
-    /// the debugger's (a breakpoint, a step, its interrupt request), handled and the guest may run on.
+    /// Every exit, before the loop handles it: true when it was the debugger's (a breakpoint, a step,
+    /// its own interrupt request), handled, and the guest may run on; false leaves it to the loop.
     /// </summary>
     bool HandleExit(IVcpu vcpu, VcpuExitReason reason);
 }

@@ -41,7 +41,7 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
                 var reason = vcpu.Run();
                 Statistics.Count(reason);
                 Trace?.Exit(vcpu, reason);
-                bool debuggers = Debugger != null && reason is VcpuExitReason.Debug or VcpuExitReason.Intr && Debugger.HandleExit(vcpu, reason);
+                bool debuggers = Debugger != null && Debugger.HandleExit(vcpu, reason);
                 if (!debuggers && !Handle(reason))
                     break;
                 clock.RunDueTimers();

@@ -64,6 +64,11 @@ internal sealed class DebugOptions
             session.Trace = AttachTrace(parse, vmm, logger);
         if (_endpoint == null)
             return session;
+        if (vmm.Vcpus.Any(loop => loop.Debugger != null))
+        {
+            problem = (ExitCodes.BadConfiguration, "--gdb and --trace in_asm or exec on KVM both need the vCPU's debug exits; use one at a time");
+            return session;
+        }
         if (vmm.Vcpus.Count > 1)
         {
             problem = (ExitCodes.BadConfiguration, $"--gdb: the machine has {vmm.Vcpus.Count} vCPUs; the gdb stub debugs machines with one (vcpus: 1)");
@@ -103,9 +108,14 @@ internal sealed class DebugOptions
             if ((_categories & (TraceCategories.Exits | TraceCategories.Io | TraceCategories.CpuReset)) != 0)
                 loop.Trace = trace;
             if (cpuParts && loop.Vcpu is IVcpuTrace cpu)
+            {
                 cpu.SetTrace(trace);
-            else if (cpuParts)
-                logger.Warning("--trace in_asm, exec and int need the soft accelerator; vcpu{Id} traces exits, io and cpu_reset only", loop.Vcpu.Id);
+                continue;
+            }
+            if (trace.Instructions && loop.Vcpu is IVcpuDebug)
+                loop.Debugger = new SingleStepTrace(trace, vmm.Memory); // KVM: one debug exit per instruction
+            if (trace.Interrupts)
+                logger.Warning("--trace int needs the soft accelerator (KVM delivers interrupts itself); vcpu{Id} traces the rest", loop.Vcpu.Id);
         }
         return trace;
     }
