@@ -57,9 +57,7 @@ public sealed class GdbStub : IVcpuDebugger, IDisposable
         if (_waitForClient)
             StopLoop(vcpu, debug);
         else if (_attention)
-        {
             vcpu.RequestExit(); // a client came before the vCPU existed: stop at once
-        }
     }
 
     public bool HandleExit(IVcpu vcpu, VcpuExitReason reason)
@@ -68,7 +66,10 @@ public sealed class GdbStub : IVcpuDebugger, IDisposable
         if (reason == VcpuExitReason.Debug)
         {
             if (!_server.IsConnected)
-                return true; // a stop left over from a session that ended
+            {
+                Detach(debug); // the client went away while the guest ran: nothing to report to
+                return true;
+            }
             _breakpoints!.Disarm();
             Stopped(StopReplyFor(vcpu.Exit));
             StopLoop(vcpu, debug);
