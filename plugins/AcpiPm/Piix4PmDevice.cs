@@ -11,7 +11,7 @@ namespace MiniVmm.Devices.AcpiPm;
 /// the PM timer at 0xb008 and SCI 9, DSDT with \_S5), so Linux calibrates on the PM timer and
 /// 'poweroff' reaches S5, which ends the machine with 0. The SCI is the entry's line, IRQ 9 by
 /// default: QEMU wires it there whatever the guest writes to the interrupt line register (0x3c),
-/// which firmware sets to 9. The SMBus registers are stored only (SeaBIOS programs them and never
+/// which is the guest's note (SeaBIOS writes its PIRQ line, 10, then 9). The SMBus registers are stored only (SeaBIOS programs them and never
 /// talks to the SMBus).
 /// </summary>
 [Device("piix4-pm", Irq = 9,
@@ -22,13 +22,11 @@ public sealed class Piix4PmDevice : IDevice, IPciFunction
     /// <summary>Where the function sits on QEMU's <c>-M pc</c>.</summary>
     public const string StandardAddress = "00:01.3";
 
-    private readonly DeviceContext _context;
     private readonly PciBus _bus;
     private readonly PmIoPlacement _io;
 
     public Piix4PmDevice(DeviceContext context)
     {
-        _context = context;
         _bus = context.Pci;
         Config = Piix4PmConfig.Create();
         Block = new PmBlock(context);
@@ -64,8 +62,6 @@ public sealed class Piix4PmDevice : IDevice, IPciFunction
         Config.WriteConfig(offset, size, value);
         if (Touches(offset, size, Piix4PmConfig.PmBase, 4) || Touches(offset, size, Piix4PmConfig.PmMisc, 1))
             _io.MoveTo(Piix4PmConfig.PmIoBase(Config));
-        if (Touches(offset, size, PciConfigRegister.InterruptLine, 1))
-            CheckInterruptLine();
     }
 
     /// <summary>Power-on: the registers, and the configuration space (PMREGMISC 0: the block stops decoding).</summary>
@@ -84,12 +80,4 @@ public sealed class Piix4PmDevice : IDevice, IPciFunction
     }
 
     private static bool Touches(int offset, int size, int register, int length) => offset < register + length && register < offset + size;
-
-    // The line is the machine file's wiring, as QEMU's is the board's: say so when the guest believes otherwise.
-    private void CheckInterruptLine()
-    {
-        uint line = Config.ReadConfig(PciConfigRegister.InterruptLine, 1);
-        if (_context.Irq.Number >= 0 && line != (uint)_context.Irq.Number)
-            _context.Logger.Warning("The guest wrote {Line} to the interrupt line register; the SCI is wired to IRQ {Irq} (the entry's irq)", line, _context.Irq.Number);
-    }
 }

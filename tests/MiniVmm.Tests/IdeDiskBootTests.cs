@@ -48,7 +48,7 @@ public class IdeDiskBootTests
     public void Seabios_places_the_piix4_pm_block_at_pmba_where_the_pm_timer_counts_and_s5_powers_off()
     {
         using var temp = new TempFolder();
-        var result = Boot(temp, DiskImage(temp, "", PowerOffMbr));
+        var result = Boot(temp, DiskImage(temp, "", PowerOffMbr), "--log-level", "information");
 
         Assert.Contains("mbr-poweroff: PMBA 0xb001", result.Stdout); // SeaBIOS's acpi_pm_base, with the I/O bit
         Assert.Contains("mbr-poweroff: the PM timer counts; entering S5", result.Stdout);

@@ -1,7 +1,6 @@
 using Hypervisor.Abstractions.Pci;
 using Hypervisor.Testing;
 using MiniVmm.Devices.AcpiPm;
-using Serilog.Events;
 
 namespace Plugins.Tests.AcpiPm;
 
@@ -132,16 +131,6 @@ public sealed class Piix4PmTests : IDisposable
 
         _pm.Buses.Out(SeabiosBase + Pm1Status, 2, PowerButton); // write 1 to clear
         Assert.False(_pm.Irq.Level);
-    }
-
-    [Fact]
-    public void An_interrupt_line_other_than_the_wired_one_is_logged_once_written()
-    {
-        Function.WriteConfig(PciConfigRegister.InterruptLine, 1, 9); // SeaBIOS: "acpi sci is hardwired to 9"
-        Assert.Empty(_pm.Log.Messages(LogEventLevel.Warning));
-
-        Function.WriteConfig(PciConfigRegister.InterruptLine, 1, 11);
-        Assert.Contains(_pm.Log.Messages(LogEventLevel.Warning), m => m.Contains("IRQ 9"));
     }
 
     [Fact]
