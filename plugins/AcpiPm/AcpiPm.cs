@@ -3,37 +3,31 @@ using Hypervisor.Abstractions;
 namespace MiniVmm.Devices.AcpiPm;
 
 /// <summary>
-/// The ACPI power-management block of the PIIX4 south bridge, as QEMU's i440FX machine has it at
-/// port 0x600: PM1 status/enable (power button, timer overflow), PM1 control (SCI_EN, and SLP_EN
-/// with SLP_TYP = S5 to power off) and the free-running 24-bit PM timer at 3.579545 MHz, which Linux
-/// uses as its clock reference. Writing S5 stops the machine with exit code 0, as QEMU's
-/// <c>-no-shutdown</c>-less power-off does. The SCI is a level on the entry's line while an enabled
-/// status bit is set.
+/// The ACPI power-management block (<see cref="PmBlock"/>) at a fixed port, for machines without
+/// PCI: QEMU's i440FX machine has it at 0x600 with the SCI on IRQ 9. It tells the machine's own
+/// ACPI tables where its registers are (<see cref="IAcpiFixedHardware"/>), so a direct Linux boot
+/// finds the PM timer and can power off. On a PCI machine the block is the <c>piix4-pm</c>
+/// function's, placed where the firmware programs it.
 /// </summary>
 [Device("acpi-pm", Port = 0x600, Irq = 9,
     Description = "ACPI power management block (PIIX4 layout, port 0x600, SCI on IRQ 9): PM1 registers, 3.58 MHz PM timer, S5 power-off")]
 public sealed class AcpiPm : IPortDevice, IAcpiFixedHardware
 {
     /// <summary>The PM timer's rate in Hz (ACPI: 3.579545 MHz).</summary>
-    public const long TimerHz = 3_579_545;
-    private const uint TimerMask = 0xff_ffff;
-    private const uint TimerOverflowBit = 1u << 23;
+    public const long TimerHz = PmBlock.TimerHz;
 
-    private readonly object _lock = new();
     private readonly DeviceContext _context;
-    private readonly IDeviceTimer _overflow;
-    private Pm1Events _status, _enable;
-    private ushort _control;
-    private long _lastTimerStatusCheck;
 
     public AcpiPm(DeviceContext context)
     {
         _context = context;
-        _overflow = context.Clock.CreateTimer(OnTimerOverflow);
-        Reset();
+        Block = new PmBlock(context);
     }
 
-    public int PortCount => PmRegisters.BlockSize;
+    /// <summary>The registers.</summary>
+    public PmBlock Block { get; }
+
+    public int PortCount => Block.PortCount;
 
     public ushort Pm1aEventBlock => (ushort)(Base + PmRegisters.Pm1Status);
 
@@ -47,129 +41,14 @@ public sealed class AcpiPm : IPortDevice, IAcpiFixedHardware
 
     private ushort Base => _context.PortBase ?? 0;
 
-    /// <summary>The PM timer's count now: machine nanoseconds at 3.579545 MHz, 24 bits.</summary>
-    public uint TimerValue => (uint)TimerTicks(_context.Clock.NowNanoseconds) & TimerMask;
+    public uint Read(ushort offset, int size) => Block.Read(offset, size);
 
-    private static long TimerTicks(long nanoseconds) => (long)((Int128)nanoseconds * TimerHz / 1_000_000_000);
-
-    public uint Read(ushort offset, int size)
-    {
-        lock (_lock)
-        {
-            // Registers are 16 bits (the timer 32); a byte or word read takes the addressed part.
-            uint value = offset switch
-            {
-                >= PmRegisters.Pm1Status and < PmRegisters.Pm1Enable => (uint)CurrentStatus() | ((uint)_enable << 16),
-                >= PmRegisters.Pm1Enable and < PmRegisters.Pm1Control => (uint)_enable,
-                >= PmRegisters.Pm1Control and < PmRegisters.Pm1Control + 2 => _control,
-                >= PmRegisters.PmTimer and < PmRegisters.PmTimer + 4 => TimerValue,
-                _ => 0,
-            };
-            int shift = 8 * (offset - RegisterStart(offset));
-            value >>= shift;
-            return size switch { 1 => value & 0xff, 2 => value & 0xffff, _ => value };
-        }
-    }
-
-    public void Write(ushort offset, int size, uint value)
-    {
-        int shift = 8 * (offset - RegisterStart(offset));
-        uint mask = (size switch { 1 => 0xffu, 2 => 0xffffu, _ => 0xffff_ffffu }) << shift;
-        value <<= shift;
-        bool powerOff = false;
-        lock (_lock)
-        {
-            switch (RegisterStart(offset))
-            {
-                case PmRegisters.Pm1Status:
-                    CurrentStatus();
-                    _status &= ~(Pm1Events)(value & mask & 0xffff); // write 1 to clear
-                    if (size == 4 && offset == PmRegisters.Pm1Status)
-                        _enable = (Pm1Events)(value >> 16) & Pm1Events.Enables;
-                    break;
-                case PmRegisters.Pm1Enable:
-                    _enable = (Pm1Events)(((uint)_enable & ~mask) | (value & mask)) & Pm1Events.Enables;
-                    break;
-                case PmRegisters.Pm1Control:
-                    uint control = ((uint)_control & ~mask) | (value & mask);
-                    _control = (ushort)(control & ~Pm1Control.SleepEnable);
-                    int sleepType = (int)(control & Pm1Control.SleepTypeMask) >> Pm1Control.SleepTypeShift;
-                    powerOff = (control & Pm1Control.SleepEnable) != 0 && sleepType == Pm1Control.SoftOffType;
-                    if ((control & Pm1Control.SleepEnable) != 0 && !powerOff)
-                        _context.Logger.Warning("The guest asked for sleep type {Type}; only S5 (type {SoftOff}) is implemented", sleepType, Pm1Control.SoftOffType);
-                    break;
-                default:
-                    return; // the PM timer is read-only; the rest of the block is not decoded
-            }
-            UpdateSci();
-        }
-        if (powerOff)
-            _context.Vm.RequestStop(0, "the guest powered off (ACPI S5)");
-    }
+    public void Write(ushort offset, int size, uint value) => Block.Write(offset, size, value);
 
     /// <summary>Presses the power button: PWRBTN_STS, and the SCI if the guest enabled it.</summary>
-    public void PressPowerButton()
-    {
-        lock (_lock)
-        {
-            _status |= Pm1Events.PowerButton;
-            UpdateSci();
-        }
-    }
+    public void PressPowerButton() => Block.PressPowerButton();
 
-    public void Reset()
-    {
-        lock (_lock)
-        {
-            _status = Pm1Events.None;
-            _enable = Pm1Events.None;
-            // SCI_EN set: the machine starts in ACPI mode, so the FADT needs no SMI_CMD handshake.
-            _control = Pm1Control.SciEnable;
-            _lastTimerStatusCheck = _context.Clock.NowNanoseconds;
-            _overflow.Cancel();
-            UpdateSci();
-        }
-    }
+    public void Reset() => Block.Reset();
 
-    public void Dispose() => _overflow.Dispose();
-
-    private static ushort RegisterStart(ushort offset) => offset switch
-    {
-        < PmRegisters.Pm1Enable => PmRegisters.Pm1Status,
-        < PmRegisters.Pm1Control => PmRegisters.Pm1Enable,
-        < PmRegisters.PmTimer => PmRegisters.Pm1Control,
-        < PmRegisters.PmTimer + 4 => PmRegisters.PmTimer,
-        _ => offset,
-    };
-
-    /// <summary>The status bits with TMR_STS brought up to date: set when bit 23 of the timer changed since the last look.</summary>
-    private Pm1Events CurrentStatus()
-    {
-        long now = _context.Clock.NowNanoseconds;
-        if (TimerTicks(now) / TimerOverflowBit != TimerTicks(_lastTimerStatusCheck) / TimerOverflowBit)
-            _status |= Pm1Events.Timer;
-        _lastTimerStatusCheck = now;
-        return _status;
-    }
-
-    private void OnTimerOverflow()
-    {
-        lock (_lock)
-            UpdateSci();
-    }
-
-    /// <summary>The SCI follows (status AND enable); an enabled timer keeps a deadline at its next bit-23 change.</summary>
-    private void UpdateSci()
-    {
-        var pending = CurrentStatus() & _enable;
-        _context.Irq.Set(pending != 0 && (_control & Pm1Control.SciEnable) != 0);
-        if ((_enable & Pm1Events.Timer) != 0 && (_status & Pm1Events.Timer) == 0)
-        {
-            long now = _context.Clock.NowNanoseconds;
-            long nextTick = (TimerTicks(now) / TimerOverflowBit + 1) * TimerOverflowBit;
-            _overflow.Arm((long)((Int128)nextTick * 1_000_000_000 / TimerHz) + 1);
-        }
-        else
-            _overflow.Cancel();
-    }
+    public void Dispose() => Block.Dispose();
 }

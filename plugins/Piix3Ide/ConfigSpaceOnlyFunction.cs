@@ -4,7 +4,7 @@ using Hypervisor.Abstractions.Pci;
 namespace MiniVmm.Devices.Ide;
 
 /// <summary>
-/// A PIIX function that is configuration space only (the ISA bridge, the PM function): it sits on
+/// A PIIX function that is configuration space only (the ISA bridge): it sits on
 /// the machine's PCI bus at its <c>pciAddress</c> option or its standard address, answers
 /// configuration cycles from <see cref="Config"/>, and leaves the bus with the machine.
 /// </summary>
@@ -16,7 +16,7 @@ public abstract class ConfigSpaceOnlyFunction : IDevice
     {
         Config = config;
         _bus = context.Pci;
-        Address = Piix3Functions.AddAt(context, Config, standardAddress);
+        Address = PciBus.AddAt(context, Config, standardAddress: standardAddress);
     }
 
     /// <summary>Where the function sits.</summary>

@@ -38,7 +38,7 @@ public sealed class Piix3IdeDevice : IPortDevice
             Channel = new IdeChannel(new AtaDisk(_image, model, serial), null, context.Irq);
             Config = Piix3Functions.Ide();
             _bus = context.Pci;
-            Address = Piix3Functions.AddAt(context, Config, "00:01.1");
+            Address = PciBus.AddAt(context, Config, standardAddress: "00:01.1");
             context.Windows.AddPorts("control", new IdeControlPort(Channel));
         }
         catch

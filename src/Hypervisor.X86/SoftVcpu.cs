@@ -35,10 +35,8 @@ public sealed unsafe class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpuTrace
 
     public VcpuExitReason Run() => _cpu.Run();
 
-    /// <summary>Nothing to do: the executor polls the controller's INTR between instructions.</summary>
-    public void InterruptLineChanged()
-    {
-    }
+    /// <summary>The executor polls the controller's INTR between blocks; a translated loop is told to leave so that happens soon.</summary>
+    public void InterruptLineChanged() => _cpu.NoteInterruptLineChanged();
 
     public void RequestExit() => _cpu.RequestExit();
 

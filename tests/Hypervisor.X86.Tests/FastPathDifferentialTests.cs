@@ -14,6 +14,8 @@ namespace Hypervisor.X86.Tests;
 public class FastPathDifferentialTests
 {
     private static readonly int Seeds = int.TryParse(Environment.GetEnvironmentVariable("MINIVMM_FUZZ_SEEDS"), out int n) ? n : 60;
+    /// <summary>Translated runs compile every block with the JIT (about a millisecond each): fewer seeds.</summary>
+    private static readonly int TranslatedSeeds = Math.Max(1, Seeds / 3);
     private const uint CodeAddress = 0x10000, DataAddress = 0x30000;
     private const uint HandlerOffset = 0x3F00;
 
@@ -77,9 +79,57 @@ public class FastPathDifferentialTests
         }
     }
 
-    private static void RunBoth(int seed, int bitness, byte[] code, ulong limit, bool interrupts = false, uint? dataLimit = null)
+    /// <summary>The same programs with every block translated the first time it runs (Translation/).</summary>
+    [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    public void Generated_programs_run_identically_translated_and_interpreted(int bitness)
+    {
+        for (int seed = 0; seed < TranslatedSeeds; seed++)
+        {
+            var code = Generate(new Random(seed * 31 + bitness), bitness);
+            RunBoth(seed, bitness, code, limit: 5000, translation: Cpu.TranslationMode.Always);
+        }
+    }
+
+    [Fact]
+    public void Accesses_past_a_segment_limit_fault_identically_in_translated_code()
+    {
+        for (int seed = 0; seed < TranslatedSeeds; seed++)
+        {
+            var code = Generate(new Random(seed * 7 + 3), 32);
+            RunBoth(seed, 32, code, limit: 5000, dataLimit: DataAddress + 0x180, translation: Cpu.TranslationMode.Always);
+        }
+    }
+
+    [Fact]
+    public void Interrupts_are_taken_at_the_same_instructions_in_translated_code()
+    {
+        for (int seed = 0; seed < TranslatedSeeds; seed++)
+        {
+            var code = Generate(new Random(seed * 13 + 5), 16, interrupts: true);
+            RunBoth(seed, 16, code, limit: 5000, interrupts: true, translation: Cpu.TranslationMode.Always);
+        }
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    public void Random_bytes_run_identically_translated_and_interpreted(int bitness)
+    {
+        for (int seed = 0; seed < TranslatedSeeds; seed++)
+        {
+            var code = new byte[0x4000];
+            new Random(seed * 17 + bitness).NextBytes(code);
+            RunBoth(seed, bitness, code, limit: 2000, translation: Cpu.TranslationMode.Always);
+        }
+    }
+
+    private static void RunBoth(int seed, int bitness, byte[] code, ulong limit, bool interrupts = false, uint? dataLimit = null,
+        Cpu.TranslationMode translation = Cpu.TranslationMode.Off)
     {
         using var fast = Setup(bitness, code, fastPath: true, interrupts, dataLimit);
+        fast.Vcpu.Cpu.Translation = translation;
         using var slow = Setup(bitness, code, fastPath: false, interrupts, dataLimit);
         var fastData = new Random(seed);
         var slowData = new Random(seed);
@@ -117,6 +167,7 @@ public class FastPathDifferentialTests
     {
         var h = new CpuHarness((0, 0x100000));
         h.Vcpu.Cpu.FastPathEnabled = fastPath;
+        h.Vcpu.Cpu.Translation = Cpu.TranslationMode.Off;
         h.Load(CodeAddress, code);
         if (interrupts)
         {

@@ -5,18 +5,20 @@ namespace MiniVmm.Tests;
 /// <summary>
 /// SeaBIOS boots from the PIIX3 IDE disk of configs/linux-i386-disk.json: a test image whose MBR is
 /// guests/disk/mbr-hello.bin reads its second sector back through int 13h (SeaBIOS's ATA PIO driver
-/// underneath) and exits through isa-debug-exit. The Linux boot from the full image is
+/// underneath) and exits through isa-debug-exit; one whose MBR is guests/disk/mbr-poweroff.bin finds the
+/// PM block where SeaBIOS programmed the piix4-pm function's PMBA and powers off through it. The Linux boot from the full image is
 /// scripts/linux-guest/boot.sh --disk (minutes, not a unit test).
 /// </summary>
 public class IdeDiskBootTests
 {
     private const int IdeEntry = 11; // devices[11] in configs/linux-i386-disk.json
     private static readonly string Mbr = Path.Combine(Minivmm.RepoRoot, "guests", "disk", "mbr-hello.bin");
+    private static readonly string PowerOffMbr = Path.Combine(Minivmm.RepoRoot, "guests", "disk", "mbr-poweroff.bin");
 
-    private static string DiskImage(TempFolder temp, string secondSector)
+    private static string DiskImage(TempFolder temp, string secondSector, string? mbr = null)
     {
         var image = new byte[1 << 20];
-        File.ReadAllBytes(Mbr).CopyTo(image, 0);
+        File.ReadAllBytes(mbr ?? Mbr).CopyTo(image, 0);
         Encoding.ASCII.GetBytes(secondSector + "\0").CopyTo(image, 512);
         return temp.Write("disk.img", image);
     }
@@ -40,6 +42,19 @@ public class IdeDiskBootTests
         Assert.Equal(33, result.ExitCode);
         string log = File.ReadAllText(temp.File("seabios-debug.log"));
         Assert.Contains("ata0-0: MiniVmm HARDDISK ATA-6 Hard-Disk (1 MiBytes)", log);
+    }
+
+    [SeabiosFact]
+    public void Seabios_places_the_piix4_pm_block_at_pmba_where_the_pm_timer_counts_and_s5_powers_off()
+    {
+        using var temp = new TempFolder();
+        var result = Boot(temp, DiskImage(temp, "", PowerOffMbr), "--log-level", "information");
+
+        Assert.Contains("mbr-poweroff: PMBA 0xb001", result.Stdout); // SeaBIOS's acpi_pm_base, with the I/O bit
+        Assert.Contains("mbr-poweroff: the PM timer counts; entering S5", result.Stdout);
+        Assert.DoesNotContain("still running", result.Stdout);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("powered off (ACPI S5)", result.Stderr);
     }
 
     [SeabiosFact]

@@ -44,12 +44,16 @@ public sealed class PciBus
     /// as lspci prints it (<c>"pciAddress": "00:04.0"</c>), and returns that address. The address is
     /// explicit in the machine file on purpose: a guest (or a conformance run under QEMU with
     /// <c>-device edu,addr=4</c>) finds the function in the same slot every time. Only bus 0 exists.
-    /// Throws <see cref="DeviceConfigurationException"/> naming the option when it is absent, malformed,
-    /// off bus 0 or taken.
+    /// A chip with a fixed place on the board (the PIIX functions at 00:01) passes it as
+    /// <paramref name="standardAddress"/>, which an entry without the option gets.
+    /// Throws <see cref="DeviceConfigurationException"/> naming the option when it is absent (and there
+    /// is no standard address), malformed, off bus 0 or taken.
     /// </summary>
-    public static PciAddress AddAt(DeviceContext context, IPciFunction function, string option = "pciAddress")
+    public static PciAddress AddAt(DeviceContext context, IPciFunction function, string option = "pciAddress", string? standardAddress = null)
     {
         string? text = context.Options[option];
+        if (string.IsNullOrWhiteSpace(text))
+            text = standardAddress;
         if (string.IsNullOrWhiteSpace(text))
             throw new DeviceConfigurationException(option, "needs the function's PCI address on bus 0, e.g. \"00:04.0\" (00:00.0 is the host bridge)");
         if (!PciAddress.TryParse(text, out var address))

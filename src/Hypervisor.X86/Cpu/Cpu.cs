@@ -121,5 +121,9 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>Drops every decoded instruction (e.g. after the VMM rewrote memory through Set*Registers).</summary>
-    public void FlushDecodedCode() => _icache.Clear();
+    public void FlushDecodedCode()
+    {
+        _icache.Clear();
+        DropAllBlocks();
+    }
 }

@@ -63,4 +63,9 @@ internal struct DecodedInstruction
     public byte Condition;
     /// <summary>Near relative JMP/CALL/Jcc: the target EIP (already cut to the operand size).</summary>
     public uint Target;
+
+    /// <summary>The translated block that starts here (Translation/), or null.</summary>
+    public Translation.TranslatedBlock? Block;
+    /// <summary>How often a block started here in the interpreter; <see cref="Translation.TranslatedBlock.Untranslatable"/> when translation failed.</summary>
+    public ushort Heat;
 }

@@ -122,6 +122,8 @@ internal sealed unsafe partial class Cpu
     {
         e.I = instr;
         e.Tag = tag;
+        e.Block = null;
+        e.Heat = 0;
         e.Length = (byte)instr.Length;
         e.Eip = (uint)instr.IP;
         e.NextEip = Code32 ? e.Eip + (uint)instr.Length : (e.Eip + (uint)instr.Length) & 0xFFFF;

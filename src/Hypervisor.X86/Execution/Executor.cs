@@ -160,6 +160,13 @@ internal sealed partial class Cpu
             }
             BeginInstruction();
             ref DecodedInstruction d = ref Fetch();
+            // Hot code runs translated (Translation/): one call runs the block, loops inside it included.
+            if (budget > 1 && Translation != TranslationMode.Off && RunnableBlock(ref d, room) is { } block)
+            {
+                if (RunBlock(block))
+                    return Exit.Reason;
+                continue;
+            }
             // A block cannot load segment registers, so accesses through flat segments skip their checks.
             if (d.ContinuesBlock && _segmentChecks)
                 _uncheckedSegments = UncheckedSegments();

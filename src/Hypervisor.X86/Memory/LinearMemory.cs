@@ -178,7 +178,10 @@ internal sealed unsafe partial class Cpu
     {
         ulong chunks = Phys.TakeCodeChunks(phys, size);
         if (chunks != 0)
+        {
             _icache.InvalidateChunks(phys & ~(ulong)PageOffsetMask, chunks);
+            InvalidateBlocks(phys & ~(ulong)PageOffsetMask, chunks);
+        }
     }
 
     /// <summary>Empties both TLBs (CR0.PG/CR4 changes, A20); <paramref name="keepGlobal"/> for CR3 reloads with CR4.PGE.</summary>

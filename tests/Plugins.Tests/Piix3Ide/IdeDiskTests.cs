@@ -95,20 +95,6 @@ public sealed class IdeDiskTests : IDisposable
     }
 
     [Fact]
-    public void The_piix4_pm_function_takes_seabioss_pm_base_and_reports_smm_set_up()
-    {
-        var ide = Ide();
-        ide.AddDevice<Piix4PmDevice>("pm-function");
-        var pm = ide.PciFunction(new PciAddress(0, 1, 3));
-        Assert.Equal(0x7113_8086u, pm.ReadConfig(PciConfigRegister.VendorId, 4));
-        Assert.Equal(0x0680_0003u, pm.ReadConfig(PciConfigRegister.RevisionId, 4));
-        pm.WriteConfig(Piix3Functions.PmBase, 4, 0xb000 | 1);
-        Assert.Equal(0xb001u, pm.ReadConfig(Piix3Functions.PmBase, 4));
-        // APMC_EN already set: SeaBIOS skips its SMM relocation, which would wait for an SMI forever.
-        Assert.NotEqual(0u, pm.ReadConfig(Piix3Functions.DeviceActivityB, 4) & Piix3Functions.ApmcEnable);
-    }
-
-    [Fact]
     public void Power_on_shows_the_ata_signature_and_a_ready_disk()
     {
         var ide = Ide();

@@ -1,0 +1,90 @@
+using System.Reflection.Emit;
+using Hypervisor.X86.Cpu;
+using Hypervisor.X86.Decoding;
+
+namespace Hypervisor.X86.Translation;
+
+/// <summary>
+/// Near branches. A target inside the block is an IL branch (the block's entry check covers the CS
+/// limit for every EIP in it); a target outside leaves the block, after the #GP check a near branch
+/// past the CS limit makes (before anything changes, as JumpNear does).
+/// </summary>
+internal sealed partial class BlockCompiler
+{
+    private void EmitJcc(ref DecodedInstruction d)
+    {
+        var notTaken = _il.DefineLabel();
+        EmitCondition(d.Condition);
+        var knownAfter = _known; // a general condition may have computed the flags
+        _il.Emit(OpCodes.Brfalse, notTaken);
+        EmitTargetCheck(d.Target);
+        EmitRetire();
+        EmitContinue(d.Target, mayFallThrough: false);
+        _il.MarkLabel(notTaken);
+        _known = knownAfter;
+        EmitRetire();
+        EmitContinue(d.NextEip);
+    }
+
+    private void EmitJmp(ref DecodedInstruction d)
+    {
+        EmitTargetCheck(d.Target);
+        EmitRetire();
+        EmitContinue(d.Target);
+    }
+
+    /// <summary>CALL rel32 on a 32-bit stack: limit check, push the return EIP, go to the target.</summary>
+    private void EmitCall(ref DecodedInstruction d)
+    {
+        EmitTargetCheck(d.Target);
+        Const(d.NextEip);
+        EmitPush();
+        EmitRetire();
+        EmitLeaveCheck(d.Target);
+        EmitContinue(d.Target);
+    }
+
+    /// <summary>RET on a 32-bit stack: pop the target, check it against the CS limit, leave the block there.</summary>
+    private void EmitRet()
+    {
+        LoadRegister(Gpr.ESP);
+        _il.Emit(OpCodes.Stloc, _tEa);
+        EmitRead(Seg.SS, 4);
+        _il.Emit(OpCodes.Stloc, _tA);
+        var ok = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _tA);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, CpuState.EipLimit);
+        _il.Emit(OpCodes.Ble_Un, ok);
+        EmitSpill();
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldloc, _tA);
+        _il.Emit(OpCodes.Call, CpuState.CheckNearTarget);
+        _il.MarkLabel(ok);
+        _il.Emit(OpCodes.Ldloc, _tEa);
+        _il.Emit(OpCodes.Ldc_I4_4);
+        _il.Emit(OpCodes.Add);
+        StoreRegister(Gpr.ESP);
+        EmitRetire();
+        _il.Emit(OpCodes.Ldloc, _tA);
+        _il.Emit(OpCodes.Stloc, _exitEip);
+        _il.Emit(OpCodes.Br, _exit);
+    }
+
+    /// <summary>A target outside the block may be past the CS limit: #GP(0) at this instruction.</summary>
+    private void EmitTargetCheck(uint target)
+    {
+        if (_block.IndexOf(target) >= 0)
+            return;
+        var ok = _il.DefineLabel();
+        Const(target);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, CpuState.EipLimit);
+        _il.Emit(OpCodes.Ble_Un, ok);
+        EmitSpill();
+        _il.Emit(OpCodes.Ldarg_0);
+        Const(target);
+        _il.Emit(OpCodes.Call, CpuState.CheckNearTarget);
+        _il.MarkLabel(ok);
+    }
+}

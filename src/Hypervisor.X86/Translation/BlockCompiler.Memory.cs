@@ -1,0 +1,228 @@
+using System.Reflection.Emit;
+using Hypervisor.X86.Decoding;
+
+namespace Hypervisor.X86.Translation;
+
+/// <summary>
+/// Memory operands: the effective address from register locals, then the TLB inline — one tag
+/// compare and a host pointer on a hit, as the interpreter's ReadLinear/WriteLinear do. Anything else
+/// (a miss, a page-crossing access, MMIO, a page holding code, a segment wrap) spills and calls the
+/// interpreter's ReadMem/WriteMem, which walk, fault, record MMIO and drop overwritten code.
+/// </summary>
+internal sealed partial class BlockCompiler
+{
+    /// <summary>Pushes the effective address of the memory operand.</summary>
+    private void EmitEffectiveAddress(ref DecodedInstruction d)
+    {
+        Const(d.MemDisplacement);
+        if (d.MemBase >= 0)
+        {
+            LoadRegister(d.MemBase);
+            _il.Emit(OpCodes.Add);
+        }
+        if (d.MemIndex >= 0)
+        {
+            LoadRegister(d.MemIndex);
+            if (d.MemScaleShift != 0)
+            {
+                _il.Emit(OpCodes.Ldc_I4, (int)d.MemScaleShift);
+                _il.Emit(OpCodes.Shl);
+            }
+            _il.Emit(OpCodes.Add);
+        }
+        if (d.AddrSize == 2)
+        {
+            _il.Emit(OpCodes.Ldc_I4, 0xFFFF);
+            _il.Emit(OpCodes.And);
+        }
+    }
+
+    /// <summary>Pushes the value of the memory operand (<paramref name="size"/> bytes, zero-extended).</summary>
+    private void EmitReadMemory(ref DecodedInstruction d, int size)
+    {
+        EmitEffectiveAddress(ref d);
+        _il.Emit(OpCodes.Stloc, _tEa);
+        EmitRead(d.MemSegment, size);
+    }
+
+    /// <summary>Pushes the <paramref name="size"/>-byte value at <paramref name="seg"/>:<see cref="_tEa"/>.</summary>
+    private void EmitRead(int seg, int size)
+    {
+        _flatSegments |= 1 << seg;
+        var slow = _il.DefineLabel();
+        var done = _il.DefineLabel();
+        EmitTlbLookup(seg, size, CpuState.TlbRead, slow);
+        _il.Emit(OpCodes.Ldloc, _tPtr);
+        EmitPageOffset();
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Unaligned, (byte)1);
+        _il.Emit(size switch { 1 => OpCodes.Ldind_U1, 2 => OpCodes.Ldind_U2, _ => OpCodes.Ldind_U4 });
+        _il.Emit(OpCodes.Stloc, _tVal);
+        _il.Emit(OpCodes.Br, done);
+
+        _il.MarkLabel(slow);
+        EmitSpill();
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldc_I4, seg);
+        _il.Emit(OpCodes.Ldloc, _tEa);
+        _il.Emit(OpCodes.Call, size switch { 1 => CpuState.ReadMem8, 2 => CpuState.ReadMem16, _ => CpuState.ReadMem32 });
+        _il.Emit(OpCodes.Stloc, _tVal);
+        EmitNoteLeave();
+        _il.MarkLabel(done);
+        _il.Emit(OpCodes.Ldloc, _tVal);
+    }
+
+    /// <summary>Stores <see cref="_tWVal"/> to the memory operand.</summary>
+    private void EmitWriteMemory(ref DecodedInstruction d, int size)
+    {
+        EmitEffectiveAddress(ref d);
+        _il.Emit(OpCodes.Stloc, _tEa);
+        EmitWrite(d.MemSegment, size);
+    }
+
+    /// <summary>Stores the low <paramref name="size"/> bytes of <see cref="_tWVal"/> at <paramref name="seg"/>:<see cref="_tEa"/>.</summary>
+    private void EmitWrite(int seg, int size)
+    {
+        _flatSegments |= 0x100 << seg;
+        var slow = _il.DefineLabel();
+        var done = _il.DefineLabel();
+        EmitTlbLookup(seg, size, CpuState.TlbWrite, slow);
+        _il.Emit(OpCodes.Ldloc, _tPtr);
+        EmitPageOffset();
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Ldloc, _tWVal);
+        _il.Emit(OpCodes.Unaligned, (byte)1);
+        _il.Emit(size switch { 1 => OpCodes.Stind_I1, 2 => OpCodes.Stind_I2, _ => OpCodes.Stind_I4 });
+        _il.Emit(OpCodes.Br, done);
+
+        _il.MarkLabel(slow);
+        EmitSpill();
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldc_I4, seg);
+        _il.Emit(OpCodes.Ldloc, _tEa);
+        _il.Emit(OpCodes.Ldloc, _tWVal);
+        if (size == 1)
+            _il.Emit(OpCodes.Conv_U1);
+        else if (size == 2)
+            _il.Emit(OpCodes.Conv_U2);
+        _il.Emit(OpCodes.Call, size switch { 1 => CpuState.WriteMem8, 2 => CpuState.WriteMem16, _ => CpuState.WriteMem32 });
+        EmitNoteLeave();
+        _il.MarkLabel(done);
+    }
+
+    /// <summary>
+    /// ADD m32, src (<see cref="_tWVal"/>): leaves the old value in <see cref="_tVal"/>, the sum stored.
+    /// Both accesses go through the write pointer, as the interpreter checks writability first.
+    /// </summary>
+    private void EmitAddToMemory(ref DecodedInstruction d)
+    {
+        EmitEffectiveAddress(ref d);
+        _il.Emit(OpCodes.Stloc, _tEa);
+        int seg = d.MemSegment;
+        _flatSegments |= (1 << seg) | (0x100 << seg);
+        var slow = _il.DefineLabel();
+        var done = _il.DefineLabel();
+        EmitTlbLookup(seg, 4, CpuState.TlbWrite, slow);
+        _il.Emit(OpCodes.Ldloc, _tPtr);
+        EmitPageOffset();
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _tPtr);
+        _il.Emit(OpCodes.Ldloc, _tPtr);
+        _il.Emit(OpCodes.Unaligned, (byte)1);
+        _il.Emit(OpCodes.Ldind_U4);
+        _il.Emit(OpCodes.Stloc, _tVal);
+        _il.Emit(OpCodes.Ldloc, _tPtr);
+        _il.Emit(OpCodes.Ldloc, _tVal);
+        _il.Emit(OpCodes.Ldloc, _tWVal);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Unaligned, (byte)1);
+        _il.Emit(OpCodes.Stind_I4);
+        _il.Emit(OpCodes.Br, done);
+
+        _il.MarkLabel(slow);
+        EmitSpill();
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldc_I4, seg);
+        _il.Emit(OpCodes.Ldloc, _tEa);
+        _il.Emit(OpCodes.Ldloc, _tWVal);
+        _il.Emit(OpCodes.Call, CpuState.AddToMemory);
+        _il.Emit(OpCodes.Stloc, _tVal);
+        EmitNoteLeave();
+        _il.MarkLabel(done);
+    }
+
+    /// <summary>
+    /// <see cref="_tLa"/> = segment base + <see cref="_tEa"/>; on a TLB hit with a host pointer (of the
+    /// given kind) for an access inside the page, <see cref="_tPtr"/> = the page's host address; else
+    /// branches to <paramref name="slow"/>.
+    /// </summary>
+    private void EmitTlbLookup(int seg, int size, System.Reflection.FieldInfo pointer, Label slow)
+    {
+        _il.Emit(OpCodes.Ldloc, _segBase[seg]!);
+        _il.Emit(OpCodes.Ldloc, _tEa);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _tLa);
+        if (_segmentChecks)
+        {
+            // A flat segment still faults when the access wraps past 4 GiB.
+            _il.Emit(OpCodes.Ldloc, _tEa);
+            Const(unchecked((uint)-size));
+            _il.Emit(OpCodes.Bgt_Un, slow);
+        }
+        if (size > 1)
+        {
+            EmitPageOffset();
+            Const(Memory.PhysicalMemory.PageMask + 1 - (uint)size);
+            _il.Emit(OpCodes.Bgt_Un, slow);
+        }
+        // entry = ref tlb[(la >> 12) & 255]
+        _il.Emit(OpCodes.Ldloc, _tlb0);
+        _il.Emit(OpCodes.Ldloc, _tLa);
+        _il.Emit(OpCodes.Ldc_I4_S, (sbyte)12);
+        _il.Emit(OpCodes.Shr_Un);
+        _il.Emit(OpCodes.Ldc_I4, Cpu.Cpu.TlbEntries - 1);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Conv_U);
+        _il.Emit(OpCodes.Sizeof, typeof(Memory.TlbEntry));
+        _il.Emit(OpCodes.Mul);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _tEntry);
+        // entry.Tag == (la & ~0xFFF) | 1
+        _il.Emit(OpCodes.Ldloc, _tEntry);
+        _il.Emit(OpCodes.Ldfld, CpuState.TlbTag);
+        _il.Emit(OpCodes.Ldloc, _tLa);
+        Const(~Memory.PhysicalMemory.PageMask);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Ldc_I4_1);
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Bne_Un, slow);
+        _il.Emit(OpCodes.Ldloc, _tEntry);
+        _il.Emit(OpCodes.Ldfld, pointer);
+        _il.Emit(OpCodes.Stloc, _tPtr);
+        _il.Emit(OpCodes.Ldloc, _tPtr);
+        _il.Emit(OpCodes.Brfalse, slow);
+    }
+
+    /// <summary>Pushes (native) la &amp; 0xFFF.</summary>
+    private void EmitPageOffset()
+    {
+        _il.Emit(OpCodes.Ldloc, _tLa);
+        Const(Memory.PhysicalMemory.PageMask);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Conv_U);
+    }
+
+    /// <summary>After a slow path returned: an MMIO store or a store into code makes the block leave after this instruction.</summary>
+    private void EmitNoteLeave()
+    {
+        _mayLeave = true;
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, CpuState.ExitPending);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, CpuState.LeaveBlock);
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Ldloc, _leave);
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Stloc, _leave);
+    }
+}

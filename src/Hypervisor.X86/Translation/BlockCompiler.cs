@@ -1,0 +1,364 @@
+using System.Reflection.Emit;
+using Hypervisor.X86.Cpu;
+using Hypervisor.X86.Decoding;
+
+namespace Hypervisor.X86.Translation;
+
+/// <summary>
+/// Compiles a <see cref="ScannedBlock"/> into one DynamicMethod that RyuJIT turns into host code.
+/// <list type="bullet">
+/// <item>The general registers the block uses live in IL locals from entry to exit; the lazy-flag record
+/// (operation, operands, result) too, and the operation is known at translation time after each ALU
+/// instruction, so a Jcc after CMP is one host compare.</item>
+/// <item>Memory goes through the TLB inline (<see cref="BlockCompiler"/>.Memory.cs); a miss, MMIO or a
+/// fault takes the interpreter's own access methods after the locals are written back ("spilled"), so
+/// a fault or an MMIO exit sees exactly the state at the start of the faulting instruction.</item>
+/// <item>Branches inside the block are IL branches; a backward one checks RequestExit and the
+/// instruction limit first, so a loop in one page runs inside one method call.</item>
+/// <item>Every instruction retires exactly as in the interpreter (same count, same order of effects).</item>
+/// </list>
+/// </summary>
+internal sealed partial class BlockCompiler
+{
+    private readonly ScannedBlock _block;
+    private readonly DecodedInstruction[] _code;
+    private readonly bool _segmentChecks;
+    private readonly ILGenerator _il;
+    private readonly DynamicMethod _method;
+    private readonly Label[] _labels;
+    private readonly bool[] _isTarget;
+    private readonly Label _exit;
+
+    // State in locals.
+    private readonly LocalBuilder _regs;
+    private readonly LocalBuilder?[] _r = new LocalBuilder?[8];
+    private readonly LocalBuilder _fop, _fa, _fb, _fr;
+    private readonly LocalBuilder _retired;
+    private readonly LocalBuilder _exitEip;
+    private readonly LocalBuilder _leave;
+    private readonly LocalBuilder _tlb0;
+    private readonly LocalBuilder?[] _segBase = new LocalBuilder?[6];
+    // Scratch (reused by every instruction; RyuJIT renames them).
+    private readonly LocalBuilder _tA, _tB, _tR, _tEa, _tLa, _tVal, _tWVal, _tPtr, _tEntry;
+
+    /// <summary>The instruction being compiled.</summary>
+    private int _index;
+    /// <summary>The current instruction may set <see cref="_leave"/> (a slow-path access).</summary>
+    private bool _mayLeave;
+    private int _flatSegments;
+
+    private BlockCompiler(ScannedBlock block, bool segmentChecks)
+    {
+        _block = block;
+        _code = block.Instructions;
+        _segmentChecks = segmentChecks;
+        _method = new DynamicMethod($"block_{block.PhysicalPage + (_code[block.EntryIndex].Tag & Memory.PhysicalMemory.PageMask):x}",
+            null, [typeof(Cpu.Cpu)], typeof(Cpu.Cpu), skipVisibility: true);
+        _il = _method.GetILGenerator();
+        _labels = new Label[_code.Length];
+        for (int i = 0; i < _labels.Length; i++)
+            _labels[i] = _il.DefineLabel();
+        _exit = _il.DefineLabel();
+        _isTarget = new bool[_code.Length];
+
+        _regs = _il.DeclareLocal(typeof(uint[]));
+        _fop = _il.DeclareLocal(typeof(int));
+        _fa = _il.DeclareLocal(typeof(uint));
+        _fb = _il.DeclareLocal(typeof(uint));
+        _fr = _il.DeclareLocal(typeof(uint));
+        _retired = _il.DeclareLocal(typeof(ulong));
+        _exitEip = _il.DeclareLocal(typeof(uint));
+        _leave = _il.DeclareLocal(typeof(int));
+        _tlb0 = _il.DeclareLocal(typeof(Memory.TlbEntry).MakeByRefType());
+        _tA = _il.DeclareLocal(typeof(uint));
+        _tB = _il.DeclareLocal(typeof(uint));
+        _tR = _il.DeclareLocal(typeof(uint));
+        _tEa = _il.DeclareLocal(typeof(uint));
+        _tLa = _il.DeclareLocal(typeof(uint));
+        _tVal = _il.DeclareLocal(typeof(uint));
+        _tWVal = _il.DeclareLocal(typeof(uint));
+        _tPtr = _il.DeclareLocal(typeof(nint));
+        _tEntry = _il.DeclareLocal(typeof(Memory.TlbEntry).MakeByRefType());
+    }
+
+    /// <summary>True when the compiler handles this instruction (the scanner stops at the others).</summary>
+    public static bool CanTranslate(ref DecodedInstruction d, bool stack32) => d.Fast switch
+    {
+        FastForm.None => false,
+        // 16-bit register forms stay interpreted (real-mode code that is hot enough is rare).
+        >= FastForm.MovRR16 => false,
+        FastForm.PushR or FastForm.PopR or FastForm.PushI or FastForm.CallRel or FastForm.Ret => stack32 && d.OpSize == 4,
+        FastForm.JmpRel or FastForm.Jcc => true,
+        _ => d.ContinuesBlock,
+    };
+
+    public static TranslatedBlock Compile(ScannedBlock block, bool stack32, bool segmentChecks)
+    {
+        var c = new BlockCompiler(block, segmentChecks);
+        bool usesStack = c.EmitBlock();
+        var code = (BlockCode)c._method.CreateDelegate(typeof(BlockCode));
+        uint maxEip = 0;
+        foreach (var d in block.Instructions)
+            maxEip = Math.Max(maxEip, d.Eip);
+        return new TranslatedBlock
+        {
+            Code = code,
+            EntryEip = block.Instructions[block.EntryIndex].Eip,
+            PhysicalPage = block.PhysicalPage,
+            ChunkMask = block.ChunkMask,
+            InstructionCount = block.Instructions.Length,
+            MaxEip = maxEip,
+            Assumptions = (segmentChecks ? BlockAssumptions.SegmentChecks : 0) | (usesStack && stack32 ? BlockAssumptions.Stack32 : 0),
+            FlatSegments = segmentChecks ? c._flatSegments : 0,
+        };
+    }
+
+    /// <summary>Emits the whole method; true when it uses the stack (and so needs a 32-bit SS).</summary>
+    private bool EmitBlock()
+    {
+        int used = 0;
+        bool usesStack = false;
+        int segments = 0;
+        for (int i = 0; i < _code.Length; i++)
+        {
+            used |= RegistersOf(ref _code[i]);
+            if (_code[i].Fast is FastForm.PushR or FastForm.PopR or FastForm.PushI or FastForm.CallRel or FastForm.Ret)
+            {
+                usesStack = true;
+                segments |= 1 << Seg.SS;
+                used |= 1 << Gpr.ESP;
+            }
+            else if (HasMemoryOperand(ref _code[i]))
+            {
+                segments |= 1 << _code[i].MemSegment;
+            }
+            if (_code[i].Fast is FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel && _block.IndexOf(_code[i].Target) is int t and >= 0)
+                _isTarget[t] = true;
+            if (i > 0 && !FallsThrough(ref _code[i - 1], _code[i].Eip))
+                _isTarget[i] = true;
+        }
+        _isTarget[_block.EntryIndex] = true;
+
+        EmitPrologue(used, segments);
+        _il.Emit(OpCodes.Br, _labels[_block.EntryIndex]);
+        for (_index = 0; _index < _code.Length; _index++)
+        {
+            _il.MarkLabel(_labels[_index]);
+            if (_isTarget[_index])
+                _known = Known.Dynamic;
+            _mayLeave = false;
+            EmitInstruction(ref _code[_index]);
+        }
+        EmitEpilogue();
+        return usesStack;
+    }
+
+    private static bool FallsThrough(ref DecodedInstruction d, uint next) =>
+        d.Fast is not (FastForm.JmpRel or FastForm.CallRel or FastForm.Ret) && d.NextEip == next;
+
+    private static bool HasMemoryOperand(ref DecodedInstruction d) =>
+        d.Access0 == OperandAccess.Memory || d.Access1 == OperandAccess.Memory || d.Access2 == OperandAccess.Memory;
+
+    /// <summary>The general registers an instruction reads or writes (bit n = register n).</summary>
+    private static int RegistersOf(ref DecodedInstruction d)
+    {
+        int mask = 0;
+        if (IsRegister(d.Access0)) mask |= 1 << d.Reg0;
+        if (IsRegister(d.Access1)) mask |= 1 << d.Reg1;
+        if (IsRegister(d.Access2)) mask |= 1 << d.Reg2;
+        if (HasMemoryOperand(ref d))
+        {
+            if (d.MemBase >= 0) mask |= 1 << d.MemBase;
+            if (d.MemIndex >= 0) mask |= 1 << d.MemIndex;
+        }
+        return mask;
+    }
+
+    private static bool IsRegister(OperandAccess a) =>
+        a is OperandAccess.Reg32 or OperandAccess.Reg16 or OperandAccess.Reg8Low or OperandAccess.Reg8High;
+
+    private void EmitPrologue(int used, int segments)
+    {
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, CpuState.Regs);
+        _il.Emit(OpCodes.Stloc, _regs);
+        for (int n = 0; n < 8; n++)
+        {
+            if ((used & (1 << n)) == 0)
+                continue;
+            _r[n] = _il.DeclareLocal(typeof(uint));
+            _il.Emit(OpCodes.Ldloc, _regs);
+            _il.Emit(OpCodes.Ldc_I4, n);
+            _il.Emit(OpCodes.Ldelem_U4);
+            _il.Emit(OpCodes.Stloc, _r[n]!);
+        }
+        LoadField(CpuState.LazyOp, _fop);
+        LoadField(CpuState.LazyA, _fa);
+        LoadField(CpuState.LazyB, _fb);
+        LoadField(CpuState.LazyResult, _fr);
+        LoadField(CpuState.Retired, _retired);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Stloc, _leave);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, CpuState.Tlb);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Ldelema, typeof(Memory.TlbEntry));
+        _il.Emit(OpCodes.Stloc, _tlb0);
+        for (int s = 0; s < 6; s++)
+        {
+            if ((segments & (1 << s)) == 0)
+                continue;
+            _segBase[s] = _il.DeclareLocal(typeof(uint));
+            _il.Emit(OpCodes.Ldarg_0);
+            _il.Emit(OpCodes.Ldfld, CpuState.Segs);
+            _il.Emit(OpCodes.Ldc_I4, s);
+            _il.Emit(OpCodes.Ldelema, typeof(SegmentCache));
+            _il.Emit(OpCodes.Ldfld, CpuState.SegmentBase);
+            _il.Emit(OpCodes.Stloc, _segBase[s]!);
+        }
+    }
+
+    private void LoadField(System.Reflection.FieldInfo field, LocalBuilder local)
+    {
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, field);
+        _il.Emit(OpCodes.Stloc, local);
+    }
+
+    private void StoreField(System.Reflection.FieldInfo field, LocalBuilder local)
+    {
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldloc, local);
+        _il.Emit(OpCodes.Stfld, field);
+    }
+
+    /// <summary>Registers back to the array and the flag record back to the CPU.</summary>
+    private void EmitWriteBack()
+    {
+        for (int n = 0; n < 8; n++)
+        {
+            if (_r[n] is not { } local)
+                continue;
+            _il.Emit(OpCodes.Ldloc, _regs);
+            _il.Emit(OpCodes.Ldc_I4, n);
+            _il.Emit(OpCodes.Ldloc, local);
+            _il.Emit(OpCodes.Stelem_I4);
+        }
+        EmitSpillFlags();
+        StoreField(CpuState.Retired, _retired);
+    }
+
+    private void EmitSpillFlags()
+    {
+        StoreField(CpuState.LazyOp, _fop);
+        StoreField(CpuState.LazyA, _fa);
+        StoreField(CpuState.LazyB, _fb);
+        StoreField(CpuState.LazyResult, _fr);
+    }
+
+    /// <summary>
+    /// Before a slow path that may fault or exit: the CPU gets the state at the start of the current
+    /// instruction (its register writes come after its memory accesses), and where it starts.
+    /// </summary>
+    private void EmitSpill()
+    {
+        EmitWriteBack();
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldc_I4, unchecked((int)_code[_index].Eip));
+        _il.Emit(OpCodes.Stfld, CpuState.InstrEip);
+        _il.Emit(OpCodes.Ldarg_0);
+        LoadRegister(Gpr.ESP);
+        _il.Emit(OpCodes.Stfld, CpuState.InstrEsp);
+    }
+
+    private void EmitEpilogue()
+    {
+        _il.MarkLabel(_exit);
+        EmitWriteBack();
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldloc, _exitEip);
+        _il.Emit(OpCodes.Stfld, CpuState.Eip);
+        _il.Emit(OpCodes.Ret);
+    }
+
+    /// <summary>Leaves the block with EIP = <paramref name="eip"/>.</summary>
+    private void EmitExit(uint eip)
+    {
+        _il.Emit(OpCodes.Ldc_I4, unchecked((int)eip));
+        _il.Emit(OpCodes.Stloc, _exitEip);
+        _il.Emit(OpCodes.Br, _exit);
+    }
+
+    /// <summary>One instruction retired.</summary>
+    private void EmitRetire()
+    {
+        _il.Emit(OpCodes.Ldloc, _retired);
+        _il.Emit(OpCodes.Ldc_I4_1);
+        _il.Emit(OpCodes.Conv_U8);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _retired);
+    }
+
+    /// <summary>
+    /// Continues at <paramref name="eip"/>: the next instruction in the method, a branch to its label
+    /// (backward ones check RequestExit and the instruction limit first), or an exit from the block.
+    /// </summary>
+    private void EmitContinue(uint eip, bool mayFallThrough = true)
+    {
+        int target = _block.IndexOf(eip);
+        if (target < 0)
+        {
+            EmitExit(eip);
+            return;
+        }
+        if (target == _index + 1 && mayFallThrough)
+            return; // falls into the next instruction's code
+        if (target > _index)
+        {
+            _il.Emit(OpCodes.Br, _labels[target]);
+            return;
+        }
+        var leave = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Volatile);
+        _il.Emit(OpCodes.Ldfld, CpuState.Attention);
+        _il.Emit(OpCodes.Brtrue, leave);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldfld, CpuState.InstructionLimit);
+        _il.Emit(OpCodes.Ldloc, _retired);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Ldc_I8, (long)_code.Length);
+        _il.Emit(OpCodes.Blt_Un, leave);
+        _il.Emit(OpCodes.Br, _labels[target]);
+        _il.MarkLabel(leave);
+        EmitExit(eip);
+    }
+
+    /// <summary>After an instruction whose slow path may have stored into code or made an MMIO exit: leave before the next.</summary>
+    private void EmitLeaveCheck(uint next)
+    {
+        if (!_mayLeave)
+            return;
+        var stay = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _leave);
+        _il.Emit(OpCodes.Brfalse, stay);
+        EmitExit(next);
+        _il.MarkLabel(stay);
+    }
+
+    private void LoadRegister(int n)
+    {
+        if (_r[n] is { } local)
+        {
+            _il.Emit(OpCodes.Ldloc, local);
+            return;
+        }
+        _il.Emit(OpCodes.Ldloc, _regs);
+        _il.Emit(OpCodes.Ldc_I4, n);
+        _il.Emit(OpCodes.Ldelem_U4);
+    }
+
+    private void StoreRegister(int n) => _il.Emit(OpCodes.Stloc, _r[n]!);
+
+    private void Const(uint value) => _il.Emit(OpCodes.Ldc_I4, unchecked((int)value));
+}

@@ -1,0 +1,104 @@
+using Hypervisor.X86.Decoding;
+
+namespace Hypervisor.X86.Translation;
+
+/// <summary>The instructions of a block before compilation: copies of decode-cache entries, sorted by EIP.</summary>
+internal sealed class ScannedBlock
+{
+    public required DecodedInstruction[] Instructions { get; init; }
+    public required int EntryIndex { get; init; }
+    public required ulong PhysicalPage { get; init; }
+    public required ulong ChunkMask { get; init; }
+
+    /// <summary>The index of the instruction at <paramref name="eip"/>, or -1 when it is outside the block.</summary>
+    public int IndexOf(uint eip)
+    {
+        int lo = 0, hi = Instructions.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >> 1;
+            uint e = Instructions[mid].Eip;
+            if (e == eip)
+                return mid;
+            if (e < eip)
+                lo = mid + 1;
+            else
+                hi = mid - 1;
+        }
+        return -1;
+    }
+}
+
+/// <summary>
+/// Chooses a block's instructions: from the entry, along fall-through and direct branch targets inside
+/// the same page, every instruction the interpreter has already decoded and <see cref="BlockCompiler"/>
+/// can translate. Loops inside the page become loops inside the block; everything else leaves it.
+/// </summary>
+internal static class BlockScanner
+{
+    private const int MaxInstructions = 256;
+    private const ulong AddressMask = (1UL << 40) - 1;
+
+    public static ScannedBlock? Scan(Cpu.Cpu cpu, ref DecodedInstruction entry)
+    {
+        if (!BlockCompiler.CanTranslate(ref entry, cpu.Stack32))
+            return null;
+        var cache = cpu.DecodeCache;
+        ulong modeBits = entry.Tag & (InstructionCache.Code32Bit | InstructionCache.ValidBit);
+        ulong physical = entry.Tag & AddressMask;
+        ulong pageBase = physical & ~(ulong)Memory.PhysicalMemory.PageMask;
+        uint csBase = cpu.CodeSegmentBase;
+        uint linearPage = (csBase + entry.Eip) & ~Memory.PhysicalMemory.PageMask;
+
+        var found = new Dictionary<uint, DecodedInstruction>();
+        var work = new Stack<uint>();
+        work.Push(entry.Eip);
+        while (work.Count > 0 && found.Count < MaxInstructions)
+        {
+            uint eip = work.Pop();
+            if (found.ContainsKey(eip))
+                continue;
+            uint la = csBase + eip;
+            if ((la & ~Memory.PhysicalMemory.PageMask) != linearPage)
+                continue;
+            ulong phys = pageBase | (la & Memory.PhysicalMemory.PageMask);
+            ref var d = ref cache.Slot(phys);
+            if (d.Tag != (phys | modeBits) || d.Eip != eip || !BlockCompiler.CanTranslate(ref d, cpu.Stack32))
+                continue;
+            found.Add(eip, d);
+            switch (d.Fast)
+            {
+                case FastForm.Ret:
+                    break;
+                case FastForm.JmpRel:
+                case FastForm.CallRel:
+                    work.Push(d.Target);
+                    break;
+                case FastForm.Jcc:
+                    work.Push(d.NextEip);
+                    work.Push(d.Target);
+                    break;
+                default:
+                    work.Push(d.NextEip);
+                    break;
+            }
+        }
+
+        var instructions = found.Values.OrderBy(d => d.Eip).ToArray();
+        ulong chunks = 0;
+        foreach (var d in instructions)
+        {
+            ulong start = d.Tag & Memory.PhysicalMemory.PageMask;
+            for (ulong b = start >> Memory.PhysicalMemory.ChunkShift; b <= (start + d.Length - 1) >> Memory.PhysicalMemory.ChunkShift; b++)
+                chunks |= 1UL << (int)b;
+        }
+        var block = new ScannedBlock { Instructions = instructions, EntryIndex = 0, PhysicalPage = pageBase, ChunkMask = chunks };
+        return new ScannedBlock
+        {
+            Instructions = instructions,
+            EntryIndex = block.IndexOf(entry.Eip),
+            PhysicalPage = pageBase,
+            ChunkMask = chunks,
+        };
+    }
+}

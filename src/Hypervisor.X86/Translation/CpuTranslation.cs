@@ -1,0 +1,191 @@
+using System.Runtime.CompilerServices;
+using Hypervisor.X86.Decoding;
+using Hypervisor.X86.Translation;
+
+namespace Hypervisor.X86.Cpu;
+
+/// <summary>When the translator compiles guest code (see Translation/README in src/Hypervisor.X86/README.md).</summary>
+public enum TranslationMode
+{
+    /// <summary>Interpret everything.</summary>
+    Off,
+    /// <summary>Translate a block once it has started <see cref="Cpu.HotThreshold"/> times.</summary>
+    Auto,
+    /// <summary>Translate every block the first time it runs (tests: the translator sees all code).</summary>
+    Always,
+}
+
+/// <summary>
+/// The translator's side of the CPU: hot block starts become <see cref="TranslatedBlock"/>s, which the run
+/// loop enters instead of interpreting; stores into their code drop them.
+/// </summary>
+internal sealed partial class Cpu
+{
+    /// <summary>Block starts interpreted this often are translated (the JIT costs about as much as interpreting a few thousand instructions).</summary>
+    public const int HotThreshold = 64;
+
+    /// <summary>Off, Auto or Always; MINIVMM_TRANSLATE=off|auto|always sets the default.</summary>
+    public TranslationMode Translation = DefaultTranslation;
+
+    internal static readonly TranslationMode DefaultTranslation =
+        Environment.GetEnvironmentVariable("MINIVMM_TRANSLATE")?.ToLowerInvariant() switch
+        {
+            "off" or "0" => TranslationMode.Off,
+            "always" => TranslationMode.Always,
+            _ => TranslationMode.Auto,
+        };
+
+    /// <summary>Set by a store that dropped decoded code: a running block leaves after the current instruction.</summary>
+#pragma warning disable CS0414 // read by translated code (CpuState.LeaveBlock)
+    private bool _leaveBlock;
+#pragma warning restore CS0414
+    private readonly Dictionary<ulong, List<TranslatedBlock>> _blocksByPage = [];
+    private int _blockCount;
+    private const int MaxBlocks = 1 << 16;
+    /// <summary>Entries per TLB (translated code indexes it inline).</summary>
+    internal const int TlbEntries = TlbSize;
+    private const int AttentionInterruptLine = 16;
+
+    /// <summary>Thread-safe: an interrupt line changed; a translated loop leaves at its next backward branch so the run loop can take it.</summary>
+    public void NoteInterruptLineChanged()
+    {
+        if (_blockCount != 0)
+            Interlocked.Or(ref _attention, AttentionInterruptLine);
+    }
+
+    /// <summary>Blocks compiled so far (statistics).</summary>
+    public long BlocksTranslated { get; private set; }
+
+    /// <summary>
+    /// The block starting at <paramref name="d"/>, translated now if it just became hot, when it may run
+    /// with the current state and at least its length of instructions left before the limit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private TranslatedBlock? RunnableBlock(ref DecodedInstruction d, ulong room)
+    {
+        var block = d.Block;
+        if (block is null)
+        {
+            if (d.Heat == TranslatedBlock.Untranslatable)
+                return null;
+            if (++d.Heat < (Translation == TranslationMode.Always ? 1 : HotThreshold) || Unsafe.AreSame(ref d, ref _uncached))
+                return null;
+            block = Translate(ref d);
+            if (block is null)
+                return null;
+        }
+        if (!block.Valid)
+        {
+            d.Block = null;
+            d.Heat = 0;
+            return null;
+        }
+        if ((ulong)block.InstructionCount > room || block.MaxEip > _eipLimit)
+            return null;
+        var needs = block.Assumptions;
+        if (((needs & BlockAssumptions.SegmentChecks) != 0) != _segmentChecks)
+            return null;
+        if ((needs & BlockAssumptions.Stack32) != 0 && !Stack32)
+            return null;
+        if (_segmentChecks)
+        {
+            _uncheckedSegments = UncheckedSegments();
+            if ((block.FlatSegments & ~_uncheckedSegments) != 0)
+                return null;
+        }
+        return block;
+    }
+
+    /// <summary>Runs a block; true when Run() must return (an MMIO store ended it with an exit).</summary>
+    private bool RunBlock(TranslatedBlock block)
+    {
+        block.Code(this);
+        _leaveBlock = false;
+        if (_mmioCount != 0)
+            MmioAccessesDone();
+        if (_exitPending)
+        {
+            _exitPending = false;
+            return true;
+        }
+        return false;
+    }
+
+    private TranslatedBlock? Translate(ref DecodedInstruction entry)
+    {
+        var code = BlockScanner.Scan(this, ref entry);
+        if (code is null)
+        {
+            entry.Heat = TranslatedBlock.Untranslatable;
+            return null;
+        }
+        if (_blockCount >= MaxBlocks)
+            DropAllBlocks();
+        var block = BlockCompiler.Compile(code, Stack32, _segmentChecks);
+        if (!_blocksByPage.TryGetValue(block.PhysicalPage, out var list))
+            _blocksByPage[block.PhysicalPage] = list = [];
+        list.Add(block);
+        _blockCount++;
+        BlocksTranslated++;
+        entry.Block = block;
+        return block;
+    }
+
+    /// <summary>A store or DMA dropped decoded code in these chunks: blocks built from them go too.</summary>
+    private void InvalidateBlocks(ulong pageBase, ulong chunks)
+    {
+        _leaveBlock = true;
+        if (_blockCount == 0 || !_blocksByPage.TryGetValue(pageBase, out var list))
+            return;
+        for (int i = list.Count - 1; i >= 0; i--)
+        {
+            if ((list[i].ChunkMask & chunks) != 0)
+            {
+                list[i].Valid = false;
+                list.RemoveAt(i);
+                _blockCount--;
+            }
+        }
+    }
+
+    private void DropAllBlocks()
+    {
+        foreach (var list in _blocksByPage.Values)
+            foreach (var block in list)
+                block.Valid = false;
+        _blocksByPage.Clear();
+        _blockCount = 0;
+    }
+
+    // Slow paths and eager-flag operations translated code calls (it spills its state first).
+
+    /// <summary>ADD m32, src off the TLB fast path: returns the old value (the caller owes the flags).</summary>
+    internal uint AddToMemoryInBlock(int seg, uint offset, uint src)
+    {
+        uint la = Linear(seg, offset, 4, write: true);
+        uint dst = ReadLinear32(la);
+        WriteLinear32(la, dst + src);
+        return dst;
+    }
+
+    /// <summary>INC/DEC keep CF: settles it into the flags before they owe their own (as <see cref="SetLazyIncDec"/>).</summary>
+    internal void SettleCarry()
+    {
+        if (_lazyOp != LazyFlagsOp.None)
+            _flags = (_flags & ~Eflags.CF) | LazyCarry();
+    }
+
+    /// <summary>SHL/SHR/SAR/ROL/ROR (0-4, as the fast forms order them) of a 32-bit value by a non-zero count.</summary>
+    internal uint ShiftInBlock(int op, uint value, uint count)
+    {
+        var shift = op switch { 0 => ShiftOp.Shl, 1 => ShiftOp.Shr, 2 => ShiftOp.Sar, 3 => ShiftOp.Rol, _ => ShiftOp.Ror };
+        value = ShiftValue(shift, value, count, 4, out uint flags);
+        Flags = flags;
+        return value;
+    }
+
+    // What the byte-code of a translated block gets and where its state lives (the compiler binds these by name).
+    internal InstructionCache DecodeCache => _icache;
+    internal uint CodeSegmentBase => _csBase;
+    internal ulong FetchPhysicalBase => _fetchPhysicalBase;
+}

@@ -1,0 +1,43 @@
+namespace Hypervisor.X86.Translation;
+
+/// <summary>Compiled guest code: runs from the block's entry until it leaves the block, then returns.</summary>
+internal delegate void BlockCode(Cpu.Cpu cpu);
+
+/// <summary>
+/// Guest instructions of one physical page translated into one .NET method (IL compiled by RyuJIT).
+/// The block is entered only while the state it was compiled for still holds (<see cref="Assumptions"/>),
+/// and dropped when a store or DMA touches the 64-byte chunks its code came from.
+/// </summary>
+internal sealed class TranslatedBlock
+{
+    /// <summary>Marks a decode-cache entry where no block can start (its instruction is not translatable).</summary>
+    public const ushort Untranslatable = ushort.MaxValue;
+
+    public required BlockCode Code { get; init; }
+    /// <summary>The EIP the block is entered at.</summary>
+    public required uint EntryEip { get; init; }
+    /// <summary>Physical address of the page the code came from.</summary>
+    public required ulong PhysicalPage { get; init; }
+    /// <summary>The 64-byte chunks of that page holding the block's instruction bytes (bit n = chunk n).</summary>
+    public required ulong ChunkMask { get; init; }
+    /// <summary>Instructions in the block: the most it runs between two checks of the instruction limit and RequestExit.</summary>
+    public required int InstructionCount { get; init; }
+    /// <summary>The highest EIP inside the block (the CS limit must cover it, so in-block branches need no limit check).</summary>
+    public required uint MaxEip { get; init; }
+    public required BlockAssumptions Assumptions { get; init; }
+    /// <summary>Segments (bit n) whose accesses the block makes without limit or type checks: they must be flat at entry.</summary>
+    public required int FlatSegments { get; init; }
+    /// <summary>False once the code under it changed; the entry then translates again.</summary>
+    public bool Valid = true;
+}
+
+/// <summary>The CPU state a block's code depends on beyond its physical address and code size.</summary>
+[Flags]
+internal enum BlockAssumptions : byte
+{
+    None = 0,
+    /// <summary>Protected mode outside V86: segment accesses are checked (flat ones skip it).</summary>
+    SegmentChecks = 1,
+    /// <summary>The stack is 32-bit (SS.B), for PUSH/POP/CALL/RET.</summary>
+    Stack32 = 2,
+}
