@@ -18,7 +18,7 @@ public sealed partial class BlkImage : IDisposable
         try
         {
             _file = new FileStream(path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite,
-                readOnly ? FileShare.Read : FileShare.None, bufferSize: 0, FileOptions.RandomAccess);
+                FileShare.Read, bufferSize: 0, FileOptions.RandomAccess);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -38,11 +38,11 @@ public sealed class VirtioDriver
     public IVirtioDriverTransport Transport { get; }
 
     /// <summary>A chain element: a buffer and whether the device writes it.</summary>
-    public readonly record struct Buffer(ulong Address, uint Length, bool DeviceWrites);
+    public readonly record struct ChainBuffer(ulong Address, uint Length, bool DeviceWrites);
 
-    public static Buffer Out(ulong address, uint length) => new(address, length, false);
+    public static ChainBuffer Out(ulong address, uint length) => new(address, length, false);
 
-    public static Buffer In(ulong address, uint length) => new(address, length, true);
+    public static ChainBuffer In(ulong address, uint length) => new(address, length, true);
 
     /// <summary>Reset, ACKNOWLEDGE, DRIVER, the features (default: all offered), FEATURES_OK, every queue of <paramref name="queues"/> set up, DRIVER_OK.</summary>
     public void Start(int queues, ulong? features = null, ushort? queueSize = null)
@@ -75,7 +75,7 @@ public sealed class VirtioDriver
     }
 
     /// <summary>Puts <paramref name="buffers"/> as one chain in the next free descriptors, makes it available and notifies; returns its head.</summary>
-    public ushort Submit(int queue, params Buffer[] buffers)
+    public ushort Submit(int queue, params ChainBuffer[] buffers)
     {
         var ring = _rings[queue];
         ushort head = ring.NextDescriptor;
