@@ -17,6 +17,9 @@ public sealed class VirtioBlk : IVirtioDevice, IDisposable
     /// <summary>Descriptors per queue; Linux's requests use at most SegMax of them for data.</summary>
     public const ushort QueueSize = 256;
 
+    /// <summary>Bytes moved between the image and guest memory per step (a multiple of the sector size).</summary>
+    public const int ChunkSize = 64 * 1024;
+
     private readonly BlkImage _image;
     private readonly byte[] _config;
     private readonly byte[] _id;
@@ -81,14 +84,20 @@ public sealed class VirtioBlk : IVirtioDevice, IDisposable
 
     public void Dispose() => _image.Dispose();
 
+    // Data moves a chunk at a time, so a request's size (up to 1024 buffers of guest RAM) never
+    // becomes one host allocation.
     private byte ReadSectors(VirtioRequest request, ulong sector, long length, out long written)
     {
         written = 0;
         if (length % BlkLayout.SectorSize != 0 || !_image.Contains(sector, (ulong)length / BlkLayout.SectorSize))
             return BlkStatus.IoError;
-        var data = new byte[length];
-        _image.Read(sector, data);
-        written = request.Write(0, data);
+        var chunk = new byte[Math.Min(length, ChunkSize)];
+        for (long done = 0; done < length; done += chunk.Length)
+        {
+            var part = chunk.AsSpan(0, (int)Math.Min(chunk.Length, length - done));
+            _image.Read(sector + (ulong)done / BlkLayout.SectorSize, part);
+            written += request.Write(done, part);
+        }
         return BlkStatus.Ok;
     }
 
@@ -97,9 +106,13 @@ public sealed class VirtioBlk : IVirtioDevice, IDisposable
         long length = request.ReadableLength - BlkLayout.HeaderSize;
         if (_image.ReadOnly || length % BlkLayout.SectorSize != 0 || !_image.Contains(sector, (ulong)length / BlkLayout.SectorSize))
             return BlkStatus.IoError;
-        var data = new byte[length];
-        request.Read(BlkLayout.HeaderSize, data);
-        _image.Write(sector, data);
+        var chunk = new byte[Math.Min(length, ChunkSize)];
+        for (long done = 0; done < length; done += chunk.Length)
+        {
+            var part = chunk.AsSpan(0, (int)Math.Min(chunk.Length, length - done));
+            request.Read(BlkLayout.HeaderSize + done, part);
+            _image.Write(sector + (ulong)done / BlkLayout.SectorSize, part);
+        }
         return BlkStatus.Ok;
     }
 

@@ -40,9 +40,9 @@ public sealed class VirtioConsole : IVirtioDevice, IDisposable
     {
         if (queue == TransmitQueue)
         {
-            var data = new byte[request.ReadableLength];
-            request.Read(0, data);
-            _backend.Write(data);
+            var chunk = new byte[Math.Min(request.ReadableLength, 4096)];
+            for (long done = 0; done < request.ReadableLength; done += chunk.Length)
+                _backend.Write(chunk.AsSpan(0, request.Read(done, chunk)));
             request.Complete(0);
             return;
         }

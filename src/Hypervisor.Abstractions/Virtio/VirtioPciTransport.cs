@@ -34,7 +34,15 @@ public class VirtioPciTransport : IDevice
         WriteCapabilities(Config);
         SetInterruptLine();
         _bus = context.Pci;
-        Address = PciBus.AddAt(context, Config);
+        try
+        {
+            Address = PciBus.AddAt(context, Config);
+        }
+        catch
+        {
+            (device as IDisposable)?.Dispose(); // a bad pciAddress must not leave the device's image or backend open
+            throw;
+        }
         _bars = new PciBarRegions(Config, context);
         _bars.Attach(0, new VirtioPciBar(Core));
     }
