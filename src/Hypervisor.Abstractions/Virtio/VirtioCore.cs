@@ -13,6 +13,7 @@ namespace Hypervisor.Abstractions.Virtio;
 public sealed class VirtioCore
 {
     private readonly object _lock = new();
+    private readonly object[] _draining;
     private readonly IInterruptLine _irq;
     private readonly ILogger _logger;
     private ulong _driverFeatures;
@@ -24,6 +25,7 @@ public sealed class VirtioCore
         _irq = irq;
         _logger = logger;
         Queues = device.QueueSizes.Select((size, i) => new Virtqueue(memory, i, size)).ToArray();
+        _draining = Queues.Select(_ => new object()).ToArray();
         foreach (var queue in Queues)
         {
             queue.Interrupt = () => Signal(VirtioInterrupt.UsedBuffer);
@@ -142,8 +144,12 @@ public sealed class VirtioCore
             return;
         try
         {
-            while ((Status & VirtioStatus.NeedsReset) == 0 && Queues[queue].TryTake(out var request))
-                Device.Request(queue, request!);
+            // One vCPU drains a queue at a time, so the device sees its requests in ring order.
+            lock (_draining[queue])
+            {
+                while ((Status & VirtioStatus.NeedsReset) == 0 && Queues[queue].TryTake(out var request))
+                    Device.Request(queue, request!);
+            }
         }
         catch (VirtqueueException bad)
         {
