@@ -73,6 +73,7 @@ fi
 mkdir -p "$root/lib/modules"
 for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev \
          drivers/virtio/virtio_pci drivers/block/virtio_blk drivers/char/hw_random/virtio-rng drivers/char/virtio_console \
+         net/core/failover drivers/net/net_failover drivers/net/virtio_net \
          lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4; do
     cp "$modules/$m.ko" "$root/lib/modules/"
 done
