@@ -12,5 +12,5 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/root" "$(dirname "$out")"
 echo "hello from a virtio-blk ext4 disk" > "$work/root/hello.txt"
 rm -f "$out"
-mke2fs -q -t ext4 -L minivmm -d "$work/root" "$out" 16M >&2
+mke2fs -q -t ext4 -L minivmm -d "$work/root" "$out" 16M >/dev/null
 echo "virtio-disk: $out (ext4, hello.txt)" >&2
