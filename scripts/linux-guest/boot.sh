@@ -7,19 +7,24 @@
 # With --disk it boots the disk image of scripts/linux-guest/disk.sh instead (configs/linux-i386-disk.json:
 # SeaBIOS, the IDE disk, syslinux, the same kernel and initramfs); 'poweroff -f' goes through the ACPI
 # tables SeaBIOS builds for the PIIX4 PM function.
-#   scripts/linux-guest/boot.sh [--disk] [--qemu] [--limit SECONDS] [--no-build]
+# With --virtio it boots configs/linux-i386-virtio.json (virtio-pci block, entropy and console devices;
+# the disk of scripts/linux-guest/virtio-disk.sh) and also requires /virtio-check's proofs: the known
+# file read from the ext4 disk, a file the guest wrote and synced (read back on the host with
+# debugfs), bytes from /dev/hwrng and a line on hvc0.
+#   scripts/linux-guest/boot.sh [--disk|--virtio] [--qemu] [--limit SECONDS] [--no-build]
 # Prints "linux-boot: PASS ..." or "linux-boot: FAIL ..." lines; exits 0 only when minivmm passed.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-limit=900 qemu=0 build=1 disk=0
+limit=900 qemu=0 build=1 disk=0 virtio=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --qemu) qemu=1 ;;
         --disk) disk=1 ;;
+        --virtio) virtio=1 ;;
         --limit) limit=$2; shift ;;
         --no-build) build=0 ;;
-        *) echo "usage: boot.sh [--disk] [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
+        *) echo "usage: boot.sh [--disk|--virtio] [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -29,6 +34,11 @@ machine=configs/linux-i386.json
 if [ $disk = 1 ]; then
     "$here/disk.sh" >/dev/null || { echo "linux-boot: FAIL could not build the disk image"; exit 1; }
     machine=configs/linux-i386-disk.json
+fi
+if [ $virtio = 1 ]; then
+    "$here/virtio-disk.sh" >/dev/null || { echo "linux-boot: FAIL could not build the virtio disk"; exit 1; }
+    rm -f artifacts/linux-i386/hvc0.txt
+    machine=configs/linux-i386-virtio.json
 fi
 minivmm=src/MiniVmm/bin/Release/net10.0/minivmm
 if [ $build = 1 ] || [ ! -x $minivmm ]; then
@@ -89,6 +99,27 @@ tail_of() { tail -c 300 "$1" | tr '\r\n' '  '; }
 
 session minivmm-soft $minivmm --machine $machine --timeout "$((limit + 30))s"
 soft_result=$result soft_shell=$shell_s
+if [ $virtio = 1 ]; then
+    # virtio_check TEXT WHAT: the console must have a "minivmm-virtio: TEXT" line.
+    virtio_check() {
+        if grep -aqF "minivmm-virtio: $1" "$work/minivmm-soft.out"; then echo "linux-boot: PASS virtio: $2"
+        else echo "linux-boot: FAIL virtio: $2; the guest said: $(grep -a 'minivmm-virtio' "$work/minivmm-soft.out" | tr '\r\n' '  ')"; soft_result=FAIL; fi
+    }
+    virtio_check "disk: 32768 sectors, serial 'minivmm-vda'" "/dev/vda with its size and serial"
+    virtio_check "file: hello from a virtio-blk ext4 disk" "the known file read from the ext4 disk"
+    virtio_check "hwrng: virtio_rng.0 " "/dev/hwrng served by virtio-rng"
+    virtio_check "hvc0 written" "hvc0"
+    if debugfs -R "cat /written.txt" artifacts/linux-i386/virtio.img 2>/dev/null | grep -q "written by the guest"; then
+        echo "linux-boot: PASS virtio: the file the guest wrote and synced is in the image"
+    else
+        echo "linux-boot: FAIL virtio: written.txt is not in the image"; soft_result=FAIL
+    fi
+    if grep -q "minivmm-virtio: hello on hvc0" artifacts/linux-i386/hvc0.txt 2>/dev/null; then
+        echo "linux-boot: PASS virtio: hvc0's line reached its backend file"
+    else
+        echo "linux-boot: FAIL virtio: artifacts/linux-i386/hvc0.txt lacks the guest's line"; soft_result=FAIL
+    fi
+fi
 if [ $qemu = 1 ]; then
     command -v qemu-system-i386 >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >&2
     if [ $disk = 1 ]; then

@@ -51,6 +51,7 @@ if [ "$arch" = amd64 ]; then
     version=$("$repo/scripts/kvm-testbed/fetch-kernel.sh" "$cache")
     cp "$cache/boot/vmlinuz-$version" "$out/vmlinuz"
     cp /bin/busybox "$root/bin/busybox"
+    modules=$cache/lib/modules/$version/kernel
 else
     if ! dpkg --print-foreign-architectures | grep -qx i386; then
         dpkg --add-architecture i386
@@ -65,7 +66,19 @@ else
     version=${package#linux-image-}
     cp "$cache/kernel/boot/vmlinuz-$version" "$out/vmlinuz"
     cp "$cache/busybox/bin/busybox" "$root/bin/busybox"
+    modules=$cache/kernel/lib/modules/$version/kernel
 fi
+
+# The virtio and ext4 modules of the same kernel package, for /virtio-check (boot.sh --virtio).
+mkdir -p "$root/lib/modules"
+for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev \
+         drivers/virtio/virtio_pci drivers/block/virtio_blk drivers/char/hw_random/virtio-rng drivers/char/virtio_console \
+         net/core/failover drivers/net/net_failover drivers/net/virtio_net \
+         lib/crc16 fs/mbcache fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4; do
+    cp "$modules/$m.ko" "$root/lib/modules/"
+done
+cp "$here/virtio-check.sh" "$root/virtio-check"
+chmod 755 "$root/virtio-check"
 
 cp "$here/init.sh" "$root/init"
 chmod 755 "$root/init"

@@ -11,6 +11,9 @@ namespace Hypervisor.Core.Boot;
 /// <param name="Acpi">The device with the ACPI PM registers (the <c>acpi-pm</c> plugin), or null.</param>
 public sealed record BootPlatform(bool LongMode = true, IAcpiFixedHardware? Acpi = null)
 {
+    /// <summary>What devices add to a Linux kernel's command line (<see cref="IKernelCommandLine"/>, e.g. virtio-mmio devices), space-separated.</summary>
+    public string KernelArguments { get; init; } = "";
+
     /// <summary>A long-mode-capable machine without ACPI hardware.</summary>
     public static readonly BootPlatform Default = new();
 }

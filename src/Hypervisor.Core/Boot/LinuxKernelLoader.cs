@@ -18,13 +18,17 @@ public sealed class LinuxKernelLoader : IBootLoader
         byte[] initrd = boot.Initrd is { } initrdPath ? Read(initrdPath, "initrd") : [];
         try
         {
-            return LinuxBzImage.Load(memory, kernel, boot.CommandLine, initrd, platform: platform);
+            return LinuxBzImage.Load(memory, kernel, CommandLine(boot.CommandLine, platform), initrd, platform: platform);
         }
         catch (BootImageException e)
         {
             throw new BootImageException($"kernel '{kernelPath}': {e.Message}");
         }
     }
+
+    /// <summary>The machine file's command line, then what the devices add (virtio-mmio devices, as Firecracker does).</summary>
+    public static string CommandLine(string machineFile, BootPlatform? platform)
+        => platform is { KernelArguments.Length: > 0 } ? (machineFile.Length > 0 ? machineFile + " " : "") + platform.KernelArguments : machineFile;
 
     private static byte[] Read(string path, string what)
     {

@@ -102,7 +102,11 @@ public sealed class Vmm : IDisposable
 
         _platform = new BootPlatform(
             LongMode: accelerator.Features.HasFlag(AcceleratorFeatures.LongMode),
-            Acpi: Devices.Devices.Select(d => d.Device).OfType<IAcpiFixedHardware>().FirstOrDefault());
+            Acpi: Devices.Devices.Select(d => d.Device).OfType<IAcpiFixedHardware>().FirstOrDefault())
+        {
+            KernelArguments = string.Join(" ", Devices.Devices.Select(d => d.Device).OfType<IKernelCommandLine>()
+                .Select(d => d.KernelArguments).Where(a => a.Length > 0)),
+        };
         var boot = LoadBoot();
 
         var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock, Firmware = Firmware }));
