@@ -19,7 +19,8 @@ internal static class MachineSession
         try
         {
             var config = MachineFileReader.Load(machineFile.FullName, overrides);
-            using var catalog = PluginCatalog.Load(CommonOptions.PluginDirectories(config.PluginDirectories, plugins));
+            // Only the plugins this machine uses are loaded; the index says which plugin provides what.
+            using var catalog = PluginCatalog.Open(CommonOptions.PluginDirectories(config.PluginDirectories, plugins), PluginIndex.Default());
             return body(config, catalog);
         }
         catch (MachineFileException e)
