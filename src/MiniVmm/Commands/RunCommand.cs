@@ -49,12 +49,15 @@ internal sealed class RunCommand
         }
 
         using var logger = (Serilog.Core.Logger)Logging.Create(parse.GetValue(_logFile)?.FullName);
+        StartupTrace.Mark("logger created");
         return MachineSession.Use(machineFile, parse.GetValue(_plugins), overrides, logger, (config, catalog) =>
         {
             if (Logging.TryParseLevel(cliLevel ?? config.LogLevel, out var level))
                 Logging.Level.MinimumLevel = level;
             using var accelerator = AcceleratorSelector.Select(config.Accelerator, logger);
+            StartupTrace.Mark($"accelerator {accelerator.Name} opened");
             using var vmm = Vmm.Create(config, catalog, accelerator, logger);
+            StartupTrace.Mark("machine built (devices, image, VM)");
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Stop(ctx, vmm, ExitCodes.Interrupted, "SIGINT"));
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Stop(ctx, vmm, ExitCodes.Terminated, "SIGTERM"));
             // Ctrl-A X on a raw terminal, as QEMU users expect: a clean stop.
@@ -67,6 +70,7 @@ internal sealed class RunCommand
             try
             {
                 result = vmm.Run();
+                StartupTrace.Mark("guest ran to its stop");
             }
             finally
             {
@@ -78,6 +82,7 @@ internal sealed class RunCommand
                 logger.Information("Stopped: {Reason}", result.Reason);
             else
                 Console.Error.WriteLine($"minivmm: {result.Reason} (exit code {result.ExitCode})");
+            StartupTrace.Log(logger);
             if (parse.GetValue(_stats))
                 ExitReport.Print(Console.Error, result, vmm.Devices);
             return result.ExitCode;
