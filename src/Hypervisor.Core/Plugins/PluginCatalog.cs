@@ -1,7 +1,5 @@
 using System.Reflection;
 using Hypervisor.Abstractions;
-using McMaster.NETCore.Plugins;
-using Microsoft.Extensions.Configuration;
 
 namespace Hypervisor.Core.Plugins;
 
@@ -17,9 +15,6 @@ namespace Hypervisor.Core.Plugins;
 /// </summary>
 public sealed class PluginCatalog : IDisposable
 {
-    private static readonly Type[] SharedTypes = [typeof(IDevice), typeof(Serilog.ILogger), typeof(IConfiguration)];
-
-    private readonly List<PluginLoader> _loaders = [];
     private readonly Dictionary<string, DeviceType> _types = new(StringComparer.Ordinal);
     // Every known type name and the assembly providing it, loaded or not (duplicates are found before loading).
     private readonly Dictionary<string, string> _providers = new(StringComparer.Ordinal);
@@ -164,9 +159,7 @@ public sealed class PluginCatalog : IDisposable
         Type[] exported;
         try
         {
-            var loader = PluginLoader.CreateFromAssemblyFile(dll, SharedTypes, config => config.PreferSharedTypes = true);
-            _loaders.Add(loader);
-            exported = loader.LoadDefaultAssembly().GetExportedTypes();
+            exported = new PluginLoadContext(dll).LoadPlugin().GetExportedTypes();
         }
         catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException or TypeLoadException or InvalidOperationException)
         {
@@ -193,10 +186,11 @@ public sealed class PluginCatalog : IDisposable
         return found;
     }
 
+    /// <summary>Forgets the plugins; their load contexts are not collectible, so their code stays loaded for the process's life.</summary>
     public void Dispose()
     {
-        foreach (var loader in _loaders)
-            loader.Dispose();
-        _loaders.Clear();
+        _types.Clear();
+        _providers.Clear();
+        _assemblies.Clear();
     }
 }
