@@ -90,6 +90,9 @@ public sealed class PluginCatalog : IDisposable
         return catalog;
     }
 
+    /// <summary>The plugin assemblies loaded so far (the tests check what an index spared).</summary>
+    internal IReadOnlyCollection<string> LoadedAssemblies => _loaded;
+
     /// <summary>The type names of every plugin, without loading any more of them.</summary>
     public IReadOnlyCollection<string> TypeNames => _providers.Keys;
 
