@@ -22,7 +22,8 @@ public sealed class PluginIndex
 
     private PluginIndex(string? path) => FilePath = path;
 
-    private readonly record struct Entry(long Size, long ModifiedTicks, string[] TypeNames);
+    // A class, not a struct: Dictionary<string, class> runs precompiled shared code, a struct value would be JIT-compiled at every start.
+    private sealed record Entry(long Size, long ModifiedTicks, string[] TypeNames);
 
     /// <summary>The index file, or null for an index kept in memory only.</summary>
     public string? FilePath { get; }
