@@ -1,5 +1,7 @@
 using System.Reflection;
 using Hypervisor.Abstractions;
+using McMaster.NETCore.Plugins;
+using Microsoft.Extensions.Configuration;
 
 namespace Hypervisor.Core.Plugins;
 
@@ -7,14 +9,17 @@ namespace Hypervisor.Core.Plugins;
 /// The device types of every plugin in a set of folders. A plugin is a folder
 /// <c>&lt;Name&gt;/&lt;Name&gt;.dll</c> (what a plugin project's build lays out); a folder given
 /// may hold such plugin folders, be one itself, or be a build output (<c>&lt;Name&gt;.dll</c> beside
-/// <c>&lt;Name&gt;.deps.json</c>); one with none of these is an error. Each loads in its own
-/// load context, sharing the SDK, Serilog and configuration types with the host so that a
+/// <c>&lt;Name&gt;.deps.json</c>); one with none of these is an error. Each loads through its own
+/// McMaster.NETCore.Plugins <see cref="PluginLoader"/>, sharing the SDK, Serilog and configuration types with the host so that a
 /// device's <see cref="IPortDevice"/> is the host's <see cref="IPortDevice"/>.
 /// <see cref="Load"/> loads every plugin; <see cref="Open"/> loads a plugin only when one of its
 /// types is asked for, knowing which plugin provides what from a <see cref="PluginIndex"/>.
 /// </summary>
 public sealed class PluginCatalog : IDisposable
 {
+    private static readonly Type[] SharedTypes = [typeof(IDevice), typeof(Serilog.ILogger), typeof(IConfiguration)];
+
+    private readonly List<PluginLoader> _loaders = [];
     private readonly Dictionary<string, DeviceType> _types = new(StringComparer.Ordinal);
     // Every known type name and the assembly providing it, loaded or not (duplicates are found before loading).
     private readonly Dictionary<string, string> _providers = new(StringComparer.Ordinal);
@@ -162,7 +167,11 @@ public sealed class PluginCatalog : IDisposable
         Type[] exported;
         try
         {
-            exported = new PluginLoadContext(dll).LoadPlugin().GetExportedTypes();
+            // One loader per plugin actually loaded: its constructor parses minivmm.runtimeconfig.json
+            // and reads /proc/self/maps (Process.MainModule), a cost the plugin index keeps to the plugins a machine uses.
+            var loader = PluginLoader.CreateFromAssemblyFile(dll, SharedTypes, config => config.PreferSharedTypes = true);
+            _loaders.Add(loader);
+            exported = loader.LoadDefaultAssembly().GetExportedTypes();
         }
         catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException or TypeLoadException or InvalidOperationException)
         {
@@ -189,9 +198,12 @@ public sealed class PluginCatalog : IDisposable
         return found;
     }
 
-    /// <summary>Forgets the plugins; their load contexts are not collectible, so their code stays loaded for the process's life.</summary>
+    /// <summary>Forgets the plugins and disposes their loaders (not unloadable, so their code stays loaded for the process's life).</summary>
     public void Dispose()
     {
+        foreach (var loader in _loaders)
+            loader.Dispose();
+        _loaders.Clear();
         _types.Clear();
         _providers.Clear();
         _assemblies.Clear();
