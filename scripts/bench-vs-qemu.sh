@@ -8,7 +8,8 @@
 # (configs/bench/NAME.json). guests/bench/startup.rom prints one line and exits at once; its best
 # time on each VMM is that VMM's start-up, and "guest-only" times are a guest's best time minus it.
 # minivmm's own --stats run time (machine built, JIT warm-up included, process start-up not) is
-# shown too as a cross-check.
+# shown too as a cross-check. MINIVMM_DIR=folder runs the minivmm in that folder (e.g. an older
+# build kept for a before/after comparison) instead of building this checkout's.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -29,7 +30,7 @@ runs=3
 guests=()
 for arg in "$@"; do
     case "$arg" in
-        -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 0 ;;
         --list) for g in "${all_guests[@]}" startup; do printf '%-10s %s\n' "$g" "$(describe "$g")"; done; exit 0 ;;
         ''|*[!0-9]*)
             [[ -f "$(rom_of "$arg")" && -f "$(config_of "$arg")" ]] \
@@ -45,8 +46,8 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
     echo "bench-vs-qemu: installing qemu-system-x86" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >&2
 fi
-dotnet build src/MiniVmm -c Release -v quiet -nologo >&2
-minivmm=src/MiniVmm/bin/Release/net10.0/minivmm
+[[ -n "${MINIVMM_DIR:-}" ]] || dotnet build src/MiniVmm -c Release -v quiet -nologo >&2
+minivmm=${MINIVMM_DIR:-src/MiniVmm/bin/Release/net10.0}/minivmm
 stats="$(mktemp)"
 trap 'rm -f "$stats"' EXIT
 

@@ -9,9 +9,11 @@ namespace Hypervisor.Core.Plugins;
 /// The device types of every plugin in a set of folders. A plugin is a folder
 /// <c>&lt;Name&gt;/&lt;Name&gt;.dll</c> (what a plugin project's build lays out); a folder given
 /// may hold such plugin folders, be one itself, or be a build output (<c>&lt;Name&gt;.dll</c> beside
-/// <c>&lt;Name&gt;.deps.json</c>); one with none of these is an error. Each loads in its own
-/// load context, sharing the SDK, Serilog and configuration types with the host so that a
+/// <c>&lt;Name&gt;.deps.json</c>); one with none of these is an error. Each loads through its own
+/// McMaster.NETCore.Plugins <see cref="PluginLoader"/>, sharing the SDK, Serilog and configuration types with the host so that a
 /// device's <see cref="IPortDevice"/> is the host's <see cref="IPortDevice"/>.
+/// <see cref="Load"/> loads every plugin; <see cref="Open"/> loads a plugin only when one of its
+/// types is asked for, knowing which plugin provides what from a <see cref="PluginIndex"/>.
 /// </summary>
 public sealed class PluginCatalog : IDisposable
 {
@@ -19,19 +21,53 @@ public sealed class PluginCatalog : IDisposable
 
     private readonly List<PluginLoader> _loaders = [];
     private readonly Dictionary<string, DeviceType> _types = new(StringComparer.Ordinal);
+    // Every known type name and the assembly providing it, loaded or not (duplicates are found before loading).
+    private readonly Dictionary<string, string> _providers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _loaded = new(StringComparer.Ordinal);
+    private readonly List<string> _assemblies = [];
 
     private PluginCatalog() { }
 
     /// <summary>The default plugin folder: <c>plugins/</c> beside the minivmm executable.</summary>
     public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "plugins");
 
-    public IReadOnlyCollection<DeviceType> DeviceTypes => _types.Values;
+    /// <summary>Every device type (an <see cref="Open"/>ed catalog loads the plugins it has not loaded yet).</summary>
+    public IReadOnlyCollection<DeviceType> DeviceTypes
+    {
+        get
+        {
+            foreach (string dll in _assemblies)
+                EnsureLoaded(dll);
+            return _types.Values;
+        }
+    }
 
     /// <summary>The folders that were searched, in order.</summary>
     public IReadOnlyList<string> Directories { get; private init; } = [];
 
     /// <summary>Loads every plugin under <paramref name="directories"/>; throws <see cref="PluginLoadException"/> on the first bad one.</summary>
     public static PluginCatalog Load(IEnumerable<string> directories)
+    {
+        var catalog = Open(directories, PluginIndex.InMemory());
+        try
+        {
+            _ = catalog.DeviceTypes;
+        }
+        catch
+        {
+            catalog.Dispose();
+            throw;
+        }
+        return catalog;
+    }
+
+    /// <summary>
+    /// The plugins under <paramref name="directories"/>, loading now only those the index does not
+    /// know in their current state (and recording them); the others load on first <see cref="Find"/>.
+    /// Missing folders, folders without plugins, plugins that fail to load and type names provided
+    /// twice throw <see cref="PluginLoadException"/> as with <see cref="Load"/>.
+    /// </summary>
+    public static PluginCatalog Open(IEnumerable<string> directories, PluginIndex index)
     {
         var folders = directories.Select(Path.GetFullPath).Distinct().ToList();
         var catalog = new PluginCatalog { Directories = folders };
@@ -47,7 +83,7 @@ public sealed class PluginCatalog : IDisposable
                         $"({Path.Combine(folder, "MyDevice", "MyDevice.dll")}, as a plugin project's build lays it out), " +
                         "one such plugin folder itself, or a build output holding MyDevice.dll with MyDevice.deps.json");
                 foreach (string dll in assemblies)
-                    catalog.LoadPlugin(dll);
+                    catalog.Add(dll, index);
             }
         }
         catch
@@ -55,10 +91,52 @@ public sealed class PluginCatalog : IDisposable
             catalog.Dispose();
             throw;
         }
+        index.SaveIfChanged();
         return catalog;
     }
 
-    public DeviceType? Find(string typeName) => _types.GetValueOrDefault(typeName);
+    /// <summary>The plugin assemblies loaded so far (the tests check what an index spared).</summary>
+    internal IReadOnlyCollection<string> LoadedAssemblies => _loaded;
+
+    /// <summary>The type names of every plugin, without loading any more of them.</summary>
+    public IReadOnlyCollection<string> TypeNames => _providers.Keys;
+
+    /// <summary>The device type named <paramref name="typeName"/>, loading its plugin if needed, or null.</summary>
+    public DeviceType? Find(string typeName)
+    {
+        if (_providers.TryGetValue(typeName, out string? dll))
+            EnsureLoaded(dll);
+        return _types.GetValueOrDefault(typeName);
+    }
+
+    /// <summary>Registers a plugin assembly: its type names from the index, or from loading it now.</summary>
+    private void Add(string dll, PluginIndex index)
+    {
+        var file = new FileInfo(dll);
+        _assemblies.Add(file.FullName);
+        IEnumerable<string> names;
+        if (index.Lookup(file) is { } known)
+            names = known;
+        else
+        {
+            var found = LoadPlugin(file.FullName);
+            _loaded.Add(file.FullName);
+            index.Record(file, found.Select(t => t.Name));
+            names = found.Select(t => t.Name);
+        }
+        foreach (string name in names)
+        {
+            if (_providers.TryGetValue(name, out string? existing))
+                throw new PluginLoadException($"device type '{name}' is provided twice: by '{existing}' and by '{file.FullName}'");
+            _providers.Add(name, file.FullName);
+        }
+    }
+
+    private void EnsureLoaded(string dll)
+    {
+        if (_loaded.Add(dll))
+            LoadPlugin(dll);
+    }
 
     /// <summary>The plugin assemblies a folder holds, in the first layout that matches.</summary>
     private static List<string> PluginAssemblies(string folder)
@@ -83,11 +161,14 @@ public sealed class PluginCatalog : IDisposable
             .ToList();
     }
 
-    private void LoadPlugin(string dll)
+    /// <summary>Loads one plugin assembly and adds its device types; a malformed one throws <see cref="PluginLoadException"/>.</summary>
+    private List<DeviceType> LoadPlugin(string dll)
     {
         Type[] exported;
         try
         {
+            // One loader per plugin actually loaded: its constructor parses minivmm.runtimeconfig.json
+            // and reads /proc/self/maps (Process.MainModule), a cost the plugin index keeps to the plugins a machine uses.
             var loader = PluginLoader.CreateFromAssemblyFile(dll, SharedTypes, config => config.PreferSharedTypes = true);
             _loaders.Add(loader);
             exported = loader.LoadDefaultAssembly().GetExportedTypes();
@@ -97,6 +178,7 @@ public sealed class PluginCatalog : IDisposable
             throw new PluginLoadException($"plugin '{dll}' failed to load: {e.Message}");
         }
 
+        var found = new List<DeviceType>();
         foreach (var type in exported)
         {
             if (type.GetCustomAttribute<DeviceAttribute>() is not { } attribute || type.IsAbstract)
@@ -107,16 +189,23 @@ public sealed class PluginCatalog : IDisposable
                 throw new PluginLoadException($"plugin '{dll}': device type '{attribute.Type}' ({type.FullName}) implements none of IDevice, IPortDevice or IMmioDevice");
             if (deviceType.Constructor == null)
                 throw new PluginLoadException($"plugin '{dll}': device type '{attribute.Type}' ({type.FullName}) has no public constructor taking a DeviceContext");
-            if (_types.TryGetValue(attribute.Type, out var existing))
-                throw new PluginLoadException($"device type '{attribute.Type}' is provided twice: by '{existing.PluginPath}' and by '{dll}'");
-            _types.Add(attribute.Type, deviceType);
+            if (_types.TryGetValue(attribute.Type, out var existing) || found.Any(t => t.Name == attribute.Type))
+                throw new PluginLoadException($"device type '{attribute.Type}' is provided twice: by '{existing?.PluginPath ?? dll}' and by '{dll}'");
+            found.Add(deviceType);
         }
+        foreach (var deviceType in found)
+            _types.Add(deviceType.Name, deviceType);
+        return found;
     }
 
+    /// <summary>Forgets the plugins and disposes their loaders (not unloadable, so their code stays loaded for the process's life).</summary>
     public void Dispose()
     {
         foreach (var loader in _loaders)
             loader.Dispose();
         _loaders.Clear();
+        _types.Clear();
+        _providers.Clear();
+        _assemblies.Clear();
     }
 }

@@ -18,24 +18,28 @@ internal static class DevicesCommand
 
     private static int Run(DirectoryInfo[]? plugins)
     {
-        PluginCatalog catalog;
+        PluginCatalog? catalog = null;
+        IReadOnlyCollection<DeviceType> types;
         try
         {
-            catalog = PluginCatalog.Load(CommonOptions.PluginDirectories([], plugins));
+            // Open, then every type: the listing loads every plugin and refreshes the plugin index too.
+            catalog = PluginCatalog.Open(CommonOptions.PluginDirectories([], plugins), PluginIndex.Default());
+            types = catalog.DeviceTypes;
         }
         catch (PluginLoadException e)
         {
+            catalog?.Dispose();
             Console.Error.WriteLine($"minivmm: {e.Message}");
             return ExitCodes.LoadFailure;
         }
         using (catalog)
         {
-            if (catalog.DeviceTypes.Count == 0)
+            if (types.Count == 0)
             {
                 Console.Error.WriteLine($"minivmm: no device plugins found in {string.Join(", ", catalog.Directories.DefaultIfEmpty(PluginCatalog.DefaultDirectory))}");
                 return ExitCodes.LoadFailure;
             }
-            foreach (var type in catalog.DeviceTypes.OrderBy(t => t.Name, StringComparer.Ordinal))
+            foreach (var type in types.OrderBy(t => t.Name, StringComparer.Ordinal))
             {
                 string bus = type.IsPortDevice ? "port" : type.IsMmioDevice ? "mmio" : "none";
                 Console.WriteLine($"{type.Name,-18} {bus,-5} plugin {type.PluginName,-14} {type.Description}");

@@ -55,12 +55,15 @@ internal sealed class RunCommand
         }
 
         using var logger = (Serilog.Core.Logger)Logging.Create(parse.GetValue(_logFile)?.FullName);
+        StartupTrace.Mark("logger created");
         return MachineSession.Use(machineFile, parse.GetValue(_plugins), overrides, logger, (config, catalog) =>
         {
             if (Logging.TryParseLevel(cliLevel ?? config.LogLevel, out var level))
                 Logging.Level.MinimumLevel = level;
             using var accelerator = AcceleratorSelector.Select(config.Accelerator, logger);
+            StartupTrace.Mark($"accelerator {accelerator.Name} opened");
             using var vmm = Vmm.Create(config, catalog, accelerator, logger);
+            StartupTrace.Mark("machine built (devices, image, VM)");
             using var debug = _debug.Attach(parse, vmm, logger, out var debugProblem);
             if (debugProblem is { } problem)
             {
@@ -79,6 +82,7 @@ internal sealed class RunCommand
             try
             {
                 result = vmm.Run();
+                StartupTrace.Mark("guest ran to its stop");
             }
             finally
             {
@@ -91,6 +95,7 @@ internal sealed class RunCommand
                 logger.Information("Stopped: {Reason}", result.Reason);
             else
                 Console.Error.WriteLine($"minivmm: {result.Reason} (exit code {result.ExitCode})");
+            StartupTrace.Log(logger);
             if (parse.GetValue(_stats))
                 ExitReport.Print(Console.Error, result, vmm.Devices);
             return result.ExitCode;
