@@ -3,7 +3,7 @@
 # guest (an OUT to port 0x10 per loop, so every loop is an exit): the C probe (kvm_counter_probe.c, the
 # floor: KVM_RUN and a check of the value) and minivmm (configs/counter.json with the port logger on the
 # null backend: KVM_RUN, VcpuLoop, the port bus, the device), alternating ROUNDS times. Each run counts
-# SECONDS after a 1 s warm-up (start-up left out) and reports exits per second and per CPU second (the
+# SECONDS after a 2 s warm-up (start-up left out) and reports exits per second and per CPU second (the
 # process's CPU time, guest time included: what other load on the host does not skew). Prints
 #     KVMMETRIC exit_rate_{c,minivmm}_{per_second,per_cpu_second} MEDIAN
 #     KVMMETRIC exit_rate_ratio_{wall,cpu} MINIVMM/C
@@ -28,13 +28,13 @@ fi
 problems=""
 round=1
 while [ "$round" -le "$rounds" ]; do
-    "$probe" "$seconds" 1 $((seconds + 30)) >"$work/c.out" 2>&1
+    "$probe" "$seconds" 2 $((seconds + 30)) >"$work/c.out" 2>&1
     c_wall=$(sed -n 's/^KVMMETRIC c_counter_exits_per_second //p' "$work/c.out")
     c_cpu=$(sed -n 's/^KVMMETRIC c_counter_exits_per_cpu_second //p' "$work/c.out")
     [ -n "$c_cpu" ] || problems="$problems C round $round: $(grep -h 'FAIL' "$work/c.out" | head -n 1);"
 
     (cd "$repo" && timeout $((seconds + 60)) "$minivmm" --machine configs/counter.json --accel kvm --stats \
-        --timeout "$((seconds + 1))s" --set devices:0:options:stopAfter=0 --set devices:0:options:backend=null) \
+        --timeout "$((seconds + 2))s" --set devices:0:options:stopAfter=0 --set devices:0:options:backend=null) \
         >/dev/null 2>"$work/m.err"
     # "  steady exit rate: N exits in T s after the first 1.0 s: R exits/s, C per CPU second"
     m_wall=$(sed -n 's/^ *steady exit rate: .*: \([0-9]*\) exits\/s, \([0-9]*\) per CPU second$/\1/p' "$work/m.err")

@@ -50,7 +50,7 @@ fi
 echo "KVMTB modules-loaded $(cut -d' ' -f1 /proc/uptime)"
 
 # Each case of the probe and the runner has its own guard inside (60 s); these are the programs' own.
-guard 150 c-probe /testbed/kvm_counter_probe "$KVMTB_COUNTER_SECONDS" 1 60
+guard 150 c-probe /testbed/kvm_counter_probe "$KVMTB_COUNTER_SECONDS" 2 60
 echo "KVMTB c-probe-done $(cut -d' ' -f1 /proc/uptime)"
 
 guard 300 dotnet-runner /app/KvmTestbedRunner "$KVMTB_COUNTER_SECONDS"
@@ -88,7 +88,7 @@ if [ -x /app/minivmm ]; then
         else
             echo "KVMTEST $name PASS $start..$end s"
         fi
-        # --stats' steady rate (start-up left out; only runs that outlast its 1 s warm-up have one).
+        # --stats' steady rate (start-up left out; only runs that outlast its 2 s warm-up have one).
         sed -n "s/^ *steady exit rate: .*: \([0-9]*\) exits\/s, \([0-9]*\) per CPU second$/KVMMETRIC ${name}_steady_exits_per_second \1/p" /tmp/err
     done < /testbed/minivmm-cases.txt
     # The exit path against the C floor, side by side (scripts/kvm-testbed/exit-rate.sh).

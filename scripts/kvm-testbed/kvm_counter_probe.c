@@ -7,7 +7,7 @@
  *      minivmm's --stats does.
  * Output lines are the test bed's: "KVMTEST name PASS|FAIL reason" and "KVMMETRIC name value"; a case
  * still running after GUARD seconds prints "KVMTEST name FAIL (hung after GUARD s)" and ends the probe.
- * Usage: kvm_counter_probe [DURATION=2] [WARMUP=1] [GUARD=60]
+ * Usage: kvm_counter_probe [DURATION=2] [WARMUP=2] [GUARD=60]
  * Build: gcc -O2 -static -o kvm_counter_probe kvm_counter_probe.c
  */
 #include <errno.h>
@@ -170,7 +170,7 @@ static void test_counter(double duration, double warmup)
 int main(int argc, char **argv)
 {
     double duration = argc > 1 ? atof(argv[1]) : 2.0;
-    double warmup = argc > 2 ? atof(argv[2]) : 1.0;
+    double warmup = argc > 2 ? atof(argv[2]) : 2.0;
     guard_seconds = argc > 3 ? (unsigned)atoi(argv[3]) : 60;
     signal(SIGALRM, hung);
     kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);

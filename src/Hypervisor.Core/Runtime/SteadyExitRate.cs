@@ -11,7 +11,7 @@ namespace Hypervisor.Core.Runtime;
 public sealed record SteadyExitRate(long Exits, TimeSpan Elapsed, TimeSpan CpuTime)
 {
     /// <summary>How long after the start the count begins.</summary>
-    public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(2);
 
     public double PerSecond => Exits / Elapsed.TotalSeconds;
 
