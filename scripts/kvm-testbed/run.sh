@@ -9,7 +9,7 @@
 # run; QEMU's wall-clock limit is the last resort, and then the case that was running is named.
 #
 # Usage: scripts/kvm-testbed/run.sh [--skip-publish]
-# Environment: KVMTB_TIMEOUT (QEMU's wall-clock limit, default 720 s), KVMTB_SMP (the test bed's vCPUs,
+# Environment: KVMTB_TIMEOUT (QEMU's wall-clock limit, default 900 s), KVMTB_SMP (the test bed's vCPUs,
 #              default 1: see below), KVMTB_COUNTER_SECONDS (how long each counter-rate measurement runs,
 #              default 2), KVMTB_RATE_ROUNDS (exit-rate.sh's C/minivmm rounds, default 3),
 #              KVMTB_CACHE (cache folder, default artifacts/kvm-testbed, ignored by git),
@@ -20,7 +20,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here="$repo/scripts/kvm-testbed"
 cache=${KVMTB_CACHE:-$repo/artifacts/kvm-testbed}
-timeout_s=${KVMTB_TIMEOUT:-720}
+timeout_s=${KVMTB_TIMEOUT:-900}
 # One vCPU. QEMU runs each TCG vCPU on its own host thread (MTTCG); on these 2-core hosts, loaded, a
 # thread waits for a core for long stretches, and the nested kernel then spins in cross-CPU waits (TLB
 # shootdowns, IPIs to a vCPU whose thread is not running) until its watchdog reports soft lockups; seen:
