@@ -22,11 +22,12 @@ here="$repo/scripts/kvm-testbed"
 cache=${KVMTB_CACHE:-$repo/artifacts/kvm-testbed}
 timeout_s=${KVMTB_TIMEOUT:-900}
 # One vCPU. QEMU runs each TCG vCPU on its own host thread (MTTCG); on these 2-core hosts, loaded, a
-# thread waits for a core for long stretches, and the nested kernel then spins in cross-CPU waits (TLB
-# shootdowns, IPIs to a vCPU whose thread is not running) until its watchdog reports soft lockups; seen:
-# two hangs in two -smp 2 cycles (issue 18), and a -smp 2 cycle that passed ran every step 2-3x slower
-# (C probe 5,561 vs 16,467 exits/s, Linux shell after 123 s vs 50 s). KVM's vCPUs inside are threads, so
-# a guest with several vCPUs still runs on one.
+# thread waits for a core for long stretches while the nested kernel's other CPU spins in cross-CPU
+# waits (TLB shootdowns, IPIs to a vCPU whose thread is not running; no paravirtual spinlocks or steal
+# time under TCG) until its watchdog reports soft lockups. Seen with -smp 2: two hangs in two cycles
+# (issue 18); 24/24 at load ~25 but 356 s inside against ~200 s; 24/24 at load ~10 in 268 s against
+# 197-205 s with -smp 1. One vCPU cannot wait on another; KVM's vCPUs inside are threads, so a guest
+# with several vCPUs still runs on it.
 smp=${KVMTB_SMP:-1}
 counter_seconds=${KVMTB_COUNTER_SECONDS:-2}
 skip_publish=0
