@@ -25,9 +25,9 @@ timeout_s=${KVMTB_TIMEOUT:-900}
 # thread waits for a core for long stretches while the nested kernel's other CPU spins in cross-CPU
 # waits (TLB shootdowns, IPIs to a vCPU whose thread is not running; no paravirtual spinlocks or steal
 # time under TCG) until its watchdog reports soft lockups. Seen with -smp 2: two hangs in two cycles
-# (issue 18); 24/24 at load ~25 but 356 s inside against ~200 s; 24/24 at load ~10 in 268 s against
-# 197-205 s with -smp 1. One vCPU cannot wait on another; KVM's vCPUs inside are threads, so a guest
-# with several vCPUs still runs on it.
+# (issue 18); then 24/24 twice (at load ~25 in about the time -smp 1 took; at load ~10 in 268 s inside
+# against 197-205 s with -smp 1). One vCPU cannot wait on another, and is faster when the host is
+# quiet; KVM's vCPUs inside are threads, so a guest with several vCPUs still runs on it.
 smp=${KVMTB_SMP:-1}
 counter_seconds=${KVMTB_COUNTER_SECONDS:-2}
 skip_publish=0
