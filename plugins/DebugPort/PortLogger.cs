@@ -1,5 +1,6 @@
 using System.Text.Unicode;
 using Hypervisor.Abstractions;
+using Serilog.Events;
 
 namespace MiniVmm.Devices.Debug;
 
@@ -27,6 +28,7 @@ public sealed class PortLogger : IPortDevice
     private readonly ulong _stopAfter;
     private readonly PortWriteJournal? _journal;
     private readonly ICharBackend _backend;
+    private readonly bool _discardLines; // backend "null": no line to format per write
     private ulong _writes;
     private uint _lastValue;
 
@@ -43,6 +45,7 @@ public sealed class PortLogger : IPortDevice
         if (output.Length > 0)
             _journal = PortWriteJournal.Create(Path.GetFullPath(output, context.BaseDirectory));
         _backend = context.OpenBackend("backend", "stdio");
+        _discardLines = context.Options.GetString("backend", "stdio") == "null";
     }
 
     public int PortCount { get; }
@@ -73,7 +76,8 @@ public sealed class PortLogger : IPortDevice
             _lastValue = value;
             _writes++;
             _journal?.Append(port, size, value);
-            PrintLine(port, size, value);
+            if (!_discardLines)
+                PrintLine(port, size, value);
             stop = _stopAfter != 0 && _writes == _stopAfter;
             if (stop)
             {
@@ -81,7 +85,9 @@ public sealed class PortLogger : IPortDevice
                 _backend.Flush();
             }
         }
-        _context.Logger.Debug("out port: {Port}, size: {Size}, data: {Value}", port, size, value);
+        // Asked first: Debug<T0, T1, T2> is a generic interface method, looked up at run time on every call.
+        if (_context.Logger.IsEnabled(LogEventLevel.Debug))
+            _context.Logger.Debug("out port: {Port}, size: {Size}, data: {Value}", port, size, value);
         if (stop)
             _context.Vm.RequestStop(0, $"{_context.Name}: stopAfter reached ({_stopAfter} writes)");
     }

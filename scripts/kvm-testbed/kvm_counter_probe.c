@@ -1,14 +1,19 @@
 /*
  * The C floor for MiniVmm's KVM figures: drives /dev/kvm directly, as the seed article does.
  *   1. seed guest 1 (hello): must print "4\n" on port 0x3f8, then HLT;
- *   2. seed guest 2 (counter): runs for DURATION seconds, checks every value written to port 0x10,
- *      and reports exits per second.
- * Output lines are the test bed's: "KVMTEST name PASS|FAIL reason" and "KVMMETRIC name value".
+ *   2. seed guest 2 (counter): runs for WARMUP + DURATION seconds, checks every value written to port
+ *      0x10, and reports exits per second and per CPU second (the process's user + system time, guest
+ *      time included: robust against other load on the host) over DURATION, the warm-up left out as
+ *      minivmm's --stats does.
+ * Output lines are the test bed's: "KVMTEST name PASS|FAIL reason" and "KVMMETRIC name value"; a case
+ * still running after GUARD seconds prints "KVMTEST name FAIL (hung after GUARD s)" and ends the probe.
+ * Usage: kvm_counter_probe [DURATION=2] [WARMUP=2] [GUARD=60]
  * Build: gcc -O2 -static -o kvm_counter_probe kvm_counter_probe.c
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +35,35 @@ struct vm {
 static int kvm;
 static int run_size;
 
-static double now(void)
+static double clock_seconds(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now(void) { return clock_seconds(CLOCK_MONOTONIC); }
+static double cpu_now(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
+
+/* The per-case guard: the case running when the alarm rings is reported as hung. */
+static const char *volatile current_case = "c-probe";
+static unsigned guard_seconds = 60;
+
+static void hung(int signal)
+{
+    (void)signal;
+    char line[160];
+    int n = snprintf(line, sizeof line, "KVMTEST %s FAIL (hung after %u s)\n", current_case, guard_seconds);
+    write(STDOUT_FILENO, line, n > 0 ? (size_t)n : 0);
+    _exit(1);
+}
+
+static void start_case(const char *name)
+{
+    current_case = name;
+    printf("KVMTB case-start %s\n", name);
+    fflush(stdout);
+    alarm(guard_seconds);
 }
 
 /* A VM with one slot of `size` bytes at guest 0x0, `image` at `load`, real mode at cs:ip. */
@@ -67,6 +96,7 @@ static int create(struct vm *m, const unsigned char *image, size_t length, unsig
 
 static void test_hello(void)
 {
+    start_case("c-seed-hello");
     struct vm m;
     if (create(&m, hello, sizeof hello, 0x1000, 0, 0x1000, 2, 2) < 0) {
         printf("KVMTEST c-seed-hello FAIL setup: %s\n", strerror(errno));
@@ -92,16 +122,18 @@ static void test_hello(void)
         printf("KVMTEST c-seed-hello FAIL exit %u after output '%s'\n", m.run->exit_reason, out);
 }
 
-static void test_counter(double duration)
+static void test_counter(double duration, double warmup)
 {
+    start_case("c-seed-counter");
     struct vm m;
     if (create(&m, counter, sizeof counter, 0x10000, 0x1000, 0, 0, 0) < 0) {
         printf("KVMTEST c-seed-counter FAIL setup: %s\n", strerror(errno));
         return;
     }
     unsigned short expected = 0;
-    long exits = 0;
-    double start = now(), elapsed = 0;
+    long exits = 0, exits_at_warm = 0;
+    double start = now(), elapsed = 0, warm_at = start, cpu_at_warm = cpu_now();
+    int warm = warmup <= 0;
     for (;;) {
         if (ioctl(m.vcpu, KVM_RUN, 0) < 0) {
             printf("KVMTEST c-seed-counter FAIL KVM_RUN: %s\n", strerror(errno));
@@ -118,16 +150,29 @@ static void test_counter(double duration)
         }
         expected++;
         exits++;
-        if ((exits & 1023) == 0 && (elapsed = now() - start) >= duration)
+        if ((exits & 1023) != 0)
+            continue;
+        if (!warm && now() - start >= warmup) {
+            warm = 1;
+            warm_at = now();
+            cpu_at_warm = cpu_now();
+            exits_at_warm = exits;
+        } else if (warm && (elapsed = now() - warm_at) >= duration) {
             break;
+        }
     }
+    double cpu = cpu_now() - cpu_at_warm;
     printf("KVMTEST c-seed-counter PASS\n");
-    printf("KVMMETRIC c_counter_exits_per_second %.0f\n", exits / elapsed);
+    printf("KVMMETRIC c_counter_exits_per_second %.0f\n", (exits - exits_at_warm) / elapsed);
+    printf("KVMMETRIC c_counter_exits_per_cpu_second %.0f\n", (exits - exits_at_warm) / cpu);
 }
 
 int main(int argc, char **argv)
 {
     double duration = argc > 1 ? atof(argv[1]) : 2.0;
+    double warmup = argc > 2 ? atof(argv[2]) : 2.0;
+    guard_seconds = argc > 3 ? (unsigned)atoi(argv[3]) : 60;
+    signal(SIGALRM, hung);
     kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (kvm < 0) {
         printf("KVMTEST c-seed-hello SKIP cannot open /dev/kvm: %s\n", strerror(errno));
@@ -136,6 +181,7 @@ int main(int argc, char **argv)
     }
     run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
     test_hello();
-    test_counter(duration);
+    test_counter(duration, warmup);
+    alarm(0);
     return 0;
 }

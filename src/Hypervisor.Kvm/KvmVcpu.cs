@@ -101,8 +101,8 @@ public sealed unsafe partial class KvmVcpu : IVcpu, IVcpuDebug
         // A full fence between publishing "in KVM_RUN" and the kernel reading immediate_exit pairs
         // with the one in RequestExit: either the kernel sees immediate_exit or RequestExit sees us.
         Interlocked.Exchange(ref _inKvmRun, 1);
-        int result = LibC.Ioctl(_fd, KvmIoctl.Run, 0);
-        int errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+        int result = LibC.IoctlRun(_fd, KvmIoctl.Run, 0);
+        int errno = result < 0 ? Marshal.GetLastSystemError() : 0;
         Volatile.Write(ref _inKvmRun, 0);
 
         var exit = Exit;

@@ -12,6 +12,9 @@ internal static class ExitReport
         long total = Math.Max(1, result.Exits.Total);
         output.WriteLine($"minivmm statistics: {result.Exits.Total} exits in {result.Elapsed.TotalSeconds:0.000} s" +
             (result.InstructionsRetired is { } n ? $", {n} instructions retired" : ""));
+        if (result.Steady is { Exits: > 0 } steady)
+            output.WriteLine($"  steady exit rate: {steady.Exits} exits in {steady.Elapsed.TotalSeconds:0.000} s after the first " +
+                $"{SteadyExitRate.WarmUp.TotalSeconds:0.0} s: {steady.PerSecond:0} exits/s, {steady.PerCpuSecond:0} per CPU second");
         if (StdioBackend.Shared.FirstOutputAt is { } first)
         {
             // From the process start (runtime start-up and machine assembly included), as a user waits for it.

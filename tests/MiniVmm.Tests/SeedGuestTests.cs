@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace MiniVmm.Tests;
 
@@ -95,6 +97,25 @@ public class SeedGuestTests
         Assert.Equal(0, result.ExitCode);
         Assert.Matches(@"Io\s+100\s", result.Stderr);
         Assert.Matches(@"counter\s+100\s+100\.0%\s+ports 0x10", result.Stderr);
+        Assert.DoesNotContain("steady exit rate", result.Stderr); // 100 exits end long before the warm-up does
+    }
+
+    [Fact]
+    public void Stats_give_the_steady_exit_rate_of_a_run_that_outlasts_the_warm_up()
+    {
+        var result = Minivmm.Run("--machine", "configs/counter.json", "--accel", "soft", "--stats", "--timeout", "3s",
+            "--set", "devices:0:options:stopAfter=0", "--set", "devices:0:options:backend=null");
+
+        Assert.Equal(124, result.ExitCode);
+        var steady = Regex.Match(result.Stderr, @"steady exit rate: (\d+) exits in ([\d.]+) s after the first 2\.0 s: (\d+) exits/s, (\d+) per CPU second");
+        Assert.True(steady.Success, result.Stderr);
+        long exits = long.Parse(steady.Groups[1].Value);
+        double seconds = double.Parse(steady.Groups[2].Value, CultureInfo.InvariantCulture);
+        long total = long.Parse(Regex.Match(result.Stderr, @"minivmm statistics: (\d+) exits").Groups[1].Value);
+        Assert.InRange(exits, 1, total - 1);           // the warm-up's exits are left out
+        Assert.InRange(seconds, 0.5, 1.5);             // 3 s limit, 2 s warm-up
+        Assert.InRange(long.Parse(steady.Groups[3].Value), exits / seconds * 0.99, exits / seconds * 1.01);
+        Assert.True(long.Parse(steady.Groups[4].Value) > 0);
     }
 }
 

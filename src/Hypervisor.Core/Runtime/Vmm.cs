@@ -187,15 +187,17 @@ public sealed class Vmm : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var timeLimit = Config.Limits.Time ?? Timeout.InfiniteTimeSpan;
+        SteadyExitRate.Mark? warm = null;
         while (true)
         {
-            RunVcpuThreads(timeLimit == Timeout.InfiniteTimeSpan ? timeLimit : (timeLimit - clock.Elapsed).Duration());
+            RunVcpuThreads(timeLimit == Timeout.InfiniteTimeSpan ? timeLimit : (timeLimit - clock.Elapsed).Duration(), ref warm);
             if (!Control.ResetPending)
                 break;
             _logger.Information("{Reason}: resetting the devices and vCPUs and booting again", Control.Reason);
             ResetMachine();
         }
         clock.Stop();
+        var steady = warm?.Until(TotalExits());
         Devices.FlushAll(_logger);
         StdioBackend.Shared.Flush();
 
@@ -203,15 +205,26 @@ public sealed class Vmm : IDisposable
         foreach (var loop in _loops)
             exits.Add(loop.Statistics);
         ulong? retired = _loops.Aggregate((ulong?)0, (sum, l) => sum + l.Vcpu.InstructionsRetired);
-        return new VmmResult(Control.ExitCode, Control.Reason, exits, clock.Elapsed, retired);
+        return new VmmResult(Control.ExitCode, Control.Reason, exits, clock.Elapsed, retired, steady);
     }
 
-    private void RunVcpuThreads(TimeSpan timeLimit)
+    // Read while the vCPUs run: each count is one aligned 64-bit word, so a read is never torn.
+    private long TotalExits() => _loops.Sum(loop => loop.Statistics.Total);
+
+    // warm: set on the first run that lasts past SteadyExitRate.WarmUp.
+    private void RunVcpuThreads(TimeSpan timeLimit, ref SteadyExitRate.Mark? warm)
     {
         var threads = _loops.Select(loop => new Thread(loop.Run) { Name = $"vcpu{loop.Vcpu.Id}", IsBackground = true }).ToList();
         foreach (var thread in threads)
             thread.Start();
-        if (!Control.WaitForStop(timeLimit))
+        bool outlastsWarmUp = timeLimit == Timeout.InfiniteTimeSpan || timeLimit > SteadyExitRate.WarmUp;
+        if (warm == null && outlastsWarmUp && !Control.WaitForStop(SteadyExitRate.WarmUp))
+        {
+            warm = new SteadyExitRate.Mark(TotalExits());
+            if (timeLimit != Timeout.InfiniteTimeSpan)
+                timeLimit -= SteadyExitRate.WarmUp;
+        }
+        if (!Control.IsStopping && !Control.WaitForStop(timeLimit))
             Control.RequestStop(ExitCodes.LimitReached, $"time limit reached ({Config.Limits.Time!.Value.TotalSeconds:0.###} s)");
         foreach (var thread in threads)
         {

@@ -21,6 +21,15 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(int fd, nuint request, nuint argument);
 
+    /// <summary>
+    /// KVM_RUN's ioctl, once per exit: no errno marshalling (SetLastError costs two more native calls and
+    /// a thread-static write per call). On -1 read errno with <see cref="Marshal.GetLastSystemError"/>
+    /// straight after: it is what SetLastError's stub does, and the runtime keeps errno across the return
+    /// from native code (its GC-suspension path saves and restores it).
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "ioctl")]
+    public static partial int IoctlRun(int fd, nuint request, nuint argument);
+
     /// <summary>ioctl with a pointer to an argument structure.</summary>
     [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(int fd, nuint request, void* argument);

@@ -90,6 +90,21 @@ public sealed class PortLoggerTests : IDisposable
     }
 
     [Fact]
+    public void On_the_null_backend_writes_still_count_log_and_stop()
+    {
+        // No line is formatted for a backend that discards it: the rest of the device works as before.
+        using var logger = DeviceHarness.Create<PortLogger>(new() { ["backend"] = "null", ["stopAfter"] = "2" }, AtPort0x10);
+
+        logger.Write(0, 2, 5);
+        Assert.False(logger.Vm.StopRequested);
+        logger.Write(0, 2, 6);
+
+        Assert.Single(logger.Vm.StopRequests);
+        Assert.Equal(2, logger.Log.Events.Count(e => e.Level == LogEventLevel.Debug));
+        Assert.Equal(6u, logger.Read(0, 2));
+    }
+
+    [Fact]
     public void Reads_return_the_last_value_written()
     {
         using var logger = DeviceHarness.Create<PortLogger>();
