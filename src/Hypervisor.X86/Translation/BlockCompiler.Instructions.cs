@@ -12,6 +12,14 @@ internal sealed partial class BlockCompiler
 {
     private void EmitInstruction(ref DecodedInstruction d)
     {
+        if (!IsNative(ref d, _stack32))
+        {
+            EmitInterpreted();
+            EmitRetire();
+            EmitLeaveCheck(d.NextEip);
+            EmitContinue(d.NextEip);
+            return;
+        }
         switch (d.Fast)
         {
             case FastForm.Jcc: EmitJcc(ref d); return;
@@ -189,6 +197,35 @@ internal sealed partial class BlockCompiler
             default:
                 throw new InvalidOperationException($"the translator has no code for {d.Fast}");
         }
+    }
+
+    /// <summary>
+    /// The interpreter runs the instruction on the CPU's own state: everything in locals is written
+    /// back first and read again after (it may write any register and the flags).
+    /// </summary>
+    private void EmitInterpreted()
+    {
+        EmitSpill();
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4, _index);
+        _il.Emit(OpCodes.Ldelema, typeof(DecodedInstruction));
+        _il.Emit(OpCodes.Call, CpuState.ExecuteInBlock);
+        for (int n = 0; n < 8; n++)
+        {
+            if (_r[n] is not { } local)
+                continue;
+            _il.Emit(OpCodes.Ldloc, _regs);
+            _il.Emit(OpCodes.Ldc_I4, n);
+            _il.Emit(OpCodes.Ldelem_U4);
+            _il.Emit(OpCodes.Stloc, local);
+        }
+        LoadField(CpuState.LazyOp, _fop);
+        LoadField(CpuState.LazyA, _fa);
+        LoadField(CpuState.LazyB, _fb);
+        LoadField(CpuState.LazyResult, _fr);
+        _known = Known.Dynamic;
+        EmitNoteLeave();
     }
 
     /// <summary>reg0 op b, flags owed; b pushed by <paramref name="loadB"/> (or already in <see cref="_tB"/>).</summary>

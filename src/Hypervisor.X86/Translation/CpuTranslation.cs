@@ -99,7 +99,7 @@ internal sealed partial class Cpu
     /// <summary>Runs a block; true when Run() must return (an MMIO store ended it with an exit).</summary>
     private bool RunBlock(TranslatedBlock block)
     {
-        block.Code(this);
+        block.Code(this, block.Instructions);
         _leaveBlock = false;
         if (_mmioCount != 0)
             MmioAccessesDone();
@@ -121,7 +121,9 @@ internal sealed partial class Cpu
         }
         if (_blockCount >= MaxBlocks)
             DropAllBlocks();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var block = BlockCompiler.Compile(code, Stack32, _segmentChecks);
+        TranslationStatistics.Record(code.Instructions.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (!_blocksByPage.TryGetValue(block.PhysicalPage, out var list))
             _blocksByPage[block.PhysicalPage] = list = [];
         list.Add(block);
@@ -182,6 +184,17 @@ internal sealed partial class Cpu
         value = ShiftValue(shift, value, count, 4, out uint flags);
         Flags = flags;
         return value;
+    }
+
+    /// <summary>An instruction the compiler has no code for, run by the interpreter inside a block (the block spilled its state).</summary>
+    internal void ExecuteInBlock(ref DecodedInstruction d)
+    {
+        _mmioCursor = 0;
+        Eip = d.NextEip;
+        if (d.Fast != FastForm.None)
+            ExecuteFast(ref d);
+        else
+            Execute(ref d);
     }
 
     // What the byte-code of a translated block gets and where its state lives (the compiler binds these by name).
