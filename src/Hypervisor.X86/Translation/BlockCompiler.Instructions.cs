@@ -205,27 +205,8 @@ internal sealed partial class BlockCompiler
     /// </summary>
     private void EmitInterpreted()
     {
-        EmitSpill();
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Ldc_I4, _index);
-        _il.Emit(OpCodes.Ldelema, typeof(DecodedInstruction));
-        _il.Emit(OpCodes.Call, CpuState.ExecuteInBlock);
-        for (int n = 0; n < 8; n++)
-        {
-            if (_r[n] is not { } local)
-                continue;
-            _il.Emit(OpCodes.Ldloc, _regs);
-            _il.Emit(OpCodes.Ldc_I4, n);
-            _il.Emit(OpCodes.Ldelem_U4);
-            _il.Emit(OpCodes.Stloc, local);
-        }
-        LoadField(CpuState.LazyOp, _fop);
-        LoadField(CpuState.LazyA, _fa);
-        LoadField(CpuState.LazyB, _fb);
-        LoadField(CpuState.LazyResult, _fr);
+        EmitSlowCall(SlowCall.Interpret, _index);
         _known = Known.Dynamic;
-        EmitNoteLeave();
     }
 
     /// <summary>reg0 op b, flags owed; b pushed by <paramref name="loadB"/> (or already in <see cref="_tB"/>).</summary>

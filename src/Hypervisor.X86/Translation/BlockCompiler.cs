@@ -81,6 +81,7 @@ internal sealed partial class BlockCompiler
         _tWVal = _il.DeclareLocal(typeof(uint));
         _tPtr = _il.DeclareLocal(typeof(nint));
         _tEntry = _il.DeclareLocal(typeof(Memory.TlbEntry).MakeByRefType());
+        DeclareSlowPath();
     }
 
     /// <summary>
@@ -164,6 +165,7 @@ internal sealed partial class BlockCompiler
             _mayLeave = false;
             EmitInstruction(ref _code[_index]);
         }
+        EmitSharedSlowPath();
         EmitEpilogue();
         return usesStack;
     }
@@ -269,21 +271,6 @@ internal sealed partial class BlockCompiler
         StoreField(CpuState.LazyA, _fa);
         StoreField(CpuState.LazyB, _fb);
         StoreField(CpuState.LazyResult, _fr);
-    }
-
-    /// <summary>
-    /// Before a slow path that may fault or exit: the CPU gets the state at the start of the current
-    /// instruction (its register writes come after its memory accesses), and where it starts.
-    /// </summary>
-    private void EmitSpill()
-    {
-        EmitWriteBack();
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldc_I4, unchecked((int)_code[_index].Eip));
-        _il.Emit(OpCodes.Stfld, CpuState.InstrEip);
-        _il.Emit(OpCodes.Ldarg_0);
-        LoadRegister(Gpr.ESP);
-        _il.Emit(OpCodes.Stfld, CpuState.InstrEsp);
     }
 
     private void EmitEpilogue()
