@@ -127,6 +127,7 @@ internal sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private VcpuExitReason ExecuteUntilExit()
     {
+        bool afterBlock = false;
         while (true)
         {
             _uncheckedSegments = 0; // NMIs, interrupts and debug-checked steps check every access
@@ -161,12 +162,21 @@ internal sealed partial class Cpu
             BeginInstruction();
             ref DecodedInstruction d = ref Fetch();
             // Hot code runs translated (Translation/): one call runs the block, loops inside it included.
-            if (budget > 1 && Translation != TranslationMode.Off && RunnableBlock(ref d, room) is { } block)
+            if (budget > 1 && Translation != TranslationMode.Off)
             {
-                if (RunBlock(block))
-                    return Exit.Reason;
-                continue;
+                if (RunnableBlock(ref d, room) is { } block)
+                {
+                    if (RunBlock(block))
+                        return Exit.Reason;
+                    afterBlock = true;
+                    continue;
+                }
+                // A block left before an instruction it cannot run: interpret that one only, so the
+                // code after it gets its own chance to become a block.
+                if (afterBlock)
+                    budget = 1;
             }
+            afterBlock = false;
             // A block cannot load segment registers, so accesses through flat segments skip their checks.
             if (d.ContinuesBlock && _segmentChecks)
                 _uncheckedSegments = UncheckedSegments();
@@ -201,8 +211,8 @@ internal sealed partial class Cpu
                 if (eip > _eipLimit)
                     break;
                 ref DecodedInstruction next = ref _icache.Slot(tag);
-                if (next.Tag != tag || next.Eip != eip)
-                    break;
+                if (next.Tag != tag || next.Eip != eip || next.Block is not null)
+                    break; // not decoded here, or translated code starts here
                 if (!next.ContinuesBlock)
                     _uncheckedSegments = 0; // the block's last instruction may load segments
                 d = ref next;

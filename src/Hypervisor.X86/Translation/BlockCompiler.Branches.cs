@@ -56,10 +56,9 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldfld, CpuState.EipLimit);
         _il.Emit(OpCodes.Ble_Un, ok);
-        EmitSpill();
-        _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldloc, _tA);
-        _il.Emit(OpCodes.Call, CpuState.CheckNearTarget);
+        _il.Emit(OpCodes.Stloc, _tWVal);
+        EmitSlowCall(SlowCall.CheckTarget, 0); // throws #GP
         _il.MarkLabel(ok);
         _il.Emit(OpCodes.Ldloc, _tEa);
         _il.Emit(OpCodes.Ldc_I4_4);
@@ -81,10 +80,9 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldfld, CpuState.EipLimit);
         _il.Emit(OpCodes.Ble_Un, ok);
-        EmitSpill();
-        _il.Emit(OpCodes.Ldarg_0);
         Const(target);
-        _il.Emit(OpCodes.Call, CpuState.CheckNearTarget);
+        _il.Emit(OpCodes.Stloc, _tWVal);
+        EmitSlowCall(SlowCall.CheckTarget, 0); // throws #GP
         _il.MarkLabel(ok);
     }
 }

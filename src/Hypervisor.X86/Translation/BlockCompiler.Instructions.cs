@@ -12,6 +12,14 @@ internal sealed partial class BlockCompiler
 {
     private void EmitInstruction(ref DecodedInstruction d)
     {
+        if (!IsNative(ref d, _stack32))
+        {
+            EmitInterpreted();
+            EmitRetire();
+            EmitLeaveCheck(d.NextEip);
+            EmitContinue(d.NextEip);
+            return;
+        }
         switch (d.Fast)
         {
             case FastForm.Jcc: EmitJcc(ref d); return;
@@ -189,6 +197,16 @@ internal sealed partial class BlockCompiler
             default:
                 throw new InvalidOperationException($"the translator has no code for {d.Fast}");
         }
+    }
+
+    /// <summary>
+    /// The interpreter runs the instruction on the CPU's own state: everything in locals is written
+    /// back first and read again after (it may write any register and the flags).
+    /// </summary>
+    private void EmitInterpreted()
+    {
+        EmitSlowCall(SlowCall.Interpret, _index);
+        _known = Known.Dynamic;
     }
 
     /// <summary>reg0 op b, flags owed; b pushed by <paramref name="loadB"/> (or already in <see cref="_tB"/>).</summary>

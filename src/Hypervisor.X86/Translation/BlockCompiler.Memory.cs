@@ -61,13 +61,7 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Br, done);
 
         _il.MarkLabel(slow);
-        EmitSpill();
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldc_I4, seg);
-        _il.Emit(OpCodes.Ldloc, _tEa);
-        _il.Emit(OpCodes.Call, size switch { 1 => CpuState.ReadMem8, 2 => CpuState.ReadMem16, _ => CpuState.ReadMem32 });
-        _il.Emit(OpCodes.Stloc, _tVal);
-        EmitNoteLeave();
+        EmitSlowCall(size switch { 1 => SlowCall.Read8, 2 => SlowCall.Read16, _ => SlowCall.Read32 }, seg);
         _il.MarkLabel(done);
         _il.Emit(OpCodes.Ldloc, _tVal);
     }
@@ -96,17 +90,7 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Br, done);
 
         _il.MarkLabel(slow);
-        EmitSpill();
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldc_I4, seg);
-        _il.Emit(OpCodes.Ldloc, _tEa);
-        _il.Emit(OpCodes.Ldloc, _tWVal);
-        if (size == 1)
-            _il.Emit(OpCodes.Conv_U1);
-        else if (size == 2)
-            _il.Emit(OpCodes.Conv_U2);
-        _il.Emit(OpCodes.Call, size switch { 1 => CpuState.WriteMem8, 2 => CpuState.WriteMem16, _ => CpuState.WriteMem32 });
-        EmitNoteLeave();
+        EmitSlowCall(size switch { 1 => SlowCall.Write8, 2 => SlowCall.Write16, _ => SlowCall.Write32 }, seg);
         _il.MarkLabel(done);
     }
 
@@ -140,14 +124,7 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Br, done);
 
         _il.MarkLabel(slow);
-        EmitSpill();
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldc_I4, seg);
-        _il.Emit(OpCodes.Ldloc, _tEa);
-        _il.Emit(OpCodes.Ldloc, _tWVal);
-        _il.Emit(OpCodes.Call, CpuState.AddToMemory);
-        _il.Emit(OpCodes.Stloc, _tVal);
-        EmitNoteLeave();
+        EmitSlowCall(SlowCall.AddToMemory, seg);
         _il.MarkLabel(done);
     }
 
@@ -210,19 +187,5 @@ internal sealed partial class BlockCompiler
         Const(Memory.PhysicalMemory.PageMask);
         _il.Emit(OpCodes.And);
         _il.Emit(OpCodes.Conv_U);
-    }
-
-    /// <summary>After a slow path returned: an MMIO store or a store into code makes the block leave after this instruction.</summary>
-    private void EmitNoteLeave()
-    {
-        _mayLeave = true;
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldfld, CpuState.ExitPending);
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldfld, CpuState.LeaveBlock);
-        _il.Emit(OpCodes.Or);
-        _il.Emit(OpCodes.Ldloc, _leave);
-        _il.Emit(OpCodes.Or);
-        _il.Emit(OpCodes.Stloc, _leave);
     }
 }

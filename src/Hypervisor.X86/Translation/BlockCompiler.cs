@@ -23,6 +23,7 @@ internal sealed partial class BlockCompiler
     private readonly ScannedBlock _block;
     private readonly DecodedInstruction[] _code;
     private readonly bool _segmentChecks;
+    private readonly bool _stack32;
     private readonly ILGenerator _il;
     private readonly DynamicMethod _method;
     private readonly Label[] _labels;
@@ -47,13 +48,14 @@ internal sealed partial class BlockCompiler
     private bool _mayLeave;
     private int _flatSegments;
 
-    private BlockCompiler(ScannedBlock block, bool segmentChecks)
+    private BlockCompiler(ScannedBlock block, bool segmentChecks, bool stack32)
     {
         _block = block;
+        _stack32 = stack32;
         _code = block.Instructions;
         _segmentChecks = segmentChecks;
         _method = new DynamicMethod($"block_{block.PhysicalPage + (_code[block.EntryIndex].Tag & Memory.PhysicalMemory.PageMask):x}",
-            null, [typeof(Cpu.Cpu)], typeof(Cpu.Cpu), skipVisibility: true);
+            null, [typeof(Cpu.Cpu), typeof(DecodedInstruction[])], typeof(Cpu.Cpu), skipVisibility: true);
         _il = _method.GetILGenerator();
         _labels = new Label[_code.Length];
         for (int i = 0; i < _labels.Length; i++)
@@ -79,22 +81,30 @@ internal sealed partial class BlockCompiler
         _tWVal = _il.DeclareLocal(typeof(uint));
         _tPtr = _il.DeclareLocal(typeof(nint));
         _tEntry = _il.DeclareLocal(typeof(Memory.TlbEntry).MakeByRefType());
+        DeclareSlowPath();
     }
 
-    /// <summary>True when the compiler handles this instruction (the scanner stops at the others).</summary>
-    public static bool CanTranslate(ref DecodedInstruction d, bool stack32) => d.Fast switch
+    /// <summary>
+    /// True when a block may contain this instruction: it has code of its own here
+    /// (<see cref="IsNative"/>), or it only computes on registers, flags and memory and the interpreter
+    /// runs it in place (<see cref="FastForms.ContinuesBlock"/>). Other branches and everything that
+    /// changes mode, segments or control state end the block.
+    /// </summary>
+    public static bool CanTranslate(ref DecodedInstruction d, bool stack32) =>
+        IsNative(ref d, stack32) || (d.ContinuesBlock && d.Fast is not (FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel or FastForm.Ret));
+
+    /// <summary>The forms compiled to IL of their own; the 16-bit register forms go to the interpreter.</summary>
+    private static bool IsNative(ref DecodedInstruction d, bool stack32) => d.Fast switch
     {
         FastForm.None => false,
-        // 16-bit register forms stay interpreted (real-mode code that is hot enough is rare).
         >= FastForm.MovRR16 => false,
         FastForm.PushR or FastForm.PopR or FastForm.PushI or FastForm.CallRel or FastForm.Ret => stack32 && d.OpSize == 4,
-        FastForm.JmpRel or FastForm.Jcc => true,
-        _ => d.ContinuesBlock,
+        _ => true,
     };
 
     public static TranslatedBlock Compile(ScannedBlock block, bool stack32, bool segmentChecks)
     {
-        var c = new BlockCompiler(block, segmentChecks);
+        var c = new BlockCompiler(block, segmentChecks, stack32);
         bool usesStack = c.EmitBlock();
         var code = (BlockCode)c._method.CreateDelegate(typeof(BlockCode));
         uint maxEip = 0;
@@ -103,6 +113,7 @@ internal sealed partial class BlockCompiler
         return new TranslatedBlock
         {
             Code = code,
+            Instructions = block.Instructions,
             EntryEip = block.Instructions[block.EntryIndex].Eip,
             PhysicalPage = block.PhysicalPage,
             ChunkMask = block.ChunkMask,
@@ -121,6 +132,8 @@ internal sealed partial class BlockCompiler
         int segments = 0;
         for (int i = 0; i < _code.Length; i++)
         {
+            if (!IsNative(ref _code[i], _stack32))
+                continue; // the interpreter runs it on the spilled state
             used |= RegistersOf(ref _code[i]);
             if (_code[i].Fast is FastForm.PushR or FastForm.PopR or FastForm.PushI or FastForm.CallRel or FastForm.Ret)
             {
@@ -134,7 +147,10 @@ internal sealed partial class BlockCompiler
             }
             if (_code[i].Fast is FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel && _block.IndexOf(_code[i].Target) is int t and >= 0)
                 _isTarget[t] = true;
-            if (i > 0 && !FallsThrough(ref _code[i - 1], _code[i].Eip))
+        }
+        for (int i = 1; i < _code.Length; i++)
+        {
+            if (!FallsThrough(ref _code[i - 1], _code[i].Eip))
                 _isTarget[i] = true;
         }
         _isTarget[_block.EntryIndex] = true;
@@ -149,6 +165,7 @@ internal sealed partial class BlockCompiler
             _mayLeave = false;
             EmitInstruction(ref _code[_index]);
         }
+        EmitSharedSlowPath();
         EmitEpilogue();
         return usesStack;
     }
@@ -254,21 +271,6 @@ internal sealed partial class BlockCompiler
         StoreField(CpuState.LazyA, _fa);
         StoreField(CpuState.LazyB, _fb);
         StoreField(CpuState.LazyResult, _fr);
-    }
-
-    /// <summary>
-    /// Before a slow path that may fault or exit: the CPU gets the state at the start of the current
-    /// instruction (its register writes come after its memory accesses), and where it starts.
-    /// </summary>
-    private void EmitSpill()
-    {
-        EmitWriteBack();
-        _il.Emit(OpCodes.Ldarg_0);
-        _il.Emit(OpCodes.Ldc_I4, unchecked((int)_code[_index].Eip));
-        _il.Emit(OpCodes.Stfld, CpuState.InstrEip);
-        _il.Emit(OpCodes.Ldarg_0);
-        LoadRegister(Gpr.ESP);
-        _il.Emit(OpCodes.Stfld, CpuState.InstrEsp);
     }
 
     private void EmitEpilogue()

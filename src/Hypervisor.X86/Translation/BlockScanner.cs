@@ -36,7 +36,8 @@ internal sealed class ScannedBlock
 /// </summary>
 internal static class BlockScanner
 {
-    private const int MaxInstructions = 256;
+    /// <summary>Bounds the method the JIT compiles (its time grows faster than the block).</summary>
+    private const int MaxInstructions = 48;
     private const ulong AddressMask = (1UL << 40) - 1;
 
     public static ScannedBlock? Scan(Cpu.Cpu cpu, ref DecodedInstruction entry)

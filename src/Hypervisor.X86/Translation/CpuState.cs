@@ -39,6 +39,7 @@ internal static class CpuState
     public static readonly MethodInfo WriteMem8 = Method("WriteMem8");
     public static readonly MethodInfo WriteMem16 = Method("WriteMem16");
     public static readonly MethodInfo WriteMem32 = Method("WriteMem32");
+    public static readonly MethodInfo ExecuteInBlock = Method("ExecuteInBlock");
     public static readonly MethodInfo AddToMemory = Method("AddToMemoryInBlock");
     public static readonly MethodInfo CheckNearTarget = Method("CheckNearTarget");
     public static readonly MethodInfo Condition = Method("Condition");

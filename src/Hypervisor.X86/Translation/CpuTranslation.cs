@@ -24,15 +24,19 @@ internal sealed partial class Cpu
     /// <summary>Block starts interpreted this often are translated (the JIT costs about as much as interpreting a few thousand instructions).</summary>
     public const int HotThreshold = 64;
 
-    /// <summary>Off, Auto or Always; MINIVMM_TRANSLATE=off|auto|always sets the default.</summary>
+    /// <summary>
+    /// Off, Auto or Always; MINIVMM_TRANSLATE=off|auto|always sets the default, which is Off for now:
+    /// tight loops run several times faster translated, but Linux boots slower (see the README's
+    /// translator section), so the translator is opt-in until that is fixed.
+    /// </summary>
     public TranslationMode Translation = DefaultTranslation;
 
     internal static readonly TranslationMode DefaultTranslation =
         Environment.GetEnvironmentVariable("MINIVMM_TRANSLATE")?.ToLowerInvariant() switch
         {
-            "off" or "0" => TranslationMode.Off,
+            "auto" or "on" or "1" => TranslationMode.Auto,
             "always" => TranslationMode.Always,
-            _ => TranslationMode.Auto,
+            _ => TranslationMode.Off,
         };
 
     /// <summary>Set by a store that dropped decoded code: a running block leaves after the current instruction.</summary>
@@ -42,6 +46,9 @@ internal sealed partial class Cpu
     private readonly Dictionary<ulong, List<TranslatedBlock>> _blocksByPage = [];
     private int _blockCount;
     private const int MaxBlocks = 1 << 16;
+    /// <summary>Times a page's blocks may be dropped by stores into them before the page stays interpreted.</summary>
+    private const int MaxRewrites = 4;
+    private readonly Dictionary<ulong, int> _rewrites = [];
     /// <summary>Entries per TLB (translated code indexes it inline).</summary>
     internal const int TlbEntries = TlbSize;
     private const int AttentionInterruptLine = 16;
@@ -99,7 +106,7 @@ internal sealed partial class Cpu
     /// <summary>Runs a block; true when Run() must return (an MMIO store ended it with an exit).</summary>
     private bool RunBlock(TranslatedBlock block)
     {
-        block.Code(this);
+        block.Code(this, block.Instructions);
         _leaveBlock = false;
         if (_mmioCount != 0)
             MmioAccessesDone();
@@ -113,7 +120,10 @@ internal sealed partial class Cpu
 
     private TranslatedBlock? Translate(ref DecodedInstruction entry)
     {
-        var code = BlockScanner.Scan(this, ref entry);
+        // A page whose blocks keep being overwritten (self-modifying code) stays interpreted: each
+        // translation would cost a JIT compile for a few runs.
+        ulong page = entry.Tag & ((1UL << 40) - 1) & ~(ulong)PageOffsetMask;
+        var code = _rewrites.GetValueOrDefault(page) >= MaxRewrites ? null : BlockScanner.Scan(this, ref entry);
         if (code is null)
         {
             entry.Heat = TranslatedBlock.Untranslatable;
@@ -121,7 +131,9 @@ internal sealed partial class Cpu
         }
         if (_blockCount >= MaxBlocks)
             DropAllBlocks();
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var block = BlockCompiler.Compile(code, Stack32, _segmentChecks);
+        TranslationStatistics.Record(code.Instructions.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         if (!_blocksByPage.TryGetValue(block.PhysicalPage, out var list))
             _blocksByPage[block.PhysicalPage] = list = [];
         list.Add(block);
@@ -137,6 +149,7 @@ internal sealed partial class Cpu
         _leaveBlock = true;
         if (_blockCount == 0 || !_blocksByPage.TryGetValue(pageBase, out var list))
             return;
+        bool dropped = false;
         for (int i = list.Count - 1; i >= 0; i--)
         {
             if ((list[i].ChunkMask & chunks) != 0)
@@ -144,8 +157,11 @@ internal sealed partial class Cpu
                 list[i].Valid = false;
                 list.RemoveAt(i);
                 _blockCount--;
+                dropped = true;
             }
         }
+        if (dropped)
+            _rewrites[pageBase] = _rewrites.GetValueOrDefault(pageBase) + 1;
     }
 
     private void DropAllBlocks()
@@ -154,6 +170,7 @@ internal sealed partial class Cpu
             foreach (var block in list)
                 block.Valid = false;
         _blocksByPage.Clear();
+        _rewrites.Clear();
         _blockCount = 0;
     }
 
@@ -182,6 +199,17 @@ internal sealed partial class Cpu
         value = ShiftValue(shift, value, count, 4, out uint flags);
         Flags = flags;
         return value;
+    }
+
+    /// <summary>An instruction the compiler has no code for, run by the interpreter inside a block (the block spilled its state).</summary>
+    internal void ExecuteInBlock(ref DecodedInstruction d)
+    {
+        _mmioCursor = 0;
+        Eip = d.NextEip;
+        if (d.Fast != FastForm.None)
+            ExecuteFast(ref d);
+        else
+            Execute(ref d);
     }
 
     // What the byte-code of a translated block gets and where its state lives (the compiler binds these by name).

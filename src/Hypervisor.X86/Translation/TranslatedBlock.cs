@@ -1,7 +1,10 @@
 namespace Hypervisor.X86.Translation;
 
-/// <summary>Compiled guest code: runs from the block's entry until it leaves the block, then returns.</summary>
-internal delegate void BlockCode(Cpu.Cpu cpu);
+/// <summary>
+/// Compiled guest code: runs from the block's entry until it leaves the block, then returns.
+/// <paramref name="code"/> is the block's own decoded instructions, for those it hands to the interpreter.
+/// </summary>
+internal delegate void BlockCode(Cpu.Cpu cpu, Decoding.DecodedInstruction[] code);
 
 /// <summary>
 /// Guest instructions of one physical page translated into one .NET method (IL compiled by RyuJIT).
@@ -14,6 +17,8 @@ internal sealed class TranslatedBlock
     public const ushort Untranslatable = ushort.MaxValue;
 
     public required BlockCode Code { get; init; }
+    /// <summary>The decoded instructions, sorted by EIP (the code's second argument).</summary>
+    public required Decoding.DecodedInstruction[] Instructions { get; init; }
     /// <summary>The EIP the block is entered at.</summary>
     public required uint EntryEip { get; init; }
     /// <summary>Physical address of the page the code came from.</summary>
