@@ -121,19 +121,7 @@ internal sealed partial class BlockCompiler
 
         _il.MarkLabel(after);
         // The interpreter may have written any register and the flags; a memory access leaves them as they were.
-        for (int n = 0; n < 8; n++)
-        {
-            if (_r[n] is not { } local)
-                continue;
-            _il.Emit(OpCodes.Ldloc, _regs);
-            _il.Emit(OpCodes.Ldc_I4, n);
-            _il.Emit(OpCodes.Ldelem_U4);
-            _il.Emit(OpCodes.Stloc, local);
-        }
-        LoadField(CpuState.LazyOp, _fop);
-        LoadField(CpuState.LazyA, _fa);
-        LoadField(CpuState.LazyB, _fb);
-        LoadField(CpuState.LazyResult, _fr);
+        EmitLoadState();
         // An MMIO store (an exit after this instruction) or a store into code ends the block after it.
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldfld, CpuState.ExitPending);

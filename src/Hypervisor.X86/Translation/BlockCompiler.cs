@@ -204,15 +204,8 @@ internal sealed partial class BlockCompiler
             if ((used & (1 << n)) == 0)
                 continue;
             _r[n] = _il.DeclareLocal(typeof(uint));
-            _il.Emit(OpCodes.Ldloc, _regs);
-            _il.Emit(OpCodes.Ldc_I4, n);
-            _il.Emit(OpCodes.Ldelem_U4);
-            _il.Emit(OpCodes.Stloc, _r[n]!);
         }
-        LoadField(CpuState.LazyOp, _fop);
-        LoadField(CpuState.LazyA, _fa);
-        LoadField(CpuState.LazyB, _fb);
-        LoadField(CpuState.LazyResult, _fr);
+        EmitLoadState();
         LoadField(CpuState.Retired, _retired);
         _il.Emit(OpCodes.Ldc_I4_0);
         _il.Emit(OpCodes.Stloc, _leave);
@@ -263,6 +256,24 @@ internal sealed partial class BlockCompiler
         }
         EmitSpillFlags();
         StoreField(CpuState.Retired, _retired);
+    }
+
+    /// <summary>The register locals and the flag record from the CPU (entry, and after the interpreter ran).</summary>
+    private void EmitLoadState()
+    {
+        for (int n = 0; n < 8; n++)
+        {
+            if (_r[n] is not { } local)
+                continue;
+            _il.Emit(OpCodes.Ldloc, _regs);
+            _il.Emit(OpCodes.Ldc_I4, n);
+            _il.Emit(OpCodes.Ldelem_U4);
+            _il.Emit(OpCodes.Stloc, local);
+        }
+        LoadField(CpuState.LazyOp, _fop);
+        LoadField(CpuState.LazyA, _fa);
+        LoadField(CpuState.LazyB, _fb);
+        LoadField(CpuState.LazyResult, _fr);
     }
 
     private void EmitSpillFlags()
