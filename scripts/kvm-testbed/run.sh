@@ -75,9 +75,14 @@ elif [ "$(cat "$cache/app.stamp" 2>/dev/null)" = "$stamp" ] && [ -x "$app/KvmTes
     echo "kvm-testbed: sources unchanged since the last publish: reusing $app" >&2
 else
     rm -rf "$app" "$cache/app.stamp"
-    for project in "$here/runner/KvmTestbedRunner.csproj" "$repo/src/MiniVmm/MiniVmm.csproj"; do
-        dotnet publish "$project" -c Release -r linux-x64 --self-contained -p:InvariantGlobalization=true \
+    publish() {
+        dotnet publish "$1" -c Release -r linux-x64 --self-contained -p:InvariantGlobalization=true \
             -p:PublishReadyToRun=true -o "$app" -v quiet -nologo >&2
+    }
+    for project in "$here/runner/KvmTestbedRunner.csproj" "$repo/src/MiniVmm/MiniVmm.csproj"; do
+        # A restore can fail on a transient package-feed error: one more try before the test bed fails.
+        publish "$project" || { echo "kvm-testbed: publishing $(basename "$project") failed; retrying once" >&2; publish "$project"; } \
+            || { echo "kvm-testbed: FAIL could not publish $(basename "$project")" >&2; exit 1; }
     done
     echo "$stamp" > "$cache/app.stamp"
 fi

@@ -42,7 +42,15 @@ public sealed class RspClient : IDisposable
             payload.Append((char)c);
         _stream.ReadByte();
         _stream.ReadByte();
-        _stream.WriteByte((byte)'+');
+        try
+        {
+            _stream.WriteByte((byte)'+');
+        }
+        catch (IOException)
+        {
+            // The stub closes the connection right after its last answer (OK to D); the
+            // acknowledgement then has no reader, which gdb too ignores.
+        }
         return payload.ToString();
     }
 
