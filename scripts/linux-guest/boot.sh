@@ -11,20 +11,23 @@
 # the disk of scripts/linux-guest/virtio-disk.sh) and also requires /virtio-check's proofs: the known
 # file read from the ext4 disk, a file the guest wrote and synced (read back on the host with
 # debugfs), bytes from /dev/hwrng and a line on hvc0.
-#   scripts/linux-guest/boot.sh [--disk|--virtio] [--qemu] [--limit SECONDS] [--no-build]
+# With --reboot the guest leaves with 'reboot -f' instead (the kernel resets through the i8042, which
+# ends minivmm with 0 under the machine's default onReset "exit", as -no-reboot ends QEMU).
+#   scripts/linux-guest/boot.sh [--disk|--virtio] [--reboot] [--qemu] [--limit SECONDS] [--no-build]
 # Prints "linux-boot: PASS ..." or "linux-boot: FAIL ..." lines; exits 0 only when minivmm passed.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-limit=900 qemu=0 build=1 disk=0 virtio=0
+limit=900 qemu=0 build=1 disk=0 virtio=0 leave='poweroff -f'
 while [ $# -gt 0 ]; do
     case "$1" in
         --qemu) qemu=1 ;;
         --disk) disk=1 ;;
         --virtio) virtio=1 ;;
+        --reboot) leave='reboot -f' ;;
         --limit) limit=$2; shift ;;
         --no-build) build=0 ;;
-        *) echo "usage: boot.sh [--disk|--virtio] [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
+        *) echo "usage: boot.sh [--disk|--virtio] [--reboot] [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -67,7 +70,7 @@ session() {
             detail="the typed command did not answer; console: $(tail_of "$out")"
         else
             irqs=$(sed -n 's/.*typed-42 serial-irqs=\([0-9]*\)\/.*/\1/p' "$out" | head -n 1)
-            echo 'poweroff -f' >&3
+            echo "$leave" >&3
             local i=0
             while kill -0 "$pid" 2>/dev/null && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
             wait "$pid"; status=$?
@@ -75,7 +78,7 @@ session() {
             if [ -z "$irqs" ] || [ "$irqs" = 0 ]; then
                 detail="Linux counted no ttyS0 interrupts: $(grep -a 'typed-42' "$out" | tail -n 1)"
             elif [ "$status" != 0 ]; then
-                detail="poweroff -f ended it with $status, not 0; stderr: $(tail_of "$err")"
+                detail="$leave ended it with $status, not 0; stderr: $(tail_of "$err")"
             else
                 result="PASS" detail="serial irqs $irqs"
             fi
@@ -83,7 +86,7 @@ session() {
     fi
     exec 3>&-
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=""
-    echo "linux-boot: $result $name: shell after ${shell_s} s, powered off after ${total_s} s ($detail)"
+    echo "linux-boot: $result $name: shell after ${shell_s} s, '$leave' ended it after ${total_s} s ($detail)"
 }
 wait_for() { # FILE TEXT SECONDS
     local i=0
