@@ -30,4 +30,7 @@ public interface IDeviceTimer : IDisposable
 
     /// <summary>True while a deadline is pending.</summary>
     bool IsArmed { get; }
+
+    /// <summary>The last armed deadline in nanoseconds (meaningful while <see cref="IsArmed"/>): what a device saves in its state to arm the timer again on restore.</summary>
+    long Deadline { get; }
 }

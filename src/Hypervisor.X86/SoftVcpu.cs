@@ -13,7 +13,7 @@ namespace Hypervisor.X86;
 /// instructions, each iteration of a REP string instruction and each exception delivered, so
 /// <see cref="InstructionLimit"/> also stops long REPs and fault loops.
 /// </summary>
-public sealed unsafe class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpuTrace
+public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpuTrace
 {
     private const int ExitDataCapacity = 4096;
     private byte* _exitData;

@@ -27,6 +27,10 @@ public sealed class DeterministicClock(Func<ulong> instructionsRetired) : Machin
         }
     }
 
+    /// <summary>Time skipped while halted is what the retired instructions do not account for.</summary>
+    public override void ContinueFrom(long nowNanoseconds)
+        => Interlocked.Exchange(ref _skipped, nowNanoseconds - (long)instructionsRetired() * NanosecondsPerInstruction);
+
     public override void RunDueTimers() => Timers.RunExpired(NowNanoseconds);
 
     public override bool WaitWhileHalted(Func<bool> woken, WaitHandle stopping, WaitHandle interruptLineChanged)

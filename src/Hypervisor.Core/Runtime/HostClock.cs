@@ -10,6 +10,8 @@ namespace Hypervisor.Core.Runtime;
 public sealed class HostClock : MachineClock
 {
     private readonly long _start = Stopwatch.GetTimestamp();
+    // Guest time before this process's start (a restored snapshot's), in nanoseconds.
+    private long _offset;
     private readonly AutoResetEvent _changed = new(false);
     private readonly object _threadLock = new();
     private Thread? _thread;
@@ -17,7 +19,13 @@ public sealed class HostClock : MachineClock
 
     public HostClock() => Timers.DeadlinesChanged += () => _changed.Set();
 
-    public override long NowNanoseconds => Stopwatch.GetElapsedTime(_start).Ticks * 100;
+    public override long NowNanoseconds => Stopwatch.GetElapsedTime(_start).Ticks * 100 + Interlocked.Read(ref _offset);
+
+    public override void ContinueFrom(long nowNanoseconds)
+    {
+        Interlocked.Exchange(ref _offset, nowNanoseconds - Stopwatch.GetElapsedTime(_start).Ticks * 100);
+        _changed.Set();
+    }
 
     public override IDeviceTimer CreateTimer(Action callback)
     {

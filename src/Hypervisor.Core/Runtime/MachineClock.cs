@@ -32,5 +32,11 @@ public abstract class MachineClock : IClock, IDisposable
     /// </summary>
     public abstract bool WaitWhileHalted(Func<bool> woken, WaitHandle stopping, WaitHandle interruptLineChanged);
 
+    /// <summary>
+    /// Continues guest time from <paramref name="nowNanoseconds"/>, a snapshot's time (after the vCPUs'
+    /// retired counts are restored): the next reading of <see cref="NowNanoseconds"/> starts there.
+    /// </summary>
+    public abstract void ContinueFrom(long nowNanoseconds);
+
     public virtual void Dispose() { }
 }

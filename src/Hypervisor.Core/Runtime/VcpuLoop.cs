@@ -28,16 +28,34 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
 
     public IVcpu Vcpu => vcpu;
 
+    /// <summary>The machine's pause (snapshots, device swaps): the loop parks when it is requested; or null.</summary>
+    public VcpuPause? Pause { get; init; }
+
+    /// <summary>True while the vCPU sleeps in HLT waiting for an interrupt (what a snapshot records).</summary>
+    public bool Halted { get; private set; }
+
+    /// <summary>Set before <see cref="Run"/>: the vCPU starts in HLT (a restored snapshot taken while it slept there).</summary>
+    public bool StartHalted { get; set; }
+
+    /// <summary>An action run with every vCPU parked once this vCPU has retired the given count (a deterministic snapshot); or null.</summary>
+    public InstructionTrigger? Trigger { get; set; }
+
     public void Run()
     {
         try
         {
             Trace?.CpuReset(vcpu);
             Debugger?.Starting(vcpu);
+            if (StartHalted)
+            {
+                StartHalted = false;
+                if (!WaitForInterrupt())
+                    return;
+            }
             while (!control.IsStopping)
             {
-                // Leave Run at the user's limit, or earlier when a deterministic timer is due.
-                vcpu.InstructionLimit = Math.Min(InstructionLimit, clock.NextStopInstruction);
+                // Leave Run at the user's limit, or earlier when a deterministic timer or the trigger is due.
+                vcpu.InstructionLimit = Math.Min(Math.Min(InstructionLimit, clock.NextStopInstruction), Trigger?.Instruction ?? ulong.MaxValue);
                 var reason = vcpu.Run();
                 Statistics.Count(reason);
                 Trace?.Exit(vcpu, reason);
@@ -65,6 +83,15 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
             case VcpuExitReason.Mmio:
                 return HandleMmio(exit);
             case VcpuExitReason.Intr:
+                if (control.IsStopping)
+                    return false;
+                if (Trigger is { } trigger && vcpu.InstructionsRetired >= trigger.Instruction)
+                {
+                    Trigger = null;
+                    Pause!.Run(() => { trigger.Action(); return true; }, VcpuPause.DefaultTimeout, fromVcpu: true);
+                }
+                if (Pause is { Requested: true } pause)
+                    pause.Park();
                 if (control.IsStopping)
                     return false;
                 if (vcpu.InstructionsRetired is { } retired && retired >= InstructionLimit)
@@ -97,13 +124,26 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
             control.RequestStop(ExitCodes.Success, $"guest halted (HLT on vcpu{vcpu.Id} with interrupts disabled)");
             return false;
         }
-        while (!controller.HasPendingInterrupt && !control.IsStopping)
+        Halted = true;
+        try
         {
-            if (!clock.WaitWhileHalted(() => controller.HasPendingInterrupt, control.StopHandle, interruptLineChanged))
+            while (!controller.HasPendingInterrupt && !control.IsStopping)
             {
-                control.RequestStop(ExitCodes.Success, $"guest halted (HLT on vcpu{vcpu.Id}) with no interrupt source left to wake it");
-                return false;
+                if (Pause is { Requested: true } pause)
+                {
+                    pause.Park();
+                    continue;
+                }
+                if (!clock.WaitWhileHalted(() => controller.HasPendingInterrupt, control.StopHandle, interruptLineChanged))
+                {
+                    control.RequestStop(ExitCodes.Success, $"guest halted (HLT on vcpu{vcpu.Id}) with no interrupt source left to wake it");
+                    return false;
+                }
             }
+        }
+        finally
+        {
+            Halted = false;
         }
         return !control.IsStopping;
     }
@@ -186,3 +226,6 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
         }
     }
 }
+
+/// <summary>What <see cref="VcpuLoop.Trigger"/> runs, with every vCPU parked, once the vCPU has retired <see cref="Instruction"/> instructions.</summary>
+public sealed record InstructionTrigger(ulong Instruction, Action Action);

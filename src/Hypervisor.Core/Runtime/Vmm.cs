@@ -42,6 +42,15 @@ public sealed class Vmm : IDisposable
 
     public IReadOnlyList<VcpuLoop> Vcpus => _loops;
 
+    /// <summary>The machine's clock (host time, or deterministic time from retired instructions).</summary>
+    public MachineClock Clock { get; private set; } = null!;
+
+    /// <summary>Parks every vCPU between two instructions for an action (snapshots, device swaps).</summary>
+    public VcpuPause Pause { get; } = new();
+
+    /// <summary>The plugin catalog the devices came from (a device swap loads new builds beside it).</summary>
+    public PluginCatalog Catalog { get; private set; } = null!;
+
     /// <summary>
     /// Builds the machine: checks it against the host and <paramref name="accelerator"/>, reserves RAM,
     /// builds the devices, loads the boot image and creates the VM and its vCPUs. Throws
@@ -78,6 +87,7 @@ public sealed class Vmm : IDisposable
 
     private void Assemble(PluginCatalog catalog, IAccelerator accelerator, BuildMode mode)
     {
+        Catalog = catalog;
         Memory = Own(ReserveMemory(Config));
         if (Config.Boot.Format == FirmwareLoader.FormatName)
             Firmware = Own(LoadFirmware());
@@ -86,6 +96,7 @@ public sealed class Vmm : IDisposable
         MachineClock clock = Own<MachineClock>(Config.Clock == ClockMode.Deterministic
             ? new DeterministicClock(() => boot0?.InstructionsRetired ?? 0)
             : new HostClock());
+        Clock = clock;
         var environment = new MachineDevices.Environment(Memory, clock, Control, irqs, _logger, Config.Directory,
             WaitForClients: mode == BuildMode.Run)
         {
@@ -124,7 +135,9 @@ public sealed class Vmm : IDisposable
             {
                 InstructionLimit = Config.Limits.Instructions ?? ulong.MaxValue,
                 Firmware = Firmware,
+                Pause = Pause,
             });
+            Pause.Add(vcpu);
         }
         if (_loops[0].Vcpu.InstructionsRetired == null)
         {
@@ -214,9 +227,12 @@ public sealed class Vmm : IDisposable
     // warm: set on the first run that lasts past SteadyExitRate.WarmUp.
     private void RunVcpuThreads(TimeSpan timeLimit, ref SteadyExitRate.Mark? warm)
     {
-        var threads = _loops.Select(loop => new Thread(loop.Run) { Name = $"vcpu{loop.Vcpu.Id}", IsBackground = true }).ToList();
+        var threads = _loops.Select(loop => new Thread(() => RunLoop(loop)) { Name = $"vcpu{loop.Vcpu.Id}", IsBackground = true }).ToList();
         foreach (var thread in threads)
+        {
+            Pause.LoopStarted(); // before the thread runs, so an action requested now waits for it
             thread.Start();
+        }
         bool outlastsWarmUp = timeLimit == Timeout.InfiniteTimeSpan || timeLimit > SteadyExitRate.WarmUp;
         if (warm == null && outlastsWarmUp && !Control.WaitForStop(SteadyExitRate.WarmUp))
         {
@@ -230,6 +246,18 @@ public sealed class Vmm : IDisposable
         {
             if (!thread.Join(TimeSpan.FromSeconds(10)))
                 _logger.Error("{Thread} did not stop within 10 s; abandoning it", thread.Name);
+        }
+    }
+
+    private void RunLoop(VcpuLoop loop)
+    {
+        try
+        {
+            loop.Run();
+        }
+        finally
+        {
+            Pause.LoopEnded();
         }
     }
 
