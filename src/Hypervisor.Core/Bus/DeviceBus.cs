@@ -86,6 +86,31 @@ public abstract class DeviceBus<TDevice, TRegistration>
         }
     }
 
+    /// <summary>
+    /// Puts <paramref name="replacement"/> where <paramref name="old"/> is, same range and name, in one
+    /// publication (a device plugin swapped while the vCPUs are parked); the access count carries over.
+    /// </summary>
+    protected TRegistration Replace(TRegistration old, TRegistration replacement)
+    {
+        lock (_changeLock)
+        {
+            int index = Array.IndexOf(_registrations, old);
+            if (index < 0)
+                throw new InvalidOperationException($"region '{old.Name}' is not on the {Kind} bus");
+            if (replacement.Base != old.Base || replacement.Size != old.Size)
+                throw new BusConflictException($"the new '{old.Name}' claims {Kind} {replacement.Range}, the old one {old.Range}");
+            var next = (TRegistration[])_registrations.Clone();
+            next[index] = replacement;
+            replacement.Accesses = old.Accesses;
+            Volatile.Write(ref _registrations, next);
+            OnReplaced(next, old, replacement);
+        }
+        return replacement;
+    }
+
+    /// <summary>Points the lookup structure at <paramref name="replacement"/> wherever it pointed at <paramref name="old"/>. Runs under the change lock.</summary>
+    protected abstract void OnReplaced(TRegistration[] registrations, TRegistration old, TRegistration replacement);
+
     /// <summary>Counts an access nothing decodes and reports it.</summary>
     protected void Unclaimed(ulong address, int size, bool write)
     {

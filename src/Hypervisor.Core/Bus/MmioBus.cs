@@ -89,6 +89,12 @@ public sealed class MmioBus : DeviceBus<IMmioDevice, MmioRegistration>
     protected override void OnLayoutChanged(MmioRegistration[] registrations, MmioRegistration? added, MmioRegistration? removed)
         => Volatile.Write(ref _view, new View(Flatten(registrations)));
 
+    /// <summary>Gives <paramref name="old"/>'s range to <paramref name="device"/> (a swapped device plugin); it must be as large.</summary>
+    public MmioRegistration Replace(MmioRegistration old, IMmioDevice device) => Replace(old, Create(old.Base, device, old.Name));
+
+    protected override void OnReplaced(MmioRegistration[] registrations, MmioRegistration old, MmioRegistration replacement)
+        => Volatile.Write(ref _view, new View(Flatten(registrations)));
+
     private static MmioRegistration Create(ulong baseAddress, IMmioDevice device, string name)
     {
         ulong size = device.MmioSize;

@@ -40,6 +40,9 @@ public sealed class PortBus : DeviceBus<IPortDevice, PortRegistration>
     /// </summary>
     public PortRegistration Map(ushort basePort, IPortDevice device, string name) => Map(Create(basePort, device, name));
 
+    /// <summary>Gives <paramref name="old"/>'s ports to <paramref name="device"/> (a swapped device plugin); it must claim as many.</summary>
+    public PortRegistration Replace(PortRegistration old, IPortDevice device) => Replace(old, Create(old.BasePort, device, old.Name));
+
     /// <summary>The device decoding <paramref name="port"/>, or null.</summary>
     public PortRegistration? Find(ushort port) => _owners[port];
 
@@ -87,6 +90,15 @@ public sealed class PortBus : DeviceBus<IPortDevice, PortRegistration>
                 if (_owners[port] == removed)
                     _owners[port] = Array.FindLast(registrations, r => (ulong)port >= r.Base && (ulong)port < r.End);
             }
+        }
+    }
+
+    protected override void OnReplaced(PortRegistration[] registrations, PortRegistration old, PortRegistration replacement)
+    {
+        for (int port = old.BasePort; port < old.BasePort + old.Count; port++)
+        {
+            if (_owners[port] == old)
+                _owners[port] = replacement;
         }
     }
 

@@ -198,6 +198,50 @@ public sealed class PluginCatalog : IDisposable
         return found;
     }
 
+    /// <summary>
+    /// Loads a new build of a plugin for a device swap and returns its device type <paramref name="typeName"/>.
+    /// <paramref name="path"/> is the plugin assembly or a folder in any layout <see cref="Open"/> accepts.
+    /// The build gets its own collectible load context, read into memory (so the files can be rebuilt
+    /// again), and unloads when the catalog is disposed. Throws <see cref="PluginLoadException"/>.
+    /// </summary>
+    public DeviceType LoadBuild(string path, string typeName)
+    {
+        path = Path.GetFullPath(path);
+        List<string> assemblies = File.Exists(path) ? [path]
+            : Directory.Exists(path) ? PluginAssemblies(path)
+            : throw new PluginLoadException($"'{path}' is neither a plugin assembly nor a folder");
+        foreach (string dll in assemblies)
+        {
+            Type[] exported;
+            try
+            {
+                var loader = PluginLoader.CreateFromAssemblyFile(dll, SharedTypes, config =>
+                {
+                    config.PreferSharedTypes = true;
+                    config.IsUnloadable = true;
+                    config.LoadInMemory = true;
+                });
+                _loaders.Add(loader);
+                exported = loader.LoadDefaultAssembly().GetExportedTypes();
+            }
+            catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException or ReflectionTypeLoadException or TypeLoadException or InvalidOperationException)
+            {
+                throw new PluginLoadException($"plugin '{dll}' failed to load: {e.Message}");
+            }
+            foreach (var type in exported)
+            {
+                if (type.GetCustomAttribute<DeviceAttribute>() is { } attribute && attribute.Type == typeName && !type.IsAbstract)
+                {
+                    var deviceType = new DeviceType(type, attribute, dll);
+                    if (deviceType.Constructor == null || !typeof(IDevice).IsAssignableFrom(type))
+                        throw new PluginLoadException($"plugin '{dll}': device type '{typeName}' ({type.FullName}) is not a device with a public constructor taking a DeviceContext");
+                    return deviceType;
+                }
+            }
+        }
+        throw new PluginLoadException($"no plugin in '{path}' provides device type '{typeName}'");
+    }
+
     /// <summary>Forgets the plugins and disposes their loaders (not unloadable, so their code stays loaded for the process's life).</summary>
     public void Dispose()
     {

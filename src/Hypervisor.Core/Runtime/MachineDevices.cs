@@ -20,6 +20,9 @@ public sealed class MachineDevices : IDisposable
 {
     private readonly List<DeviceInstance> _devices = [];
     private readonly Dictionary<string, DeviceInstance> _regionOwners = new(StringComparer.Ordinal);
+    // The host backends each entry opened, by option: a swapped-in instance takes them over.
+    private readonly Dictionary<(string Entry, string Option), SharedBackend> _backends = [];
+    private Environment _env = null!;
 
     private MachineDevices(ILogger logger)
     {
@@ -57,7 +60,7 @@ public sealed class MachineDevices : IDisposable
 
     public static MachineDevices Build(MachineConfig config, PluginCatalog catalog, Environment env)
     {
-        var machine = new MachineDevices(env.Logger);
+        var machine = new MachineDevices(env.Logger) { _env = env };
         var problems = new List<string>();
         try
         {
@@ -147,25 +150,7 @@ public sealed class MachineDevices : IDisposable
 
         int? irq = entry.Irq ?? type.DefaultIrq;
         var windows = new EntryWindows(type, entry.Name, entry.Windows);
-        var context = new DeviceContext
-        {
-            Name = entry.Name,
-            Options = entry.Options,
-            Logger = env.Logger.ForContext("SourceContext", entry.Name),
-            PortBase = type.IsPortDevice ? port : null,
-            MmioBase = type.IsMmioDevice ? mmio : null,
-            BaseDirectory = env.BaseDirectory,
-            Irq = irq is { } line ? env.Irqs.Line(line) : DisconnectedInterruptLine.Instance,
-            Memory = env.Memory,
-            Clock = env.Clock,
-            Windows = windows,
-            Buses = Buses,
-            Pci = Pci,
-            A20 = A20,
-            Vm = env.Vm,
-            MemoryMap = env.MemoryMap,
-            OpenBackend = (option, fallback) => CharBackends.Open(entry.Options[option] ?? fallback, env.BaseDirectory, env.Logger, env.WaitForClients),
-        };
+        var context = ContextFor(entry, type, port, mmio, irq, windows, env);
 
         IDevice device;
         try
@@ -183,7 +168,7 @@ public sealed class MachineDevices : IDisposable
             throw new DeviceLoadException($"{entry.JsonPath}: device '{entry.Name}' ({type.Name}, plugin {type.PluginName}) failed to start: {e.GetType().Name}: {e.Message}");
         }
 
-        var instance = new DeviceInstance(entry, type, device) { Irq = irq };
+        var instance = new DeviceInstance(entry, type, device) { Irq = irq, Port = port, Mmio = mmio };
         _devices.Add(instance);
         if (windows.Missing.ToList() is { Count: > 0 } missing)
             throw new DeviceLoadException($"{entry.JsonPath}: device '{entry.Name}' ({type.Name}, plugin {type.PluginName}) declares window(s) {string.Join(", ", missing)} but did not supply them");
@@ -199,6 +184,78 @@ public sealed class MachineDevices : IDisposable
                 env.Irqs.Attach(controller.SetInput);
             }
         }
+    }
+
+    /// <summary>What a device of <paramref name="type"/> built for <paramref name="entry"/> gets from the machine.</summary>
+    private DeviceContext ContextFor(DeviceConfig entry, DeviceType type, ushort? port, ulong? mmio, int? irq, EntryWindows windows, Environment env)
+        => new()
+        {
+            Name = entry.Name,
+            Options = entry.Options,
+            Logger = env.Logger.ForContext("SourceContext", entry.Name),
+            PortBase = type.IsPortDevice ? port : null,
+            MmioBase = type.IsMmioDevice ? mmio : null,
+            BaseDirectory = env.BaseDirectory,
+            Irq = irq is { } line ? env.Irqs.Line(line) : DisconnectedInterruptLine.Instance,
+            Memory = env.Memory,
+            Clock = env.Clock,
+            Windows = windows,
+            Buses = Buses,
+            Pci = Pci,
+            A20 = A20,
+            Vm = env.Vm,
+            MemoryMap = env.MemoryMap,
+            OpenBackend = (option, fallback) => OpenShared(entry, option, fallback, env),
+        };
+
+    /// <summary>The entry's backend for <paramref name="option"/>, opened once and leased to each instance that asks.</summary>
+    private ICharBackend OpenShared(DeviceConfig entry, string option, string fallback, Environment env)
+    {
+        lock (_backends)
+        {
+            if (!_backends.TryGetValue((entry.Name, option), out var shared))
+            {
+                shared = new SharedBackend(CharBackends.Open(entry.Options[option] ?? fallback, env.BaseDirectory, env.Logger, env.WaitForClients));
+                _backends.Add((entry.Name, option), shared);
+            }
+            return shared.Lease();
+        }
+    }
+
+    /// <summary>
+    /// Builds a new instance of <paramref name="old"/>'s entry from <paramref name="type"/> (a new build of
+    /// its plugin), with the context the old one got; its backends are the old one's. Nothing is placed yet.
+    /// </summary>
+    internal (IDevice Device, EntryWindows Windows) BuildReplacement(DeviceInstance old, DeviceType type)
+    {
+        var windows = new EntryWindows(type, old.Config.Name, old.Config.Windows);
+        var device = DeviceBuilder.Construct(type, ContextFor(old.Config, type, old.Port, old.Mmio, old.Irq, windows, _env));
+        if (windows.Missing.ToList() is { Count: > 0 } missing)
+        {
+            device.Dispose();
+            throw new DeviceLoadException($"the new build of '{old.Config.Name}' declares window(s) {string.Join(", ", missing)} but did not supply them");
+        }
+        return (device, windows);
+    }
+
+    /// <summary>
+    /// Moves every bus region of <paramref name="old"/> (its main range and windows) to <paramref name="replacement"/>;
+    /// call with every vCPU parked. The old instance is not disposed here.
+    /// </summary>
+    internal void Exchange(DeviceInstance old, DeviceInstance replacement, EntryWindows windows)
+    {
+        var handlers = new Dictionary<string, IDevice> { [old.Config.Name] = replacement.Device };
+        foreach (var window in windows.Supplied)
+            handlers[window.RegionName] = window.Handler;
+        foreach (var region in Ports.Registrations.Where(r => OwnerOf(r.Name) == old).ToList())
+            Ports.Replace(region, handlers.GetValueOrDefault(region.Name) as IPortDevice
+                ?? throw new DeviceLoadException($"the new build of '{old.Config.Name}' has no port handler for '{region.Name}'"));
+        foreach (var region in Mmio.Registrations.Where(r => OwnerOf(r.Name) == old).ToList())
+            Mmio.Replace(region, handlers.GetValueOrDefault(region.Name) as IMmioDevice
+                ?? throw new DeviceLoadException($"the new build of '{old.Config.Name}' has no MMIO handler for '{region.Name}'"));
+        foreach (var name in _regionOwners.Where(o => o.Value == old).Select(o => o.Key).ToList())
+            _regionOwners[name] = replacement;
+        _devices[_devices.IndexOf(old)] = replacement;
     }
 
     /// <summary>Claims the device's main range and each of its windows; an overlap is a problem naming both owners.</summary>
@@ -278,4 +335,10 @@ public sealed class MachineDevices : IDisposable
 public sealed record DeviceInstance(DeviceConfig Config, DeviceType Type, IDevice Device)
 {
     public int? Irq { get; init; }
+
+    /// <summary>The base port of its main range (the entry's or its type's), or null.</summary>
+    public ushort? Port { get; init; }
+
+    /// <summary>The base of its MMIO range, or null.</summary>
+    public ulong? Mmio { get; init; }
 }
