@@ -20,10 +20,11 @@ internal sealed class RunCommand
     private readonly Option<string?> _timeout = CliValues.Duration("--timeout", "Stop after this much wall-clock time, e.g. 500ms, 10s (exit code 124)");
     private readonly Option<string[]> _set = new("--set") { Description = "Override a machine-file key, e.g. --set limits:instructions=1000 (repeatable)" };
     private readonly DebugOptions _debug = new();
+    private readonly SnapshotOptions _snapshots = new();
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _machine, _plugins, _accel, _logLevel, _logFile, _stats, _maxInstructions, _timeout, _set }.Concat(_debug.All))
+        foreach (var option in new Option[] { _machine, _plugins, _accel, _logLevel, _logFile, _stats, _maxInstructions, _timeout, _set }.Concat(_debug.All).Concat(_snapshots.All))
             command.Options.Add(option);
         command.SetAction(Run);
     }
@@ -48,9 +49,9 @@ internal sealed class RunCommand
             Console.Error.WriteLine($"minivmm: --set: '{badSet}' is not KEY=VALUE");
             return ExitCodes.BadConfiguration;
         }
-        if (_debug.Validate(parse) is { } badDebug)
+        if ((_debug.Validate(parse) ?? _snapshots.Validate(parse)) is { } badOption)
         {
-            Console.Error.WriteLine($"minivmm: {badDebug}");
+            Console.Error.WriteLine($"minivmm: {badOption}");
             return ExitCodes.BadConfiguration;
         }
 
@@ -64,6 +65,17 @@ internal sealed class RunCommand
             StartupTrace.Mark($"accelerator {accelerator.Name} opened");
             using var vmm = Vmm.Create(config, catalog, accelerator, logger);
             StartupTrace.Mark("machine built (devices, image, VM)");
+            if (_snapshots.Restore(parse, vmm, logger) is { } badRestore)
+            {
+                Console.Error.WriteLine($"minivmm: {badRestore.Message}");
+                return badRestore.ExitCode;
+            }
+            using var monitor = _snapshots.Attach(vmm, logger, out var snapshotProblem);
+            if (snapshotProblem is { } refused)
+            {
+                Console.Error.WriteLine($"minivmm: {refused.Message}");
+                return refused.ExitCode;
+            }
             using var debug = _debug.Attach(parse, vmm, logger, out var debugProblem);
             if (debugProblem is { } problem)
             {
