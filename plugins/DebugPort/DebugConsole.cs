@@ -9,7 +9,7 @@ namespace MiniVmm.Devices.Debug;
 [Device("debugcon", Port = 0xe9, Description = "Bochs/QEMU debug console (port 0xe9): bytes to a backend, reads return 0xe9")]
 [DeviceOption("backend", "where written bytes go: stdio, null, file:PATH, tcp:127.0.0.1:PORT, unix:PATH", Default = "stdio")]
 [DeviceOption("readback", "the byte a read returns (QEMU's readback property)", Default = "0xe9")]
-public sealed class DebugConsole : IPortDevice
+public sealed class DebugConsole : IPortDevice, IDeviceState
 {
     /// <summary>The port guests expect it at, and what a read returns there.</summary>
     public const byte DefaultReadback = 0xe9;
@@ -24,6 +24,17 @@ public sealed class DebugConsole : IPortDevice
             throw new DeviceConfigurationException("readback", $"0x{readback:x} does not fit in a byte");
         _readback = (byte)readback;
         _backend = context.OpenBackend("backend", "stdio");
+    }
+
+    /// <summary>Nothing to save: its behaviour is its options.</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer) { }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"{version} is not state version {StateVersion}");
     }
 
     public int PortCount => 1;

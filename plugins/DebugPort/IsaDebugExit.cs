@@ -11,7 +11,7 @@ namespace MiniVmm.Devices.Debug;
 /// </summary>
 [Device("isa-debug-exit", Port = 0xf4, Description = "QEMU's isa-debug-exit (port 0xf4): writing v stops the VM with exit status (v << 1) | 1")]
 [DeviceOption("iosize", "port width in bytes and ports claimed: 1, 2 or 4", Default = "1")]
-public sealed class IsaDebugExit : IPortDevice
+public sealed class IsaDebugExit : IPortDevice, IDeviceState
 {
     private readonly DeviceContext _context;
 
@@ -25,6 +25,17 @@ public sealed class IsaDebugExit : IPortDevice
     }
 
     /// <summary>The port count is the register's width: 1, 2 or 4.</summary>
+    /// <summary>Nothing to save: its behaviour is its options.</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer) { }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"{version} is not state version {StateVersion}");
+    }
+
     public int PortCount { get; }
 
     /// <summary>The status a write of <paramref name="value"/> asks for: (v &lt;&lt; 1) | 1, as QEMU passes to exit().</summary>

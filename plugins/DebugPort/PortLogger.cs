@@ -16,7 +16,7 @@ namespace MiniVmm.Devices.Debug;
 [DeviceOption("count", "how many consecutive ports it claims (1-256)", Default = "4")]
 [DeviceOption("output", "file (relative to the machine file) receiving one JSON line per write: {\"port\":16,\"size\":2,\"value\":3}")]
 [DeviceOption("stopAfter", "stop the VM (exit code 0) after this many writes; 0 never stops", Default = "0")]
-public sealed class PortLogger : IPortDevice
+public sealed class PortLogger : IPortDevice, IDeviceState
 {
     private const int MaxPortCount = 256;
     private const int MaxLineLength = 64; // "out port: 0xffff, size: 4, data: 0xffffffff\n" fits
@@ -57,6 +57,29 @@ public sealed class PortLogger : IPortDevice
         {
             lock (_lock)
                 return _writes;
+        }
+    }
+
+    /// <summary>The write count (for stopAfter) and the last value; the journal file is the new run's own.</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+        {
+            writer.WriteUInt64(_writes);
+            writer.WriteUInt32(_lastValue);
+        }
+    }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"port-logger state version {version} is not {StateVersion}");
+        lock (_lock)
+        {
+            _writes = reader.ReadUInt64();
+            _lastValue = reader.ReadUInt32();
         }
     }
 

@@ -8,7 +8,7 @@ namespace MiniVmm.Devices.Pit;
 /// </summary>
 [Device("i8254", Port = 0x40, Irq = 0, Description = "8254 PIT (ports 0x40-0x43, irq 0): modes 0-5, latch and read-back; port 0x61 (channel 2 gate/output, speaker, refresh toggle)")]
 [DeviceWindow("port61", Port = 0x61, Description = "system control port B: channel 2 gate and output, speaker enable, refresh toggle")]
-public sealed class I8254Device : IPortDevice
+public sealed class I8254Device : IPortDevice, IDeviceState
 {
     private readonly Pit8254 _pit;
     private readonly Func<int, byte> _readRegister;
@@ -34,6 +34,22 @@ public sealed class I8254Device : IPortDevice
     public uint Read(ushort offset, int size) => ByteRegisterPorts.Read(offset, size, PitPort.Count, _readRegister);
 
     public void Write(ushort offset, int size, uint value) => ByteRegisterPorts.Write(offset, size, value, PitPort.Count, _writeRegister);
+
+    public int StateVersion => PitStateFormat.Version;
+
+    public void SaveState(IStateWriter writer)
+    {
+        _pit.SaveState(writer);
+        writer.WriteByte(Speaker.Control);
+    }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != PitStateFormat.Version)
+            throw new StateFormatException($"i8254 state version {version} is not {PitStateFormat.Version}");
+        _pit.LoadState(reader);
+        Speaker.Control = reader.ReadByte(); // channel 2's gate is in its saved counter state already
+    }
 
     public void Reset()
     {

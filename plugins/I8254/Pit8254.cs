@@ -96,6 +96,45 @@ public sealed class Pit8254 : IDisposable
 
     public void Dispose() => _timer.Dispose();
 
+    /// <summary>Writes the counters, IRQ 0's level, the last tick seen and channel 0's armed deadline.</summary>
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lineLock)
+        {
+            lock (_lock)
+            {
+                foreach (var channel in _channels)
+                    PitStateFormat.Save(channel.State, writer);
+                writer.WriteBool(_lineLevel);
+                writer.WriteInt64(_lastTick);
+                writer.WriteBool(_timer.IsArmed);
+                writer.WriteInt64(_timer.IsArmed ? _timer.Deadline : 0);
+            }
+        }
+    }
+
+    /// <summary>Takes saved counters, drives IRQ 0 to the saved level and arms the timer at its saved deadline.</summary>
+    public void LoadState(IStateReader reader)
+    {
+        lock (_lineLock)
+        {
+            lock (_lock)
+            {
+                foreach (var channel in _channels)
+                    channel.Load(PitStateFormat.Load(reader));
+                _lineLevel = reader.ReadBool();
+                _lastTick = reader.ReadInt64();
+            }
+            bool armed = reader.ReadBool();
+            long deadline = reader.ReadInt64();
+            _irq.Set(_lineLevel);
+            if (armed)
+                _timer.Arm(deadline);
+            else
+                _timer.Cancel();
+        }
+    }
+
     private void ResetLocked()
     {
         // Power-on: the datasheet leaves mode, count and OUT undefined. Nothing counts (so an idle

@@ -13,6 +13,9 @@ public sealed class PitChannel
     /// <summary>Power-on: no count, OUT high (as a BIOS leaves it and as every mode but 0 starts).</summary>
     public void Reset(bool gate) => State = new PitChannelState { Gate = gate, IdleOutput = true };
 
+    /// <summary>Takes a saved state (a snapshot restore).</summary>
+    public void Load(PitChannelState state) => State = state;
+
     /// <summary>The mode with the don't-care bit of modes 6 and 7 folded.</summary>
     private int Mode => State.Mode > 5 ? State.Mode - 4 : State.Mode;
 

@@ -61,6 +61,21 @@ public sealed class SpeakerPort(Pit8254 pit, IClock clock) : IPortDevice
         _pit.SetSpeakerGate((control & PortB.Timer2Gate) != 0);
     }
 
+    /// <summary>The writable bits of port 0x61, for a snapshot.</summary>
+    public byte Control
+    {
+        get
+        {
+            lock (_lock)
+                return _control;
+        }
+        set
+        {
+            lock (_lock)
+                _control = (byte)(value & PortB.Writable);
+        }
+    }
+
     public void Reset()
     {
         lock (_lock)

@@ -11,7 +11,7 @@ namespace MiniVmm.Devices.Pic;
 [Device("i8259", Port = 0x20, Description = "8259A PIC pair: master 0x20, slave 0xa0, ELCR 0x4d0; takes IRQ 0-15")]
 [DeviceWindow("slave", Port = 0xa0, Description = "the slave 8259A's command and data ports")]
 [DeviceWindow("elcr", Port = 0x4d0, Description = "the edge/level control registers")]
-public sealed class I8259Device : IPortDevice, IInterruptController
+public sealed class I8259Device : IPortDevice, IInterruptController, IDeviceState
 {
     private readonly PicPair _pair;
 
@@ -38,6 +38,12 @@ public sealed class I8259Device : IPortDevice, IInterruptController
 
     public void Write(ushort offset, int size, uint value)
         => ByteRegisterPorts.Write(offset, size, value, PicPort.Count, (port, b) => _pair.WritePort(slave: false, port, b));
+
+    public int StateVersion => PicStateFormat.Version;
+
+    public void SaveState(IStateWriter writer) => _pair.SaveState(writer);
+
+    public void LoadState(IStateReader reader, int version) => _pair.LoadState(reader, version);
 
     /// <summary>Power-on state for both chips and the ELCR.</summary>
     public void Reset() => _pair.Reset();

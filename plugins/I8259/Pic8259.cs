@@ -17,6 +17,9 @@ public sealed class Pic8259(byte elcrMask)
 
     public void Reset() => State = new PicState();
 
+    /// <summary>Takes a saved state (a snapshot restore).</summary>
+    public void Load(PicState state) => State = state;
+
     private int HighestPriority => (State.LowestPriority + 1) & 7;
 
     /// <summary>Drives input <paramref name="line"/> (0-7) to <paramref name="level"/>.</summary>

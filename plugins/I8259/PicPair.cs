@@ -1,3 +1,5 @@
+using Hypervisor.Abstractions;
+
 namespace MiniVmm.Devices.Pic;
 
 /// <summary>
@@ -118,6 +120,30 @@ public sealed class PicPair
     {
         lock (_lock)
             return (Master.State with { }, Slave.State with { });
+    }
+
+    /// <summary>Writes both chips (<see cref="PicStateFormat"/>).</summary>
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+        {
+            PicStateFormat.Save(Master.State, writer);
+            PicStateFormat.Save(Slave.State, writer);
+        }
+    }
+
+    /// <summary>Takes both chips' saved state; INTR follows it.</summary>
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != PicStateFormat.Version)
+            throw new StateFormatException($"i8259 state version {version} is not {PicStateFormat.Version}");
+        var master = PicStateFormat.Load(reader);
+        var slave = PicStateFormat.Load(reader);
+        Mutate(() =>
+        {
+            Master.Load(master);
+            Slave.Load(slave);
+        });
     }
 
     private Pic8259 Chip(int line) => line < PcPicWiring.LinesPerChip ? Master : Slave;

@@ -1,3 +1,5 @@
+using Hypervisor.Abstractions;
+
 namespace MiniVmm.Devices.Serial;
 
 /// <summary>
@@ -66,6 +68,29 @@ public sealed class CharacterFifo
         _errors[newest] = errors;
         if (errors != Lsr.None)
             _charactersWithErrors++;
+    }
+
+    /// <summary>Writes the characters, oldest first, with their errors (a snapshot).</summary>
+    public void SaveState(IStateWriter writer)
+    {
+        writer.WriteInt32(_count);
+        for (int i = 0; i < _count; i++)
+        {
+            int slot = (_head + i) % Capacity;
+            writer.WriteByte(_data[slot]);
+            writer.WriteByte((byte)_errors[slot]);
+        }
+    }
+
+    /// <summary>Replaces the contents with what <see cref="SaveState"/> wrote.</summary>
+    public void LoadState(IStateReader reader)
+    {
+        int count = reader.ReadInt32();
+        if (count is < 0 or > Capacity)
+            throw new StateFormatException($"a 16550 FIFO holds at most {Capacity} characters, not {count}");
+        Clear();
+        for (int i = 0; i < count; i++)
+            Enqueue(reader.ReadByte(), (Lsr)reader.ReadByte());
     }
 
     public void Clear()

@@ -138,6 +138,25 @@ public sealed class Uart16550
         }
     }
 
+    /// <summary>Writes the registers, FIFOs and line level (<see cref="UartStateFormat"/>).</summary>
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+            UartStateFormat.Save(_state, _irqLevel, writer);
+    }
+
+    /// <summary>Takes saved registers and FIFOs, drives the line to the saved level and re-derives the character timeout.</summary>
+    public void LoadState(IStateReader reader, int version)
+    {
+        lock (_lock)
+        {
+            _state = UartStateFormat.Load(reader, version, out bool level);
+            _irqLevel = level;
+            _irq.Set(level);
+            UpdateInterruptLine();
+        }
+    }
+
     /// <summary>Master reset: registers to their power-on values, FIFOs empty, interrupt low.</summary>
     public void Reset()
     {

@@ -9,7 +9,7 @@ namespace MiniVmm.Devices.Serial;
 /// </summary>
 [Device("uart16550", Port = 0x3f8, Irq = 4, Description = "16550A UART with 16-byte FIFOs (default COM1: 0x3f8, irq 4; COM2: \"ports\": \"0x2f8\", \"irq\": 3; COM3 0x3e8/4, COM4 0x2e8/3)")]
 [DeviceOption("backend", "host side of the serial line: stdio, null, file:PATH, tcp:127.0.0.1:PORT[,wait|nowait], unix:PATH", Default = "stdio")]
-public sealed class Uart16550Device : IPortDevice
+public sealed class Uart16550Device : IPortDevice, IDeviceState
 {
     private readonly ICharBackend _backend;
     private readonly Uart16550 _uart;
@@ -59,6 +59,16 @@ public sealed class Uart16550Device : IPortDevice
     }
 
     public void Flush() => _uart.Flush();
+
+    public int StateVersion => UartStateFormat.Version;
+
+    public void SaveState(IStateWriter writer) => _uart.SaveState(writer);
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        _uart.LoadState(reader, version);
+        ScheduleTimeoutCheck();
+    }
 
     public void Dispose()
     {

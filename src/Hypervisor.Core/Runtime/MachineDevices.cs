@@ -187,7 +187,8 @@ public sealed class MachineDevices : IDisposable
     }
 
     /// <summary>What a device of <paramref name="type"/> built for <paramref name="entry"/> gets from the machine.</summary>
-    private DeviceContext ContextFor(DeviceConfig entry, DeviceType type, ushort? port, ulong? mmio, int? irq, EntryWindows windows, Environment env)
+    private DeviceContext ContextFor(DeviceConfig entry, DeviceType type, ushort? port, ulong? mmio, int? irq, EntryWindows windows, Environment env,
+        Func<IInterruptLine, IInterruptLine>? wrapLine = null)
         => new()
         {
             Name = entry.Name,
@@ -196,7 +197,7 @@ public sealed class MachineDevices : IDisposable
             PortBase = type.IsPortDevice ? port : null,
             MmioBase = type.IsMmioDevice ? mmio : null,
             BaseDirectory = env.BaseDirectory,
-            Irq = irq is { } line ? env.Irqs.Line(line) : DisconnectedInterruptLine.Instance,
+            Irq = irq is { } line ? (wrapLine ?? (l => l))(env.Irqs.Line(line)) : DisconnectedInterruptLine.Instance,
             Memory = env.Memory,
             Clock = env.Clock,
             Windows = windows,
@@ -224,12 +225,16 @@ public sealed class MachineDevices : IDisposable
 
     /// <summary>
     /// Builds a new instance of <paramref name="old"/>'s entry from <paramref name="type"/> (a new build of
-    /// its plugin), with the context the old one got; its backends are the old one's. Nothing is placed yet.
+    /// its plugin), with the context the old one got; its backends are the old one's. Nothing is placed yet,
+    /// and its interrupt line is held back until <paramref name="line"/> is released (after it loaded the old state).
     /// </summary>
-    internal (IDevice Device, EntryWindows Windows) BuildReplacement(DeviceInstance old, DeviceType type)
+    internal (IDevice Device, EntryWindows Windows) BuildReplacement(DeviceInstance old, DeviceType type, out HeldInterruptLine? line)
     {
         var windows = new EntryWindows(type, old.Config.Name, old.Config.Windows);
-        var device = DeviceBuilder.Construct(type, ContextFor(old.Config, type, old.Port, old.Mmio, old.Irq, windows, _env));
+        HeldInterruptLine? held = null;
+        var context = ContextFor(old.Config, type, old.Port, old.Mmio, old.Irq, windows, _env, inner => held = new HeldInterruptLine(inner));
+        line = held;
+        var device = DeviceBuilder.Construct(type, context);
         if (windows.Missing.ToList() is { Count: > 0 } missing)
         {
             device.Dispose();

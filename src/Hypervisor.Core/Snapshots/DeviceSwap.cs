@@ -37,7 +37,7 @@ public static class DeviceSwap
         {
             var saved = new StateWriter();
             oldState.SaveState(saved);
-            var (device, windows) = vmm.Devices.BuildReplacement(old, type);
+            var (device, windows) = vmm.Devices.BuildReplacement(old, type, out var line);
             try
             {
                 if (device is not IDeviceState fresh)
@@ -54,6 +54,7 @@ public static class DeviceSwap
                 if (reader.Remaining != 0)
                     throw new SnapshotException($"the new build of {what} left {reader.Remaining} bytes of the old one's state (version {oldState.StateVersion}) unread");
                 vmm.Devices.Exchange(old, old with { Type = type, Device = device }, windows);
+                line?.Release();
             }
             catch
             {
