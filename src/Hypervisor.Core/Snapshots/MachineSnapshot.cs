@@ -131,8 +131,7 @@ public static class MachineSnapshot
     private static void Read(BinaryReader reader, Vmm vmm)
     {
         Span<byte> magic = stackalloc byte[SnapshotFormat.Magic.Length];
-        reader.BaseStream.ReadExactly(magic);
-        if (!magic.SequenceEqual(SnapshotFormat.Magic))
+        if (reader.BaseStream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false) < magic.Length || !magic.SequenceEqual(SnapshotFormat.Magic))
             throw new SnapshotException("not a minivmm snapshot (no MINIVMM header)");
         uint version = reader.ReadUInt32();
         if (version != SnapshotFormat.Version)
