@@ -5,8 +5,8 @@ using Hypervisor.Core.Snapshots;
 
 namespace Hypervisor.Core.Monitoring;
 
-/// <summary>A monitor command's answer, and whether the session ends with it.</summary>
-public sealed record MonitorReply(string Text, bool CloseSession = false);
+/// <summary>A monitor command's answer, whether the session ends with it, and what runs once the answer is sent.</summary>
+public sealed record MonitorReply(string Text, bool CloseSession = false, Action? AfterReply = null);
 
 /// <summary>
 /// The monitor's commands (QEMU's human monitor in miniature): <c>info status|devices|registers</c>,
@@ -155,7 +155,6 @@ public sealed class MonitorCommands(Vmm vmm, string baseDirectory)
     private MonitorReply Quit()
     {
         Release();
-        vmm.Control.RequestStop(ExitCodes.Success, "quit from the monitor");
-        return new MonitorReply("bye", CloseSession: true);
+        return new MonitorReply("bye", CloseSession: true, () => vmm.Control.RequestStop(ExitCodes.Success, "quit from the monitor"));
     }
 }

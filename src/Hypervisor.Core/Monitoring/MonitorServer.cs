@@ -77,6 +77,7 @@ public sealed class MonitorServer : IDisposable
             var reply = _commands.Execute(line.Trim());
             if (reply.Text.Length > 0)
                 writer.WriteLine(reply.Text);
+            reply.AfterReply?.Invoke();
             if (reply.CloseSession)
                 return;
             writer.Write(Prompt);
