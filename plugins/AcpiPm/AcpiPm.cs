@@ -11,7 +11,7 @@ namespace MiniVmm.Devices.AcpiPm;
 /// </summary>
 [Device("acpi-pm", Port = 0x600, Irq = 9,
     Description = "ACPI power management block (PIIX4 layout, port 0x600, SCI on IRQ 9): PM1 registers, 3.58 MHz PM timer, S5 power-off")]
-public sealed class AcpiPm : IPortDevice, IAcpiFixedHardware
+public sealed class AcpiPm : IPortDevice, IAcpiFixedHardware, IDeviceState
 {
     /// <summary>The PM timer's rate in Hz (ACPI: 3.579545 MHz).</summary>
     public const long TimerHz = PmBlock.TimerHz;
@@ -49,6 +49,17 @@ public sealed class AcpiPm : IPortDevice, IAcpiFixedHardware
     public void PressPowerButton() => Block.PressPowerButton();
 
     public void Reset() => Block.Reset();
+
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer) => Block.SaveState(writer);
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"acpi-pm state version {version} is not {StateVersion}");
+        Block.LoadState(reader);
+    }
 
     public void Dispose() => Block.Dispose();
 }

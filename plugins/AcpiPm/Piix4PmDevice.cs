@@ -17,7 +17,7 @@ namespace MiniVmm.Devices.AcpiPm;
 [Device("piix4-pm", Irq = 9,
     Description = "PIIX4 power-management function (8086:7113) at 00:01.3: the ACPI PM block (PM1 registers, 3.58 MHz PM timer, S5 power-off) at PMBA once the guest enables it, SCI on IRQ 9")]
 [DeviceOption("pciAddress", "the function's address on bus 0; needs a pci-host entry", Default = StandardAddress)]
-public sealed class Piix4PmDevice : IDevice, IPciFunction
+public sealed class Piix4PmDevice : IDevice, IPciFunction, IDeviceState
 {
     /// <summary>Where the function sits on QEMU's <c>-M pc</c>.</summary>
     public const string StandardAddress = "00:01.3";
@@ -69,6 +69,24 @@ public sealed class Piix4PmDevice : IDevice, IPciFunction
     {
         Block.Reset();
         Config.Reset();
+        _io.MoveTo(Piix4PmConfig.PmIoBase(Config));
+    }
+
+    /// <summary>The PM registers and the configuration space (state version 1); the PM block is mapped where PMBA says.</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer)
+    {
+        Block.SaveState(writer);
+        Config.SaveState(writer);
+    }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"piix4-pm state version {version} is not {StateVersion}");
+        Block.LoadState(reader);
+        Config.LoadState(reader);
         _io.MoveTo(Piix4PmConfig.PmIoBase(Config));
     }
 

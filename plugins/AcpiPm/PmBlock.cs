@@ -121,6 +121,31 @@ public sealed class PmBlock : IPortDevice
 
     public void Dispose() => _overflow.Dispose();
 
+    /// <summary>PM1 status, enable and control, and the last look at the timer (state version 1); the timer value is the machine clock's.</summary>
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+        {
+            writer.WriteUInt16((ushort)_status);
+            writer.WriteUInt16((ushort)_enable);
+            writer.WriteUInt16(_control);
+            writer.WriteInt64(_lastTimerStatusCheck);
+        }
+    }
+
+    /// <summary>Takes saved registers; the SCI and the overflow deadline follow them.</summary>
+    public void LoadState(IStateReader reader)
+    {
+        lock (_lock)
+        {
+            _status = (Pm1Events)reader.ReadUInt16();
+            _enable = (Pm1Events)reader.ReadUInt16();
+            _control = reader.ReadUInt16();
+            _lastTimerStatusCheck = reader.ReadInt64();
+            UpdateSci();
+        }
+    }
+
     private static ushort RegisterStart(ushort offset) => offset switch
     {
         < PmRegisters.Pm1Enable => PmRegisters.Pm1Status,

@@ -10,7 +10,7 @@ namespace MiniVmm.Devices.Keyboard;
 /// </summary>
 [Device("i8042", Port = 0x64, Irq = 1, Description = "8042 keyboard controller (status/command 0x64, data 0x60, irq 1): self-test, command byte, A20, reset (0xFE)")]
 [DeviceWindow("data", Port = 0x60, Description = "the data port: output buffer, command parameters, keyboard bytes")]
-public sealed class I8042Device : IPortDevice
+public sealed class I8042Device : IPortDevice, IDeviceState
 {
     private readonly KeyboardController _controller;
 
@@ -30,4 +30,15 @@ public sealed class I8042Device : IPortDevice
     public void Write(ushort offset, int size, uint value) => _controller.WriteCommand((byte)value);
 
     public void Reset() => _controller.Reset();
+
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer) => _controller.SaveState(writer);
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"i8042 state version {version} is not {StateVersion}");
+        _controller.LoadState(reader);
+    }
 }

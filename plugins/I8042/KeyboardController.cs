@@ -22,6 +22,53 @@ public sealed class KeyboardController(IInterruptLine irq, IVmControl vm, A20Gat
         Apply(new Effects(Irq: false, A20: true, Reset: null));
     }
 
+    /// <summary>Writes the controller's registers and output buffer (state version 1).</summary>
+    public void SaveState(IStateWriter w)
+    {
+        lock (_lock)
+        {
+            var s = State;
+            w.WriteByte(s.CommandByte);
+            w.WriteByte(s.OutputPort);
+            w.WriteByte(s.Status);
+            w.WriteByte(s.PendingCommand);
+            w.WriteByte(s.PendingKeyboardCommand);
+            w.WriteBool(s.KeyboardScanning);
+            w.WriteInt32(s.Output.Count);
+            foreach (var (value, aux) in s.Output)
+            {
+                w.WriteByte(value);
+                w.WriteBool(aux);
+            }
+        }
+    }
+
+    /// <summary>Takes saved registers; the interrupt line and the A20 gate follow them.</summary>
+    public void LoadState(IStateReader r)
+    {
+        var s = new KbcState
+        {
+            CommandByte = r.ReadByte(),
+            OutputPort = r.ReadByte(),
+            Status = r.ReadByte(),
+            PendingCommand = r.ReadByte(),
+            PendingKeyboardCommand = r.ReadByte(),
+            KeyboardScanning = r.ReadBool(),
+        };
+        int count = r.ReadInt32();
+        if (count is < 0 or > 256)
+            throw new StateFormatException($"i8042 output buffer of {count} bytes");
+        for (int i = 0; i < count; i++)
+            s.Output.Enqueue((r.ReadByte(), r.ReadBool()));
+        Effects effects;
+        lock (_lock)
+        {
+            State = s;
+            effects = Current();
+        }
+        Apply(effects);
+    }
+
     public byte ReadStatus()
     {
         lock (_lock)

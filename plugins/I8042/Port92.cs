@@ -17,7 +17,7 @@ public static class Port92Bits
 /// gate (ORed with the keyboard controller's), bit 0 resets the machine.
 /// </summary>
 [Device("port92", Port = 0x92, Description = "system control port A (0x92): fast A20 (bit 1) and fast reset (bit 0)")]
-public sealed class Port92(DeviceContext context) : IPortDevice
+public sealed class Port92(DeviceContext context) : IPortDevice, IDeviceState
 {
     private readonly A20Gate _a20 = context.A20;
     private readonly object _lock = new();
@@ -42,6 +42,25 @@ public sealed class Port92(DeviceContext context) : IPortDevice
             context.Logger.Information("Fast reset through port 0x92");
             context.Vm.RequestReset("port 0x92 fast reset");
         }
+    }
+
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+            writer.WriteByte(_value);
+    }
+
+    /// <summary>Takes the saved value; the fast A20 input follows it.</summary>
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"port92 state version {version} is not {StateVersion}");
+        byte value = reader.ReadByte();
+        lock (_lock)
+            _value = value;
+        SetFastA20((value & Port92Bits.FastA20) != 0);
     }
 
     public void Reset()

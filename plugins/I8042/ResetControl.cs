@@ -23,7 +23,7 @@ public static class ResetControlBits
 /// host answers 0xcf9 itself; this entry is for machines without PCI configuration ports.
 /// </summary>
 [Device("reset-control", Port = 0xcf9, Description = "reset control register (0xcf9): writing 0x06 or 0x0E resets the machine")]
-public sealed class ResetControl(DeviceContext context) : IPortDevice
+public sealed class ResetControl(DeviceContext context) : IPortDevice, IDeviceState
 {
     private readonly object _lock = new();
     private byte _value;
@@ -50,6 +50,23 @@ public sealed class ResetControl(DeviceContext context) : IPortDevice
         string kind = (b & ResetControlBits.FullReset) != 0 ? "full" : (b & ResetControlBits.SystemReset) != 0 ? "hard" : "soft";
         context.Logger.Information("Reset control register 0x{Value:x2}: {Kind} reset", b, kind);
         context.Vm.RequestReset($"0xcf9 {kind} reset (0x{b:X2})");
+    }
+
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+            writer.WriteByte(_value);
+    }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"reset-control state version {version} is not {StateVersion}");
+        byte value = reader.ReadByte();
+        lock (_lock)
+            _value = value;
     }
 
     public void Reset()

@@ -97,6 +97,55 @@ public sealed class Mc146818 : IDisposable
 
     public void Dispose() => _timer.Dispose();
 
+    /// <summary>Writes CMOS, the index, flags, the calendar's anchor, the line level and the timer's deadline (state version 1).</summary>
+    public void SaveState(IStateWriter w)
+    {
+        lock (_lineLock)
+        {
+            lock (_lock)
+            {
+                w.WriteBytes(State.Cmos);
+                w.WriteByte(State.Index);
+                w.WriteBool(State.NmiDisabled);
+                w.WriteByte(State.Flags);
+                w.WriteInt64(State.TimeAtAnchor.Ticks);
+                w.WriteInt64(State.AnchorNanoseconds);
+                w.WriteBool(State.Frozen);
+                w.WriteInt64(State.FlagsCheckedNanoseconds);
+            }
+            w.WriteBool(_lineLevel);
+            w.WriteBool(_timer.IsArmed);
+            w.WriteInt64(_timer.IsArmed ? _timer.Deadline : 0);
+        }
+    }
+
+    /// <summary>Takes what <see cref="SaveState"/> wrote: the calendar continues from its saved anchor, not from the host's time.</summary>
+    public void LoadState(IStateReader r)
+    {
+        lock (_lineLock)
+        {
+            lock (_lock)
+            {
+                r.ReadBytes(State.Cmos);
+                State.Index = r.ReadByte();
+                State.NmiDisabled = r.ReadBool();
+                State.Flags = r.ReadByte();
+                State.TimeAtAnchor = new DateTime(r.ReadInt64(), DateTimeKind.Utc);
+                State.AnchorNanoseconds = r.ReadInt64();
+                State.Frozen = r.ReadBool();
+                State.FlagsCheckedNanoseconds = r.ReadInt64();
+            }
+            _lineLevel = r.ReadBool();
+            bool armed = r.ReadBool();
+            long deadline = r.ReadInt64();
+            _irq.Set(_lineLevel);
+            if (armed)
+                _timer.Arm(deadline);
+            else
+                _timer.Cancel();
+        }
+    }
+
     private bool Frozen(byte a, byte b)
         => (b & RegisterB.Set) != 0 || (a & RegisterA.DividerMask) != RegisterA.Divider32Khz;
 

@@ -11,7 +11,7 @@ namespace MiniVmm.Devices.Rtc;
 [Device("mc146818", Port = 0x70, Irq = 8, Description = "MC146818 RTC and 128-byte CMOS (ports 0x70-0x71, irq 8)")]
 [DeviceOption("time", "the calendar at power-on: \"host\" (the host's UTC time) or an ISO-8601 instant such as 2024-01-02T03:04:05Z", Default = "host")]
 [DeviceOption("memorySize", "the machine's RAM in bytes (e.g. 64MiB): fills the CMOS base/extended memory fields; 0 leaves them zero", Default = "0")]
-public sealed class Mc146818Device : IPortDevice
+public sealed class Mc146818Device : IPortDevice, IDeviceState
 {
     private readonly Mc146818 _rtc;
     private readonly Func<int, byte> _readRegister;
@@ -35,6 +35,17 @@ public sealed class Mc146818Device : IPortDevice
     public void Write(ushort offset, int size, uint value) => ByteRegisterPorts.Write(offset, size, value, RtcPort.Count, _writeRegister);
 
     public void Reset() => _rtc.Reset();
+
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer) => _rtc.SaveState(writer);
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"mc146818 state version {version} is not {StateVersion}");
+        _rtc.LoadState(reader);
+    }
 
     public void Dispose() => _rtc.Dispose();
 

@@ -14,7 +14,7 @@ namespace MiniVmm.Devices.Pci;
 /// </summary>
 [Device("pci-host", Port = 0xcf8, Description = "PCI configuration mechanism #1 (ports 0xcf8-0xcff) with an i440FX host bridge at 00:00.0; 0xcf9 reset control")]
 [DeviceOption("resetControl", "answer byte accesses to 0xcf9 as the reset control register", Default = "true")]
-public sealed class PciHostDevice : IPortDevice
+public sealed class PciHostDevice : IPortDevice, IDeviceState
 {
     private readonly object _lock = new();
     private readonly DeviceContext _context;
@@ -80,6 +80,32 @@ public sealed class PciHostDevice : IPortDevice
             _resetControlValue = 0;
         }
         _hostBridge.Reset();
+        PamRegisters.Apply(_hostBridge, _context.MemoryMap);
+    }
+
+    /// <summary>CONFIG_ADDRESS, 0xcf9 and the host bridge's configuration space, PAM registers included (state version 1).</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+        {
+            writer.WriteUInt32(_address);
+            writer.WriteByte(_resetControlValue);
+        }
+        _hostBridge.SaveState(writer);
+    }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"pci-host state version {version} is not {StateVersion}");
+        lock (_lock)
+        {
+            _address = reader.ReadUInt32();
+            _resetControlValue = reader.ReadByte();
+        }
+        _hostBridge.LoadState(reader);
         PamRegisters.Apply(_hostBridge, _context.MemoryMap);
     }
 

@@ -8,7 +8,7 @@ namespace MiniVmm.Devices.Ide;
 /// the machine's PCI bus at its <c>pciAddress</c> option or its standard address, answers
 /// configuration cycles from <see cref="Config"/>, and leaves the bus with the machine.
 /// </summary>
-public abstract class ConfigSpaceOnlyFunction : IDevice
+public abstract class ConfigSpaceOnlyFunction : IDevice, IDeviceState
 {
     private readonly PciBus _bus;
 
@@ -26,6 +26,18 @@ public abstract class ConfigSpaceOnlyFunction : IDevice
     public PciConfigSpace Config { get; }
 
     public virtual void Reset() => Config.Reset();
+
+    /// <summary>Its configuration space is all its state (state version 1).</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer) => Config.SaveState(writer);
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"{GetType().Name} state version {version} is not {StateVersion}");
+        Config.LoadState(reader);
+    }
 
     public void Dispose() => _bus.Remove(Address);
 }

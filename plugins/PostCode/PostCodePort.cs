@@ -12,7 +12,7 @@ namespace MiniVmm.Devices.Post;
 [Device("post-code", Port = 0x80, Description = "POST code port (0x80): logs each code with the machine time; optional JSON-lines output")]
 [DeviceOption("output", "file (relative to the machine file) receiving one JSON line per code: {\"timeNs\":1234,\"code\":\"0x2f\"}")]
 [DeviceOption("logRepeats", "log a code equal to the previous one too (Linux uses port 0x80 as an I/O delay)", Default = "false")]
-public sealed class PostCodePort : IPortDevice
+public sealed class PostCodePort : IPortDevice, IDeviceState
 {
     private readonly object _lock = new();
     private readonly DeviceContext _context;
@@ -49,6 +49,33 @@ public sealed class PostCodePort : IPortDevice
         {
             lock (_lock)
                 return _repeats;
+        }
+    }
+
+    /// <summary>The last code and its repeat count; the journal file is the new run's own.</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+        {
+            writer.WriteBool(_last.HasValue);
+            writer.WriteByte(_last ?? 0);
+            writer.WriteInt64(_repeats);
+        }
+    }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"post-code state version {version} is not {StateVersion}");
+        bool has = reader.ReadBool();
+        byte last = reader.ReadByte();
+        long repeats = reader.ReadInt64();
+        lock (_lock)
+        {
+            _last = has ? last : null;
+            _repeats = repeats;
         }
     }
 

@@ -155,6 +155,38 @@ public sealed class PciConfigSpace : IPciFunction
             BarChanged?.Invoke(mapping);
     }
 
+    /// <summary>Writes the 256 bytes as the guest sees them (a device's snapshot state includes this).</summary>
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+            writer.WriteBytes(_bytes);
+    }
+
+    /// <summary>
+    /// Takes saved configuration bytes: the guest-writable bits and the BAR addresses come from the
+    /// saved state, what the device set itself stays; raises <see cref="BarChanged"/> for the BARs
+    /// this moves, so the device maps them where the saved machine had them.
+    /// </summary>
+    public void LoadState(IStateReader reader)
+    {
+        var saved = new byte[Size];
+        reader.ReadBytes(saved);
+        var changed = new List<PciBarMapping>();
+        lock (_lock)
+        {
+            for (int at = 0; at < Size; at++)
+            {
+                bool bar = at >= PciConfigRegister.Bar0 && at < BarOffset(BarCount);
+                _bytes[at] = bar ? saved[at] : (byte)((_bytes[at] & ~_writable[at]) | (saved[at] & _writable[at]));
+            }
+            for (int bar = 0; bar < BarCount; bar++)
+                NormalizeBar(bar);
+            CollectBarChanges(changed);
+        }
+        foreach (var mapping in changed)
+            BarChanged?.Invoke(mapping);
+    }
+
     // Caller holds _lock.
     private void CollectBarChanges(List<PciBarMapping> changed)
     {
