@@ -21,7 +21,7 @@ namespace MiniVmm.Devices.FwCfg;
 [DeviceOption("initrd", "the initial ramdisk for the kernel")]
 [DeviceOption("cmdline", "the kernel command line", Default = "")]
 [DeviceOption("linuxboot", "the option ROM that boots the kernel (QEMU's, package qemu-system-data)", Default = "/usr/share/qemu/linuxboot_dma.bin")]
-public sealed class FwCfgDevice : IPortDevice
+public sealed class FwCfgDevice : IPortDevice, IDeviceState
 {
     private const int SelectorPort = 0;
     private const int DataPort = 1;
@@ -84,6 +84,31 @@ public sealed class FwCfgDevice : IPortDevice
     public FwCfgItems Items => _items;
 
     public int PortCount => Ports;
+
+    /// <summary>The selected item, the read offset in it and the DMA address's high half (state version 1); the items come from the options.</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+        {
+            writer.WriteUInt16(_key);
+            writer.WriteInt32(_offset);
+            writer.WriteUInt32(_dmaHigh);
+        }
+    }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"fw-cfg state version {version} is not {StateVersion}");
+        lock (_lock)
+        {
+            Select(reader.ReadUInt16());
+            _offset = reader.ReadInt32();
+            _dmaHigh = reader.ReadUInt32();
+        }
+    }
 
     public uint Read(ushort offset, int size)
     {

@@ -9,7 +9,7 @@ namespace MiniVmm.Devices.Samples;
 /// </summary>
 [Device("mmio-clock", Description = "sample MMIO device: a 64-bit counter of the machine's clock")]
 [DeviceOption("tick", "nanoseconds per count (1 = a nanosecond counter, 1000000 = milliseconds)", Default = "1")]
-public sealed class MmioClock : IMmioDevice
+public sealed class MmioClock : IMmioDevice, IDeviceState
 {
     /// <summary>Register offsets inside the 16-byte window.</summary>
     public static class Register
@@ -52,6 +52,18 @@ public sealed class MmioClock : IMmioDevice
 
     public void Write(ulong offset, int size, ulong value)
         => _context.Logger.Debug("ignored write of 0x{Value:x} to read-only offset 0x{Offset:x}", value, offset);
+
+    /// <summary>The latched high half (state version 1); the count is the machine clock's.</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer) => writer.WriteUInt32(_latchedHigh);
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        if (version != StateVersion)
+            throw new StateFormatException($"mmio-clock state version {version} is not {StateVersion}");
+        _latchedHigh = reader.ReadUInt32();
+    }
 
     private ulong LatchAndReadLow()
     {
