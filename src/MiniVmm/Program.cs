@@ -12,6 +12,7 @@ var root = new RootCommand("MiniVmm: a small virtual machine monitor whose devic
 new RunCommand().AddTo(root);
 root.Subcommands.Add(DevicesCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(SnapshotCommand.Create());
 
 var parse = root.Parse(args);
 StartupTrace.Mark("command line parsed");

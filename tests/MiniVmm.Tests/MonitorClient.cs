@@ -26,13 +26,16 @@ public sealed partial class MonitorClient : IDisposable
     public string Banner { get; }
 
     /// <summary>Waits for "monitor on tcp:127.0.0.1:PORT" on minivmm's stderr and connects.</summary>
-    public static MonitorClient Connect(Func<string> stderr)
+    public static MonitorClient Connect(Func<string> stderr) => new(Port(stderr));
+
+    /// <summary>Waits for "monitor on tcp:127.0.0.1:PORT" on minivmm's stderr: the port.</summary>
+    public static int Port(Func<string> stderr)
     {
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(30))
         {
             if (Announcement().Match(stderr()) is { Success: true } m)
-                return new MonitorClient(int.Parse(m.Groups[1].Value));
+                return int.Parse(m.Groups[1].Value);
             Thread.Sleep(20);
         }
         throw new TimeoutException($"minivmm announced no monitor; stderr: {stderr()}");

@@ -74,6 +74,33 @@ public partial class SwapTests
     }
 
     [Fact]
+    public void Minivmm_snapshot_asks_a_running_vm_through_its_monitor()
+    {
+        using var temp = new TempFolder();
+        InstallV1(temp);
+        string machine = ProbeMachine(temp);
+        string file = temp.File("vm.snap");
+        Minivmm.Result? asked = null;
+
+        var run = Minivmm.RunWatchingStderr(Limit, (_, stderr) =>
+        {
+            int port = MonitorClient.Port(stderr);
+            asked = Minivmm.Run(Limit, "snapshot", "--monitor", $"tcp:127.0.0.1:{port}", file);
+            using var monitor = MonitorClient.Connect(stderr);
+            monitor.Send("quit");
+        }, "--machine", machine, "--plugins", temp.File("plugins"), "--monitor", "tcp:127.0.0.1:0");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(0, asked!.ExitCode);
+        Assert.StartsWith($"snapshot written to {file} (", asked.Stdout);
+        Assert.True(File.Exists(file));
+    }
+
+    [Fact]
+    public void Minivmm_snapshot_without_a_monitor_there_says_so() =>
+        Assert.Equal(2, Minivmm.Run(Limit, "snapshot", "--monitor", "tcp:127.0.0.1:1", "x.snap").ExitCode);
+
+    [Fact]
     public void A_snapshot_of_another_plugin_build_is_refused_naming_both_versions()
     {
         using var temp = new TempFolder();
