@@ -88,7 +88,10 @@ public sealed class VcpuLoop(IVcpu vcpu, MachineDevices devices, GuestMemory mem
                 if (Trigger is { } trigger && vcpu.InstructionsRetired >= trigger.Instruction)
                 {
                     Trigger = null;
-                    Pause!.Run(() => { trigger.Action(); return true; }, VcpuPause.DefaultTimeout, fromVcpu: true);
+                    if (Pause == null)
+                        trigger.Action(); // a machine of one loop: this vCPU is the only one, and it is here
+                    else
+                        Pause.Run(() => { trigger.Action(); return true; }, VcpuPause.DefaultTimeout, fromVcpu: true);
                 }
                 if (Pause is { Requested: true } pause)
                     pause.Park();
