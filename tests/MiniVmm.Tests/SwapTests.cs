@@ -135,6 +135,7 @@ public partial class SwapTests
             answers.Add(monitor.Send("swap nosuch"));
             answers.Add(monitor.Send($"swap probe {temp.File("missing")}"));
             answers.Add(monitor.Send("frobnicate"));
+            answers.Add(monitor.Send($"swap probe {Path.Combine(Minivmm.TestPlugins, "FaultyDevice")}"));
             monitor.SendUntil("info registers", answer => Ebx(answer) >= 3);
             monitor.Send("quit");
         }, "--machine", machine, "--plugins", temp.File("plugins"), "--monitor", "tcp:127.0.0.1:0");
@@ -143,6 +144,7 @@ public partial class SwapTests
         Assert.Equal("error: no device named 'nosuch' (this machine has: probe, isa-debug-exit)", answers[0]);
         Assert.Equal($"error: '{temp.File("missing")}' is neither a plugin assembly nor a folder", answers[1]);
         Assert.StartsWith("error: unknown command 'frobnicate'", answers[2]);
+        Assert.Equal($"error: no plugin in '{Path.Combine(Minivmm.TestPlugins, "FaultyDevice")}' provides device type 'swap-probe'", answers[3]);
         Assert.All(Writes(result.Stdout), w => Assert.Equal("v1", w.Build));
     }
 

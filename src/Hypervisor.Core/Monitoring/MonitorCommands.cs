@@ -56,6 +56,11 @@ public sealed class MonitorCommands(Vmm vmm, string baseDirectory)
         {
             return new MonitorReply($"error: {e.Message}");
         }
+        catch (Exception e)
+        {
+            // A device's constructor or state code failed: say what, keep the monitor and the machine.
+            return new MonitorReply($"error: {e.GetType().Name}: {e.Message}");
+        }
     }
 
     /// <summary>Lets held vCPUs go (the machine is stopping, or the monitor closes).</summary>

@@ -252,12 +252,25 @@ public sealed class MachineDevices : IDisposable
         var handlers = new Dictionary<string, IDevice> { [old.Config.Name] = replacement.Device };
         foreach (var window in windows.Supplied)
             handlers[window.RegionName] = window.Handler;
-        foreach (var region in Ports.Registrations.Where(r => OwnerOf(r.Name) == old).ToList())
-            Ports.Replace(region, handlers.GetValueOrDefault(region.Name) as IPortDevice
-                ?? throw new DeviceLoadException($"the new build of '{old.Config.Name}' has no port handler for '{region.Name}'"));
-        foreach (var region in Mmio.Registrations.Where(r => OwnerOf(r.Name) == old).ToList())
-            Mmio.Replace(region, handlers.GetValueOrDefault(region.Name) as IMmioDevice
-                ?? throw new DeviceLoadException($"the new build of '{old.Config.Name}' has no MMIO handler for '{region.Name}'"));
+        // Everything is checked before anything moves, so a build that does not fit leaves the old one in place.
+        var ports = Ports.Registrations.Where(r => OwnerOf(r.Name) == old)
+            .Select(r => (Region: r, Handler: handlers.GetValueOrDefault(r.Name) as IPortDevice)).ToList();
+        var mmio = Mmio.Registrations.Where(r => OwnerOf(r.Name) == old)
+            .Select(r => (Region: r, Handler: handlers.GetValueOrDefault(r.Name) as IMmioDevice)).ToList();
+        foreach (var (region, handler) in ports)
+        {
+            if (handler == null || (ulong)handler.PortCount != region.Size)
+                throw new DeviceLoadException($"the new build of '{old.Config.Name}' does not decode {region.Name}'s ports {region.Range} as the old one did");
+        }
+        foreach (var (region, handler) in mmio)
+        {
+            if (handler == null || handler.MmioSize != region.Size)
+                throw new DeviceLoadException($"the new build of '{old.Config.Name}' does not decode {region.Name}'s MMIO {region.Range} as the old one did");
+        }
+        foreach (var (region, handler) in ports)
+            Ports.Replace(region, handler!);
+        foreach (var (region, handler) in mmio)
+            Mmio.Replace(region, handler!);
         foreach (var name in _regionOwners.Where(o => o.Value == old).Select(o => o.Key).ToList())
             _regionOwners[name] = replacement;
         _devices[_devices.IndexOf(old)] = replacement;
