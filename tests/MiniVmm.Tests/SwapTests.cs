@@ -44,11 +44,17 @@ public partial class SwapTests
     }
 
     [Fact]
-    public void A_snapshot_taken_at_the_monitor_resumes_at_the_next_access()
+    public void A_snapshot_taken_at_the_monitor_resumes_at_the_next_access() => SnapshotAtTheMonitorResumes("soft");
+
+    /// <summary>The same on KVM: its registers, FPU/XSAVE, XCR0, events and MSRs go into the file.</summary>
+    [KvmFact]
+    public void A_kvm_snapshot_taken_at_the_monitor_resumes_at_the_next_access() => SnapshotAtTheMonitorResumes("kvm");
+
+    private static void SnapshotAtTheMonitorResumes(string accelerator)
     {
         using var temp = new TempFolder();
         InstallV1(temp);
-        string machine = ProbeMachine(temp);
+        string machine = ProbeMachine(temp, accelerator);
         string file = temp.File("vm.snap");
         string written = "";
 
@@ -62,6 +68,7 @@ public partial class SwapTests
             monitor.Send("quit");
         }, "--machine", machine, "--plugins", temp.File("plugins"), "--monitor", "tcp:127.0.0.1:0");
         Assert.Equal(0, first.ExitCode);
+        Assert.DoesNotContain("error", written);
         Assert.StartsWith($"snapshot written to {file} (", written);
 
         var resumed = Minivmm.Run(Limit, "--machine", machine, "--plugins", temp.File("plugins"), "--restore", file, "--timeout", "1s");
@@ -169,8 +176,8 @@ public partial class SwapTests
         }
     }
 
-    private static string ProbeMachine(TempFolder temp) => temp.Write("machine.json", $$"""
-        { "name": "swap-probe", "accelerator": "soft",
+    private static string ProbeMachine(TempFolder temp, string accelerator = "soft") => temp.Write("machine.json", $$"""
+        { "name": "swap-probe", "accelerator": "{{accelerator}}",
           "memory": [ { "base": "0x0", "size": "64KiB" } ],
           "boot": { "image": "{{Path.Combine(Minivmm.RepoRoot, "guests", "flat", "swapprobe.bin")}}", "loadAddress": "0x1000", "entry": { "cs": 0, "rip": "0x1000" } },
           "devices": [ { "type": "swap-probe", "name": "probe", "ports": "0x700" }, { "type": "isa-debug-exit" } ],

@@ -20,8 +20,10 @@ public static class MachineSnapshot
     {
         if (vmm.Config.Boot.Format == FirmwareLoader.FormatName)
             return "machines that boot firmware (boot format \"bios\") cannot be snapshotted yet: the ROM's shadow RAM is not saved";
+        if (vmm.Config.Irqchip == Machine.IrqchipMode.Kernel)
+            return "machines with \"irqchip\": \"kernel\" cannot be snapshotted yet: KVM's in-kernel PIC, IOAPIC, local APIC and PIT state is not saved (use the device irqchip)";
         if (vmm.Vcpus.FirstOrDefault(l => l.Vcpu is not IVcpuState) is { } vcpu)
-            return $"vcpu{vcpu.Vcpu.Id} cannot save its state: snapshots need the software CPU (--accel soft); KVM's vCPU state is not saved yet";
+            return $"vcpu{vcpu.Vcpu.Id} cannot save its state (this accelerator's vCPUs do not implement it)";
         var stateless = vmm.Devices.Devices.Where(d => d.Device is not IDeviceState).ToList();
         if (stateless.Count > 0)
             return "these devices cannot save their state: " + string.Join(", ", stateless.Select(d => $"'{d.Config.Name}' ({d.Type.Name}, plugin {d.Type.PluginName})"));
@@ -69,7 +71,7 @@ public static class MachineSnapshot
             {
                 WriteBlock(writer, state.SaveState);
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is not IOException)
             {
                 throw new SnapshotException($"vcpu{loop.Vcpu.Id} cannot be saved now: {e.Message}");
             }
@@ -150,7 +152,15 @@ public static class MachineSnapshot
             int id = reader.ReadInt32();
             loop.StartHalted = reader.ReadBoolean();
             int stateVersion = reader.ReadInt32();
-            ((IVcpuState)loop.Vcpu).LoadState(ReadBlock(reader, $"vcpu{id}"), stateVersion);
+            var state = ReadBlock(reader, $"vcpu{id}");
+            try
+            {
+                ((IVcpuState)loop.Vcpu).LoadState(state, stateVersion);
+            }
+            catch (Exception e) when (e is not (StateFormatException or IOException))
+            {
+                throw new SnapshotException($"vcpu{id} cannot load its saved state: {e.Message}");
+            }
         }
         vmm.Clock.ContinueFrom(now); // after the vCPUs: deterministic time counts their instructions
 
