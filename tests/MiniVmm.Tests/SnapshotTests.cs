@@ -98,6 +98,15 @@ public class SnapshotTests
     public void A_bad_snapshot_at_value_is_a_command_line_error() =>
         Assert.Contains("--snapshot-at: 'soon' is not N:FILE", Minivmm.Run(Limit, "--machine", Machine, "--snapshot-at", "soon").Stderr);
 
+    [KvmFact]
+    public void Snapshot_at_an_instruction_count_on_kvm_is_refused_it_counts_none()
+    {
+        var result = Minivmm.Run(Limit, "--machine", Path.Combine(Minivmm.Configs, "seed-add.json"), "--accel", "kvm", "--snapshot-at", "10:x.snap");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--snapshot-at counts instructions, which only the software CPU does", result.Stderr);
+    }
+
     [Fact]
     public void The_monitor_listens_on_loopback_only() =>
         Assert.Contains("not a loopback address", Minivmm.Run(Limit, "--machine", Machine, "--monitor", "tcp:0.0.0.0:0").Stderr);

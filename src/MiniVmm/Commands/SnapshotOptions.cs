@@ -75,6 +75,11 @@ internal sealed class SnapshotOptions
                 problem = (ExitCodes.BadConfiguration, $"--snapshot-at: {why}");
                 return null;
             }
+            if (vmm.Vcpus[0].Vcpu.InstructionsRetired == null)
+            {
+                problem = (ExitCodes.BadConfiguration, "--snapshot-at counts instructions, which only the software CPU does (--accel soft); on KVM use the monitor's snapshot");
+                return null;
+            }
             vmm.Vcpus[0].Trigger = new InstructionTrigger(at.Instruction, () => SnapshotNow(vmm, at.File));
         }
         if (_endpoint == null)
