@@ -159,7 +159,11 @@ public sealed class MonitorCommands(Vmm vmm, string baseDirectory)
 
     private MonitorReply Quit()
     {
-        Release();
-        return new MonitorReply("bye", CloseSession: true, () => vmm.Control.RequestStop(ExitCodes.Success, "quit from the monitor"));
+        // Stop first, then let held vCPUs go: they see the stop and run no further instruction.
+        return new MonitorReply("bye", CloseSession: true, () =>
+        {
+            vmm.Control.RequestStop(ExitCodes.Success, "quit from the monitor");
+            Release();
+        });
     }
 }
