@@ -4,8 +4,8 @@ namespace Hypervisor.Core.Runtime;
 
 /// <summary>
 /// Wires device interrupt lines (by IRQ number) to whatever takes them: the machine's interrupt
-/// controller device (software CPU), or an accelerator's in-kernel irqchip. Until one is attached
-/// the levels are only remembered.
+/// controller device and an I/O APIC beside it (software CPU), or an accelerator's in-kernel irqchip.
+/// Until one is attached the levels are only remembered.
 /// </summary>
 public sealed class InterruptRouter
 {
@@ -15,10 +15,10 @@ public sealed class InterruptRouter
     private readonly AutoResetEvent _changed = new(false);
     private Action<int, bool>? _sink;
 
-    /// <summary>Connects the lines to <paramref name="sink"/> and replays the current levels.</summary>
+    /// <summary>Connects the lines to <paramref name="sink"/> (besides any attached before) and replays the current levels.</summary>
     public void Attach(Action<int, bool> sink)
     {
-        _sink = sink;
+        _sink += sink;
         for (int line = 0; line < LineCount; line++)
         {
             if (_levels[line])
@@ -30,6 +30,9 @@ public sealed class InterruptRouter
 
     /// <summary>Set whenever a line changes level: wakes a vCPU halted waiting for an interrupt.</summary>
     public WaitHandle LineChanged => _changed;
+
+    /// <summary>Wakes a vCPU halted waiting for an interrupt that came another way (a local APIC's timer or an IPI).</summary>
+    public void Wake() => _changed.Set();
 
     /// <summary>Raised (on the device's thread) after a line changed level: kicks vCPUs that cannot poll INTR.</summary>
     public event Action? Changed;

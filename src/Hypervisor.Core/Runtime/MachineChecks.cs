@@ -24,6 +24,10 @@ internal static class MachineChecks
             problems.Add($"boot.format: 'bios' maps a firmware ROM with chipset-switched shadow RAM, which the {accelerator.Name} accelerator does not implement yet (use --accel soft)");
         if (config.Irqchip == IrqchipMode.Kernel && !accelerator.Features.HasFlag(AcceleratorFeatures.KernelIrqchip))
             problems.Add($"irqchip: 'kernel' needs an accelerator with an in-kernel interrupt controller (kvm), not {accelerator.Name}; use \"devices\" with the i8259/i8254 plugins");
+        if (config.Apic && !accelerator.Features.HasFlag(AcceleratorFeatures.Apic))
+            problems.Add(config.Irqchip == IrqchipMode.Kernel
+                ? $"apic: \"irqchip\": \"kernel\" already gives every {accelerator.Name} vCPU KVM's in-kernel local APIC and I/O APIC; drop \"apic\""
+                : $"apic: the {accelerator.Name} accelerator has no user-space local APIC (use --accel soft, or \"irqchip\": \"kernel\" for KVM's)");
         problems.AddRange(MemoryProblems(config, accelerator, hostCapacity));
         return problems;
     }

@@ -53,6 +53,9 @@ public sealed class MachineDevices : IDisposable
     {
         /// <summary>The shadow RAM switches a chipset device may flip (the firmware's map), or none.</summary>
         public IMemoryMap MemoryMap { get; init; } = NoMemoryMap.Instance;
+
+        /// <summary>The APIC bus of a machine with <c>"apic": true</c>, or null.</summary>
+        public IApicBus? Apic { get; init; }
     }
 
     public static MachineDevices Build(MachineConfig config, PluginCatalog catalog, Environment env)
@@ -164,6 +167,7 @@ public sealed class MachineDevices : IDisposable
             A20 = A20,
             Vm = env.Vm,
             MemoryMap = env.MemoryMap,
+            Apic = env.Apic,
             OpenBackend = (option, fallback) => CharBackends.Open(entry.Options[option] ?? fallback, env.BaseDirectory, env.Logger, env.WaitForClients),
         };
 
@@ -199,6 +203,8 @@ public sealed class MachineDevices : IDisposable
                 env.Irqs.Attach(controller.SetInput);
             }
         }
+        else if (device is IInterruptLineSink sink)
+            env.Irqs.Attach(sink.SetInput); // an I/O APIC: the same lines as the 8259s
     }
 
     /// <summary>Claims the device's main range and each of its windows; an overlap is a problem naming both owners.</summary>

@@ -86,10 +86,12 @@ public sealed class Vmm : IDisposable
         MachineClock clock = Own<MachineClock>(Config.Clock == ClockMode.Deterministic
             ? new DeterministicClock(() => boot0?.InstructionsRetired ?? 0)
             : new HostClock());
+        var apicBus = Config.Apic ? new Apic.ApicBus(irqs.Wake) : null;
         var environment = new MachineDevices.Environment(Memory, clock, Control, irqs, _logger, Config.Directory,
             WaitForClients: mode == BuildMode.Run)
         {
             MemoryMap = Firmware ?? (Hypervisor.Abstractions.IMemoryMap)Hypervisor.Abstractions.NoMemoryMap.Instance,
+            Apic = apicBus,
         };
         Devices = Own(MachineDevices.Build(Config, catalog, environment));
         Devices.Ports.UnclaimedAccess = (port, size, write) =>
@@ -109,7 +111,7 @@ public sealed class Vmm : IDisposable
         };
         var boot = LoadBoot();
 
-        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock, Firmware = Firmware }));
+        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock, Firmware = Firmware, Apic = apicBus }));
         if (Config.Irqchip == IrqchipMode.Kernel)
             irqs.Attach(vm.SetIrqLine);
         for (int id = 0; id < Config.Vcpus; id++)

@@ -55,6 +55,8 @@ internal sealed partial class Cpu
     {
         try
         {
+            if (_waitingForStartup && SleepUntilStartup())
+                return Exit.Reason;
             return RunLoop();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -251,6 +253,15 @@ internal sealed partial class Cpu
     private bool HandleAttention()
     {
         int a = Interlocked.Exchange(ref _attention, 0);
+        if ((a & (AttentionInit | AttentionStartup)) != 0)
+        {
+            ServiceApicSignals(a);
+            if (_waitingForStartup)
+            {
+                SetExit(VcpuExitReason.Intr); // INIT stopped this AP: Run() sleeps until its start-up IPI
+                return true;
+            }
+        }
         if ((a & AttentionMemoryMap) != 0)
             FlushTlb();
         if ((a & AttentionExternalWrite) != 0)
