@@ -13,7 +13,7 @@ namespace MiniVmm.Devices.IoApic;
 /// </summary>
 [Device("ioapic", Mmio = 0xFEC00000, Description = "I/O APIC (82093AA): 24 pins on the machine's interrupt lines (ISA IRQ 0 on pin 2); needs \"apic\": true")]
 [DeviceOption("id", "the I/O APIC's ID (the MADT names it; it must differ from every local APIC ID)", Default = "0")]
-public sealed class IoApic : IMmioDevice, IInterruptLineSink
+public sealed class IoApic : IMmioDevice, IIoApic
 {
     public const int PinCount = 24;
     /// <summary>Version 0x20 (with the EOI register) and the highest entry index in bits 16-23.</summary>
@@ -40,6 +40,11 @@ public sealed class IoApic : IMmioDevice, IInterruptLineSink
     }
 
     public ulong MmioSize => IoApicWindow.Size;
+
+    public byte IoApicId => _resetId;
+
+    /// <summary>The PIT's ISA IRQ 0 arrives on pin 2 (<see cref="SetInput"/>).</summary>
+    public IReadOnlyDictionary<int, int> IsaOverrides { get; } = new Dictionary<int, int> { [0] = 2 };
 
     /// <summary>Redirection entry <paramref name="pin"/> (for tests and the state record).</summary>
     public ulong Entry(int pin)

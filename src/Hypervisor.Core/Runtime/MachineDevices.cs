@@ -187,7 +187,7 @@ public sealed class MachineDevices : IDisposable
             throw new DeviceLoadException($"{entry.JsonPath}: device '{entry.Name}' ({type.Name}, plugin {type.PluginName}) failed to start: {e.GetType().Name}: {e.Message}");
         }
 
-        var instance = new DeviceInstance(entry, type, device) { Irq = irq };
+        var instance = new DeviceInstance(entry, type, device) { Irq = irq, MmioBase = mmio };
         _devices.Add(instance);
         if (windows.Missing.ToList() is { Count: > 0 } missing)
             throw new DeviceLoadException($"{entry.JsonPath}: device '{entry.Name}' ({type.Name}, plugin {type.PluginName}) declares window(s) {string.Join(", ", missing)} but did not supply them");
@@ -284,4 +284,7 @@ public sealed class MachineDevices : IDisposable
 public sealed record DeviceInstance(DeviceConfig Config, DeviceType Type, IDevice Device)
 {
     public int? Irq { get; init; }
+
+    /// <summary>Where the device's MMIO range sits (its entry's or its type's base), or null.</summary>
+    public ulong? MmioBase { get; init; }
 }

@@ -108,6 +108,7 @@ public sealed class Vmm : IDisposable
         {
             KernelArguments = string.Join(" ", Devices.Devices.Select(d => d.Device).OfType<IKernelCommandLine>()
                 .Select(d => d.KernelArguments).Where(a => a.Length > 0)),
+            Apic = Config.Apic ? DescribeApics() : null,
         };
         var boot = LoadBoot();
 
@@ -148,6 +149,18 @@ public sealed class Vmm : IDisposable
             foreach (var loop in _loops)
                 loop.Vcpu.RequestExit();
         };
+    }
+
+    /// <summary>The local APICs (one per vCPU) and the I/O APIC devices, for the MADT of a direct boot.</summary>
+    private ApicPlatform DescribeApics()
+    {
+        var ioApics = new List<IoApicPlacement>();
+        foreach (var d in Devices.Devices)
+        {
+            if (d.Device is IIoApic io && d.MmioBase is { } address)
+                ioApics.Add(new IoApicPlacement(io.IoApicId, (uint)address, io.GsiBase, io.IsaOverrides));
+        }
+        return new ApicPlatform(Config.Vcpus, ioApics);
     }
 
     /// <summary>The RAM slots, reserved lazily; a slot the host refuses is a machine-file error at its entry.</summary>
