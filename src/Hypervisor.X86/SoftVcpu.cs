@@ -48,7 +48,11 @@ public sealed unsafe class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpuTrace
     public VcpuExitReason Run() => _cpu.Run();
 
     /// <summary>The executor polls the controller's INTR between blocks; a translated loop is told to leave so that happens soon.</summary>
-    public void InterruptLineChanged() => _cpu.NoteInterruptLineChanged();
+    public void InterruptLineChanged()
+    {
+        _cpu.NoteInterruptLineChanged();
+        _cpu.WakeFromHalt();
+    }
 
     public void RequestExit() => _cpu.RequestExit();
 

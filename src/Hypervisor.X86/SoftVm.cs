@@ -39,7 +39,20 @@ public sealed class SoftVm : IVirtualMachine
             throw new ArgumentException($"vCPU {id} already exists", nameof(id));
         var vcpu = new SoftVcpu(id, _physical, _clock, _apicBus);
         lock (_vcpus)
+        {
             _vcpus.Add(vcpu);
+            if (_vcpus.Count > 1)
+            {
+                // Several vCPUs share guest memory: locked instructions become host atomics and
+                // stores into decoded code reach the other vCPUs' caches (Smp/).
+                foreach (var v in _vcpus)
+                {
+                    v.Cpu.SharedMemory = true;
+                    v.Cpu.SetPeers(_vcpus.Where(o => o != v).Select(o => o.Cpu).ToArray());
+                    v.Cpu.FlushDecodedCode();
+                }
+            }
+        }
         return vcpu;
     }
 

@@ -16,8 +16,14 @@ internal static class MachineChecks
     public static List<string> Find(MachineConfig config, IAccelerator accelerator, ulong? hostCapacity)
     {
         var problems = new List<string>();
-        if (config.Vcpus != 1)
-            problems.Add($"vcpus: {config.Vcpus} vCPUs need SMP start-up (INIT/SIPI), which is not implemented yet; use 1");
+        if (config.Vcpus != 1 && !(config.Apic && accelerator.Features.HasFlag(AcceleratorFeatures.Apic)))
+            problems.Add(accelerator.Features.HasFlag(AcceleratorFeatures.Apic)
+                ? $"vcpus: {config.Vcpus} vCPUs start through their local APICs (INIT and start-up IPIs): add \"apic\": true"
+                : $"vcpus: {config.Vcpus} vCPUs on {accelerator.Name} are not implemented yet (SMP runs on the software CPU with \"apic\": true); use 1");
+        if (config.Vcpus != 1 && config.OnReset == ResetPolicy.Restart)
+            problems.Add($"onReset: 'restart' with {config.Vcpus} vCPUs is not implemented yet (the APs would not go back to waiting for their start-up IPI); use \"exit\"");
+        if (config.Vcpus != 1 && config.Clock == ClockMode.Deterministic)
+            problems.Add($"clock: deterministic time follows one vCPU's instructions, so {config.Vcpus} vCPUs cannot share it; use \"host\"");
         if (BootLoaders.Find(config.Boot.Format) == null)
             problems.Add($"boot.format: '{config.Boot.Format}' is not a boot format (expected {string.Join(", ", BootLoaders.All.Select(l => l.Format))})");
         if (config.Boot.Format == FirmwareLoader.FormatName && !accelerator.Features.HasFlag(AcceleratorFeatures.Firmware))

@@ -119,11 +119,15 @@ public sealed class Vmm : IDisposable
         {
             var vcpu = Own(vm.CreateVcpu(id));
             boot0 ??= vcpu;
-            vcpu.SetSpecialRegisters(boot.SpecialRegisters);
-            vcpu.SetRegisters(boot.Registers);
+            if (id == 0)
+            {
+                // The boot image starts the BSP; APs wait in their reset state for INIT and a start-up IPI.
+                vcpu.SetSpecialRegisters(boot.SpecialRegisters);
+                vcpu.SetRegisters(boot.Registers);
+            }
             vcpu.InterruptController = Devices.InterruptController;
             irqs.Changed += vcpu.InterruptLineChanged;
-            _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, clock, irqs.LineChanged, _logger)
+            _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, clock, irqs.CreateVcpuWake(), _logger)
             {
                 InstructionLimit = Config.Limits.Instructions ?? ulong.MaxValue,
                 Firmware = Firmware,
@@ -263,11 +267,8 @@ public sealed class Vmm : IDisposable
             }
         }
         var boot = LoadBoot();
-        foreach (var loop in _loops)
-        {
-            loop.Vcpu.SetSpecialRegisters(boot.SpecialRegisters);
-            loop.Vcpu.SetRegisters(boot.Registers);
-        }
+        _loops[0].Vcpu.SetSpecialRegisters(boot.SpecialRegisters);
+        _loops[0].Vcpu.SetRegisters(boot.Registers);
         Control.Rearm();
     }
 

@@ -105,6 +105,7 @@ internal sealed partial class Cpu : IApicCpu
             _nmiBlocked = _nmiLatched = false;
             _interruptShadow = false;
             FlushTlb();
+            _haltedUntilNmi = _haltedUntilInterrupt = false;
             _waitingForStartup = (apicBase & ApicBits.BaseBsp) == 0;
         }
         if ((attention & AttentionStartup) != 0 && _waitingForStartup)
@@ -118,17 +119,43 @@ internal sealed partial class Cpu : IApicCpu
     }
 
     /// <summary>
-    /// Run() on an AP waiting for its start-up IPI: sleep until one arrives (then run) or the VMM asks
-    /// for an exit (an Intr exit, as from any Run).
+    /// A vCPU of a VM with several that ran HLT with IF = 0: it stays halted until NMI, INIT or the
+    /// end of the machine, while the others run on (one vCPU halting does not stop the machine).
     /// </summary>
-    private bool SleepUntilStartup()
+    private volatile bool _haltedUntilNmi;
+
+    /// <summary>
+    /// A vCPU of a VM with several that ran HLT with IF = 1: it sleeps here, not in the exit loop, so
+    /// that an NMI, INIT or IPI for this very vCPU wakes it (the loop's wait knows only INTR).
+    /// </summary>
+    private volatile bool _haltedUntilInterrupt;
+
+    private bool Parked
     {
-        while (_waitingForStartup)
+        get
+        {
+            if (_haltedUntilInterrupt && (_flags & Eflags.IF) != 0 && InterruptController is { HasPendingInterrupt: true })
+                _haltedUntilInterrupt = false;
+            return _waitingForStartup || _haltedUntilNmi || _haltedUntilInterrupt;
+        }
+    }
+
+    /// <summary>Thread-safe: an interrupt line changed; a vCPU sleeping in HLT here looks at INTR again.</summary>
+    public void WakeFromHalt() => _wake.Set();
+
+    /// <summary>
+    /// Run() on a parked vCPU (an AP waiting for its start-up IPI, or halted with IF = 0 on an SMP VM):
+    /// sleep until what ends the wait arrives (then run) or the VMM asks for an exit (an Intr exit, as
+    /// from any Run).
+    /// </summary>
+    private bool SleepWhileParked()
+    {
+        while (Parked)
         {
             _wake.Reset();
             if (_attention != 0 && HandleAttention())
                 return true;
-            if (!_waitingForStartup)
+            if (!Parked)
                 break;
             _wake.Wait(TimeSpan.FromMilliseconds(100));
         }

@@ -55,7 +55,7 @@ internal sealed partial class Cpu
     {
         try
         {
-            if (_waitingForStartup && SleepUntilStartup())
+            if (Parked && SleepWhileParked())
                 return Exit.Reason;
             return RunLoop();
         }
@@ -264,13 +264,18 @@ internal sealed partial class Cpu
         }
         if ((a & AttentionMemoryMap) != 0)
             FlushTlb();
+        if ((a & AttentionPeerCode) != 0)
+            ServicePeerCode();
         if ((a & AttentionExternalWrite) != 0)
         {
             while (_externalWrites.TryDequeue(out var w))
                 InvalidatePhysicalRange(w.Address, w.Length);
         }
         if ((a & AttentionNmi) != 0)
+        {
+            _haltedUntilNmi = _haltedUntilInterrupt = false;
             ServiceNmi();
+        }
         if ((a & AttentionExitRequested) != 0)
         {
             _wake.Reset();
