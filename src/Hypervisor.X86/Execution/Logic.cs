@@ -65,7 +65,7 @@ internal sealed partial class Cpu
                 _ => value ^ (1u << (int)bit),
             };
             if (memory)
-                WriteLinear(_destLinear, size, r);
+                WriteAfterUpdate(_destLinear, size, r);
             else
                 WriteReg(d.I.Op0Register, r);
         }
