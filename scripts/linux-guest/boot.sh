@@ -77,9 +77,9 @@ session() {
             irqs=$(sed -n 's/.*typed-42 serial-irqs=\([0-9]*\)\/.*/\1/p' "$out" | head -n 1)
             if [ $smp = 1 ]; then
                 # Two busy loops in parallel must both finish; then the CPU count and the I/O APIC's lines.
-                echo 'spin() { i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; }; spin & spin & wait; echo smp-nproc=$(nproc) smp-cpuinfo=$(grep -c ^processor /proc/cpuinfo) smp-ioapic=$(grep -c IO-APIC /proc/interrupts)/' >&3
-                wait_for "$out" "smp-nproc=" 300 || true
-                smp_line=$(grep -a 'smp-nproc=[0-9]' "$out" | tail -n 1 | tr -d '\r')
+                echo 'spin() { i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; }; spin & spin & wait; echo smp-$((3*3)) nproc=$(nproc) cpuinfo=$(grep -c ^processor /proc/cpuinfo) ioapic=$(grep -c IO-APIC /proc/interrupts)/' >&3
+                wait_for "$out" "smp-9 nproc=" 300 || true
+                smp_line=$(grep -a 'smp-9 nproc=' "$out" | tail -n 1 | tr -d '\r')
             fi
             echo "$leave" >&3
             local i=0
@@ -88,7 +88,7 @@ session() {
             total_s=$(elapsed "$start")
             if [ -z "$irqs" ] || [ "$irqs" = 0 ]; then
                 detail="Linux counted no ttyS0 interrupts: $(grep -a 'typed-42' "$out" | tail -n 1)"
-            elif [ $smp = 1 ] && ! echo "$smp_line" | grep -q 'smp-nproc=2 smp-cpuinfo=2 smp-ioapic=[1-9]'; then
+            elif [ $smp = 1 ] && ! echo "$smp_line" | grep -q 'smp-9 nproc=2 cpuinfo=2 ioapic=[1-9]'; then
                 detail="SMP check failed: '${smp_line:-no answer}'"
             elif [ "$status" != 0 ]; then
                 detail="$leave ended it with $status, not 0; stderr: $(tail_of "$err")"
