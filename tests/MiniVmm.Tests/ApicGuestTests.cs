@@ -1,8 +1,8 @@
 namespace MiniVmm.Tests;
 
 /// <summary>
-/// Machines with <c>"apic": true</c>, run by the real minivmm: the apic guest against QEMU's
-/// recording, the 8259-only timer guest through LINT0's virtual wire, and the machine-file errors.
+/// Machines with <c>"apic": true</c>, run by the real minivmm: the apic and smp guests against QEMU's
+/// recordings, the 8259-only timer guest through LINT0's virtual wire, and the machine-file errors.
 /// </summary>
 public class ApicGuestTests
 {
@@ -17,6 +17,16 @@ public class ApicGuestTests
         var result = Minivmm.Run("--machine", "configs/conformance/apic.json", "--set", $"clock={clock}");
 
         Assert.Equal(Expected("apic"), result.Stdout);
+        Assert.Equal(1, result.ExitCode);
+    }
+
+    [Fact]
+    public void Smp_guest_counts_on_two_vcpus_what_qemu_counts()
+    {
+        // INIT/SIPI, LOCK XADD and an XCHG spinlock from both vCPUs, an IPI from the AP (QEMU -smp 2).
+        var result = Minivmm.Run("--machine", "configs/conformance/smp.json");
+
+        Assert.Equal(Expected("smp"), result.Stdout);
         Assert.Equal(1, result.ExitCode);
     }
 
