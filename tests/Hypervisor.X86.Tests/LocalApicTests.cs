@@ -267,7 +267,8 @@ public class LocalApicTests
         bsp.Write(ApicRegister.InterruptCommandLow, 0x0000_4608); // start-up at 0x8000
         Assert.True(thread.Join(5000));
 
-        Assert.Equal(VcpuExitReason.Hlt, apExit);
+        Assert.Equal(VcpuExitReason.Intr, apExit); // HLT with IF = 0 on a VM with several vCPUs parks that vCPU
+        Assert.Equal(6UL, ap.GetRegisters().Rip); // past the HLT (mov ax: 3 bytes, mov bx, cs: 2, hlt: 1)
         Assert.Equal(0x1234UL, ap.GetRegisters().Rax & 0xFFFF);
         Assert.Equal(0x0800UL, ap.GetRegisters().Rbx & 0xFFFF);
         Assert.Equal(1, ap.Cpu.LocalApic!.ApicId);
