@@ -15,7 +15,7 @@ public class TranslatedFormTests
     public static TheoryData<int> Forms()
     {
         var t = new TheoryData<int>();
-        for (int i = 0; i < 40; i++)
+        for (int i = 0; i < 58; i++)
             t.Add(i);
         return t;
     }
@@ -113,7 +113,27 @@ public class TranslatedFormTests
             case 36: a.bt(esi, 3); a.jc(top); break;
             case 37: a.mul(esi); break;
             case 38: a.dec(ecx); a.inc(edx); a.jle(top); a.js(top); a.jb(top); break;
-            default: a.cmp(edx, eax); a.cmovg(edi, __dword_ptr[ebx + 16]); a.setbe(bl); break;
+            case 39: a.cmp(edx, eax); a.cmovg(edi, __dword_ptr[ebx + 16]); a.setbe(bl); break;
+            // Shifts owe their flags (a = the value, b = the count); 16-bit moves and shifts are compiled too.
+            case 40: a.shr(eax, 5); a.ja(top); break;
+            case 41: a.sar(edx, 3); a.jl(top); a.jz(top); break;
+            case 42: a.shl(eax, 1); a.jo(top); a.js(top); break;
+            case 43: a.mov(si, __word_ptr[ebx + 6]); a.mov(__word_ptr[ebx + 10], ax); break;
+            case 44: a.shr(ax, 3); a.jc(top); a.jz(top); break;
+            case 45: a.sar(dx, 9); a.jl(top); a.shl(si, 17); a.jc(top); break;
+            case 46: a.shr(eax, 1); a.inc(edx); a.jb(top); break;      // INC keeps the shift's CF
+            case 47: a.shl(ax, 4); a.adc(ecx, 0); a.jp(top); break;    // the interpreter reads the owed CF and PF
+            case 48: a.sar(eax, 2); a.pushfd(); a.pop(edi); break;
+            case 49: a.shr(esi, 31); a.setne(al); a.sets(ah); a.shl(edi, 8); a.setg(dl); break;
+            // Logic with memory, INC/DEC of memory, byte ALU with a memory source.
+            case 50: a.xor(eax, __dword_ptr[ebx + 4]); a.js(top); break;
+            case 51: a.and(esi, __dword_ptr[ebx + 8]); a.or(edi, __dword_ptr[ebx + 12]); a.jz(top); break;
+            case 52: a.xor(__dword_ptr[ebx + 4], esi); a.and(__dword_ptr[ebx + 8], edx); a.or(__dword_ptr[ebx + 12], eax); a.jp(top); break;
+            case 53: a.inc(__dword_ptr[ebx + 16]); a.jo(top); a.dec(__dword_ptr[ebx + 20]); a.js(top); break;
+            case 54: a.add(eax, esi); a.inc(__dword_ptr[ebx]); a.jb(top); break; // INC keeps the ADD's CF
+            case 55: a.xor(al, __byte_ptr[ebx + 3]); a.add(dh, __byte_ptr[ebx + 7]); a.jc(top); break;
+            case 56: a.sub(ch, __byte_ptr[ebx + 1]); a.and(bl, __byte_ptr[ebx + 2]); a.or(ah, __byte_ptr[ebx + 9]); a.jl(top); break;
+            default: a.dec(__dword_ptr[ebx + 24]); a.jne(top); a.inc(ecx); a.xor(edx, __dword_ptr[ebx + 24]); break;
         }
     }
 }

@@ -93,10 +93,11 @@ internal sealed partial class BlockCompiler
     public static bool CanTranslate(ref DecodedInstruction d, bool stack32) =>
         IsNative(ref d, stack32) || (d.ContinuesBlock && d.Fast is not (FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel or FastForm.Ret));
 
-    /// <summary>The forms compiled to IL of their own; the 16-bit register forms go to the interpreter.</summary>
+    /// <summary>The forms compiled to IL of their own; most 16-bit register forms go to the interpreter.</summary>
     private static bool IsNative(ref DecodedInstruction d, bool stack32) => d.Fast switch
     {
         FastForm.None => false,
+        FastForm.MovRM16 or FastForm.MovMR16 or FastForm.ShlRI16 or FastForm.ShrRI16 or FastForm.SarRI16 => true,
         >= FastForm.MovRR16 => false,
         FastForm.PushR or FastForm.PopR or FastForm.PushI or FastForm.CallRel or FastForm.Ret => stack32 && d.OpSize == 4,
         _ => true,

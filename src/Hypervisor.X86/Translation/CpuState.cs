@@ -40,7 +40,7 @@ internal static class CpuState
     public static readonly MethodInfo WriteMem16 = Method("WriteMem16");
     public static readonly MethodInfo WriteMem32 = Method("WriteMem32");
     public static readonly MethodInfo ExecuteInBlock = Method("ExecuteInBlock");
-    public static readonly MethodInfo AddToMemory = Method("AddToMemoryInBlock");
+    public static readonly MethodInfo ReadModifyWrite = Method("ReadModifyWriteInBlock");
     public static readonly MethodInfo CheckNearTarget = Method("CheckNearTarget");
     public static readonly MethodInfo Condition = Method("Condition");
     public static readonly MethodInfo FastCondition = Method("FastCondition");
