@@ -36,7 +36,27 @@ public class TranslatedFormTests
         Assert.True(translated.Vcpu.Cpu.BlocksTranslated > 0);
     }
 
-    private static CpuHarness Run(int form, Cpu.TranslationMode mode)
+    [Fact]
+    public void Auto_mode_compiles_in_the_background_and_then_runs_the_block_translated()
+    {
+        // Auto: the loop is interpreted until it is hot and its code is compiled on the background
+        // compiler's thread, then entered translated; the end state is the interpreter's, whenever that happened.
+        using var auto = Run(52, Cpu.TranslationMode.Auto, slices: true);
+        using var interpreted = Run(52, Cpu.TranslationMode.Off, slices: true);
+        Assert.True(auto.Vcpu.Cpu.BlockEntries > 0, "the block never ran translated");
+        Assert.Equal(0, interpreted.Vcpu.Cpu.BlockEntries);
+        var a = auto.Vcpu.GetRegisters();
+        var b = interpreted.Vcpu.GetRegisters();
+        Assert.Equal((b.Rax, b.Rcx, b.Rdx, b.Rsi, b.Rdi, b.Rip, b.Rflags), (a.Rax, a.Rcx, a.Rdx, a.Rsi, a.Rdi, a.Rip, a.Rflags));
+        Assert.Equal(interpreted.Vcpu.InstructionsRetired, auto.Vcpu.InstructionsRetired);
+        Assert.True(auto.Read(Data, 0x100).AsSpan().SequenceEqual(interpreted.Read(Data, 0x100)));
+    }
+
+    /// <summary>
+    /// Runs a form's loop: 999 instructions, or with <paramref name="slices"/> slices of 100,000 until
+    /// translated code ran (at most 30 s) and then to 50 million, the same total in every mode.
+    /// </summary>
+    private static CpuHarness Run(int form, Cpu.TranslationMode mode, bool slices = false)
     {
         var h = new CpuHarness((0, 0x100000));
         h.Vcpu.Cpu.Translation = mode;
@@ -53,8 +73,22 @@ public class TranslatedFormTests
         var r = h.Vcpu.GetRegisters();
         r.Rax = 0x80000001; r.Rbx = Data; r.Rdx = 0x7FFFFFFF; r.Rdi = 0xFF00FF;
         h.Vcpu.SetRegisters(r);
-        h.Vcpu.InstructionLimit = 999;
-        h.Run();
+        if (!slices)
+        {
+            h.Vcpu.InstructionLimit = 999;
+            h.Run();
+            return h;
+        }
+        const ulong total = 50_000_000;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (h.Vcpu.InstructionsRetired < total)
+        {
+            bool waiting = mode == Cpu.TranslationMode.Auto && h.Vcpu.Cpu.BlockEntries == 0 && DateTime.UtcNow < deadline;
+            h.Vcpu.InstructionLimit = waiting ? Math.Min(total - 1, h.Vcpu.InstructionsRetired!.Value + 100_000) : total;
+            if (waiting && h.Vcpu.InstructionsRetired >= total - 1)
+                Thread.Sleep(10); // the compiler is behind: let it run
+            h.Run();
+        }
         return h;
     }
 

@@ -21,9 +21,13 @@ public enum TranslationMode
 /// </summary>
 internal sealed partial class Cpu
 {
-    /// <summary>Block starts interpreted this often are translated (the JIT costs about as much as interpreting a few thousand instructions).</summary>
+    /// <summary>
+    /// Block starts interpreted this often are translated (MINIVMM_TRANSLATE_HOT overrides it): RyuJIT
+    /// takes milliseconds per block, the time to interpret some 10^5 instructions, and at 64 Linux
+    /// made 24,000 blocks that kept the background compiler behind.
+    /// </summary>
     public static readonly int HotThreshold =
-        int.TryParse(Environment.GetEnvironmentVariable("MINIVMM_TRANSLATE_HOT"), out int hot) && hot is > 0 and < TranslatedBlock.Untranslatable ? hot : 64;
+        int.TryParse(Environment.GetEnvironmentVariable("MINIVMM_TRANSLATE_HOT"), out int hot) && hot is > 0 and < TranslatedBlock.Untranslatable ? hot : 1000;
 
     /// <summary>
     /// Off, Auto or Always; MINIVMM_TRANSLATE=off|auto|always sets the default, which is Off for now:
@@ -61,8 +65,11 @@ internal sealed partial class Cpu
             Interlocked.Or(ref _attention, AttentionInterruptLine);
     }
 
-    /// <summary>Blocks compiled so far (statistics).</summary>
+    /// <summary>Blocks translated so far (statistics; in auto mode some may still be compiling).</summary>
     public long BlocksTranslated { get; private set; }
+
+    /// <summary>Times translated code ran (statistics).</summary>
+    public long BlockEntries { get; private set; }
 
     /// <summary>
     /// The block starting at <paramref name="d"/>, translated now if it just became hot, when it may run
@@ -87,6 +94,12 @@ internal sealed partial class Cpu
             d.Block = null;
             d.Heat = 0;
             return null;
+        }
+        if (block.Code is null)
+        {
+            if (block.Failure is { } failure)
+                throw new InvalidOperationException($"translating the block at {block.EntryEip:x8} failed: {failure.Message}", failure);
+            return Refuse("being compiled");
         }
         if ((ulong)block.InstructionCount > room || block.MaxEip > _eipLimit)
             return Refuse("room or limit");
@@ -115,7 +128,8 @@ internal sealed partial class Cpu
     private bool RunBlock(TranslatedBlock block)
     {
         ulong before = Retired;
-        block.Code(this, block.Instructions);
+        BlockEntries++;
+        block.Code!(this, block.Instructions);
         if (TranslationStatistics.Detailed)
             TranslationStatistics.RecordEntry(Retired - before);
         _leaveBlock = false;
@@ -144,9 +158,13 @@ internal sealed partial class Cpu
         }
         if (_blockCount >= MaxBlocks)
             DropAllBlocks();
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var block = BlockCompiler.Compile(code, Stack32, _segmentChecks);
-        TranslationStatistics.Record(code.Instructions.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        var block = BlockCompiler.Describe(code);
+        // Always (tests) compiles here, so every block runs translated from its first entry; Auto compiles
+        // in the background and interprets until the code is ready.
+        if (Translation == TranslationMode.Always)
+            BlockCompiler.CompileInto(block, code, Stack32, _segmentChecks);
+        else
+            BackgroundCompiler.Enqueue(block, code, Stack32, _segmentChecks);
         if (!_blocksByPage.TryGetValue(block.PhysicalPage, out var list))
             _blocksByPage[block.PhysicalPage] = list = [];
         list.Add(block);

@@ -29,6 +29,11 @@ public static class TranslationStatistics
         Interlocked.Add(ref _ticks, elapsed.Ticks);
     }
 
+    private static long _jitTicks;
+
+    /// <summary>The part of a compile RyuJIT took (the warm-up call).</summary>
+    internal static void RecordJit(TimeSpan elapsed) => Interlocked.Add(ref _jitTicks, elapsed.Ticks);
+
     internal static void RecordEntry(ulong retired)
     {
         Interlocked.Increment(ref _entries);
@@ -53,7 +58,7 @@ public static class TranslationStatistics
             return;
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            Console.Error.WriteLine($"translator: {Blocks} blocks, {Instructions} instructions, compiled in {CompileTime.TotalMilliseconds:F0} ms");
+            Console.Error.WriteLine($"translator: {Blocks} blocks, {Instructions} instructions, compiled in {CompileTime.TotalMilliseconds:F0} ms ({TimeSpan.FromTicks(Interlocked.Read(ref _jitTicks)).TotalMilliseconds:F0} ms of it RyuJIT)");
             long entries = Interlocked.Read(ref _entries), retired = Interlocked.Read(ref _retiredInBlocks);
             Console.Error.WriteLine($"translator: {entries} block entries, {retired} instructions retired in blocks ({(entries == 0 ? 0 : (double)retired / entries):F1} per entry)");
             Console.Error.WriteLine($"translator: slow-path calls: {string.Join(", ", SlowCallNames.Select((n, i) => $"{n} {SlowCalls[i]}"))}");
