@@ -15,7 +15,7 @@ public class TranslatedFormTests
     public static TheoryData<int> Forms()
     {
         var t = new TheoryData<int>();
-        for (int i = 0; i < 58; i++)
+        for (int i = 0; i < 60; i++)
             t.Add(i);
         return t;
     }
@@ -141,7 +141,7 @@ public class TranslatedFormTests
                 a.Label(ref over);
                 break;
             }
-            case 33: a.adc(eax, esi); a.sbb(edx, ecx); break;           // interpreted inside the block
+            case 33: a.adc(eax, esi); a.sbb(edx, ecx); break;
             case 34: a.inc(__dword_ptr[ebx + 12]); a.rcl(eax, 1); break;  // interpreted inside the block
             case 35: a.mov(__word_ptr[ebx + 2], si); a.add(ax, si); break; // 16-bit forms, interpreted
             case 36: a.bt(esi, 3); a.jc(top); break;
@@ -167,7 +167,9 @@ public class TranslatedFormTests
             case 54: a.add(eax, esi); a.inc(__dword_ptr[ebx]); a.jb(top); break; // INC keeps the ADD's CF
             case 55: a.xor(al, __byte_ptr[ebx + 3]); a.add(dh, __byte_ptr[ebx + 7]); a.jc(top); break;
             case 56: a.sub(ch, __byte_ptr[ebx + 1]); a.and(bl, __byte_ptr[ebx + 2]); a.or(ah, __byte_ptr[ebx + 9]); a.jl(top); break;
-            default: a.dec(__dword_ptr[ebx + 24]); a.jne(top); a.inc(ecx); a.xor(edx, __dword_ptr[ebx + 24]); break;
+            case 57: a.dec(__dword_ptr[ebx + 24]); a.jne(top); a.inc(ecx); a.xor(edx, __dword_ptr[ebx + 24]); break;
+            case 58: a.add(eax, esi); a.adc(edx, 5); a.sbb(edi, 0x7FFFFFFF); a.jc(top); break;
+            default: a.sub(esi, eax); a.sbb(eax, eax); a.adc(eax, eax); a.jz(top); break;
         }
     }
 }

@@ -35,6 +35,8 @@ internal enum FastForm : byte
     // operations with a memory source (ADD, SUB, AND, OR, XOR in that order).
     AndRM, OrRM, XorRM, AndMR, OrMR, XorMR, IncM, DecM,
     AddR8M, SubR8M, AndR8M, OrR8M, XorR8M,
+    // ADC/SBB of 32-bit registers (multi-word arithmetic: checksums, bignums).
+    AdcRR, AdcRI, SbbRR, SbbRI,
     // The same with 16-bit registers and memory (real-mode code).
     MovRR16, MovRI16, MovRM16, MovMR16,
     AddRR16, AddRI16, AddRM16, SubRR16, SubRI16,
@@ -157,6 +159,10 @@ internal static class FastForms
             case ExecOp.Xor when ops == 2:
                 return r0 && r1 ? FastForm.XorRR : r0 && i1 ? FastForm.XorRI : r0 && m1 ? FastForm.XorRM
                     : m0 && r1 && !locked ? FastForm.XorMR : FastForm.None;
+            case ExecOp.Adc when ops == 2:
+                return r0 && r1 ? FastForm.AdcRR : r0 && i1 ? FastForm.AdcRI : FastForm.None;
+            case ExecOp.Sbb when ops == 2:
+                return r0 && r1 ? FastForm.SbbRR : r0 && i1 ? FastForm.SbbRI : FastForm.None;
             case ExecOp.Test when ops == 2:
                 return r0 && r1 ? FastForm.TestRR : r0 && i1 ? FastForm.TestRI : FastForm.None;
             case ExecOp.Inc when ops == 1 && r0:

@@ -186,6 +186,10 @@ internal sealed partial class BlockCompiler
                 EmitFlagsComputed();
                 break;
             }
+            case FastForm.AdcRR: EmitFlagsCall(CpuState.Adc32, d.Reg0, () => LoadRegister(reg0), () => LoadRegister(reg1)); break;
+            case FastForm.SbbRR: EmitFlagsCall(CpuState.Sbb32, d.Reg0, () => LoadRegister(reg0), () => LoadRegister(reg1)); break;
+            case FastForm.AdcRI: { uint imm = d.Immediate; EmitFlagsCall(CpuState.Adc32, d.Reg0, () => LoadRegister(reg0), () => Const(imm)); break; }
+            case FastForm.SbbRI: { uint imm = d.Immediate; EmitFlagsCall(CpuState.Sbb32, d.Reg0, () => LoadRegister(reg0), () => Const(imm)); break; }
             case FastForm.ImulRR: EmitImul(d.Reg0, () => LoadRegister(reg0), () => LoadRegister(reg1)); break;
             case FastForm.ImulRRI: { uint imm = d.Immediate; EmitImul(d.Reg0, () => LoadRegister(reg1), () => Const(imm)); break; }
             case FastForm.ImulRM:
@@ -350,13 +354,16 @@ internal sealed partial class BlockCompiler
         EmitResult(OpCodes.Add, LazyFlagsOp.Add32);
     }
 
-    private void EmitImul(int reg0, Action loadA, Action loadB)
+    private void EmitImul(int reg0, Action loadA, Action loadB) => EmitFlagsCall(CpuState.Imul32, reg0, loadA, loadB);
+
+    /// <summary>reg0 = the CPU's <paramref name="method"/>(a, b), which reads and computes EFLAGS itself (IMUL, ADC, SBB).</summary>
+    private void EmitFlagsCall(System.Reflection.MethodInfo method, int reg0, Action loadA, Action loadB)
     {
         EmitFlagsToCpu();
         _il.Emit(OpCodes.Ldarg_0);
         loadA();
         loadB();
-        _il.Emit(OpCodes.Call, CpuState.Imul32);
+        _il.Emit(OpCodes.Call, method);
         StoreRegister(reg0);
         EmitFlagsComputed();
     }
