@@ -11,23 +11,27 @@
 # the disk of scripts/linux-guest/virtio-disk.sh) and also requires /virtio-check's proofs: the known
 # file read from the ext4 disk, a file the guest wrote and synced (read back on the host with
 # debugfs), bytes from /dev/hwrng and a line on hvc0.
+# With --smp it boots configs/linux-i386-smp.json (two vCPUs, local APICs, the I/O APIC, the ACPI
+# MADT) and also requires nproc and /proc/cpuinfo to say 2, IO-APIC lines in /proc/interrupts, and
+# two shell loops run in parallel to finish.
 # With --reboot the guest leaves with 'reboot -f' instead (the kernel resets through the i8042, which
 # ends minivmm with 0 under the machine's default onReset "exit", as -no-reboot ends QEMU).
-#   scripts/linux-guest/boot.sh [--disk|--virtio] [--reboot] [--qemu] [--limit SECONDS] [--no-build]
+#   scripts/linux-guest/boot.sh [--disk|--virtio|--smp] [--reboot] [--qemu] [--limit SECONDS] [--no-build]
 # Prints "linux-boot: PASS ..." or "linux-boot: FAIL ..." lines; exits 0 only when minivmm passed.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-limit=900 qemu=0 build=1 disk=0 virtio=0 leave='poweroff -f'
+limit=900 qemu=0 build=1 disk=0 virtio=0 smp=0 leave='poweroff -f'
 while [ $# -gt 0 ]; do
     case "$1" in
         --qemu) qemu=1 ;;
         --disk) disk=1 ;;
         --virtio) virtio=1 ;;
+        --smp) smp=1 ;;
         --reboot) leave='reboot -f' ;;
         --limit) limit=$2; shift ;;
         --no-build) build=0 ;;
-        *) echo "usage: boot.sh [--disk|--virtio] [--reboot] [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
+        *) echo "usage: boot.sh [--disk|--virtio|--smp] [--reboot] [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -43,6 +47,7 @@ if [ $virtio = 1 ]; then
     rm -f artifacts/linux-i386/hvc0.txt
     machine=configs/linux-i386-virtio.json
 fi
+[ $smp = 1 ] && machine=configs/linux-i386-smp.json
 minivmm=src/MiniVmm/bin/Release/net10.0/minivmm
 if [ $build = 1 ] || [ ! -x $minivmm ]; then
     dotnet build src/MiniVmm -c Release -v q -nologo >/dev/null || { echo "linux-boot: FAIL minivmm does not build"; exit 1; }
@@ -60,7 +65,7 @@ session() {
     timeout "$((limit + 60))" "$@" <"$in" >"$out" 2>"$err" &
     pid=$!
     exec 3>"$in" # the console's keyboard, held open so the guest never sees end of input
-    result="FAIL" shell_s="-" total_s="-"
+    result="FAIL" shell_s="-" total_s="-" smp_line=""
     if ! wait_for "$out" "minivmm-linux: type commands" "$limit"; then
         detail="no shell within $limit s; console: $(tail_of "$out") stderr: $(tail_of "$err")"
     else
@@ -70,6 +75,12 @@ session() {
             detail="the typed command did not answer; console: $(tail_of "$out")"
         else
             irqs=$(sed -n 's/.*typed-42 serial-irqs=\([0-9]*\)\/.*/\1/p' "$out" | head -n 1)
+            if [ $smp = 1 ]; then
+                # Two busy loops in parallel must both finish; then the CPU count and the I/O APIC's lines.
+                echo 'spin() { i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; }; spin & spin & wait; echo smp-$((3*3)) nproc=$(nproc) cpuinfo=$(grep -c ^processor /proc/cpuinfo) ioapic=$(grep -c IO-APIC /proc/interrupts)/' >&3
+                wait_for "$out" "smp-9 nproc=" 300 || true
+                smp_line=$(grep -a 'smp-9 nproc=' "$out" | tail -n 1 | tr -d '\r')
+            fi
             echo "$leave" >&3
             local i=0
             while kill -0 "$pid" 2>/dev/null && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
@@ -77,10 +88,12 @@ session() {
             total_s=$(elapsed "$start")
             if [ -z "$irqs" ] || [ "$irqs" = 0 ]; then
                 detail="Linux counted no ttyS0 interrupts: $(grep -a 'typed-42' "$out" | tail -n 1)"
+            elif [ $smp = 1 ] && ! echo "$smp_line" | grep -q 'smp-9 nproc=2 cpuinfo=2 ioapic=[1-9]'; then
+                detail="SMP check failed: '${smp_line:-no answer}'"
             elif [ "$status" != 0 ]; then
                 detail="$leave ended it with $status, not 0; stderr: $(tail_of "$err")"
             else
-                result="PASS" detail="serial irqs $irqs"
+                result="PASS" detail="serial irqs $irqs${smp_line:+, $smp_line}"
             fi
         fi
     fi
@@ -129,7 +142,8 @@ if [ $qemu = 1 ]; then
         session qemu-tcg qemu-system-i386 -M pc -accel tcg -cpu pentium2 -m 256 -nographic -no-reboot \
             -drive file=artifacts/linux-i386/disk.img,format=raw,snapshot=on
     else
-        session qemu-tcg qemu-system-i386 -M pc -accel tcg -cpu pentium2 -m 256 -nographic -no-reboot \
+        smp_args=(); [ $smp = 1 ] && smp_args=(-smp 2)
+        session qemu-tcg qemu-system-i386 -M pc -accel tcg -cpu pentium2 -m 256 -nographic -no-reboot "${smp_args[@]}" \
             -kernel artifacts/linux-i386/vmlinuz -initrd artifacts/linux-i386/initramfs.cpio -append "$cmdline"
     fi
     if [ "$soft_shell" != "-" ] && [ "$shell_s" != "-" ]; then

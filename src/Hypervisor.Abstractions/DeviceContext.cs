@@ -65,6 +65,9 @@ public sealed class DeviceContext
     /// </summary>
     public IMemoryMap MemoryMap { get; init; } = NoMemoryMap.Instance;
 
+    /// <summary>The machine's APIC bus (machine-file key <c>"apic": true</c>), or null when the machine has no local APICs.</summary>
+    public IApicBus? Apic { get; init; }
+
     /// <summary>Stop or reset the machine.</summary>
     public required IVmControl Vm { get; init; }
 

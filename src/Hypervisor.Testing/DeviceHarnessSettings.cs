@@ -29,6 +29,9 @@ public sealed record DeviceHarnessSettings
     /// <summary>The shadow RAM switches the device may flip (a chipset's PAM registers); none by default.</summary>
     public Hypervisor.Abstractions.IMemoryMap MemoryMap { get; init; } = Hypervisor.Abstractions.NoMemoryMap.Instance;
 
+    /// <summary>The machine's APIC bus the device gets (<c>"apic": true</c>); null, as on a machine without APICs, by default.</summary>
+    public RecordingApicBus? Apic { get; init; }
+
     /// <summary>Reject options the device does not declare with [DeviceOption], as the core does.</summary>
     public bool RejectUndeclaredOptions { get; init; } = true;
 }

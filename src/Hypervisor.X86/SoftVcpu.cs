@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using Hypervisor.Abstractions;
 using Hypervisor.Core.Accel;
+using Hypervisor.Core.Apic;
+using Hypervisor.X86.Apic;
 using Hypervisor.X86.Cpu;
 using Hypervisor.X86.Memory;
 
@@ -19,12 +21,22 @@ public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpu
     private byte* _exitData;
     private readonly Cpu.Cpu _cpu;
 
-    internal SoftVcpu(int id, PhysicalMemory physical, IClock? clock = null)
+    internal SoftVcpu(int id, PhysicalMemory physical, IClock? clock = null, ApicBus? apicBus = null)
     {
         Id = id;
         _exitData = (byte*)NativeMemory.AllocZeroed(ExitDataCapacity);
         Exit = new VcpuExit(_exitData, ExitDataCapacity);
         _cpu = new Cpu.Cpu(physical, Exit) { Clock = clock, TraceId = id };
+        if (apicBus != null)
+        {
+            // vCPU 0 is the bootstrap processor; the others wait for INIT and a start-up IPI.
+            bool bootstrap = id == 0;
+            var apic = new LocalApic((byte)id, bootstrap, apicBus, _cpu, clock);
+            _cpu.AttachLocalApic(apic, bootstrap);
+            apicBus.Attach(apic);
+            if (!bootstrap)
+                _cpu.WaitForStartup();
+        }
     }
 
     public int Id { get; }
@@ -36,7 +48,11 @@ public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpu
     public VcpuExitReason Run() => _cpu.Run();
 
     /// <summary>The executor polls the controller's INTR between blocks; a translated loop is told to leave so that happens soon.</summary>
-    public void InterruptLineChanged() => _cpu.NoteInterruptLineChanged();
+    public void InterruptLineChanged()
+    {
+        _cpu.NoteInterruptLineChanged();
+        _cpu.WakeFromHalt();
+    }
 
     public void RequestExit() => _cpu.RequestExit();
 
@@ -52,10 +68,20 @@ public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpu
         set => _cpu.InstructionLimit = value;
     }
 
+    /// <summary>
+    /// The 8259 that drives INTR. With a local APIC the CPU's controller is the APIC, and this 8259
+    /// reaches it through LINT0 (ExtINT); the getter then returns the APIC, which is what wakes a HLT.
+    /// </summary>
     public IInterruptController? InterruptController
     {
         get => _cpu.InterruptController;
-        set => _cpu.InterruptController = value;
+        set
+        {
+            if (_cpu.LocalApic is { } apic)
+                apic.ExtIntSource = value;
+            else
+                _cpu.InterruptController = value;
+        }
     }
 
     /// <summary>Thread-safe: asserts the NMI pin (delivered through vector 2, even with IF = 0 or in HLT).</summary>
@@ -153,6 +179,7 @@ public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpu
 
     public void Dispose()
     {
+        _cpu.LocalApic?.Dispose();
         if (_exitData != null)
         {
             NativeMemory.Free(_exitData);

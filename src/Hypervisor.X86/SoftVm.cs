@@ -1,5 +1,6 @@
 using Hypervisor.Abstractions;
 using Hypervisor.Core.Accel;
+using Hypervisor.Core.Apic;
 using Hypervisor.Core.Memory;
 using Hypervisor.X86.Memory;
 
@@ -14,14 +15,17 @@ public sealed class SoftVm : IVirtualMachine
     private readonly List<SoftVcpu> _vcpus = [];
 
     private readonly IClock? _clock;
+    private readonly ApicBus? _apicBus;
 
     /// <param name="memory">Guest RAM.</param>
-    /// <param name="clock">The machine clock the vCPUs' time-stamp counters follow; null counts retired instructions.</param>
+    /// <param name="clock">The machine clock the vCPUs' time-stamp counters (and APIC timers) follow; null counts retired instructions.</param>
     /// <param name="firmware">A firmware ROM and its shadow region, whose changes the vCPUs follow; or null.</param>
-    public SoftVm(GuestMemory memory, IClock? clock = null, FirmwareMemory? firmware = null)
+    /// <param name="apicBus">The APIC bus each vCPU's local APIC joins; null for vCPUs without one.</param>
+    public SoftVm(GuestMemory memory, IClock? clock = null, FirmwareMemory? firmware = null, ApicBus? apicBus = null)
     {
         _memory = memory;
         _clock = clock;
+        _apicBus = apicBus;
         _firmware = firmware;
         _physical = new PhysicalMemory(memory, firmware);
         _memory.ExternalWrite += OnExternalWrite;
@@ -33,9 +37,22 @@ public sealed class SoftVm : IVirtualMachine
     {
         if (_vcpus.Exists(v => v.Id == id))
             throw new ArgumentException($"vCPU {id} already exists", nameof(id));
-        var vcpu = new SoftVcpu(id, _physical, _clock);
+        var vcpu = new SoftVcpu(id, _physical, _clock, _apicBus);
         lock (_vcpus)
+        {
             _vcpus.Add(vcpu);
+            if (_vcpus.Count > 1)
+            {
+                // Several vCPUs share guest memory: locked instructions become host atomics and
+                // stores into decoded code reach the other vCPUs' caches (Smp/).
+                foreach (var v in _vcpus)
+                {
+                    v.Cpu.SharedMemory = true;
+                    v.Cpu.SetPeers(_vcpus.Where(o => o != v).Select(o => o.Cpu).ToArray());
+                    v.Cpu.FlushDecodedCode();
+                }
+            }
+        }
         return vcpu;
     }
 

@@ -1,4 +1,6 @@
 using Hypervisor.Core.Accel;
+using Hypervisor.Core.Apic;
+using Hypervisor.Core.Runtime;
 using Hypervisor.Core.Memory;
 using Iced.Intel;
 
@@ -15,12 +17,37 @@ public sealed class CpuHarness : IDisposable
     public SoftVcpu Vcpu { get; }
 
     public CpuHarness(params (ulong Base, ulong Size)[] ranges)
+        : this(null, ranges)
+    {
+    }
+
+    private CpuHarness(VmOptions? options, (ulong Base, ulong Size)[] ranges)
     {
         Memory = new GuestMemory(ranges.Length == 0 ? [(0UL, 0x100000UL)] : ranges);
-        Vm = (SoftVm)new SoftAccelerator().CreateVm(Memory);
+        Vm = (SoftVm)new SoftAccelerator().CreateVm(Memory, options);
         Vcpu = (SoftVcpu)Vm.CreateVcpu(0);
         Vcpu.InstructionLimit = 1_000_000;
     }
+
+    /// <summary>
+    /// A machine with <c>"apic": true</c>: vCPU 0 (the BSP) has a local APIC on <see cref="ApicBus"/>,
+    /// and time is the deterministic clock of vCPU 0's retired instructions (run its timers with
+    /// <see cref="DeterministicClock.RunDueTimers"/>, as the exit loop does).
+    /// </summary>
+    public static CpuHarness WithApic(params (ulong Base, ulong Size)[] ranges)
+    {
+        CpuHarness? h = null;
+        var clock = new DeterministicClock(() => h?.Vcpu.InstructionsRetired ?? 0);
+        var bus = new ApicBus(() => { });
+        h = new CpuHarness(new VmOptions { Apic = bus, Clock = clock }, ranges) { ApicBus = bus, Clock = clock };
+        return h;
+    }
+
+    /// <summary>The APIC bus of a harness made by <see cref="WithApic"/>, else null.</summary>
+    public ApicBus? ApicBus { get; private init; }
+
+    /// <summary>The deterministic clock of a harness made by <see cref="WithApic"/>, else null.</summary>
+    public DeterministicClock? Clock { get; private init; }
 
     /// <summary>Real mode with CS = <paramref name="cs"/>, IP = <paramref name="ip"/>, DS = ES = SS = <paramref name="data"/>.</summary>
     public void SetRealMode(ushort cs, ushort ip, ushort data = 0, ushort sp = 0xFFFE)

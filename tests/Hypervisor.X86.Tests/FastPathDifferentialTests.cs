@@ -307,8 +307,48 @@ public class FastPathDifferentialTests
                     var r8 = new[] { al, cl, dl, bl, ah, ch, dh, bh };
                     AssemblerRegister8 B() => r8[rng.Next(r8.Length)];
                     byte by = (byte)(rng.Next(4) == 0 ? 1 : rng.Next(40));
-                    switch (rng.Next(27))
+                    switch (rng.Next(30))
                     {
+                        case 27:
+                            // Logic with memory (source and read-modify-write destination), INC/DEC of memory.
+                            switch (rng.Next(8))
+                            {
+                                case 0: a.and(R(), __dword_ptr[M()]); break;
+                                case 1: a.or(R(), __dword_ptr[M()]); break;
+                                case 2: a.xor(R(), __dword_ptr[M()]); break;
+                                case 3: a.and(__dword_ptr[M()], R()); break;
+                                case 4: a.or(__dword_ptr[M()], R()); break;
+                                case 5: a.xor(__dword_ptr[M()], R()); break;
+                                case 6: a.inc(__dword_ptr[M()]); break;
+                                default: a.dec(__dword_ptr[M()]); break;
+                            }
+                            break;
+                        case 28:
+                            // Byte ALU operations with a memory source.
+                            switch (rng.Next(5))
+                            {
+                                case 0: a.add(B(), __byte_ptr[M()]); break;
+                                case 1: a.sub(B(), __byte_ptr[M()]); break;
+                                case 2: a.and(B(), __byte_ptr[M()]); break;
+                                case 3: a.or(B(), __byte_ptr[M()]); break;
+                                default: a.xor(B(), __byte_ptr[M()]); break;
+                            }
+                            break;
+                        case 29:
+                        {
+                            // 16-bit moves with memory and 16-bit shifts (flags owed lazily).
+                            var r16 = new[] { ax, cx, dx, bx, si, di, bp };
+                            var w = r16[rng.Next(r16.Length)];
+                            switch (rng.Next(5))
+                            {
+                                case 0: a.mov(w, __word_ptr[M()]); break;
+                                case 1: a.mov(__word_ptr[M()], w); break;
+                                case 2: a.shl(w, by); break;
+                                case 3: a.shr(w, by); break;
+                                default: a.sar(w, by); break;
+                            }
+                            break;
+                        }
                         case 24:
                         case 25:
                         {

@@ -15,7 +15,7 @@ public class TranslatedFormTests
     public static TheoryData<int> Forms()
     {
         var t = new TheoryData<int>();
-        for (int i = 0; i < 40; i++)
+        for (int i = 0; i < 60; i++)
             t.Add(i);
         return t;
     }
@@ -36,7 +36,27 @@ public class TranslatedFormTests
         Assert.True(translated.Vcpu.Cpu.BlocksTranslated > 0);
     }
 
-    private static CpuHarness Run(int form, Cpu.TranslationMode mode)
+    [Fact]
+    public void Auto_mode_compiles_in_the_background_and_then_runs_the_block_translated()
+    {
+        // Auto: the loop is interpreted until it is hot and its code is compiled on the background
+        // compiler's thread, then entered translated; the end state is the interpreter's, whenever that happened.
+        using var auto = Run(52, Cpu.TranslationMode.Auto, slices: true);
+        using var interpreted = Run(52, Cpu.TranslationMode.Off, slices: true);
+        Assert.True(auto.Vcpu.Cpu.BlockEntries > 0, "the block never ran translated");
+        Assert.Equal(0, interpreted.Vcpu.Cpu.BlockEntries);
+        var a = auto.Vcpu.GetRegisters();
+        var b = interpreted.Vcpu.GetRegisters();
+        Assert.Equal((b.Rax, b.Rcx, b.Rdx, b.Rsi, b.Rdi, b.Rip, b.Rflags), (a.Rax, a.Rcx, a.Rdx, a.Rsi, a.Rdi, a.Rip, a.Rflags));
+        Assert.Equal(interpreted.Vcpu.InstructionsRetired, auto.Vcpu.InstructionsRetired);
+        Assert.True(auto.Read(Data, 0x100).AsSpan().SequenceEqual(interpreted.Read(Data, 0x100)));
+    }
+
+    /// <summary>
+    /// Runs a form's loop: 999 instructions, or with <paramref name="slices"/> slices of 100,000 until
+    /// translated code ran (at most 30 s) and then to 50 million, the same total in every mode.
+    /// </summary>
+    private static CpuHarness Run(int form, Cpu.TranslationMode mode, bool slices = false)
     {
         var h = new CpuHarness((0, 0x100000));
         h.Vcpu.Cpu.Translation = mode;
@@ -53,8 +73,22 @@ public class TranslatedFormTests
         var r = h.Vcpu.GetRegisters();
         r.Rax = 0x80000001; r.Rbx = Data; r.Rdx = 0x7FFFFFFF; r.Rdi = 0xFF00FF;
         h.Vcpu.SetRegisters(r);
-        h.Vcpu.InstructionLimit = 999;
-        h.Run();
+        if (!slices)
+        {
+            h.Vcpu.InstructionLimit = 999;
+            h.Run();
+            return h;
+        }
+        const ulong total = 50_000_000;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (h.Vcpu.InstructionsRetired < total)
+        {
+            bool waiting = mode == Cpu.TranslationMode.Auto && h.Vcpu.Cpu.BlockEntries == 0 && DateTime.UtcNow < deadline;
+            h.Vcpu.InstructionLimit = waiting ? Math.Min(total - 1, h.Vcpu.InstructionsRetired!.Value + 100_000) : total;
+            if (waiting && h.Vcpu.InstructionsRetired >= total - 1)
+                Thread.Sleep(10); // the compiler is behind: let it run
+            h.Run();
+        }
         return h;
     }
 
@@ -107,13 +141,35 @@ public class TranslatedFormTests
                 a.Label(ref over);
                 break;
             }
-            case 33: a.adc(eax, esi); a.sbb(edx, ecx); break;           // interpreted inside the block
+            case 33: a.adc(eax, esi); a.sbb(edx, ecx); break;
             case 34: a.inc(__dword_ptr[ebx + 12]); a.rcl(eax, 1); break;  // interpreted inside the block
             case 35: a.mov(__word_ptr[ebx + 2], si); a.add(ax, si); break; // 16-bit forms, interpreted
             case 36: a.bt(esi, 3); a.jc(top); break;
             case 37: a.mul(esi); break;
             case 38: a.dec(ecx); a.inc(edx); a.jle(top); a.js(top); a.jb(top); break;
-            default: a.cmp(edx, eax); a.cmovg(edi, __dword_ptr[ebx + 16]); a.setbe(bl); break;
+            case 39: a.cmp(edx, eax); a.cmovg(edi, __dword_ptr[ebx + 16]); a.setbe(bl); break;
+            // Shifts owe their flags (a = the value, b = the count); 16-bit moves and shifts are compiled too.
+            case 40: a.shr(eax, 5); a.ja(top); break;
+            case 41: a.sar(edx, 3); a.jl(top); a.jz(top); break;
+            case 42: a.shl(eax, 1); a.jo(top); a.js(top); break;
+            case 43: a.mov(si, __word_ptr[ebx + 6]); a.mov(__word_ptr[ebx + 10], ax); break;
+            case 44: a.shr(ax, 3); a.jc(top); a.jz(top); break;
+            case 45: a.sar(dx, 9); a.jl(top); a.shl(si, 17); a.jc(top); break;
+            case 46: a.shr(eax, 1); a.inc(edx); a.jb(top); break;      // INC keeps the shift's CF
+            case 47: a.shl(ax, 4); a.adc(ecx, 0); a.jp(top); break;    // the interpreter reads the owed CF and PF
+            case 48: a.sar(eax, 2); a.pushfd(); a.pop(edi); break;
+            case 49: a.shr(esi, 31); a.setne(al); a.sets(ah); a.shl(edi, 8); a.setg(dl); break;
+            // Logic with memory, INC/DEC of memory, byte ALU with a memory source.
+            case 50: a.xor(eax, __dword_ptr[ebx + 4]); a.js(top); break;
+            case 51: a.and(esi, __dword_ptr[ebx + 8]); a.or(edi, __dword_ptr[ebx + 12]); a.jz(top); break;
+            case 52: a.xor(__dword_ptr[ebx + 4], esi); a.and(__dword_ptr[ebx + 8], edx); a.or(__dword_ptr[ebx + 12], eax); a.jp(top); break;
+            case 53: a.inc(__dword_ptr[ebx + 16]); a.jo(top); a.dec(__dword_ptr[ebx + 20]); a.js(top); break;
+            case 54: a.add(eax, esi); a.inc(__dword_ptr[ebx]); a.jb(top); break; // INC keeps the ADD's CF
+            case 55: a.xor(al, __byte_ptr[ebx + 3]); a.add(dh, __byte_ptr[ebx + 7]); a.jc(top); break;
+            case 56: a.sub(ch, __byte_ptr[ebx + 1]); a.and(bl, __byte_ptr[ebx + 2]); a.or(ah, __byte_ptr[ebx + 9]); a.jl(top); break;
+            case 57: a.dec(__dword_ptr[ebx + 24]); a.jne(top); a.inc(ecx); a.xor(edx, __dword_ptr[ebx + 24]); break;
+            case 58: a.add(eax, esi); a.adc(edx, 5); a.sbb(edi, 0x7FFFFFFF); a.jc(top); break;
+            default: a.sub(esi, eax); a.sbb(eax, eax); a.adc(eax, eax); a.jz(top); break;
         }
     }
 }

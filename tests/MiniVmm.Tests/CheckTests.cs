@@ -34,10 +34,19 @@ public class CheckTests
     }
 
     [Fact]
-    public void Check_refuses_more_than_one_vcpu_as_run_does()
+    public void Check_refuses_more_than_one_vcpu_without_local_apics_as_run_does()
     {
         using var temp = new TempFolder();
-        CheckAndRunRefuse(HaltMachine(temp, """ "accelerator": "soft", "vcpus": 2, """), 2, "vcpus: 2 vCPUs need SMP start-up");
+        CheckAndRunRefuse(HaltMachine(temp, """ "accelerator": "soft", "vcpus": 2, """), 2,
+            "vcpus: 2 vCPUs start through their local APICs (INIT and start-up IPIs): add \"apic\": true");
+    }
+
+    [Fact]
+    public void Check_refuses_several_vcpus_on_the_deterministic_clock()
+    {
+        using var temp = new TempFolder();
+        CheckAndRunRefuse(HaltMachine(temp, """ "accelerator": "soft", "vcpus": 2, "apic": true, "clock": "deterministic", """), 2,
+            "clock: deterministic time follows one vCPU's instructions, so 2 vCPUs cannot share it; use \"host\"");
     }
 
     [Fact]

@@ -19,6 +19,9 @@ public enum AcceleratorFeatures
 
     /// <summary>A firmware image mapped as ROM, with the shadow RAM the chipset switches (<see cref="VmOptions.Firmware"/>).</summary>
     Firmware = 1 << 2,
+
+    /// <summary>A local APIC per vCPU in user space, on the machine's APIC bus (<see cref="VmOptions.Apic"/>).</summary>
+    Apic = 1 << 3,
 }
 
 /// <summary>What a machine asks of its VM besides RAM and vCPUs.</summary>
@@ -41,4 +44,10 @@ public sealed record VmOptions
     /// the accelerator keeps its own notion of time.
     /// </summary>
     public IClock? Clock { get; init; }
+
+    /// <summary>
+    /// The machine's APIC bus (<c>"apic": true</c>): the accelerator gives each vCPU a local APIC on it
+    /// (APIC ID = vCPU id, vCPU 0 the bootstrap processor); null for a machine without APICs.
+    /// </summary>
+    public Apic.ApicBus? Apic { get; init; }
 }

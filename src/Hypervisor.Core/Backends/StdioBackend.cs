@@ -86,6 +86,10 @@ public sealed class StdioBackend : ICharBackend, IAbandonableOutput
     {
         try
         {
+            // write(2), not a FileStream: its own offset would let the shell's next write overwrite
+            // guest output redirected to a file.
+            if (!OperatingSystem.IsWindows())
+                return new DescriptorWriteStream(StdoutFileDescriptor);
             return new FileStream(new SafeFileHandle(StdoutFileDescriptor, ownsHandle: false), FileAccess.Write, bufferSize: 0);
         }
         catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)

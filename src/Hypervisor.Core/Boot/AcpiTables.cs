@@ -6,10 +6,11 @@ namespace Hypervisor.Core.Boot;
 
 /// <summary>
 /// The ACPI tables a directly booted kernel finds through boot_params.acpi_rsdp_addr (ACPI 6.5 chapter
-/// 5): RSDP (1.0) → RSDT → FADT (revision 1) → FACS and DSDT. The FADT points at the machine's
-/// fixed hardware (<see cref="IAcpiFixedHardware"/>, e.g. the <c>acpi-pm</c> device) and the DSDT
-/// holds only <c>\_S5</c>, which is what <c>poweroff</c> needs. Everything fits in the 1 KiB below
-/// 640 KiB that the E820 map already reserves.
+/// 5): RSDP (1.0) → RSDT → FADT (revision 1) → FACS and DSDT, and on a machine with APICs the MADT
+/// (<see cref="AcpiMadt"/>). The FADT points at the machine's fixed hardware
+/// (<see cref="IAcpiFixedHardware"/>, e.g. the <c>acpi-pm</c> device) and the DSDT holds only
+/// <c>\_S5</c>, which is what <c>poweroff</c> needs. Everything fits in the 1 KiB below 640 KiB that
+/// the E820 map already reserves (the MADT of up to 64 vCPUs included).
 /// </summary>
 public static class AcpiTables
 {
@@ -33,21 +34,31 @@ public static class AcpiTables
     private const uint FlagSleepButtonIsControlMethod = 1 << 5;
 
     /// <summary>Writes the tables for <paramref name="hardware"/> at <paramref name="address"/> (16-byte aligned) and returns the RSDP's address.</summary>
-    public static ulong Write(IGuestMemory memory, IAcpiFixedHardware hardware, ulong address = DefaultAddress)
+    public static ulong Write(IGuestMemory memory, IAcpiFixedHardware hardware, ulong address = DefaultAddress, ApicPlatform? apic = null)
     {
-        var image = Build(hardware, (uint)address, out uint rsdp);
+        var image = Build(hardware, (uint)address, out uint rsdp, apic);
         memory.Write(address, image);
         return rsdp;
     }
 
     /// <summary>The tables as one block placed at <paramref name="baseAddress"/>; <paramref name="rsdpAddress"/> is where the RSDP landed.</summary>
-    public static byte[] Build(IAcpiFixedHardware hardware, uint baseAddress, out uint rsdpAddress)
+    public static byte[] Build(IAcpiFixedHardware hardware, uint baseAddress, out uint rsdpAddress, ApicPlatform? apic = null)
     {
         var block = new byte[MaxSize];
-        // Layout: RSDP (16-aligned) | FACS (64-aligned) | RSDT | FADT | DSDT.
-        const int rsdp = 0, facs = 0x40, rsdt = facs + FacsSize, fadt = rsdt + HeaderSize + 4, dsdt = fadt + FadtSize;
+        // Layout: RSDP (16-aligned) | FACS (64-aligned) | RSDT | FADT | DSDT | MADT.
+        int tables = apic != null ? 2 : 1;
+        const int rsdp = 0, facs = 0x40, rsdt = facs + FacsSize;
+        int fadt = rsdt + HeaderSize + 4 * tables, dsdt = fadt + FadtSize;
         byte[] aml = SoftOffAml(hardware.SoftOffSleepType);
-        int end = dsdt + HeaderSize + aml.Length;
+        int madt = dsdt + HeaderSize + aml.Length;
+        int end = madt;
+        if (apic != null)
+        {
+            end += AcpiMadt.Length(apic, hardware.SciInterrupt);
+            if (end > MaxSize)
+                throw new ArgumentException($"the ACPI tables for {apic.ProcessorCount} vCPUs take {end} bytes, more than the {MaxSize} reserved for them");
+            AcpiMadt.Write(block.AsSpan(madt, end - madt), apic, hardware.SciInterrupt);
+        }
 
         WriteFacs(block.AsSpan(facs, FacsSize));
 
@@ -57,7 +68,7 @@ public static class AcpiTables
 
         var f = block.AsSpan(fadt, FadtSize);
         Put32(f, 36, baseAddress + facs);
-        Put32(f, 40, baseAddress + dsdt);
+        Put32(f, 40, baseAddress + (uint)dsdt);
         Put16(f, 46, (ushort)Math.Max(hardware.SciInterrupt, 0));
         // SMI_CMD, ACPI_ENABLE, ACPI_DISABLE stay 0: the machine starts in ACPI mode (SCI_EN set).
         Put32(f, 56, hardware.Pm1aEventBlock);
@@ -72,8 +83,10 @@ public static class AcpiTables
         Put32(f, 112, FlagWbinvd | FlagProcC1 | FlagSleepButtonIsControlMethod);
         WriteHeader(f, "FACP", FadtRevision);
 
-        var r = block.AsSpan(rsdt, HeaderSize + 4);
-        Put32(r, HeaderSize, baseAddress + fadt);
+        var r = block.AsSpan(rsdt, HeaderSize + 4 * tables);
+        Put32(r, HeaderSize, baseAddress + (uint)fadt);
+        if (apic != null)
+            Put32(r, HeaderSize + 4, baseAddress + (uint)madt);
         WriteHeader(r, "RSDT", 1);
 
         var p = block.AsSpan(rsdp, RsdpSize);
@@ -107,7 +120,7 @@ public static class AcpiTables
     }
 
     /// <summary>The common table header (ACPI 6.5 table 5.4), checksum last.</summary>
-    private static void WriteHeader(Span<byte> table, string signature, byte revision)
+    internal static void WriteHeader(Span<byte> table, string signature, byte revision)
     {
         Encoding.ASCII.GetBytes(signature).CopyTo(table);
         Put32(table, 4, (uint)table.Length);

@@ -14,6 +14,9 @@ public sealed record BootPlatform(bool LongMode = true, IAcpiFixedHardware? Acpi
     /// <summary>What devices add to a Linux kernel's command line (<see cref="IKernelCommandLine"/>, e.g. virtio-mmio devices), space-separated.</summary>
     public string KernelArguments { get; init; } = "";
 
+    /// <summary>The machine's APICs (<c>"apic": true</c>), which the ACPI tables then describe in a MADT; null without.</summary>
+    public ApicPlatform? Apic { get; init; }
+
     /// <summary>A long-mode-capable machine without ACPI hardware.</summary>
     public static readonly BootPlatform Default = new();
 }

@@ -108,7 +108,7 @@ public static class LinuxBzImage
         if (platform.Acpi is { } acpi)
         {
             RequireRam(memory, AcpiTables.DefaultAddress, AcpiTables.MaxSize, "ACPI tables (below 640 KiB)");
-            ulong rsdp = AcpiTables.Write(memory, acpi);
+            ulong rsdp = AcpiTables.Write(memory, acpi, apic: platform.Apic);
             BinaryPrimitives.WriteUInt64LittleEndian(bootParams.AsSpan(AcpiRsdpAddressOffset), rsdp);
             Span<byte> ebdaSegment = stackalloc byte[2];
             BinaryPrimitives.WriteUInt16LittleEndian(ebdaSegment, (ushort)(AcpiTables.DefaultAddress >> 4));

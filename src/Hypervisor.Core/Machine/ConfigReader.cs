@@ -74,6 +74,18 @@ internal sealed class ConfigReader
         return value;
     }
 
+    /// <summary>A boolean: JSON true or false (the configuration layer sees "True"/"False"; --set may write either case).</summary>
+    public bool? Bool(IConfigurationSection section)
+    {
+        string? text = String(section);
+        if (text == null)
+            return null;
+        if (bool.TryParse(text, out bool value))
+            return value;
+        Problem(section, $"'{text}' is not true or false");
+        return null;
+    }
+
     public TEnum? Enum<TEnum>(IConfigurationSection section) where TEnum : struct, Enum
     {
         string? text = String(section);

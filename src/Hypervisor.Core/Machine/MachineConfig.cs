@@ -47,6 +47,8 @@ public sealed record MachineConfig
     public RunLimits Limits { get; init; } = new();
     public ClockMode Clock { get; init; } = ClockMode.Host;
     public IrqchipMode Irqchip { get; init; } = IrqchipMode.Devices;
+    /// <summary>A local APIC per vCPU on an APIC bus the I/O APIC plugin can reach (<c>"apic": true</c>; software CPU).</summary>
+    public bool Apic { get; init; }
     /// <summary>What a machine reset (triple fault, i8042 0xFE, port 0xcf9) does.</summary>
     public Runtime.ResetPolicy OnReset { get; init; } = Runtime.ResetPolicy.Exit;
     /// <summary>Serilog minimum level name from the file ("debug", "information" …), or null.</summary>

@@ -10,7 +10,7 @@ namespace Hypervisor.Core.Machine;
 public static class MachineFileReader
 {
     private static readonly string[] TopLevelKeys =
-        ["$schema", "name", "description", "accelerator", "vcpus", "memory", "boot", "devices", "limits", "clock", "irqchip", "onReset", "log", "plugins"];
+        ["$schema", "name", "description", "accelerator", "vcpus", "memory", "boot", "devices", "limits", "clock", "irqchip", "apic", "onReset", "log", "plugins"];
 
     /// <summary>
     /// Environment variables that override machine-file keys: <c>MINIVMM__limits__time=5s</c>. The
@@ -64,6 +64,7 @@ public static class MachineFileReader
             Limits = ReadLimits(reader, root.GetSection("limits")),
             Clock = reader.Enum<ClockMode>(root.GetSection("clock")) ?? ClockMode.Host,
             Irqchip = reader.Enum<IrqchipMode>(root.GetSection("irqchip")) ?? IrqchipMode.Devices,
+            Apic = reader.Bool(root.GetSection("apic")) ?? false,
             OnReset = reader.Enum<Runtime.ResetPolicy>(root.GetSection("onReset")) ?? Runtime.ResetPolicy.Exit,
             LogLevel = ReadLogLevel(reader, root.GetSection("log")),
             PluginDirectories = ReadPluginDirectories(reader, root.GetSection("plugins"), directory),

@@ -4,8 +4,8 @@ namespace Hypervisor.Core.Runtime;
 
 /// <summary>
 /// Wires device interrupt lines (by IRQ number) to whatever takes them: the machine's interrupt
-/// controller device (software CPU), or an accelerator's in-kernel irqchip. Until one is attached
-/// the levels are only remembered.
+/// controller device and an I/O APIC beside it (software CPU), or an accelerator's in-kernel irqchip.
+/// Until one is attached the levels are only remembered.
 /// </summary>
 public sealed class InterruptRouter
 {
@@ -13,12 +13,13 @@ public sealed class InterruptRouter
 
     private readonly bool[] _levels = new bool[LineCount];
     private readonly AutoResetEvent _changed = new(false);
+    private AutoResetEvent[] _vcpuWakes = [];
     private Action<int, bool>? _sink;
 
-    /// <summary>Connects the lines to <paramref name="sink"/> and replays the current levels.</summary>
+    /// <summary>Connects the lines to <paramref name="sink"/> (besides any attached before) and replays the current levels.</summary>
     public void Attach(Action<int, bool> sink)
     {
-        _sink = sink;
+        _sink += sink;
         for (int line = 0; line < LineCount; line++)
         {
             if (_levels[line])
@@ -31,6 +32,26 @@ public sealed class InterruptRouter
     /// <summary>Set whenever a line changes level: wakes a vCPU halted waiting for an interrupt.</summary>
     public WaitHandle LineChanged => _changed;
 
+    /// <summary>
+    /// A wake-up of one vCPU's own, set with <see cref="LineChanged"/> on every change: with several
+    /// vCPUs halted each must wake (one shared auto-reset event would wake only one of them).
+    /// </summary>
+    public WaitHandle CreateVcpuWake()
+    {
+        var wake = new AutoResetEvent(false);
+        lock (_changed)
+            _vcpuWakes = [.. _vcpuWakes, wake];
+        return wake;
+    }
+
+    /// <summary>Wakes the vCPUs halted waiting for an interrupt that came another way (a local APIC's timer or an IPI).</summary>
+    public void Wake()
+    {
+        _changed.Set();
+        foreach (var wake in Volatile.Read(ref _vcpuWakes))
+            wake.Set();
+    }
+
     /// <summary>Raised (on the device's thread) after a line changed level: kicks vCPUs that cannot poll INTR.</summary>
     public event Action? Changed;
 
@@ -40,7 +61,7 @@ public sealed class InterruptRouter
             return;
         _levels[number] = level;
         _sink?.Invoke(number, level);
-        _changed.Set();
+        Wake();
         Changed?.Invoke();
     }
 

@@ -16,14 +16,24 @@ internal static class MachineChecks
     public static List<string> Find(MachineConfig config, IAccelerator accelerator, ulong? hostCapacity)
     {
         var problems = new List<string>();
-        if (config.Vcpus != 1)
-            problems.Add($"vcpus: {config.Vcpus} vCPUs need SMP start-up (INIT/SIPI), which is not implemented yet; use 1");
+        if (config.Vcpus != 1 && !(config.Apic && accelerator.Features.HasFlag(AcceleratorFeatures.Apic)))
+            problems.Add(accelerator.Features.HasFlag(AcceleratorFeatures.Apic)
+                ? $"vcpus: {config.Vcpus} vCPUs start through their local APICs (INIT and start-up IPIs): add \"apic\": true"
+                : $"vcpus: {config.Vcpus} vCPUs on {accelerator.Name} are not implemented yet (SMP runs on the software CPU with \"apic\": true); use 1");
+        if (config.Vcpus != 1 && config.OnReset == ResetPolicy.Restart)
+            problems.Add($"onReset: 'restart' with {config.Vcpus} vCPUs is not implemented yet (the APs would not go back to waiting for their start-up IPI); use \"exit\"");
+        if (config.Vcpus != 1 && config.Clock == ClockMode.Deterministic)
+            problems.Add($"clock: deterministic time follows one vCPU's instructions, so {config.Vcpus} vCPUs cannot share it; use \"host\"");
         if (BootLoaders.Find(config.Boot.Format) == null)
             problems.Add($"boot.format: '{config.Boot.Format}' is not a boot format (expected {string.Join(", ", BootLoaders.All.Select(l => l.Format))})");
         if (config.Boot.Format == FirmwareLoader.FormatName && !accelerator.Features.HasFlag(AcceleratorFeatures.Firmware))
             problems.Add($"boot.format: 'bios' maps a firmware ROM with chipset-switched shadow RAM, which the {accelerator.Name} accelerator does not implement yet (use --accel soft)");
         if (config.Irqchip == IrqchipMode.Kernel && !accelerator.Features.HasFlag(AcceleratorFeatures.KernelIrqchip))
             problems.Add($"irqchip: 'kernel' needs an accelerator with an in-kernel interrupt controller (kvm), not {accelerator.Name}; use \"devices\" with the i8259/i8254 plugins");
+        if (config.Apic && !accelerator.Features.HasFlag(AcceleratorFeatures.Apic))
+            problems.Add(config.Irqchip == IrqchipMode.Kernel
+                ? $"apic: \"irqchip\": \"kernel\" already gives every {accelerator.Name} vCPU KVM's in-kernel local APIC and I/O APIC; drop \"apic\""
+                : $"apic: the {accelerator.Name} accelerator has no user-space local APIC (use --accel soft, or \"irqchip\": \"kernel\" for KVM's)");
         problems.AddRange(MemoryProblems(config, accelerator, hostCapacity));
         return problems;
     }

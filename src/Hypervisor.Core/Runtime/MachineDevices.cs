@@ -56,6 +56,9 @@ public sealed class MachineDevices : IDisposable
     {
         /// <summary>The shadow RAM switches a chipset device may flip (the firmware's map), or none.</summary>
         public IMemoryMap MemoryMap { get; init; } = NoMemoryMap.Instance;
+
+        /// <summary>The APIC bus of a machine with <c>"apic": true</c>, or null.</summary>
+        public IApicBus? Apic { get; init; }
     }
 
     public static MachineDevices Build(MachineConfig config, PluginCatalog catalog, Environment env)
@@ -168,7 +171,7 @@ public sealed class MachineDevices : IDisposable
             throw new DeviceLoadException($"{entry.JsonPath}: device '{entry.Name}' ({type.Name}, plugin {type.PluginName}) failed to start: {e.GetType().Name}: {e.Message}");
         }
 
-        var instance = new DeviceInstance(entry, type, device) { Irq = irq, Port = port, Mmio = mmio };
+        var instance = new DeviceInstance(entry, type, device) { Irq = irq, Port = port, MmioBase = mmio };
         _devices.Add(instance);
         if (windows.Missing.ToList() is { Count: > 0 } missing)
             throw new DeviceLoadException($"{entry.JsonPath}: device '{entry.Name}' ({type.Name}, plugin {type.PluginName}) declares window(s) {string.Join(", ", missing)} but did not supply them");
@@ -184,6 +187,8 @@ public sealed class MachineDevices : IDisposable
                 env.Irqs.Attach(controller.SetInput);
             }
         }
+        else if (device is IInterruptLineSink sink)
+            env.Irqs.Attach(sink.SetInput); // an I/O APIC: the same lines as the 8259s
     }
 
     /// <summary>What a device of <paramref name="type"/> built for <paramref name="entry"/> gets from the machine.</summary>
@@ -206,6 +211,7 @@ public sealed class MachineDevices : IDisposable
             A20 = A20,
             Vm = env.Vm,
             MemoryMap = env.MemoryMap,
+            Apic = env.Apic,
             OpenBackend = (option, fallback) => OpenShared(entry, option, fallback, env),
         };
 
@@ -232,7 +238,7 @@ public sealed class MachineDevices : IDisposable
     {
         var windows = new EntryWindows(type, old.Config.Name, old.Config.Windows);
         HeldInterruptLine? held = null;
-        var context = ContextFor(old.Config, type, old.Port, old.Mmio, old.Irq, windows, _env, inner => held = new HeldInterruptLine(inner));
+        var context = ContextFor(old.Config, type, old.Port, old.MmioBase, old.Irq, windows, _env, inner => held = new HeldInterruptLine(inner));
         line = held;
         var device = DeviceBuilder.Construct(type, context);
         if (windows.Missing.ToList() is { Count: > 0 } missing)
@@ -357,6 +363,6 @@ public sealed record DeviceInstance(DeviceConfig Config, DeviceType Type, IDevic
     /// <summary>The base port of its main range (the entry's or its type's), or null.</summary>
     public ushort? Port { get; init; }
 
-    /// <summary>The base of its MMIO range, or null.</summary>
-    public ulong? Mmio { get; init; }
+    /// <summary>Where the device's MMIO range sits (its entry's or its type's base), or null.</summary>
+    public ulong? MmioBase { get; init; }
 }

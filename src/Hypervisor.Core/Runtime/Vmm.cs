@@ -97,10 +97,12 @@ public sealed class Vmm : IDisposable
             ? new DeterministicClock(() => boot0?.InstructionsRetired ?? 0)
             : new HostClock());
         Clock = clock;
+        var apicBus = Config.Apic ? new Apic.ApicBus(irqs.Wake) : null;
         var environment = new MachineDevices.Environment(Memory, clock, Control, irqs, _logger, Config.Directory,
             WaitForClients: mode == BuildMode.Run)
         {
             MemoryMap = Firmware ?? (Hypervisor.Abstractions.IMemoryMap)Hypervisor.Abstractions.NoMemoryMap.Instance,
+            Apic = apicBus,
         };
         Devices = Own(MachineDevices.Build(Config, catalog, environment));
         Devices.Ports.UnclaimedAccess = (port, size, write) =>
@@ -117,21 +119,26 @@ public sealed class Vmm : IDisposable
         {
             KernelArguments = string.Join(" ", Devices.Devices.Select(d => d.Device).OfType<IKernelCommandLine>()
                 .Select(d => d.KernelArguments).Where(a => a.Length > 0)),
+            Apic = Config.Apic ? DescribeApics() : null,
         };
         var boot = LoadBoot();
 
-        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock, Firmware = Firmware }));
+        var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock, Firmware = Firmware, Apic = apicBus }));
         if (Config.Irqchip == IrqchipMode.Kernel)
             irqs.Attach(vm.SetIrqLine);
         for (int id = 0; id < Config.Vcpus; id++)
         {
             var vcpu = Own(vm.CreateVcpu(id));
             boot0 ??= vcpu;
-            vcpu.SetSpecialRegisters(boot.SpecialRegisters);
-            vcpu.SetRegisters(boot.Registers);
+            if (id == 0)
+            {
+                // The boot image starts the BSP; APs wait in their reset state for INIT and a start-up IPI.
+                vcpu.SetSpecialRegisters(boot.SpecialRegisters);
+                vcpu.SetRegisters(boot.Registers);
+            }
             vcpu.InterruptController = Devices.InterruptController;
             irqs.Changed += vcpu.InterruptLineChanged;
-            _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, clock, irqs.LineChanged, _logger)
+            _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, clock, irqs.CreateVcpuWake(), _logger)
             {
                 InstructionLimit = Config.Limits.Instructions ?? ulong.MaxValue,
                 Firmware = Firmware,
@@ -159,6 +166,18 @@ public sealed class Vmm : IDisposable
             foreach (var loop in _loops)
                 loop.Vcpu.RequestExit();
         };
+    }
+
+    /// <summary>The local APICs (one per vCPU) and the I/O APIC devices, for the MADT of a direct boot.</summary>
+    private ApicPlatform DescribeApics()
+    {
+        var ioApics = new List<IoApicPlacement>();
+        foreach (var d in Devices.Devices)
+        {
+            if (d.Device is IIoApic io && d.MmioBase is { } address)
+                ioApics.Add(new IoApicPlacement(io.IoApicId, (uint)address, io.GsiBase, io.IsaOverrides));
+        }
+        return new ApicPlatform(Config.Vcpus, ioApics);
     }
 
     /// <summary>The RAM slots, reserved lazily; a slot the host refuses is a machine-file error at its entry.</summary>
@@ -276,11 +295,8 @@ public sealed class Vmm : IDisposable
             }
         }
         var boot = LoadBoot();
-        foreach (var loop in _loops)
-        {
-            loop.Vcpu.SetSpecialRegisters(boot.SpecialRegisters);
-            loop.Vcpu.SetRegisters(boot.Registers);
-        }
+        _loops[0].Vcpu.SetSpecialRegisters(boot.SpecialRegisters);
+        _loops[0].Vcpu.SetRegisters(boot.Registers);
         Control.Rearm();
     }
 

@@ -9,6 +9,8 @@ internal enum LazyFlagsOp : byte
     Add32, Sub32, Logic32, Inc32, Dec32,
     Add16, Sub16, Logic16, Inc16, Dec16,
     Sub8,
+    // a = the value shifted, b = the masked non-zero count: every status bit follows from them (ShiftStatus).
+    Shl32, Shr32, Sar32, Shl16, Shr16, Sar16,
 }
 
 /// <summary>
@@ -69,11 +71,30 @@ internal sealed partial class Cpu
         LazyFlagsOp.Add32 or LazyFlagsOp.Add16 => _lazyResult < _lazyA ? Eflags.CF : 0,
         LazyFlagsOp.Sub32 or LazyFlagsOp.Sub16 or LazyFlagsOp.Sub8 => _lazyA < _lazyB ? Eflags.CF : 0,
         LazyFlagsOp.Logic32 or LazyFlagsOp.Logic16 => 0,
+        >= LazyFlagsOp.Shl32 => LazyShiftStatus() & Eflags.CF,
         _ => _flags & Eflags.CF,
     };
 
+    /// <summary>The status flags an owed SHL/SHR/SAR computes.</summary>
+    private uint LazyShiftStatus()
+    {
+        int n = _lazyOp - LazyFlagsOp.Shl32;
+        var op = (n % 3) switch { 0 => ShiftOp.Shl, 1 => ShiftOp.Shr, _ => ShiftOp.Sar };
+        return ShiftStatus(op, _lazyA, _lazyB, n < 3 ? 4 : 2);
+    }
+
+    /// <summary>The owed operation of a 32-bit (16-bit) SHL, SHR or SAR.</summary>
+    private static LazyFlagsOp LazyShift(ShiftOp op, int size) =>
+        (LazyFlagsOp)((int)(size == 4 ? LazyFlagsOp.Shl32 : LazyFlagsOp.Shl16) + (op == ShiftOp.Shl ? 0 : op == ShiftOp.Shr ? 1 : 2));
+
     private void MaterializeFlags()
     {
+        if (_lazyOp >= LazyFlagsOp.Shl32)
+        {
+            _flags = (_flags & ~Eflags.Status) | LazyShiftStatus();
+            _lazyOp = LazyFlagsOp.None;
+            return;
+        }
         uint a = _lazyA, b = _lazyB, r = _lazyResult;
         int size = _lazyOp switch
         {
@@ -128,7 +149,8 @@ internal sealed partial class Cpu
                 return (cc & 1) != 0 ? !r : r;
             }
             case LazyFlagsOp.Logic32 or LazyFlagsOp.Dec32 or LazyFlagsOp.Inc32
-                or LazyFlagsOp.Logic16 or LazyFlagsOp.Dec16 or LazyFlagsOp.Inc16 when (cc >> 1) == 2:
+                or LazyFlagsOp.Logic16 or LazyFlagsOp.Dec16 or LazyFlagsOp.Inc16
+                or >= LazyFlagsOp.Shl32 when (cc >> 1) == 2:
                 return (_lazyResult == 0) ^ ((cc & 1) != 0);        // E / NE
             default:
                 return NarrowCondition(cc);

@@ -57,6 +57,8 @@ internal struct DecodedInstruction
 
     /// <summary>The form with its own handler in Execution/FastPath.cs, or <see cref="FastForm.None"/>.</summary>
     public FastForm Fast;
+    /// <summary>A locked read-modify-write on a VM with several vCPUs: runs through Smp/CpuAtomics.cs, never a fast form.</summary>
+    public bool Atomic;
     /// <summary>A cached instruction after which a block runs on to the next one (see FastForms.ContinuesBlock).</summary>
     public bool ContinuesBlock;
     /// <summary>Jcc: the condition number tttn (SDM Vol. 1, B.1).</summary>

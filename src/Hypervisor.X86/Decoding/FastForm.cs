@@ -31,6 +31,12 @@ internal enum FastForm : byte
     SetccR8, CmovRR, CmovRM,
     NegR, NotR, XchgRR, PushI,
     ImulRR, ImulRM, ImulRRI,
+    // Logic with a memory source or destination (read-modify-write), INC/DEC of memory, and byte ALU
+    // operations with a memory source (ADD, SUB, AND, OR, XOR in that order).
+    AndRM, OrRM, XorRM, AndMR, OrMR, XorMR, IncM, DecM,
+    AddR8M, SubR8M, AndR8M, OrR8M, XorR8M,
+    // ADC/SBB of 32-bit registers (multi-word arithmetic: checksums, bignums).
+    AdcRR, AdcRI, SbbRR, SbbRI,
     // The same with 16-bit registers and memory (real-mode code).
     MovRR16, MovRI16, MovRM16, MovMR16,
     AddRR16, AddRI16, AddRM16, SubRR16, SubRI16,
@@ -91,6 +97,8 @@ internal static class FastForms
         bool m1 = a1 == OperandAccess.Memory && d.DataSize == 4;
         bool i1 = a1 == OperandAccess.Immediate;
         int ops = d.I.OpCount;
+        // A LOCKed read-modify-write of memory takes the general path, which makes it atomic.
+        bool locked = d.I.HasLockPrefix;
         bool nearRelative = d.I.OpCount == 1 && d.I.Op0Kind is OpKind.NearBranch16 or OpKind.NearBranch32;
         if (d.Op == ExecOp.Jmp && nearRelative)
             return FastForm.JmpRel;
@@ -136,24 +144,35 @@ internal static class FastForms
                 return FastForm.XchgRR;
             case ExecOp.Add when ops == 2:
                 return r0 && r1 ? FastForm.AddRR : r0 && i1 ? FastForm.AddRI : r0 && m1 ? FastForm.AddRM
-                    : m0 && r1 ? FastForm.AddMR : m0 && i1 ? FastForm.AddMI : FastForm.None;
+                    : m0 && r1 && !locked ? FastForm.AddMR : m0 && i1 && !locked ? FastForm.AddMI : FastForm.None;
             case ExecOp.Sub when ops == 2:
                 return r0 && r1 ? FastForm.SubRR : r0 && i1 ? FastForm.SubRI : r0 && m1 ? FastForm.SubRM : FastForm.None;
             case ExecOp.Cmp when ops == 2:
                 return r0 && r1 ? FastForm.CmpRR : r0 && i1 ? FastForm.CmpRI : r0 && m1 ? FastForm.CmpRM
                     : m0 && r1 ? FastForm.CmpMR : m0 && i1 ? FastForm.CmpMI : FastForm.None;
             case ExecOp.And when ops == 2:
-                return r0 && r1 ? FastForm.AndRR : r0 && i1 ? FastForm.AndRI : FastForm.None;
+                return r0 && r1 ? FastForm.AndRR : r0 && i1 ? FastForm.AndRI : r0 && m1 ? FastForm.AndRM
+                    : m0 && r1 && !locked ? FastForm.AndMR : FastForm.None;
             case ExecOp.Or when ops == 2:
-                return r0 && r1 ? FastForm.OrRR : r0 && i1 ? FastForm.OrRI : FastForm.None;
+                return r0 && r1 ? FastForm.OrRR : r0 && i1 ? FastForm.OrRI : r0 && m1 ? FastForm.OrRM
+                    : m0 && r1 && !locked ? FastForm.OrMR : FastForm.None;
             case ExecOp.Xor when ops == 2:
-                return r0 && r1 ? FastForm.XorRR : r0 && i1 ? FastForm.XorRI : FastForm.None;
+                return r0 && r1 ? FastForm.XorRR : r0 && i1 ? FastForm.XorRI : r0 && m1 ? FastForm.XorRM
+                    : m0 && r1 && !locked ? FastForm.XorMR : FastForm.None;
+            case ExecOp.Adc when ops == 2:
+                return r0 && r1 ? FastForm.AdcRR : r0 && i1 ? FastForm.AdcRI : FastForm.None;
+            case ExecOp.Sbb when ops == 2:
+                return r0 && r1 ? FastForm.SbbRR : r0 && i1 ? FastForm.SbbRI : FastForm.None;
             case ExecOp.Test when ops == 2:
                 return r0 && r1 ? FastForm.TestRR : r0 && i1 ? FastForm.TestRI : FastForm.None;
             case ExecOp.Inc when ops == 1 && r0:
                 return FastForm.IncR;
             case ExecOp.Dec when ops == 1 && r0:
                 return FastForm.DecR;
+            case ExecOp.Inc when ops == 1 && m0 && !locked:
+                return FastForm.IncM;
+            case ExecOp.Dec when ops == 1 && m0 && !locked:
+                return FastForm.DecM;
             case ExecOp.Lea when r0 && a1 == OperandAccess.Memory && d.AddrSize == 4:
                 return FastForm.LeaR;
             case ExecOp.Push when ops == 1 && r0:
@@ -210,6 +229,7 @@ internal static class FastForms
             // ADD, SUB, AND, OR, XOR: the forms are in that order in each group.
             _ when r0 && i1 => FastForm.AddR8I + AluIndex(d.Op),
             _ when r0 && r1 => FastForm.AddR8R8 + AluIndex(d.Op),
+            _ when r0 && m1 => FastForm.AddR8M + AluIndex(d.Op),
             _ => FastForm.None,
         };
     }

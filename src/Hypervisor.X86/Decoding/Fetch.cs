@@ -101,7 +101,11 @@ internal sealed unsafe partial class Cpu
         }
         Prepare(ref e, in instr, tag);
         if (Phys.MarkCode(phys, Math.Max(instr.Length, 1)))
+        {
             RevokeDirectWrites(phys >> 12);
+            if (_peers.Length != 0)
+                PeersRevokeDirectWrites(phys >> 12);
+        }
         return ref e;
     }
 
@@ -170,7 +174,8 @@ internal sealed unsafe partial class Cpu
         }
         e.Condition = instr.ConditionCode == ConditionCode.None ? (byte)0 : (byte)((int)instr.ConditionCode - 1);
         e.Target = instr.OpCount > 0 && instr.Op0Kind is OpKind.NearBranch16 or OpKind.NearBranch32 ? NearTarget(ref e) : 0;
-        e.Fast = FastPathEnabled ? FastForms.Classify(ref e) : FastForm.None;
+        e.Atomic = SharedMemory && IsLockedReadModifyWrite(in instr, e.Op);
+        e.Fast = FastPathEnabled && !e.Atomic ? FastForms.Classify(ref e) : FastForm.None;
         e.ContinuesBlock = FastPathEnabled && tag != 0 && FastForms.ContinuesBlock(ref e);
     }
 

@@ -103,6 +103,20 @@ internal sealed partial class Cpu
             throw UD();
         int seg = MemorySeg(ref d);
         uint ea = EffectiveAddress(ref d);
+        ulong expected = ((ulong)Regs[Gpr.EDX] << 32) | Regs[Gpr.EAX];
+        if (_inAtomic && TryCompareExchange64(Linear(seg, ea, 8, write: true), expected, ((ulong)Regs[Gpr.ECX] << 32) | Regs[Gpr.EBX], out ulong old))
+        {
+            // LOCK CMPXCHG8B on a VM with several vCPUs: one host 64-bit compare-and-exchange.
+            if (old == expected)
+                Flags |= Eflags.ZF;
+            else
+            {
+                Regs[Gpr.EAX] = (uint)old;
+                Regs[Gpr.EDX] = (uint)(old >> 32);
+                Flags &= ~Eflags.ZF;
+            }
+            return;
+        }
         uint lo = ReadMem32(seg, ea);
         uint hi = ReadMem32(seg, ea + 4);
         ProbeWrite(Linear(seg, ea, 8, write: true), 8);

@@ -60,12 +60,11 @@ internal sealed partial class Cpu
             WriteReg(d.I.Op1Register, a);
             return;
         }
-        // One operand is memory: XCHG is implicitly locked; we are one CPU thread so it is atomic.
+        // One operand is memory: XCHG is implicitly locked (a host exchange on a VM with several vCPUs, Smp/CpuAtomics.cs).
         int memOp = d.I.Op0Kind == OpKind.Memory ? 0 : 1;
         var reg = d.I.GetOpRegister(1 - memOp);
         uint la = Linear(MemorySeg(ref d), EffectiveAddress(ref d), size, write: true);
-        uint m = ReadLinear(la, size);
-        WriteLinear(la, size, ReadReg(reg));
+        uint m = ExchangeLinear(la, size, ReadReg(reg));
         WriteReg(reg, m);
     }
 

@@ -8,6 +8,11 @@ internal sealed partial class Cpu
 {
     private void Execute(ref DecodedInstruction d)
     {
+        if (d.Atomic && !_inAtomic)
+        {
+            ExecuteAtomic(ref d); // a locked read-modify-write on a VM with several vCPUs (Smp/CpuAtomics.cs)
+            return;
+        }
         int size = d.DataSize;
         switch (d.Op)
         {

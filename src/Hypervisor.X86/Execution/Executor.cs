@@ -55,6 +55,8 @@ internal sealed partial class Cpu
     {
         try
         {
+            if (Parked && SleepWhileParked())
+                return Exit.Reason;
             return RunLoop();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -251,15 +253,29 @@ internal sealed partial class Cpu
     private bool HandleAttention()
     {
         int a = Interlocked.Exchange(ref _attention, 0);
+        if ((a & (AttentionInit | AttentionStartup)) != 0)
+        {
+            ServiceApicSignals(a);
+            if (_waitingForStartup)
+            {
+                SetExit(VcpuExitReason.Intr); // INIT stopped this AP: Run() sleeps until its start-up IPI
+                return true;
+            }
+        }
         if ((a & AttentionMemoryMap) != 0)
             FlushTlb();
+        if ((a & AttentionPeerCode) != 0)
+            ServicePeerCode();
         if ((a & AttentionExternalWrite) != 0)
         {
             while (_externalWrites.TryDequeue(out var w))
                 InvalidatePhysicalRange(w.Address, w.Length);
         }
         if ((a & AttentionNmi) != 0)
+        {
+            _haltedUntilNmi = _haltedUntilInterrupt = false;
             ServiceNmi();
+        }
         if ((a & AttentionExitRequested) != 0)
         {
             _wake.Reset();

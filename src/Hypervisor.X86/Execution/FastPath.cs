@@ -164,6 +164,19 @@ internal sealed partial class Cpu
                 SetReg8(d.Access0, d.Reg0, Alu8(d.Fast - FastForm.AddR8R8, Reg8(d.Access0, d.Reg0), Reg8(d.Access1, d.Reg1)));
                 break;
 
+            case FastForm.AddR8M: case FastForm.SubR8M: case FastForm.AndR8M: case FastForm.OrR8M: case FastForm.XorR8M:
+            {
+                uint src = ReadMem8(d.MemSegment, MemEa(ref d));
+                SetReg8(d.Access0, d.Reg0, Alu8(d.Fast - FastForm.AddR8M, Reg8(d.Access0, d.Reg0), src));
+                break;
+            }
+            case FastForm.AndRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); R(d.Reg0) = Logic32(R(d.Reg0) & src); break; }
+            case FastForm.OrRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); R(d.Reg0) = Logic32(R(d.Reg0) | src); break; }
+            case FastForm.XorRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); R(d.Reg0) = Logic32(R(d.Reg0) ^ src); break; }
+            case FastForm.AndMR: case FastForm.OrMR: case FastForm.XorMR: case FastForm.IncM: case FastForm.DecM:
+                ReadModifyWrite(ref d);
+                break;
+
             case FastForm.SetccR8: SetReg8(d.Access0, d.Reg0, FastCondition(d.Condition) ? 1u : 0u); break;
             case FastForm.CmovRR: if (FastCondition(d.Condition)) R(d.Reg0) = R(d.Reg1); break;
             case FastForm.CmovRM:
@@ -173,6 +186,10 @@ internal sealed partial class Cpu
                     R(d.Reg0) = v;
                 break;
             }
+            case FastForm.AdcRR: R(d.Reg0) = Adc32(R(d.Reg0), R(d.Reg1)); break;
+            case FastForm.AdcRI: R(d.Reg0) = Adc32(R(d.Reg0), d.Immediate); break;
+            case FastForm.SbbRR: R(d.Reg0) = Sbb32(R(d.Reg0), R(d.Reg1)); break;
+            case FastForm.SbbRI: R(d.Reg0) = Sbb32(R(d.Reg0), d.Immediate); break;
             case FastForm.ImulRR: R(d.Reg0) = Imul32(R(d.Reg0), R(d.Reg1)); break;
             case FastForm.ImulRM: { uint src = ReadMem32(d.MemSegment, MemEa(ref d)); R(d.Reg0) = Imul32(R(d.Reg0), src); break; }
             case FastForm.ImulRRI: R(d.Reg0) = Imul32(R(d.Reg1), d.Immediate); break;
@@ -196,6 +213,31 @@ internal sealed partial class Cpu
         uint r = dst + src;
         WriteLinear32(la, r);
         SetLazy(LazyFlagsOp.Add32, dst, src, r);
+    }
+
+    /// <summary>
+    /// AND/OR/XOR m32, r32 and INC/DEC m32: writability is checked before the read, and the flags
+    /// change only once the store succeeded (as <see cref="AddToMemory"/>).
+    /// </summary>
+    private void ReadModifyWrite(ref DecodedInstruction d)
+    {
+        uint la = Linear(d.MemSegment, MemEa(ref d), 4, write: true);
+        uint dst = ReadLinear32(la);
+        uint r = d.Fast switch
+        {
+            FastForm.AndMR => dst & R(d.Reg1),
+            FastForm.OrMR => dst | R(d.Reg1),
+            FastForm.XorMR => dst ^ R(d.Reg1),
+            FastForm.IncM => dst + 1,
+            _ => dst - 1,
+        };
+        WriteLinear32(la, r);
+        if (d.Fast == FastForm.IncM)
+            SetLazyIncDec(LazyFlagsOp.Inc32, dst, r);
+        else if (d.Fast == FastForm.DecM)
+            SetLazyIncDec(LazyFlagsOp.Dec32, dst, r);
+        else
+            Logic32(r);
     }
 
     /// <summary>PUSH of a doubleword: one test of the stack size, then a plain store through SS.</summary>
@@ -230,6 +272,13 @@ internal sealed partial class Cpu
         if (count == 0)
             return;
         ref uint reg = ref R(d.Reg0);
+        if (op is ShiftOp.Shl or ShiftOp.Shr or ShiftOp.Sar)
+        {
+            uint v = reg;
+            reg = ShiftResult(op, v, count, 4);
+            SetLazy(LazyShift(op, 4), v, count, reg);
+            return;
+        }
         reg = ShiftValue(op, reg, count, 4, out uint flags);
         Flags = flags;
     }
@@ -241,9 +290,22 @@ internal sealed partial class Cpu
         if (count == 0)
             return;
         ref uint reg = ref R(d.Reg0);
+        if (op is ShiftOp.Shl or ShiftOp.Shr or ShiftOp.Sar)
+        {
+            uint v = reg & 0xFFFF, r = ShiftResult(op, v, count, 2);
+            SetLow16(ref reg, r);
+            SetLazy(LazyShift(op, 2), v, count, r);
+            return;
+        }
         SetLow16(ref reg, ShiftValue(op, reg & 0xFFFF, count, 2, out uint flags));
         Flags = flags;
     }
+
+    /// <summary>ADC r32, r32/imm: a + b + CF, the flags computed (no lazy form takes a carry in).</summary>
+    private uint Adc32(uint a, uint b) => AddWithFlags(a, b, Flags & Eflags.CF, 4);
+
+    /// <summary>SBB r32, r32/imm: a - b - CF, the flags computed.</summary>
+    private uint Sbb32(uint a, uint b) => SubWithFlags(a, b, Flags & Eflags.CF, 4);
 
     /// <summary>IMUL r32, r/m32 (, imm): the low half, CF = OF = the product does not fit.</summary>
     private uint Imul32(uint a, uint b)

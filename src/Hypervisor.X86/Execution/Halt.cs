@@ -23,6 +23,18 @@ internal sealed partial class Cpu
             _interruptShadow = false; // INTR is already up: the interrupt is taken at once
             return;
         }
+        if (SharedMemory)
+        {
+            // One of several vCPUs sleeps in Run() (CpuApic.SleepWhileParked): with IF = 0 until NMI
+            // or INIT (the machine runs on), with IF = 1 until INTR too.
+            if ((Flags & Eflags.IF) == 0)
+                _haltedUntilNmi = true;
+            else
+                _haltedUntilInterrupt = true;
+            SetExit(VcpuExitReason.Intr);
+            _exitPending = true;
+            return;
+        }
         SetExit(VcpuExitReason.Hlt);
         _exitPending = true;
     }

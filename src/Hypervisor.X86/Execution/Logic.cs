@@ -47,7 +47,7 @@ internal sealed partial class Cpu
                 ea &= 0xFFFF;
             bit = (uint)signedOffset & (uint)(bits - 1);
             uint la = Linear(seg, ea, size, write: op != BitOp.Test);
-            value = ReadLinear(la, size);
+            value = op == BitOp.Test ? ReadLinear(la, size) : ReadForUpdate(la, size);
             _destLinear = la;
         }
         else
@@ -65,7 +65,7 @@ internal sealed partial class Cpu
                 _ => value ^ (1u << (int)bit),
             };
             if (memory)
-                WriteLinear(_destLinear, size, r);
+                WriteAfterUpdate(_destLinear, size, r);
             else
                 WriteReg(d.I.Op0Register, r);
         }

@@ -143,7 +143,7 @@ internal sealed partial class Cpu
         if (d.Access0 != OperandAccess.Memory)
             return ReadOp(ref d, 0, size);
         _destLinear = Linear(d.MemSegment, EffectiveAddress(ref d), size, write: true);
-        return ReadLinear(_destLinear, size);
+        return ReadForUpdate(_destLinear, size);
     }
 
     /// <summary>Writes operand 0 after <see cref="ReadDest"/>.</summary>
@@ -153,7 +153,7 @@ internal sealed partial class Cpu
         if (d.Access0 != OperandAccess.Memory)
             WriteOp(ref d, 0, size, value);
         else
-            WriteLinear(_destLinear, size, value);
+            WriteAfterUpdate(_destLinear, size, value);
     }
 
     /// <summary>The target of a near relative branch (the cache entry was decoded at this very EIP).</summary>

@@ -40,31 +40,10 @@ internal sealed partial class Cpu
         uint f = Flags;
         switch (op)
         {
-            case ShiftOp.Shl:
-            {
-                ulong wide = (ulong)v << (int)count;
-                r = (uint)wide & mask;
-                uint cf = (uint)(wide >> bits) & 1;
-                uint of = ((r & sign) != 0 ? 1u : 0u) ^ cf;
-                f = (f & ~Eflags.Status) | SzpFlags(r, size) | cf | (of != 0 ? Eflags.OF : 0);
+            case ShiftOp.Shl or ShiftOp.Shr or ShiftOp.Sar:
+                r = ShiftResult(op, v, count, size);
+                f = (f & ~Eflags.Status) | ShiftStatus(op, v, count, size);
                 break;
-            }
-            case ShiftOp.Shr:
-            {
-                uint before = (uint)((ulong)v >> (int)(count - 1));
-                r = (uint)((ulong)v >> (int)count) & mask;
-                uint of = ((before ^ r) & sign) != 0 ? Eflags.OF : 0;
-                f = (f & ~Eflags.Status) | SzpFlags(r, size) | (before & 1) | of;
-                break;
-            }
-            case ShiftOp.Sar:
-            {
-                long sv = SignExtend(v, size);
-                long before = sv >> (int)(count - 1);
-                r = (uint)(sv >> (int)count) & mask;
-                f = (f & ~Eflags.Status) | SzpFlags(r, size) | ((uint)before & 1);
-                break;
-            }
             case ShiftOp.Rol:
             {
                 int n = (int)(count % (uint)bits);
@@ -105,6 +84,40 @@ internal sealed partial class Cpu
         }
         flags = f;
         return r;
+    }
+
+    /// <summary>SHL, SHR or SAR of a <paramref name="size"/>-byte value by a masked, non-zero count.</summary>
+    private static uint ShiftResult(ShiftOp op, uint v, uint count, int size) => op switch
+    {
+        ShiftOp.Shl => (uint)((ulong)v << (int)count) & SizeMask(size),
+        ShiftOp.Shr => (uint)((ulong)v >> (int)count) & SizeMask(size),
+        _ => (uint)(SignExtend(v, size) >> (int)count) & SizeMask(size),
+    };
+
+    /// <summary>
+    /// The six status flags of SHL, SHR or SAR (a function of the operands alone: every status bit is
+    /// written), so they can be owed lazily like an ADD's (<see cref="LazyFlagsOp.Shl32"/>).
+    /// </summary>
+    private static uint ShiftStatus(ShiftOp op, uint v, uint count, int size)
+    {
+        uint sign = SignBit(size);
+        uint r = ShiftResult(op, v, count, size);
+        switch (op)
+        {
+            case ShiftOp.Shl:
+            {
+                uint cf = (uint)(((ulong)v << (int)count) >> (size * 8)) & 1;
+                uint of = ((r & sign) != 0 ? 1u : 0u) ^ cf;
+                return SzpFlags(r, size) | cf | (of != 0 ? Eflags.OF : 0);
+            }
+            case ShiftOp.Shr:
+            {
+                uint before = (uint)((ulong)v >> (int)(count - 1));
+                return SzpFlags(r, size) | (before & 1) | (((before ^ r) & sign) != 0 ? Eflags.OF : 0);
+            }
+            default:
+                return SzpFlags(r, size) | ((uint)(SignExtend(v, size) >> (int)(count - 1)) & 1);
+        }
     }
 
     /// <summary>SHLD/SHRD: shift DEST, filling from SRC. 16-bit counts above 16 follow QEMU (undefined in the SDM).</summary>

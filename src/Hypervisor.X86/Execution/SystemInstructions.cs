@@ -146,7 +146,7 @@ internal sealed partial class Cpu
         }
     }
 
-    /// <summary>CPUID: an honest list of what this CPU implements (a Pentium-class part without MMX/APIC).</summary>
+    /// <summary>CPUID: an honest list of what this CPU implements (a Pentium-class part without MMX; the APIC when the machine has one).</summary>
     private void Cpuid()
     {
         uint leaf = Regs[Gpr.EAX];
@@ -160,9 +160,10 @@ internal sealed partial class Cpu
                 break;
             case 1:
                 Regs[Gpr.EAX] = CpuSignature;
-                Regs[Gpr.EBX] = 0;
+                // With a local APIC: EDX.APIC (bit 9, while globally enabled) and the initial APIC ID in EBX[31:24].
+                Regs[Gpr.EBX] = LocalApic is { } apic ? (uint)apic.InitialId << 24 : 0;
                 Regs[Gpr.ECX] = 0;
-                Regs[Gpr.EDX] = CpuidFeatures;
+                Regs[Gpr.EDX] = CpuidFeatures | (ApicPageEnabled ? CpuidApic : 0);
                 break;
             case ExtendedLeafBase:
                 Regs[Gpr.EAX] = ExtendedLeafBase + 1;
@@ -187,6 +188,9 @@ internal sealed partial class Cpu
     /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | PGE | CMOV | FXSR (leaf 0x80000001 adds NX).</summary>
     public const uint CpuidFeatures = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8)
         | (1u << 13) | (1u << 15) | (1u << 24);
+
+    /// <summary>Leaf 1 EDX bit 9: an on-chip APIC (only on machines with <c>"apic": true</c>).</summary>
+    public const uint CpuidApic = 1u << 9;
 
     /// <summary>
     /// The time-stamp counter at 1 GHz of machine time: nanoseconds of <see cref="Clock"/> (host time,
@@ -221,6 +225,12 @@ internal sealed partial class Cpu
     private void Rdmsr()
     {
         RequireCpl0();
+        if (TryReadApicMsr(Regs[Gpr.ECX], out ulong apicBase))
+        {
+            Regs[Gpr.EAX] = (uint)apicBase;
+            Regs[Gpr.EDX] = (uint)(apicBase >> 32);
+            return;
+        }
         ulong v = Regs[Gpr.ECX] switch
         {
             MsrTsc => Tsc,
@@ -236,6 +246,8 @@ internal sealed partial class Cpu
     {
         RequireCpl0();
         ulong v = ((ulong)Regs[Gpr.EDX] << 32) | Regs[Gpr.EAX];
+        if (TryWriteApicMsr(Regs[Gpr.ECX], v))
+            return;
         switch (Regs[Gpr.ECX])
         {
             case MsrTsc: TscOffset = v - TscNow; break;

@@ -181,6 +181,8 @@ internal sealed unsafe partial class Cpu
         {
             _icache.InvalidateChunks(phys & ~(ulong)PageOffsetMask, chunks);
             InvalidateBlocks(phys & ~(ulong)PageOffsetMask, chunks);
+            if (_peers.Length != 0)
+                PeersDropCode(phys & ~(ulong)PageOffsetMask, chunks);
         }
     }
 

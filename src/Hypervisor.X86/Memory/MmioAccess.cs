@@ -27,6 +27,8 @@ internal sealed unsafe partial class Cpu
 
     private ulong MmioRead(ulong address, int size)
     {
+        if (IsApicAccess(address))
+            return ApicRead(address, size);
         if (_mmioCursor < _mmioCount)
         {
             ref var r = ref _mmioLog[_mmioCursor];
@@ -47,6 +49,11 @@ internal sealed unsafe partial class Cpu
 
     private void MmioWrite(ulong address, int size, uint value)
     {
+        if (IsApicAccess(address))
+        {
+            ApicWrite(address, value);
+            return;
+        }
         if (_mmioCursor < _mmioCount)
         {
             ref var r = ref _mmioLog[_mmioCursor];

@@ -111,9 +111,8 @@ internal sealed unsafe class PhysicalMemory
         ulong page = address >> PageShift;
         if (page >= (ulong)_codeChunks.LongLength)
             return false;
-        bool first = _codeChunks[page] == 0;
-        _codeChunks[page] |= ChunkBits(address, length);
-        return first;
+        // Interlocked: the vCPUs of one VM share these bits.
+        return Interlocked.Or(ref _codeChunks[page], ChunkBits(address, length)) == 0;
     }
 
     /// <summary>
@@ -125,9 +124,8 @@ internal sealed unsafe class PhysicalMemory
         ulong page = address >> PageShift;
         if (page >= (ulong)_codeChunks.LongLength)
             return 0;
-        ulong hit = _codeChunks[page] & ChunkBits(address, length);
-        _codeChunks[page] &= ~hit;
-        return hit;
+        ulong bits = ChunkBits(address, length);
+        return Interlocked.And(ref _codeChunks[page], ~bits) & bits;
     }
 
     private static ulong ChunkBits(ulong address, int length)

@@ -19,6 +19,8 @@ internal sealed partial class BlockCompiler
         /// <summary>Computed into the CPU's EFLAGS; the record's operation is None.</summary>
         Computed,
         Add32, Sub32, Logic32, Inc32, Dec32, Sub8,
+        /// <summary>SHL, SHR or SAR: ZF and SF come from the result; the rest through the CPU's evaluation.</summary>
+        Shift,
     }
 
     private Known _known;
@@ -51,7 +53,10 @@ internal sealed partial class BlockCompiler
             LazyFlagsOp.Logic32 => Known.Logic32,
             LazyFlagsOp.Inc32 => Known.Inc32,
             LazyFlagsOp.Dec32 => Known.Dec32,
-            _ => Known.Sub8,
+            LazyFlagsOp.Sub8 => Known.Sub8,
+            LazyFlagsOp.Shl32 or LazyFlagsOp.Shr32 or LazyFlagsOp.Sar32 => Known.Shift,
+            LazyFlagsOp.Shl16 or LazyFlagsOp.Shr16 or LazyFlagsOp.Sar16 => Known.Dynamic, // conditions through FastCondition
+            _ => throw new ArgumentOutOfRangeException(nameof(op), op, "no translated form owes these flags"),
         };
     }
 
@@ -73,7 +78,7 @@ internal sealed partial class BlockCompiler
         {
             case Known.Computed or Known.Inc32 or Known.Dec32:
                 return; // CF already sits in EFLAGS
-            case Known.Dynamic:
+            case Known.Dynamic or Known.Shift:
                 EmitFlagsToCpu();
                 _il.Emit(OpCodes.Ldarg_0);
                 _il.Emit(OpCodes.Call, CpuState.SettleCarry);
@@ -186,6 +191,13 @@ internal sealed partial class BlockCompiler
                     case 4: Compare(_fr, null, OpCodes.Clt); return true;
                     case 6: SignXorOverflow(sub: false); return true;
                     case 7: SignXorOverflow(sub: false); Compare(_fr, null, OpCodes.Ceq); _il.Emit(OpCodes.Or); return true;
+                }
+                return false;
+            case Known.Shift:
+                switch (test)
+                {
+                    case 2: Compare(_fr, null, OpCodes.Ceq); return true;
+                    case 4: Compare(_fr, null, OpCodes.Clt); return true;
                 }
                 return false;
             case Known.Inc32 or Known.Dec32:

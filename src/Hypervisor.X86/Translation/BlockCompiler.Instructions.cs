@@ -45,12 +45,62 @@ internal sealed partial class BlockCompiler
             case FastForm.MovMI: Const(d.Immediate); _il.Emit(OpCodes.Stloc, _tWVal); EmitWriteMemory(ref d, 4); break;
             case FastForm.MovM8I: Const(d.Immediate & 0xFF); _il.Emit(OpCodes.Stloc, _tWVal); EmitWriteMemory(ref d, 1); break;
             case FastForm.MovRM8Zx: EmitReadMemory(ref d, 1); StoreRegister(d.Reg0); break;
+            case FastForm.MovRM16: EmitReadMemory(ref d, 2); StoreWord(d.Reg0); break;
+            case FastForm.MovMR16: LoadRegister(d.Reg1); _il.Emit(OpCodes.Stloc, _tWVal); EmitWriteMemory(ref d, 2); break;
+            case FastForm.ShlRI16: case FastForm.ShrRI16: case FastForm.SarRI16:
+            {
+                uint count = d.Immediate & 0x1F;
+                if (count == 0)
+                    break;
+                // As ShiftRegister16: the 16-bit value shifted, flags owed (a = the value, b = the count).
+                LoadRegister(d.Reg0); Const(0xFFFF); _il.Emit(OpCodes.And); _il.Emit(OpCodes.Stloc, _tA);
+                Const(count); _il.Emit(OpCodes.Stloc, _tB);
+                _il.Emit(OpCodes.Ldloc, _tA);
+                if (d.Fast == FastForm.SarRI16)
+                    _il.Emit(OpCodes.Conv_I2);
+                Const(count);
+                _il.Emit(d.Fast == FastForm.ShlRI16 ? OpCodes.Shl : d.Fast == FastForm.ShrRI16 ? OpCodes.Shr_Un : OpCodes.Shr);
+                Const(0xFFFF); _il.Emit(OpCodes.And);
+                _il.Emit(OpCodes.Stloc, _tR);
+                _il.Emit(OpCodes.Ldloc, _tR); StoreWord(d.Reg0);
+                EmitLazy(LazyFlagsOp.Shl16 + (d.Fast - FastForm.ShlRI16));
+                break;
+            }
 
             case FastForm.AddRR: EmitAlu(d.Reg0, () => LoadRegister(reg1), OpCodes.Add, LazyFlagsOp.Add32, store: true); break;
             case FastForm.AddRI: { uint imm = d.Immediate; EmitAlu(d.Reg0, () => Const(imm), OpCodes.Add, LazyFlagsOp.Add32, store: true); break; }
             case FastForm.AddRM: EmitReadMemory(ref d, 4); _il.Emit(OpCodes.Stloc, _tB); EmitAlu(d.Reg0, null, OpCodes.Add, LazyFlagsOp.Add32, store: true); break;
             case FastForm.AddMR: LoadRegister(d.Reg1); EmitAddMemory(ref d); break;
             case FastForm.AddMI: Const(d.Immediate); EmitAddMemory(ref d); break;
+            case FastForm.AndRM: EmitReadMemory(ref d, 4); _il.Emit(OpCodes.Stloc, _tB); EmitAlu(d.Reg0, null, OpCodes.And, LazyFlagsOp.Logic32, store: true); break;
+            case FastForm.OrRM: EmitReadMemory(ref d, 4); _il.Emit(OpCodes.Stloc, _tB); EmitAlu(d.Reg0, null, OpCodes.Or, LazyFlagsOp.Logic32, store: true); break;
+            case FastForm.XorRM: EmitReadMemory(ref d, 4); _il.Emit(OpCodes.Stloc, _tB); EmitAlu(d.Reg0, null, OpCodes.Xor, LazyFlagsOp.Logic32, store: true); break;
+            case FastForm.AndMR: case FastForm.OrMR: case FastForm.XorMR:
+            {
+                var (op, alu) = d.Fast switch
+                {
+                    FastForm.AndMR => (OpCodes.And, RmwOp.And),
+                    FastForm.OrMR => (OpCodes.Or, RmwOp.Or),
+                    _ => (OpCodes.Xor, RmwOp.Xor),
+                };
+                LoadRegister(d.Reg1); _il.Emit(OpCodes.Stloc, _tWVal);
+                EmitReadModifyWrite(ref d, alu);
+                _il.Emit(OpCodes.Ldloc, _tVal); _il.Emit(OpCodes.Stloc, _tA);
+                _il.Emit(OpCodes.Ldloc, _tWVal); _il.Emit(OpCodes.Stloc, _tB);
+                EmitResult(op, LazyFlagsOp.Logic32);
+                break;
+            }
+            case FastForm.IncM: case FastForm.DecM:
+            {
+                bool increment = d.Fast == FastForm.IncM;
+                EmitSettleCarry();
+                _il.Emit(OpCodes.Ldc_I4_1); _il.Emit(OpCodes.Stloc, _tWVal);
+                EmitReadModifyWrite(ref d, increment ? RmwOp.Add : RmwOp.Sub);
+                _il.Emit(OpCodes.Ldloc, _tVal); _il.Emit(OpCodes.Stloc, _tA);
+                _il.Emit(OpCodes.Ldc_I4_1); _il.Emit(OpCodes.Stloc, _tB);
+                EmitResult(increment ? OpCodes.Add : OpCodes.Sub, increment ? LazyFlagsOp.Inc32 : LazyFlagsOp.Dec32);
+                break;
+            }
             case FastForm.SubRR: EmitAlu(d.Reg0, () => LoadRegister(reg1), OpCodes.Sub, LazyFlagsOp.Sub32, store: true); break;
             case FastForm.SubRI: { uint imm = d.Immediate; EmitAlu(d.Reg0, () => Const(imm), OpCodes.Sub, LazyFlagsOp.Sub32, store: true); break; }
             case FastForm.SubRM: EmitReadMemory(ref d, 4); _il.Emit(OpCodes.Stloc, _tB); EmitAlu(d.Reg0, null, OpCodes.Sub, LazyFlagsOp.Sub32, store: true); break;
@@ -105,7 +155,23 @@ internal sealed partial class BlockCompiler
                 _il.Emit(OpCodes.Ldloc, _tA); StoreRegister(d.Reg0);
                 break;
 
-            case FastForm.ShlRI: case FastForm.ShrRI: case FastForm.SarRI: case FastForm.RolRI: case FastForm.RorRI:
+            case FastForm.ShlRI: case FastForm.ShrRI: case FastForm.SarRI:
+            {
+                uint count = d.Immediate & 0x1F;
+                if (count == 0)
+                    break; // a masked count of 0 changes nothing, flags included
+                // The flags are owed (a = the value, b = the count), as the interpreter's ShiftRegister owes them.
+                LoadRegister(d.Reg0); _il.Emit(OpCodes.Stloc, _tA);
+                Const(count); _il.Emit(OpCodes.Stloc, _tB);
+                _il.Emit(OpCodes.Ldloc, _tA);
+                Const(count);
+                _il.Emit(d.Fast == FastForm.ShlRI ? OpCodes.Shl : d.Fast == FastForm.ShrRI ? OpCodes.Shr_Un : OpCodes.Shr);
+                _il.Emit(OpCodes.Stloc, _tR);
+                _il.Emit(OpCodes.Ldloc, _tR); StoreRegister(d.Reg0);
+                EmitLazy(LazyFlagsOp.Shl32 + (d.Fast - FastForm.ShlRI));
+                break;
+            }
+            case FastForm.RolRI: case FastForm.RorRI:
             {
                 uint count = d.Immediate & 0x1F;
                 if (count == 0)
@@ -120,6 +186,10 @@ internal sealed partial class BlockCompiler
                 EmitFlagsComputed();
                 break;
             }
+            case FastForm.AdcRR: EmitFlagsCall(CpuState.Adc32, d.Reg0, () => LoadRegister(reg0), () => LoadRegister(reg1)); break;
+            case FastForm.SbbRR: EmitFlagsCall(CpuState.Sbb32, d.Reg0, () => LoadRegister(reg0), () => LoadRegister(reg1)); break;
+            case FastForm.AdcRI: { uint imm = d.Immediate; EmitFlagsCall(CpuState.Adc32, d.Reg0, () => LoadRegister(reg0), () => Const(imm)); break; }
+            case FastForm.SbbRI: { uint imm = d.Immediate; EmitFlagsCall(CpuState.Sbb32, d.Reg0, () => LoadRegister(reg0), () => Const(imm)); break; }
             case FastForm.ImulRR: EmitImul(d.Reg0, () => LoadRegister(reg0), () => LoadRegister(reg1)); break;
             case FastForm.ImulRRI: { uint imm = d.Immediate; EmitImul(d.Reg0, () => LoadRegister(reg1), () => Const(imm)); break; }
             case FastForm.ImulRM:
@@ -158,6 +228,17 @@ internal sealed partial class BlockCompiler
                 _il.Emit(OpCodes.Ldc_I4_1);
                 _il.Emit(OpCodes.Call, CpuState.LogicFlags);
                 _il.Emit(OpCodes.Pop);
+                EmitFlagsComputed();
+                break;
+            case FastForm.AddR8M: case FastForm.SubR8M: case FastForm.AndR8M: case FastForm.OrR8M: case FastForm.XorR8M:
+                EmitReadMemory(ref d, 1); _il.Emit(OpCodes.Stloc, _tB); // the read may fault: before any effect
+                EmitFlagsToCpu();
+                _il.Emit(OpCodes.Ldarg_0);
+                _il.Emit(OpCodes.Ldc_I4, (int)(d.Fast - FastForm.AddR8M));
+                LoadByte(d.Access0, d.Reg0);
+                _il.Emit(OpCodes.Ldloc, _tB);
+                _il.Emit(OpCodes.Call, CpuState.Alu8);
+                StoreByte(d.Access0, d.Reg0);
                 EmitFlagsComputed();
                 break;
             case FastForm.AddR8I: case FastForm.SubR8I: case FastForm.AndR8I: case FastForm.OrR8I: case FastForm.XorR8I:
@@ -265,7 +346,7 @@ internal sealed partial class BlockCompiler
     private void EmitAddMemory(ref DecodedInstruction d)
     {
         _il.Emit(OpCodes.Stloc, _tWVal);
-        EmitAddToMemory(ref d);
+        EmitReadModifyWrite(ref d, RmwOp.Add);
         _il.Emit(OpCodes.Ldloc, _tVal);
         _il.Emit(OpCodes.Stloc, _tA);
         _il.Emit(OpCodes.Ldloc, _tWVal);
@@ -273,13 +354,16 @@ internal sealed partial class BlockCompiler
         EmitResult(OpCodes.Add, LazyFlagsOp.Add32);
     }
 
-    private void EmitImul(int reg0, Action loadA, Action loadB)
+    private void EmitImul(int reg0, Action loadA, Action loadB) => EmitFlagsCall(CpuState.Imul32, reg0, loadA, loadB);
+
+    /// <summary>reg0 = the CPU's <paramref name="method"/>(a, b), which reads and computes EFLAGS itself (IMUL, ADC, SBB).</summary>
+    private void EmitFlagsCall(System.Reflection.MethodInfo method, int reg0, Action loadA, Action loadB)
     {
         EmitFlagsToCpu();
         _il.Emit(OpCodes.Ldarg_0);
         loadA();
         loadB();
-        _il.Emit(OpCodes.Call, CpuState.Imul32);
+        _il.Emit(OpCodes.Call, method);
         StoreRegister(reg0);
         EmitFlagsComputed();
     }
@@ -308,6 +392,18 @@ internal sealed partial class BlockCompiler
         }
         Const(0xFF);
         _il.Emit(OpCodes.And);
+    }
+
+    /// <summary>Stores the low word of the pushed value into AX..DI, keeping the high word.</summary>
+    private void StoreWord(int reg)
+    {
+        Const(0xFFFF);
+        _il.Emit(OpCodes.And);
+        LoadRegister(reg);
+        Const(0xFFFF0000u);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Or);
+        StoreRegister(reg);
     }
 
     /// <summary>Stores the low byte of the pushed value into AL..BL or AH..BH.</summary>

@@ -94,11 +94,14 @@ internal sealed partial class BlockCompiler
         _il.MarkLabel(done);
     }
 
+    /// <summary>The operation of a read-modify-write of a doubleword (the slow path's argument carries it).</summary>
+    internal enum RmwOp { Add, Sub, And, Or, Xor }
+
     /// <summary>
-    /// ADD m32, src (<see cref="_tWVal"/>): leaves the old value in <see cref="_tVal"/>, the sum stored.
+    /// m32 = m32 op <see cref="_tWVal"/>: leaves the old value in <see cref="_tVal"/>, the result stored.
     /// Both accesses go through the write pointer, as the interpreter checks writability first.
     /// </summary>
-    private void EmitAddToMemory(ref DecodedInstruction d)
+    private void EmitReadModifyWrite(ref DecodedInstruction d, RmwOp op)
     {
         EmitEffectiveAddress(ref d);
         _il.Emit(OpCodes.Stloc, _tEa);
@@ -118,13 +121,13 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Ldloc, _tPtr);
         _il.Emit(OpCodes.Ldloc, _tVal);
         _il.Emit(OpCodes.Ldloc, _tWVal);
-        _il.Emit(OpCodes.Add);
+        _il.Emit(op switch { RmwOp.Add => OpCodes.Add, RmwOp.Sub => OpCodes.Sub, RmwOp.And => OpCodes.And, RmwOp.Or => OpCodes.Or, _ => OpCodes.Xor });
         _il.Emit(OpCodes.Unaligned, (byte)1);
         _il.Emit(OpCodes.Stind_I4);
         _il.Emit(OpCodes.Br, done);
 
         _il.MarkLabel(slow);
-        EmitSlowCall(SlowCall.AddToMemory, seg);
+        EmitSlowCall(SlowCall.ReadModifyWrite, seg | ((int)op << 4));
         _il.MarkLabel(done);
     }
 

@@ -16,7 +16,7 @@ internal sealed partial class BlockCompiler
     /// <summary>What the shared slow path calls.</summary>
     private enum SlowCall
     {
-        Read8, Read16, Read32, Write8, Write16, Write32, AddToMemory, Interpret, CheckTarget,
+        Read8, Read16, Read32, Write8, Write16, Write32, ReadModifyWrite, Interpret, CheckTarget,
     }
 
     private readonly List<Label> _resumes = [];
@@ -69,6 +69,12 @@ internal sealed partial class BlockCompiler
         LoadRegister(Gpr.ESP);
         _il.Emit(OpCodes.Stfld, CpuState.InstrEsp);
 
+        if (TranslationStatistics.Detailed)
+        {
+            _il.Emit(OpCodes.Ldloc, _slowCall);
+            _il.Emit(OpCodes.Call, typeof(TranslationStatistics).GetMethod(nameof(TranslationStatistics.RecordSlowCall),
+                System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic)!);
+        }
         var calls = new Label[Enum.GetValues<SlowCall>().Length];
         for (int i = 0; i < calls.Length; i++)
             calls[i] = _il.DefineLabel();
@@ -98,11 +104,11 @@ internal sealed partial class BlockCompiler
                         _il.Emit(OpCodes.Conv_U2);
                     _il.Emit(OpCodes.Call, call == SlowCall.Write8 ? CpuState.WriteMem8 : call == SlowCall.Write16 ? CpuState.WriteMem16 : CpuState.WriteMem32);
                     break;
-                case SlowCall.AddToMemory:
+                case SlowCall.ReadModifyWrite:
                     _il.Emit(OpCodes.Ldloc, _slowArg);
                     _il.Emit(OpCodes.Ldloc, _tEa);
                     _il.Emit(OpCodes.Ldloc, _tWVal);
-                    _il.Emit(OpCodes.Call, CpuState.AddToMemory);
+                    _il.Emit(OpCodes.Call, CpuState.ReadModifyWrite);
                     _il.Emit(OpCodes.Stloc, _tVal);
                     break;
                 case SlowCall.Interpret:

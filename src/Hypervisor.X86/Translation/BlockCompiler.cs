@@ -93,35 +93,57 @@ internal sealed partial class BlockCompiler
     public static bool CanTranslate(ref DecodedInstruction d, bool stack32) =>
         IsNative(ref d, stack32) || (d.ContinuesBlock && d.Fast is not (FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel or FastForm.Ret));
 
-    /// <summary>The forms compiled to IL of their own; the 16-bit register forms go to the interpreter.</summary>
+    /// <summary>The forms compiled to IL of their own; most 16-bit register forms go to the interpreter.</summary>
     private static bool IsNative(ref DecodedInstruction d, bool stack32) => d.Fast switch
     {
         FastForm.None => false,
+        FastForm.MovRM16 or FastForm.MovMR16 or FastForm.ShlRI16 or FastForm.ShrRI16 or FastForm.SarRI16 => true,
         >= FastForm.MovRR16 => false,
         FastForm.PushR or FastForm.PopR or FastForm.PushI or FastForm.CallRel or FastForm.Ret => stack32 && d.OpSize == 4,
         _ => true,
     };
 
-    public static TranslatedBlock Compile(ScannedBlock block, bool stack32, bool segmentChecks)
+    /// <summary>The block a scan describes, its code not yet compiled.</summary>
+    public static TranslatedBlock Describe(ScannedBlock block)
     {
-        var c = new BlockCompiler(block, segmentChecks, stack32);
-        bool usesStack = c.EmitBlock();
-        var code = (BlockCode)c._method.CreateDelegate(typeof(BlockCode));
         uint maxEip = 0;
         foreach (var d in block.Instructions)
             maxEip = Math.Max(maxEip, d.Eip);
         return new TranslatedBlock
         {
-            Code = code,
             Instructions = block.Instructions,
             EntryEip = block.Instructions[block.EntryIndex].Eip,
             PhysicalPage = block.PhysicalPage,
             ChunkMask = block.ChunkMask,
             InstructionCount = block.Instructions.Length,
             MaxEip = maxEip,
-            Assumptions = (segmentChecks ? BlockAssumptions.SegmentChecks : 0) | (usesStack && stack32 ? BlockAssumptions.Stack32 : 0),
-            FlatSegments = segmentChecks ? c._flatSegments : 0,
         };
+    }
+
+    /// <summary>
+    /// Compiles the block's code, has RyuJIT compile it (one call that returns at once) and publishes
+    /// it; a translator bug is kept in <see cref="TranslatedBlock.Failure"/> for the vCPU to report.
+    /// </summary>
+    public static void CompileInto(TranslatedBlock target, ScannedBlock block, bool stack32, bool segmentChecks)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            var c = new BlockCompiler(block, segmentChecks, stack32);
+            bool usesStack = c.EmitBlock();
+            var code = (BlockCode)c._method.CreateDelegate(typeof(BlockCode));
+            long emitted = System.Diagnostics.Stopwatch.GetTimestamp();
+            code(null!, null!);
+            TranslationStatistics.RecordJit(System.Diagnostics.Stopwatch.GetElapsedTime(emitted));
+            target.Publish(code,
+                (segmentChecks ? BlockAssumptions.SegmentChecks : 0) | (usesStack && stack32 ? BlockAssumptions.Stack32 : 0),
+                segmentChecks ? c._flatSegments : 0);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            target.Fail(ex);
+        }
+        TranslationStatistics.Record(block.Instructions.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>Emits the whole method; true when it uses the stack (and so needs a 32-bit SS).</summary>
@@ -155,6 +177,12 @@ internal sealed partial class BlockCompiler
         }
         _isTarget[_block.EntryIndex] = true;
 
+        // A null code array (the warm-up call that gets the method jitted) returns at once.
+        var body = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Brtrue, body);
+        _il.Emit(OpCodes.Ret);
+        _il.MarkLabel(body);
         EmitPrologue(used, segments);
         _il.Emit(OpCodes.Br, _labels[_block.EntryIndex]);
         for (_index = 0; _index < _code.Length; _index++)

@@ -37,7 +37,8 @@ internal sealed class ScannedBlock
 internal static class BlockScanner
 {
     /// <summary>Bounds the method the JIT compiles (its time grows faster than the block).</summary>
-    private const int MaxInstructions = 48;
+    private static readonly int MaxInstructions =
+        int.TryParse(Environment.GetEnvironmentVariable("MINIVMM_TRANSLATE_MAX"), out int max) && max > 0 ? max : 48;
     private const ulong AddressMask = (1UL << 40) - 1;
 
     public static ScannedBlock? Scan(Cpu.Cpu cpu, ref DecodedInstruction entry)

@@ -40,13 +40,15 @@ internal static class CpuState
     public static readonly MethodInfo WriteMem16 = Method("WriteMem16");
     public static readonly MethodInfo WriteMem32 = Method("WriteMem32");
     public static readonly MethodInfo ExecuteInBlock = Method("ExecuteInBlock");
-    public static readonly MethodInfo AddToMemory = Method("AddToMemoryInBlock");
+    public static readonly MethodInfo ReadModifyWrite = Method("ReadModifyWriteInBlock");
     public static readonly MethodInfo CheckNearTarget = Method("CheckNearTarget");
     public static readonly MethodInfo Condition = Method("Condition");
     public static readonly MethodInfo FastCondition = Method("FastCondition");
     public static readonly MethodInfo SettleCarry = Method("SettleCarry");
     public static readonly MethodInfo Shift = Method("ShiftInBlock");
     public static readonly MethodInfo Imul32 = Method("Imul32");
+    public static readonly MethodInfo Adc32 = Method("Adc32");
+    public static readonly MethodInfo Sbb32 = Method("Sbb32");
     public static readonly MethodInfo Alu8 = Method("Alu8");
     public static readonly MethodInfo LogicFlags = Method("LogicFlags");
 

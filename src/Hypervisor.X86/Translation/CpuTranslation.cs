@@ -21,22 +21,26 @@ public enum TranslationMode
 /// </summary>
 internal sealed partial class Cpu
 {
-    /// <summary>Block starts interpreted this often are translated (the JIT costs about as much as interpreting a few thousand instructions).</summary>
-    public const int HotThreshold = 64;
+    /// <summary>
+    /// Block starts interpreted this often are translated (MINIVMM_TRANSLATE_HOT overrides it): RyuJIT
+    /// takes milliseconds per block, the time to interpret some 10^5 instructions, and at 64 Linux
+    /// made 24,000 blocks that kept the background compiler behind.
+    /// </summary>
+    public static readonly int HotThreshold =
+        int.TryParse(Environment.GetEnvironmentVariable("MINIVMM_TRANSLATE_HOT"), out int hot) && hot is > 0 and < TranslatedBlock.Untranslatable ? hot : 1000;
 
     /// <summary>
-    /// Off, Auto or Always; MINIVMM_TRANSLATE=off|auto|always sets the default, which is Off for now:
-    /// tight loops run several times faster translated, but Linux boots slower (see the README's
-    /// translator section), so the translator is opt-in until that is fixed.
+    /// Off, Auto or Always; MINIVMM_TRANSLATE=off|auto|always sets the default, which is Auto: hot
+    /// blocks compiled in the background (Debian's i386 Linux: half the CPU time of interpreting).
     /// </summary>
     public TranslationMode Translation = DefaultTranslation;
 
     internal static readonly TranslationMode DefaultTranslation =
         Environment.GetEnvironmentVariable("MINIVMM_TRANSLATE")?.ToLowerInvariant() switch
         {
-            "auto" or "on" or "1" => TranslationMode.Auto,
+            "off" or "0" => TranslationMode.Off,
             "always" => TranslationMode.Always,
-            _ => TranslationMode.Off,
+            _ => TranslationMode.Auto,
         };
 
     /// <summary>Set by a store that dropped decoded code: a running block leaves after the current instruction.</summary>
@@ -60,8 +64,11 @@ internal sealed partial class Cpu
             Interlocked.Or(ref _attention, AttentionInterruptLine);
     }
 
-    /// <summary>Blocks compiled so far (statistics).</summary>
+    /// <summary>Blocks translated so far (statistics; in auto mode some may still be compiling).</summary>
     public long BlocksTranslated { get; private set; }
+
+    /// <summary>Times translated code ran (statistics).</summary>
+    public long BlockEntries { get; private set; }
 
     /// <summary>
     /// The block starting at <paramref name="d"/>, translated now if it just became hot, when it may run
@@ -87,26 +94,43 @@ internal sealed partial class Cpu
             d.Heat = 0;
             return null;
         }
+        if (block.Code is null)
+        {
+            if (block.Failure is { } failure)
+                throw new InvalidOperationException($"translating the block at {block.EntryEip:x8} failed: {failure.Message}", failure);
+            return Refuse("being compiled");
+        }
         if ((ulong)block.InstructionCount > room || block.MaxEip > _eipLimit)
-            return null;
+            return Refuse("room or limit");
         var needs = block.Assumptions;
         if (((needs & BlockAssumptions.SegmentChecks) != 0) != _segmentChecks)
-            return null;
+            return Refuse("segment checks");
         if ((needs & BlockAssumptions.Stack32) != 0 && !Stack32)
-            return null;
+            return Refuse("stack size");
         if (_segmentChecks)
         {
             _uncheckedSegments = UncheckedSegments();
             if ((block.FlatSegments & ~_uncheckedSegments) != 0)
-                return null;
+                return Refuse("segment not flat");
         }
         return block;
+    }
+
+    private static TranslatedBlock? Refuse(string why)
+    {
+        if (TranslationStatistics.Detailed)
+            TranslationStatistics.RecordRefused(why);
+        return null;
     }
 
     /// <summary>Runs a block; true when Run() must return (an MMIO store ended it with an exit).</summary>
     private bool RunBlock(TranslatedBlock block)
     {
-        block.Code(this, block.Instructions);
+        ulong before = Retired;
+        BlockEntries++;
+        block.Code!(this, block.Instructions);
+        if (TranslationStatistics.Detailed)
+            TranslationStatistics.RecordEntry(Retired - before);
         _leaveBlock = false;
         if (_mmioCount != 0)
             MmioAccessesDone();
@@ -126,14 +150,20 @@ internal sealed partial class Cpu
         var code = _rewrites.GetValueOrDefault(page) >= MaxRewrites ? null : BlockScanner.Scan(this, ref entry);
         if (code is null)
         {
+            if (TranslationStatistics.Detailed)
+                TranslationStatistics.RecordRefused($"untranslatable start {entry.I.Mnemonic}{(entry.Fast >= FastForm.MovRR16 ? "16" : "")}");
             entry.Heat = TranslatedBlock.Untranslatable;
             return null;
         }
         if (_blockCount >= MaxBlocks)
             DropAllBlocks();
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var block = BlockCompiler.Compile(code, Stack32, _segmentChecks);
-        TranslationStatistics.Record(code.Instructions.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        var block = BlockCompiler.Describe(code);
+        // Always (tests) compiles here, so every block runs translated from its first entry; Auto compiles
+        // in the background and interprets until the code is ready.
+        if (Translation == TranslationMode.Always)
+            BlockCompiler.CompileInto(block, code, Stack32, _segmentChecks);
+        else
+            BackgroundCompiler.Enqueue(block, code, Stack32, _segmentChecks);
         if (!_blocksByPage.TryGetValue(block.PhysicalPage, out var list))
             _blocksByPage[block.PhysicalPage] = list = [];
         list.Add(block);
@@ -176,12 +206,22 @@ internal sealed partial class Cpu
 
     // Slow paths and eager-flag operations translated code calls (it spills its state first).
 
-    /// <summary>ADD m32, src off the TLB fast path: returns the old value (the caller owes the flags).</summary>
-    internal uint AddToMemoryInBlock(int seg, uint offset, uint src)
+    /// <summary>
+    /// m32 = m32 op src off the TLB fast path (<paramref name="segAndOp"/>: the segment, and the
+    /// <see cref="BlockCompiler.RmwOp"/> from bit 4): returns the old value (the caller owes the flags).
+    /// </summary>
+    internal uint ReadModifyWriteInBlock(int segAndOp, uint offset, uint src)
     {
-        uint la = Linear(seg, offset, 4, write: true);
+        uint la = Linear(segAndOp & 0xF, offset, 4, write: true);
         uint dst = ReadLinear32(la);
-        WriteLinear32(la, dst + src);
+        WriteLinear32(la, (BlockCompiler.RmwOp)(segAndOp >> 4) switch
+        {
+            BlockCompiler.RmwOp.Add => dst + src,
+            BlockCompiler.RmwOp.Sub => dst - src,
+            BlockCompiler.RmwOp.And => dst & src,
+            BlockCompiler.RmwOp.Or => dst | src,
+            _ => dst ^ src,
+        });
         return dst;
     }
 
@@ -204,6 +244,8 @@ internal sealed partial class Cpu
     /// <summary>An instruction the compiler has no code for, run by the interpreter inside a block (the block spilled its state).</summary>
     internal void ExecuteInBlock(ref DecodedInstruction d)
     {
+        if (TranslationStatistics.Detailed)
+            TranslationStatistics.RecordInterpreted($"{d.I.Mnemonic}/{d.Fast} {d.Access0},{d.Access1} size {d.DataSize}");
         _mmioCursor = 0;
         Eip = d.NextEip;
         if (d.Fast != FastForm.None)
