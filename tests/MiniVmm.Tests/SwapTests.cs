@@ -71,7 +71,7 @@ public partial class SwapTests
         Assert.DoesNotContain("error", written);
         Assert.StartsWith($"snapshot written to {file} (", written);
 
-        var resumed = Minivmm.Run(Limit, "--machine", machine, "--plugins", temp.File("plugins"), "--restore", file, "--timeout", "2s");
+        var resumed = Minivmm.Run(Limit, "--machine", machine, "--plugins", temp.File("plugins"), "--restore", file, "--timeout", "8s");
 
         Assert.Equal(124, resumed.ExitCode); // the guest counts on until the time limit, no lost write
         uint last = Writes(first.Stdout)[^1].Count;
