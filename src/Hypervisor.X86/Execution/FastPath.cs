@@ -3,6 +3,9 @@ using Hypervisor.X86.Decoding;
 
 namespace Hypervisor.X86.Cpu;
 
+/// <summary>The operation of a read-modify-write of a doubleword in memory (<see cref="Cpu.UpdateMemory32"/>).</summary>
+internal enum RmwOp { Add, Sub, And, Or, Xor }
+
 /// <summary>
 /// Handlers for the hottest instruction forms (<see cref="FastForm"/>): operands resolved at decode,
 /// sizes constant, so each is a few loads, an ALU operation and the flags. Each does exactly what
@@ -208,37 +211,51 @@ internal sealed partial class Cpu
     /// <summary>ADD m32, r32/imm: the flags change only once the store succeeded (a faulting store leaves them).</summary>
     private void AddToMemory(ref DecodedInstruction d, uint src)
     {
-        uint la = Linear(d.MemSegment, MemEa(ref d), 4, write: true);
-        uint dst = ReadLinear32(la);
-        uint r = dst + src;
-        WriteLinear32(la, r);
-        SetLazy(LazyFlagsOp.Add32, dst, src, r);
+        uint dst = UpdateMemory32(d.MemSegment, MemEa(ref d), RmwOp.Add, src);
+        SetLazy(LazyFlagsOp.Add32, dst, src, dst + src);
+    }
+
+    /// <summary>AND/OR/XOR m32, r32 and INC/DEC m32: the flags change only once the store succeeded.</summary>
+    private void ReadModifyWrite(ref DecodedInstruction d)
+    {
+        var (op, src) = d.Fast switch
+        {
+            FastForm.AndMR => (RmwOp.And, R(d.Reg1)),
+            FastForm.OrMR => (RmwOp.Or, R(d.Reg1)),
+            FastForm.XorMR => (RmwOp.Xor, R(d.Reg1)),
+            FastForm.IncM => (RmwOp.Add, 1u),
+            _ => (RmwOp.Sub, 1u),
+        };
+        uint dst = UpdateMemory32(d.MemSegment, MemEa(ref d), op, src);
+        if (d.Fast == FastForm.IncM)
+            SetLazyIncDec(LazyFlagsOp.Inc32, dst, dst + 1);
+        else if (d.Fast == FastForm.DecM)
+            SetLazyIncDec(LazyFlagsOp.Dec32, dst, dst - 1);
+        else
+            Logic32(RmwResult(op, dst, src));
     }
 
     /// <summary>
-    /// AND/OR/XOR m32, r32 and INC/DEC m32: writability is checked before the read, and the flags
-    /// change only once the store succeeded (as <see cref="AddToMemory"/>).
+    /// m32 = m32 op src, writability checked before the read (as the general handlers' ReadDest): returns
+    /// the old value. The fast forms above and translated code's slow path both store through here.
     /// </summary>
-    private void ReadModifyWrite(ref DecodedInstruction d)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal uint UpdateMemory32(int seg, uint offset, RmwOp op, uint src)
     {
-        uint la = Linear(d.MemSegment, MemEa(ref d), 4, write: true);
+        uint la = Linear(seg, offset, 4, write: true);
         uint dst = ReadLinear32(la);
-        uint r = d.Fast switch
-        {
-            FastForm.AndMR => dst & R(d.Reg1),
-            FastForm.OrMR => dst | R(d.Reg1),
-            FastForm.XorMR => dst ^ R(d.Reg1),
-            FastForm.IncM => dst + 1,
-            _ => dst - 1,
-        };
-        WriteLinear32(la, r);
-        if (d.Fast == FastForm.IncM)
-            SetLazyIncDec(LazyFlagsOp.Inc32, dst, r);
-        else if (d.Fast == FastForm.DecM)
-            SetLazyIncDec(LazyFlagsOp.Dec32, dst, r);
-        else
-            Logic32(r);
+        WriteLinear32(la, RmwResult(op, dst, src));
+        return dst;
     }
+
+    private static uint RmwResult(RmwOp op, uint dst, uint src) => op switch
+    {
+        RmwOp.Add => dst + src,
+        RmwOp.Sub => dst - src,
+        RmwOp.And => dst & src,
+        RmwOp.Or => dst | src,
+        _ => dst ^ src,
+    };
 
     /// <summary>PUSH of a doubleword: one test of the stack size, then a plain store through SS.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -47,25 +47,7 @@ internal sealed partial class BlockCompiler
             case FastForm.MovRM8Zx: EmitReadMemory(ref d, 1); StoreRegister(d.Reg0); break;
             case FastForm.MovRM16: EmitReadMemory(ref d, 2); StoreWord(d.Reg0); break;
             case FastForm.MovMR16: LoadRegister(d.Reg1); _il.Emit(OpCodes.Stloc, _tWVal); EmitWriteMemory(ref d, 2); break;
-            case FastForm.ShlRI16: case FastForm.ShrRI16: case FastForm.SarRI16:
-            {
-                uint count = d.Immediate & 0x1F;
-                if (count == 0)
-                    break;
-                // As ShiftRegister16: the 16-bit value shifted, flags owed (a = the value, b = the count).
-                LoadRegister(d.Reg0); Const(0xFFFF); _il.Emit(OpCodes.And); _il.Emit(OpCodes.Stloc, _tA);
-                Const(count); _il.Emit(OpCodes.Stloc, _tB);
-                _il.Emit(OpCodes.Ldloc, _tA);
-                if (d.Fast == FastForm.SarRI16)
-                    _il.Emit(OpCodes.Conv_I2);
-                Const(count);
-                _il.Emit(d.Fast == FastForm.ShlRI16 ? OpCodes.Shl : d.Fast == FastForm.ShrRI16 ? OpCodes.Shr_Un : OpCodes.Shr);
-                Const(0xFFFF); _il.Emit(OpCodes.And);
-                _il.Emit(OpCodes.Stloc, _tR);
-                _il.Emit(OpCodes.Ldloc, _tR); StoreWord(d.Reg0);
-                EmitLazy(LazyFlagsOp.Shl16 + (d.Fast - FastForm.ShlRI16));
-                break;
-            }
+            case FastForm.ShlRI16: case FastForm.ShrRI16: case FastForm.SarRI16: EmitShiftImmediate(ref d, FastForm.ShlRI16, 2); break;
 
             case FastForm.AddRR: EmitAlu(d.Reg0, () => LoadRegister(reg1), OpCodes.Add, LazyFlagsOp.Add32, store: true); break;
             case FastForm.AddRI: { uint imm = d.Immediate; EmitAlu(d.Reg0, () => Const(imm), OpCodes.Add, LazyFlagsOp.Add32, store: true); break; }
@@ -155,22 +137,7 @@ internal sealed partial class BlockCompiler
                 _il.Emit(OpCodes.Ldloc, _tA); StoreRegister(d.Reg0);
                 break;
 
-            case FastForm.ShlRI: case FastForm.ShrRI: case FastForm.SarRI:
-            {
-                uint count = d.Immediate & 0x1F;
-                if (count == 0)
-                    break; // a masked count of 0 changes nothing, flags included
-                // The flags are owed (a = the value, b = the count), as the interpreter's ShiftRegister owes them.
-                LoadRegister(d.Reg0); _il.Emit(OpCodes.Stloc, _tA);
-                Const(count); _il.Emit(OpCodes.Stloc, _tB);
-                _il.Emit(OpCodes.Ldloc, _tA);
-                Const(count);
-                _il.Emit(d.Fast == FastForm.ShlRI ? OpCodes.Shl : d.Fast == FastForm.ShrRI ? OpCodes.Shr_Un : OpCodes.Shr);
-                _il.Emit(OpCodes.Stloc, _tR);
-                _il.Emit(OpCodes.Ldloc, _tR); StoreRegister(d.Reg0);
-                EmitLazy(LazyFlagsOp.Shl32 + (d.Fast - FastForm.ShlRI));
-                break;
-            }
+            case FastForm.ShlRI: case FastForm.ShrRI: case FastForm.SarRI: EmitShiftImmediate(ref d, FastForm.ShlRI, 4); break;
             case FastForm.RolRI: case FastForm.RorRI:
             {
                 uint count = d.Immediate & 0x1F;
@@ -392,6 +359,45 @@ internal sealed partial class BlockCompiler
         }
         Const(0xFF);
         _il.Emit(OpCodes.And);
+    }
+
+    /// <summary>
+    /// SHL/SHR/SAR of a <paramref name="size"/>-byte register by an immediate (<paramref name="shl"/>:
+    /// the SHL form of its group): the flags are owed with a = the value and b = the count, as the
+    /// interpreter's ShiftRegister/ShiftRegister16 owe them; a masked count of 0 changes nothing.
+    /// </summary>
+    private void EmitShiftImmediate(ref DecodedInstruction d, FastForm shl, int size)
+    {
+        uint count = d.Immediate & 0x1F;
+        if (count == 0)
+            return;
+        int kind = d.Fast - shl; // 0 SHL, 1 SHR, 2 SAR
+        LoadRegister(d.Reg0);
+        if (size == 2)
+        {
+            Const(0xFFFF);
+            _il.Emit(OpCodes.And);
+        }
+        _il.Emit(OpCodes.Stloc, _tA);
+        Const(count);
+        _il.Emit(OpCodes.Stloc, _tB);
+        _il.Emit(OpCodes.Ldloc, _tA);
+        if (size == 2 && kind == 2)
+            _il.Emit(OpCodes.Conv_I2); // SAR shifts the word's sign in
+        Const(count);
+        _il.Emit(kind switch { 0 => OpCodes.Shl, 1 => OpCodes.Shr_Un, _ => OpCodes.Shr });
+        if (size == 2)
+        {
+            Const(0xFFFF);
+            _il.Emit(OpCodes.And);
+        }
+        _il.Emit(OpCodes.Stloc, _tR);
+        _il.Emit(OpCodes.Ldloc, _tR);
+        if (size == 2)
+            StoreWord(d.Reg0);
+        else
+            StoreRegister(d.Reg0);
+        EmitLazy((size == 2 ? LazyFlagsOp.Shl16 : LazyFlagsOp.Shl32) + (byte)kind);
     }
 
     /// <summary>Stores the low word of the pushed value into AX..DI, keeping the high word.</summary>

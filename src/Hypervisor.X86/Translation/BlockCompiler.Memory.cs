@@ -1,4 +1,5 @@
 using System.Reflection.Emit;
+using Hypervisor.X86.Cpu;
 using Hypervisor.X86.Decoding;
 
 namespace Hypervisor.X86.Translation;
@@ -93,9 +94,6 @@ internal sealed partial class BlockCompiler
         EmitSlowCall(size switch { 1 => SlowCall.Write8, 2 => SlowCall.Write16, _ => SlowCall.Write32 }, seg);
         _il.MarkLabel(done);
     }
-
-    /// <summary>The operation of a read-modify-write of a doubleword (the slow path's argument carries it).</summary>
-    internal enum RmwOp { Add, Sub, And, Or, Xor }
 
     /// <summary>
     /// m32 = m32 op <see cref="_tWVal"/>: leaves the old value in <see cref="_tVal"/>, the result stored.

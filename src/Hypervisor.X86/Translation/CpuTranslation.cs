@@ -208,22 +208,10 @@ internal sealed partial class Cpu
 
     /// <summary>
     /// m32 = m32 op src off the TLB fast path (<paramref name="segAndOp"/>: the segment, and the
-    /// <see cref="BlockCompiler.RmwOp"/> from bit 4): returns the old value (the caller owes the flags).
+    /// <see cref="RmwOp"/> from bit 4): returns the old value (the caller owes the flags).
     /// </summary>
-    internal uint ReadModifyWriteInBlock(int segAndOp, uint offset, uint src)
-    {
-        uint la = Linear(segAndOp & 0xF, offset, 4, write: true);
-        uint dst = ReadLinear32(la);
-        WriteLinear32(la, (BlockCompiler.RmwOp)(segAndOp >> 4) switch
-        {
-            BlockCompiler.RmwOp.Add => dst + src,
-            BlockCompiler.RmwOp.Sub => dst - src,
-            BlockCompiler.RmwOp.And => dst & src,
-            BlockCompiler.RmwOp.Or => dst | src,
-            _ => dst ^ src,
-        });
-        return dst;
-    }
+    internal uint ReadModifyWriteInBlock(int segAndOp, uint offset, uint src) =>
+        UpdateMemory32(segAndOp & 0xF, offset, (RmwOp)(segAndOp >> 4), src);
 
     /// <summary>INC/DEC keep CF: settles it into the flags before they owe their own (as <see cref="SetLazyIncDec"/>).</summary>
     internal void SettleCarry()
