@@ -24,14 +24,7 @@ public sealed record GdbEndpoint(IPAddress Address, int Port)
         string main = parts[0];
         if (!main.StartsWith("tcp:", StringComparison.Ordinal))
             throw new FormatException($"'{spec}' is not {Syntax}");
-        string hostPort = main[4..];
-        int colon = hostPort.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(hostPort[(colon + 1)..], out int port) || port is < 0 or > 65535)
-            throw new FormatException($"'{spec}' has no valid port; expected {Syntax}");
-        string host = hostPort[..colon].Trim('[', ']');
-        IPAddress address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
-            : IPAddress.TryParse(host, out var parsed) ? parsed
-            : throw new FormatException($"'{host}' is not an IP address (use 127.0.0.1)");
+        var (address, port) = Backends.TcpAddress.Parse(main[4..], spec, Syntax);
         if (!IPAddress.IsLoopback(address) && !isPublic)
             throw new FormatException($"{address} would open the guest's memory to the network; use 127.0.0.1, or add ,public to listen on {address} on purpose");
         return new GdbEndpoint(address, port);

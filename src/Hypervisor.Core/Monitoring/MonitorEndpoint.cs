@@ -18,14 +18,7 @@ public sealed record MonitorEndpoint(EndPoint Address)
             return new MonitorEndpoint(new UnixDomainSocketEndPoint(Path.GetFullPath(spec[5..], baseDirectory)));
         if (!spec.StartsWith("tcp:", StringComparison.Ordinal))
             throw new FormatException($"'{spec}' is not {Syntax}");
-        string hostPort = spec[4..];
-        int colon = hostPort.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(hostPort[(colon + 1)..], out int port) || port is < 0 or > 65535)
-            throw new FormatException($"'{spec}' has no valid port; expected {Syntax}");
-        string host = hostPort[..colon].Trim('[', ']');
-        IPAddress address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
-            : IPAddress.TryParse(host, out var parsed) ? parsed
-            : throw new FormatException($"'{host}' is not an IP address (use 127.0.0.1)");
+        var (address, port) = Backends.TcpAddress.Parse(spec[4..], spec, Syntax);
         if (!IPAddress.IsLoopback(address))
             throw new FormatException($"{address} is not a loopback address: the monitor listens on 127.0.0.1 or ::1 only (it can read the guest and stop the machine)");
         return new MonitorEndpoint(new IPEndPoint(address, port));
