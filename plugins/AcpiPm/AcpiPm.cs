@@ -56,8 +56,7 @@ public sealed class AcpiPm : IPortDevice, IAcpiFixedHardware, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"acpi-pm state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("acpi-pm", version, StateVersion);
         Block.LoadState(reader);
     }
 

@@ -83,8 +83,7 @@ public sealed class Piix4PmDevice : IDevice, IPciFunction, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"piix4-pm state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("piix4-pm", version, StateVersion);
         Block.LoadState(reader);
         Config.LoadState(reader);
         _io.MoveTo(Piix4PmConfig.PmIoBase(Config));

@@ -33,8 +33,7 @@ public sealed class DebugConsole : IPortDevice, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"{version} is not state version {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("debugcon", version, StateVersion);
     }
 
     public int PortCount => 1;

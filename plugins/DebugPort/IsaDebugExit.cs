@@ -32,8 +32,7 @@ public sealed class IsaDebugExit : IPortDevice, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"{version} is not state version {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("isa-debug-exit", version, StateVersion);
     }
 
     public int PortCount { get; }

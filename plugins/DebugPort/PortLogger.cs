@@ -74,8 +74,7 @@ public sealed class PortLogger : IPortDevice, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"port-logger state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("port-logger", version, StateVersion);
         lock (_lock)
         {
             _writes = reader.ReadUInt64();

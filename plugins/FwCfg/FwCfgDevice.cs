@@ -100,8 +100,7 @@ public sealed class FwCfgDevice : IPortDevice, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"fw-cfg state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("fw-cfg", version, StateVersion);
         lock (_lock)
         {
             Select(reader.ReadUInt16());

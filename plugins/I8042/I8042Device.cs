@@ -37,8 +37,7 @@ public sealed class I8042Device : IPortDevice, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"i8042 state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("i8042", version, StateVersion);
         _controller.LoadState(reader);
     }
 }

@@ -55,8 +55,7 @@ public sealed class Port92(DeviceContext context) : IPortDevice, IDeviceState
     /// <summary>Takes the saved value; the fast A20 input follows it.</summary>
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"port92 state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("port92", version, StateVersion);
         byte value = reader.ReadByte();
         lock (_lock)
             _value = value;

@@ -62,8 +62,7 @@ public sealed class ResetControl(DeviceContext context) : IPortDevice, IDeviceSt
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"reset-control state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("reset-control", version, StateVersion);
         byte value = reader.ReadByte();
         lock (_lock)
             _value = value;

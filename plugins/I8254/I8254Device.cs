@@ -45,8 +45,7 @@ public sealed class I8254Device : IPortDevice, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != PitStateFormat.Version)
-            throw new StateFormatException($"i8254 state version {version} is not {PitStateFormat.Version}");
+        StateFormatException.ThrowIfNotVersion("i8254", version, PitStateFormat.Version);
         _pit.LoadState(reader);
         Speaker.Control = reader.ReadByte(); // channel 2's gate is in its saved counter state already
     }

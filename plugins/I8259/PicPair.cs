@@ -135,8 +135,7 @@ public sealed class PicPair
     /// <summary>Takes both chips' saved state; INTR follows it.</summary>
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != PicStateFormat.Version)
-            throw new StateFormatException($"i8259 state version {version} is not {PicStateFormat.Version}");
+        StateFormatException.ThrowIfNotVersion("i8259", version, PicStateFormat.Version);
         var master = PicStateFormat.Load(reader);
         var slave = PicStateFormat.Load(reader);
         Mutate(() =>

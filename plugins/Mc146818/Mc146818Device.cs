@@ -42,8 +42,7 @@ public sealed class Mc146818Device : IPortDevice, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"mc146818 state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("mc146818", version, StateVersion);
         _rtc.LoadState(reader);
     }
 

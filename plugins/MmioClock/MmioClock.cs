@@ -60,8 +60,7 @@ public sealed class MmioClock : IMmioDevice, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"mmio-clock state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("mmio-clock", version, StateVersion);
         _latchedHigh = reader.ReadUInt32();
     }
 

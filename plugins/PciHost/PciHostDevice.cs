@@ -98,8 +98,7 @@ public sealed class PciHostDevice : IPortDevice, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"pci-host state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("pci-host", version, StateVersion);
         lock (_lock)
         {
             _address = reader.ReadUInt32();

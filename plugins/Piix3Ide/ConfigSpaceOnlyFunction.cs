@@ -34,8 +34,7 @@ public abstract class ConfigSpaceOnlyFunction : IDevice, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"{GetType().Name} state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion(GetType().Name, version, StateVersion);
         Config.LoadState(reader);
     }
 

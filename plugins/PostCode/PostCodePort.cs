@@ -67,8 +67,7 @@ public sealed class PostCodePort : IPortDevice, IDeviceState
 
     public void LoadState(IStateReader reader, int version)
     {
-        if (version != StateVersion)
-            throw new StateFormatException($"post-code state version {version} is not {StateVersion}");
+        StateFormatException.ThrowIfNotVersion("post-code", version, StateVersion);
         bool has = reader.ReadBool();
         byte last = reader.ReadByte();
         long repeats = reader.ReadInt64();

@@ -27,8 +27,7 @@ public static class UartStateFormat
 
     public static UartState Load(IStateReader r, int version, out bool lineLevel)
     {
-        if (version != Version)
-            throw new StateFormatException($"uart16550 state version {version} is not {Version}");
+        StateFormatException.ThrowIfNotVersion("uart16550", version, Version);
         var s = new UartState
         {
             InterruptEnable = (Ier)r.ReadByte(),

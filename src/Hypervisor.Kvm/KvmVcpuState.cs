@@ -51,8 +51,7 @@ public sealed unsafe partial class KvmVcpu : IVcpuState
 
     public void LoadState(IStateReader r, int version)
     {
-        if (version != SnapshotVersion)
-            throw new StateFormatException($"KVM vCPU state version {version} is not {SnapshotVersion}");
+        StateFormatException.ThrowIfNotVersion("KVM vCPU", version, SnapshotVersion);
         var regs = Read<KvmRegs>(r);
         var sregs = Read<KvmSregs>(r);
         var fpu = Read<KvmFpuBlob>(r);

@@ -63,8 +63,7 @@ internal sealed partial class Cpu
 
     public void LoadSnapshot(IStateReader r, int version)
     {
-        if (version != SnapshotVersion)
-            throw new StateFormatException($"software CPU state version {version} is not {SnapshotVersion}, the one this build reads");
+        StateFormatException.ThrowIfNotVersion("software CPU", version, SnapshotVersion);
         for (int i = 0; i < Regs.Length; i++)
             Regs[i] = r.ReadUInt32();
         Eip = r.ReadUInt32();
