@@ -21,17 +21,9 @@ while [ $# -gt 0 ]; do
 done
 cd "$repo" || exit 1
 image=artifacts/memtest/boot/memtest86+ia32.bin
-if [ ! -f "$image" ]; then
-    work=$(mktemp -d)
-    chmod 755 "$work" # apt-get download drops to the _apt user
-    if ! (cd "$work" && { apt-get download -q memtest86+ >&2 || { apt-get update -qq >&2 && apt-get download -q memtest86+ >&2; }; }); then
-        echo "memtest: FAIL could not download the memtest86+ package"; rm -rf "$work"; exit 1
-    fi
-    mkdir -p artifacts/memtest
-    dpkg -x "$work"/memtest86+_*.deb artifacts/memtest
-    rm -rf "$work"
-    [ -f "$image" ] || { echo "memtest: FAIL the package has no boot/memtest86+ia32.bin"; exit 1; }
-fi
+source "$repo/scripts/lib/fetch-package.sh"
+fetch_package memtest86+ artifacts/memtest || { echo "memtest: FAIL could not download the memtest86+ package"; exit 1; }
+[ -f "$image" ] || { echo "memtest: FAIL the package has no boot/memtest86+ia32.bin"; exit 1; }
 minivmm=src/MiniVmm/bin/Release/net10.0/minivmm
 if [ $build = 1 ] || [ ! -x $minivmm ]; then
     dotnet build src/MiniVmm -c Release -v q -nologo >/dev/null || { echo "memtest: FAIL minivmm does not build"; exit 1; }

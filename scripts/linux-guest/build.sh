@@ -24,20 +24,8 @@ apt_install() {
 }
 command -v cpio >/dev/null || apt_install cpio
 
-# fetch_package NAME DEST: downloads a Debian package and unpacks it into DEST once (DEST/.complete).
-fetch_package() {
-    local name=$1 dest=$2
-    [ -f "$dest/.complete" ] && return 0
-    local work
-    work=$(mktemp -d)
-    chmod 755 "$work" # apt-get download drops to the _apt user
-    (cd "$work" && apt-get download -q "$name" >&2)
-    rm -rf "$dest"
-    mkdir -p "$dest"
-    dpkg -x "$work"/*.deb "$dest"
-    rm -rf "$work"
-    echo "$name" > "$dest/.complete"
-}
+# fetch_package NAME DEST
+source "$repo/scripts/lib/fetch-package.sh"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
