@@ -275,6 +275,31 @@ public class LocalApicTests
     }
 
     [Fact]
+    public void Application_processor_stopped_by_init_keeps_waiting_in_run_for_a_late_startup_ipi()
+    {
+        // The AP's sleep services the INIT alone; it must sleep on, not return to the VMM at the reset vector.
+        using var h = CpuHarness.WithApic();
+        var ap = (SoftVcpu)h.Vm.CreateVcpu(1);
+        ap.InstructionLimit = 1_000_000;
+        h.Load(0x9000, h.Assemble(16, 0x9000, a => { a.mov(ax, 0x4321); a.hlt(); }));
+        var bsp = EnabledApic(h);
+        VcpuExitReason? apExit = null;
+        var thread = new Thread(() => apExit = ap.Run());
+        thread.Start();
+        Assert.False(thread.Join(50));
+
+        bsp.Write(ApicRegister.InterruptCommandHigh, 1u << 24);
+        bsp.Write(ApicRegister.InterruptCommandLow, 0x0000_4500); // INIT, assert
+        Assert.False(thread.Join(300)); // still waiting: INIT alone starts nothing
+        bsp.Write(ApicRegister.InterruptCommandLow, 0x0000_4609); // start-up at 0x9000
+        Assert.True(thread.Join(5000));
+
+        Assert.Equal(VcpuExitReason.Intr, apExit);
+        Assert.Equal(4UL, ap.GetRegisters().Rip);
+        Assert.Equal(0x4321UL, ap.GetRegisters().Rax & 0xFFFF);
+    }
+
+    [Fact]
     public void Waiting_application_processor_leaves_run_when_asked()
     {
         using var h = CpuHarness.WithApic();

@@ -153,7 +153,7 @@ internal sealed partial class Cpu : IApicCpu
         while (Parked)
         {
             _wake.Reset();
-            if (_attention != 0 && HandleAttention())
+            if (_attention != 0 && HandleAttention(parked: true))
                 return true;
             if (!Parked)
                 break;

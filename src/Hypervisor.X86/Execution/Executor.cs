@@ -249,18 +249,19 @@ internal sealed partial class Cpu
             MmioAccessesDone();
     }
 
-    /// <summary>Handles RequestExit and DMA writes; true when Run() must return.</summary>
-    private bool HandleAttention()
+    /// <summary>
+    /// Handles RequestExit, INIT/start-up IPIs and DMA writes; true when Run() must return.
+    /// <paramref name="parked"/>: called from a parked vCPU's sleep, where an INIT that leaves it
+    /// waiting for its start-up IPI is no reason to return (it sleeps on).
+    /// </summary>
+    private bool HandleAttention(bool parked = false)
     {
         int a = Interlocked.Exchange(ref _attention, 0);
+        bool stoppedByInit = false;
         if ((a & (AttentionInit | AttentionStartup)) != 0)
         {
             ServiceApicSignals(a);
-            if (_waitingForStartup)
-            {
-                SetExit(VcpuExitReason.Intr); // INIT stopped this AP: Run() sleeps until its start-up IPI
-                return true;
-            }
+            stoppedByInit = _waitingForStartup;
         }
         if ((a & AttentionMemoryMap) != 0)
             FlushTlb();
@@ -280,6 +281,11 @@ internal sealed partial class Cpu
         {
             _wake.Reset();
             SetExit(VcpuExitReason.Intr);
+            return true;
+        }
+        if (stoppedByInit && !parked)
+        {
+            SetExit(VcpuExitReason.Intr); // INIT stopped this AP: Run() sleeps until its start-up IPI
             return true;
         }
         return false;
