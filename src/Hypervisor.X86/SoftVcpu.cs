@@ -117,6 +117,7 @@ public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpu
         {
             Rax = r[Gpr.EAX], Rcx = r[Gpr.ECX], Rdx = r[Gpr.EDX], Rbx = r[Gpr.EBX],
             Rsp = r[Gpr.ESP], Rbp = r[Gpr.EBP], Rsi = r[Gpr.ESI], Rdi = r[Gpr.EDI],
+            R8 = r[8], R9 = r[9], R10 = r[10], R11 = r[11], R12 = r[12], R13 = r[13], R14 = r[14], R15 = r[15],
             Rip = _cpu.Eip, Rflags = _cpu.Flags,
         };
     }
@@ -124,10 +125,12 @@ public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpu
     public void SetRegisters(in VcpuRegisters registers)
     {
         var r = _cpu.Regs;
-        r[Gpr.EAX] = (uint)registers.Rax; r[Gpr.ECX] = (uint)registers.Rcx;
-        r[Gpr.EDX] = (uint)registers.Rdx; r[Gpr.EBX] = (uint)registers.Rbx;
-        r[Gpr.ESP] = (uint)registers.Rsp; r[Gpr.EBP] = (uint)registers.Rbp;
-        r[Gpr.ESI] = (uint)registers.Rsi; r[Gpr.EDI] = (uint)registers.Rdi;
+        r[Gpr.EAX] = registers.Rax; r[Gpr.ECX] = registers.Rcx;
+        r[Gpr.EDX] = registers.Rdx; r[Gpr.EBX] = registers.Rbx;
+        r[Gpr.ESP] = registers.Rsp; r[Gpr.EBP] = registers.Rbp;
+        r[Gpr.ESI] = registers.Rsi; r[Gpr.EDI] = registers.Rdi;
+        r[8] = registers.R8; r[9] = registers.R9; r[10] = registers.R10; r[11] = registers.R11;
+        r[12] = registers.R12; r[13] = registers.R13; r[14] = registers.R14; r[15] = registers.R15;
         _cpu.Eip = (uint)registers.Rip;
         _cpu.Flags = ((uint)registers.Rflags & ~0xFFC08028u) | Eflags.Reserved1;
         _cpu.StateChanged();

@@ -14,12 +14,21 @@ namespace Hypervisor.X86.Cpu;
 /// </summary>
 internal sealed unsafe partial class Cpu
 {
-    /// <summary>EAX..EDI in ModRM order.</summary>
-    public readonly uint[] Regs = new uint[8];
+    /// <summary>RAX..RDI, R8..R15 in ModRM order (REX.B/X/R give the fourth bit).</summary>
+    public readonly ulong[] Regs = new ulong[16];
 
-    /// <summary>General register <paramref name="n"/> (0-7, as resolved at decode) without a bounds check.</summary>
+    /// <summary>
+    /// The low 32 bits of general register <paramref name="n"/> (as resolved at decode) without a
+    /// bounds check: what 16- and 32-bit code reads and writes. A store through it keeps bits 63:32,
+    /// which outside 64-bit mode are unobservable (SDM Vol. 1, 3.4.1.1: undefined after a mode switch);
+    /// 64-bit code writes whole registers through <see cref="R64"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref uint R(int n) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Regs), n);
+    private ref uint R(int n) => ref Unsafe.As<ulong, uint>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Regs), n));
+
+    /// <summary>General register <paramref name="n"/>, all 64 bits, without a bounds check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref ulong R64(int n) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Regs), n);
     public uint Eip;
     /// <summary>ES, CS, SS, DS, FS, GS, LDTR, TR (see <see cref="Seg"/>).</summary>
     public readonly SegmentCache[] Segs = new SegmentCache[8];

@@ -12,7 +12,7 @@ namespace Hypervisor.X86.Cpu;
 internal sealed partial class Cpu
 {
     /// <summary>Raise when the layout below changes.</summary>
-    public const int SnapshotVersion = 1;
+    public const int SnapshotVersion = 2; // 2: sixteen 64-bit general registers
 
     /// <summary>Why the CPU cannot be saved now (mid-instruction), or null.</summary>
     public string? SnapshotBlocker => _pendingIo != PendingIo.None || _mmioLoadPending
@@ -23,8 +23,8 @@ internal sealed partial class Cpu
     {
         if (SnapshotBlocker is { } why)
             throw new InvalidOperationException(why);
-        foreach (uint r in Regs)
-            w.WriteUInt32(r);
+        foreach (ulong r in Regs)
+            w.WriteUInt64(r);
         w.WriteUInt32(Eip);
         w.WriteUInt32(Flags);
         foreach (var s in Segs)
@@ -65,7 +65,7 @@ internal sealed partial class Cpu
     {
         StateFormatException.ThrowIfNotVersion("software CPU", version, SnapshotVersion);
         for (int i = 0; i < Regs.Length; i++)
-            Regs[i] = r.ReadUInt32();
+            Regs[i] = r.ReadUInt64();
         Eip = r.ReadUInt32();
         Flags = r.ReadUInt32();
         for (int i = 0; i < Segs.Length; i++)

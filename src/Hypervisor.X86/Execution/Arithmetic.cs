@@ -79,7 +79,7 @@ internal sealed partial class Cpu
     {
         uint src = ReadReg(d.I.Op1Register);
         uint dst = ReadDest(ref d, size);
-        uint acc = Regs[Gpr.EAX] & SizeMask(size);
+        uint acc = R(Gpr.EAX) & SizeMask(size);
         uint saved = Flags;
         SubWithFlags(acc, dst, 0, size);
         uint flags = Flags;
@@ -103,16 +103,16 @@ internal sealed partial class Cpu
             throw UD();
         int seg = MemorySeg(ref d);
         uint ea = EffectiveAddress(ref d);
-        ulong expected = ((ulong)Regs[Gpr.EDX] << 32) | Regs[Gpr.EAX];
-        if (_inAtomic && TryCompareExchange64(Linear(seg, ea, 8, write: true), expected, ((ulong)Regs[Gpr.ECX] << 32) | Regs[Gpr.EBX], out ulong old))
+        ulong expected = ((ulong)R(Gpr.EDX) << 32) | R(Gpr.EAX);
+        if (_inAtomic && TryCompareExchange64(Linear(seg, ea, 8, write: true), expected, ((ulong)R(Gpr.ECX) << 32) | R(Gpr.EBX), out ulong old))
         {
             // LOCK CMPXCHG8B on a VM with several vCPUs: one host 64-bit compare-and-exchange.
             if (old == expected)
                 Flags |= Eflags.ZF;
             else
             {
-                Regs[Gpr.EAX] = (uint)old;
-                Regs[Gpr.EDX] = (uint)(old >> 32);
+                R(Gpr.EAX) = (uint)old;
+                R(Gpr.EDX) = (uint)(old >> 32);
                 Flags &= ~Eflags.ZF;
             }
             return;
@@ -120,18 +120,18 @@ internal sealed partial class Cpu
         uint lo = ReadMem32(seg, ea);
         uint hi = ReadMem32(seg, ea + 4);
         ProbeWrite(Linear(seg, ea, 8, write: true), 8);
-        if (lo == Regs[Gpr.EAX] && hi == Regs[Gpr.EDX])
+        if (lo == R(Gpr.EAX) && hi == R(Gpr.EDX))
         {
-            WriteMem32(seg, ea, Regs[Gpr.EBX]);
-            WriteMem32(seg, ea + 4, Regs[Gpr.ECX]);
+            WriteMem32(seg, ea, R(Gpr.EBX));
+            WriteMem32(seg, ea + 4, R(Gpr.ECX));
             Flags |= Eflags.ZF;
         }
         else
         {
             WriteMem32(seg, ea, lo);
             WriteMem32(seg, ea + 4, hi);
-            Regs[Gpr.EAX] = lo;
-            Regs[Gpr.EDX] = hi;
+            R(Gpr.EAX) = lo;
+            R(Gpr.EDX) = hi;
             Flags &= ~Eflags.ZF;
         }
     }

@@ -5,14 +5,14 @@ internal sealed partial class Cpu
 {
     private uint AL
     {
-        get => Regs[Gpr.EAX] & 0xFF;
-        set => Regs[Gpr.EAX] = (Regs[Gpr.EAX] & 0xFFFFFF00) | (value & 0xFF);
+        get => R(Gpr.EAX) & 0xFF;
+        set => R(Gpr.EAX) = (R(Gpr.EAX) & 0xFFFFFF00) | (value & 0xFF);
     }
 
     private uint AH
     {
-        get => (Regs[Gpr.EAX] >> 8) & 0xFF;
-        set => Regs[Gpr.EAX] = (Regs[Gpr.EAX] & 0xFFFF00FF) | ((value & 0xFF) << 8);
+        get => (R(Gpr.EAX) >> 8) & 0xFF;
+        set => R(Gpr.EAX) = (R(Gpr.EAX) & 0xFFFF00FF) | ((value & 0xFF) << 8);
     }
 
     private void Daa()
@@ -66,8 +66,8 @@ internal sealed partial class Cpu
         uint f = Flags & ~(Eflags.AF | Eflags.CF); // SF, ZF, PF, OF undefined: unchanged, as QEMU
         if ((AL & 0xF) > 9 || (Flags & Eflags.AF) != 0)
         {
-            uint ax = (Regs[Gpr.EAX] + 0x106) & 0xFFFF;
-            Regs[Gpr.EAX] = (Regs[Gpr.EAX] & 0xFFFF0000) | ax;
+            uint ax = (R(Gpr.EAX) + 0x106) & 0xFFFF;
+            R(Gpr.EAX) = (R(Gpr.EAX) & 0xFFFF0000) | ax;
             f |= Eflags.AF | Eflags.CF;
         }
         AL &= 0xF;
@@ -79,9 +79,9 @@ internal sealed partial class Cpu
         uint f = Flags & ~(Eflags.AF | Eflags.CF); // SF, ZF, PF, OF undefined: unchanged, as QEMU
         if ((AL & 0xF) > 9 || (Flags & Eflags.AF) != 0)
         {
-            uint ax = (Regs[Gpr.EAX] - 6) & 0xFFFF;
+            uint ax = (R(Gpr.EAX) - 6) & 0xFFFF;
             ax = (ax & 0xFF) | ((((ax >> 8) - 1) & 0xFF) << 8);
-            Regs[Gpr.EAX] = (Regs[Gpr.EAX] & 0xFFFF0000) | ax;
+            R(Gpr.EAX) = (R(Gpr.EAX) & 0xFFFF0000) | ax;
             f |= Eflags.AF | Eflags.CF;
         }
         AL &= 0xF;
@@ -101,7 +101,7 @@ internal sealed partial class Cpu
     private void Aad(byte imm)
     {
         uint al = (AL + AH * imm) & 0xFF;
-        Regs[Gpr.EAX] = (Regs[Gpr.EAX] & 0xFFFF0000) | al;
+        R(Gpr.EAX) = (R(Gpr.EAX) & 0xFFFF0000) | al;
         SetStatus(SzpFlags(al, 1));
     }
 }

@@ -79,24 +79,24 @@ internal sealed partial class Cpu
     private void ConvertAccumulator(int opSize)
     {
         if (opSize == 2)
-            WriteAccumulator(2, (uint)(short)(sbyte)Regs[Gpr.EAX]);
+            WriteAccumulator(2, (uint)(short)(sbyte)R(Gpr.EAX));
         else
-            Regs[Gpr.EAX] = (uint)(int)(short)Regs[Gpr.EAX];
+            R(Gpr.EAX) = (uint)(int)(short)R(Gpr.EAX);
     }
 
     /// <summary>CWD / CDQ.</summary>
     private void ConvertToDx(int opSize)
     {
         if (opSize == 2)
-            Regs[Gpr.EDX] = (Regs[Gpr.EDX] & 0xFFFF0000) | ((Regs[Gpr.EAX] & 0x8000) != 0 ? 0xFFFFu : 0);
+            R(Gpr.EDX) = (R(Gpr.EDX) & 0xFFFF0000) | ((R(Gpr.EAX) & 0x8000) != 0 ? 0xFFFFu : 0);
         else
-            Regs[Gpr.EDX] = (Regs[Gpr.EAX] & 0x80000000) != 0 ? 0xFFFFFFFF : 0;
+            R(Gpr.EDX) = (R(Gpr.EAX) & 0x80000000) != 0 ? 0xFFFFFFFF : 0;
     }
 
     /// <summary>XLAT: AL = [seg:(E)BX + AL].</summary>
     private void Xlat(ref DecodedInstruction d)
     {
-        uint ea = Regs[Gpr.EBX] + AL;
+        uint ea = R(Gpr.EBX) + AL;
         AL = ReadMem8(MemorySeg(ref d), d.AddrSize == 2 ? ea & 0xFFFF : ea);
     }
 

@@ -64,7 +64,7 @@ internal sealed partial class Cpu
             _breakpointsEnabled = (Dr[7] & 0xFF) != 0 || _hostChecks;
             Dr[6] |= Dr6BT;
             _instrEip = Eip;
-            _instrEsp = Regs[Gpr.ESP];
+            _instrEsp = R(Gpr.ESP);
             return !RaiseException(Vector.DB, 0, false);
         }
         bool rf = (Flags & Eflags.RF) != 0;
@@ -109,7 +109,7 @@ internal sealed partial class Cpu
             return true;
         }
         _instrEip = Eip;
-        _instrEsp = Regs[Gpr.ESP];
+        _instrEsp = R(Gpr.ESP);
         return !RaiseException(Vector.DB, 0, false);
     }
 

@@ -101,7 +101,7 @@ internal sealed partial class Cpu
             catch (GuestFault f)
             {
                 Eip = _instrEip;
-                Regs[Gpr.ESP] = _instrEsp;
+                R(Gpr.ESP) = _instrEsp;
                 MmioAccessesDone();
                 _exitPending = false;
                 _faultPending = true;
@@ -114,7 +114,7 @@ internal sealed partial class Cpu
                 if (!_faultPending)
                 {
                     Eip = _instrEip;
-                    Regs[Gpr.ESP] = _instrEsp;
+                    R(Gpr.ESP) = _instrEsp;
                 }
                 _exitPending = false;
                 return Exit.Reason;

@@ -266,9 +266,9 @@ internal sealed partial class Cpu
             PushValue(value, 4);
             return;
         }
-        uint sp = Regs[Gpr.ESP] - 4;
+        uint sp = R(Gpr.ESP) - 4;
         WriteMem32(Seg.SS, sp, value); // may fault: ESP changes only after the store
-        Regs[Gpr.ESP] = sp;
+        R(Gpr.ESP) = sp;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -276,9 +276,9 @@ internal sealed partial class Cpu
     {
         if (!Stack32)
             return PopValue(4);
-        uint sp = Regs[Gpr.ESP];
+        uint sp = R(Gpr.ESP);
         uint v = ReadMem32(Seg.SS, sp);
-        Regs[Gpr.ESP] = sp + 4;
+        R(Gpr.ESP) = sp + 4;
         return v;
     }
 

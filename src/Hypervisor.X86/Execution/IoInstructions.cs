@@ -23,7 +23,7 @@ internal sealed partial class Cpu
     private void In(ref DecodedInstruction d)
     {
         int size = d.DataSize;
-        ushort port = d.I.Op1Kind == OpKind.Register ? (ushort)Regs[Gpr.EDX] : d.I.Immediate8;
+        ushort port = d.I.Op1Kind == OpKind.Register ? (ushort)R(Gpr.EDX) : d.I.Immediate8;
         CheckIoPermission(port, size);
         SetIoExit(IoDirection.In, port, size);
         _pendingIo = PendingIo.InRegister;
@@ -33,7 +33,7 @@ internal sealed partial class Cpu
     private void Out(ref DecodedInstruction d)
     {
         int size = RegSize(d.I.Op1Register);
-        ushort port = d.I.Op0Kind == OpKind.Register ? (ushort)Regs[Gpr.EDX] : d.I.Immediate8;
+        ushort port = d.I.Op0Kind == OpKind.Register ? (ushort)R(Gpr.EDX) : d.I.Immediate8;
         CheckIoPermission(port, size);
         SetIoExit(IoDirection.Out, port, size);
         StoreExitData(ReadReg(d.I.Op1Register), size);
@@ -44,7 +44,7 @@ internal sealed partial class Cpu
         bool rep = d.I.HasRepPrefix || d.I.HasRepnePrefix;
         if (rep && CountRegister(d.AddrSize) == 0)
             return;
-        ushort port = (ushort)Regs[Gpr.EDX];
+        ushort port = (ushort)R(Gpr.EDX);
         CheckIoPermission(port, size);
         // Fault on the destination now, before the device sees the read.
         ProbeWrite(Linear(Seg.ES, IndexRegister(Gpr.EDI, d.AddrSize), size, write: true), size);
@@ -61,7 +61,7 @@ internal sealed partial class Cpu
         bool rep = d.I.HasRepPrefix || d.I.HasRepnePrefix;
         if (rep && CountRegister(d.AddrSize) == 0)
             return;
-        ushort port = (ushort)Regs[Gpr.EDX];
+        ushort port = (ushort)R(Gpr.EDX);
         CheckIoPermission(port, size);
         uint value = ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, d.AddrSize), size);
         SetIoExit(IoDirection.Out, port, size);
@@ -115,7 +115,7 @@ internal sealed partial class Cpu
         // INS: store at ES:(E)DI now; a fault here restarts the INS (the run loop delivers it).
         uint resumeEip = Eip;
         _instrEip = _pendingIoEip;
-        _instrEsp = Regs[Gpr.ESP];
+        _instrEsp = R(Gpr.ESP);
         WriteMem(Seg.ES, IndexRegister(Gpr.EDI, _pendingInsAddrSize), _pendingIoSize, value);
         AdvanceIndex(Gpr.EDI, _pendingInsAddrSize, _pendingIoSize);
         Eip = _pendingInsRep && DecrementCount(_pendingInsAddrSize) != 0 ? _pendingIoEip : resumeEip;

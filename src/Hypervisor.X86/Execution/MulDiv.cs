@@ -19,24 +19,24 @@ internal sealed partial class Cpu
         {
             case 1:
             {
-                uint r = (Regs[Gpr.EAX] & 0xFF) * src;
+                uint r = (R(Gpr.EAX) & 0xFF) * src;
                 WriteAccumulator(2, r);
                 SetMulFlags(r, (r & 0xFF00) != 0, 1);
                 break;
             }
             case 2:
             {
-                uint r = (Regs[Gpr.EAX] & 0xFFFF) * src;
+                uint r = (R(Gpr.EAX) & 0xFFFF) * src;
                 WriteAccumulator(2, r);
-                Regs[Gpr.EDX] = (Regs[Gpr.EDX] & 0xFFFF0000) | (r >> 16);
+                R(Gpr.EDX) = (R(Gpr.EDX) & 0xFFFF0000) | (r >> 16);
                 SetMulFlags(r, (r >> 16) != 0, 2);
                 break;
             }
             default:
             {
-                ulong r = (ulong)Regs[Gpr.EAX] * src;
-                Regs[Gpr.EAX] = (uint)r;
-                Regs[Gpr.EDX] = (uint)(r >> 32);
+                ulong r = (ulong)R(Gpr.EAX) * src;
+                R(Gpr.EAX) = (uint)r;
+                R(Gpr.EDX) = (uint)(r >> 32);
                 SetMulFlags((uint)r, (r >> 32) != 0, 4);
                 break;
             }
@@ -50,18 +50,18 @@ internal sealed partial class Cpu
         if (d.I.OpCount == 1)
         {
             long src = SignExtend(ReadOp(ref d, 0, size), size);
-            long acc = SignExtend(Regs[Gpr.EAX], size);
+            long acc = SignExtend(R(Gpr.EAX), size);
             long r = acc * src;
             switch (size)
             {
                 case 1: WriteAccumulator(2, (uint)r); break;
                 case 2:
                     WriteAccumulator(2, (uint)r);
-                    Regs[Gpr.EDX] = (Regs[Gpr.EDX] & 0xFFFF0000) | (((uint)r >> 16) & 0xFFFF);
+                    R(Gpr.EDX) = (R(Gpr.EDX) & 0xFFFF0000) | (((uint)r >> 16) & 0xFFFF);
                     break;
                 default:
-                    Regs[Gpr.EAX] = (uint)r;
-                    Regs[Gpr.EDX] = (uint)((ulong)r >> 32);
+                    R(Gpr.EAX) = (uint)r;
+                    R(Gpr.EDX) = (uint)((ulong)r >> 32);
                     break;
             }
             SetMulFlags((uint)r, SignExtend((uint)r, size) != r, size);
@@ -82,9 +82,9 @@ internal sealed partial class Cpu
             throw Fault(Vector.DE);
         ulong dividend = size switch
         {
-            1 => Regs[Gpr.EAX] & 0xFFFF,
-            2 => ((Regs[Gpr.EDX] & 0xFFFF) << 16) | (Regs[Gpr.EAX] & 0xFFFF),
-            _ => ((ulong)Regs[Gpr.EDX] << 32) | Regs[Gpr.EAX],
+            1 => R(Gpr.EAX) & 0xFFFF,
+            2 => ((R(Gpr.EDX) & 0xFFFF) << 16) | (R(Gpr.EAX) & 0xFFFF),
+            _ => ((ulong)R(Gpr.EDX) << 32) | R(Gpr.EAX),
         };
         ulong q = dividend / divisor, rem = dividend % divisor;
         if (q > SizeMask(size))
@@ -99,9 +99,9 @@ internal sealed partial class Cpu
             throw Fault(Vector.DE);
         long dividend = size switch
         {
-            1 => (short)Regs[Gpr.EAX],
-            2 => (int)(((Regs[Gpr.EDX] & 0xFFFF) << 16) | (Regs[Gpr.EAX] & 0xFFFF)),
-            _ => (long)(((ulong)Regs[Gpr.EDX] << 32) | Regs[Gpr.EAX]),
+            1 => (short)R(Gpr.EAX),
+            2 => (int)(((R(Gpr.EDX) & 0xFFFF) << 16) | (R(Gpr.EAX) & 0xFFFF)),
+            _ => (long)(((ulong)R(Gpr.EDX) << 32) | R(Gpr.EAX)),
         };
         if (dividend == long.MinValue && divisor == -1)
             throw Fault(Vector.DE);
@@ -117,15 +117,15 @@ internal sealed partial class Cpu
         switch (size)
         {
             case 1:
-                Regs[Gpr.EAX] = (Regs[Gpr.EAX] & 0xFFFF0000) | ((rem & 0xFF) << 8) | (q & 0xFF);
+                R(Gpr.EAX) = (R(Gpr.EAX) & 0xFFFF0000) | ((rem & 0xFF) << 8) | (q & 0xFF);
                 break;
             case 2:
                 WriteAccumulator(2, q);
-                Regs[Gpr.EDX] = (Regs[Gpr.EDX] & 0xFFFF0000) | (rem & 0xFFFF);
+                R(Gpr.EDX) = (R(Gpr.EDX) & 0xFFFF0000) | (rem & 0xFFFF);
                 break;
             default:
-                Regs[Gpr.EAX] = q;
-                Regs[Gpr.EDX] = rem;
+                R(Gpr.EAX) = q;
+                R(Gpr.EDX) = rem;
                 break;
         }
     }

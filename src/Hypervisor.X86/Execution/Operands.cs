@@ -17,13 +17,13 @@ internal sealed partial class Cpu
     {
         int v = (int)r;
         if ((uint)(v - (int)Register.EAX) < 8)
-            return Regs[v - (int)Register.EAX];
+            return R(v - (int)Register.EAX);
         if ((uint)(v - (int)Register.AX) < 8)
-            return Regs[v - (int)Register.AX] & 0xFFFF;
+            return R(v - (int)Register.AX) & 0xFFFF;
         if ((uint)(v - (int)Register.AL) < 4)
-            return Regs[v - (int)Register.AL] & 0xFF;
+            return R(v - (int)Register.AL) & 0xFF;
         if ((uint)(v - (int)Register.AH) < 4)
-            return (Regs[v - (int)Register.AH] >> 8) & 0xFF;
+            return (R(v - (int)Register.AH) >> 8) & 0xFF;
         if ((uint)(v - (int)Register.ES) < 6)
             return Segs[v - (int)Register.ES].Selector;
         return ReadSpecialReg(r);
@@ -34,20 +34,20 @@ internal sealed partial class Cpu
     {
         int v = (int)r;
         if ((uint)(v - (int)Register.EAX) < 8)
-            Regs[v - (int)Register.EAX] = value;
+            R(v - (int)Register.EAX) = value;
         else if ((uint)(v - (int)Register.AX) < 8)
         {
-            ref uint reg = ref Regs[v - (int)Register.AX];
+            ref uint reg = ref R(v - (int)Register.AX);
             reg = (reg & 0xFFFF0000) | (value & 0xFFFF);
         }
         else if ((uint)(v - (int)Register.AL) < 4)
         {
-            ref uint reg = ref Regs[v - (int)Register.AL];
+            ref uint reg = ref R(v - (int)Register.AL);
             reg = (reg & 0xFFFFFF00) | (value & 0xFF);
         }
         else if ((uint)(v - (int)Register.AH) < 4)
         {
-            ref uint reg = ref Regs[v - (int)Register.AH];
+            ref uint reg = ref R(v - (int)Register.AH);
             reg = (reg & 0xFFFF00FF) | ((value & 0xFF) << 8);
         }
         else
@@ -91,8 +91,8 @@ internal sealed partial class Cpu
         else { access = d.Access2; r = d.Reg2; }
         switch (access)
         {
-            case OperandAccess.Reg32: return Regs[r];
-            case OperandAccess.Reg16: return Regs[r] & 0xFFFF;
+            case OperandAccess.Reg32: return R(r);
+            case OperandAccess.Reg16: return R(r) & 0xFFFF;
             case OperandAccess.Reg8Low: case OperandAccess.Reg8High: return Reg8(access, r);
             case OperandAccess.Memory: return ReadMem(d.MemSegment, EffectiveAddress(ref d), size);
             case OperandAccess.Immediate: return d.Immediate & SizeMask(size);
@@ -116,8 +116,8 @@ internal sealed partial class Cpu
         else { access = d.Access1; r = d.Reg1; }
         switch (access)
         {
-            case OperandAccess.Reg32: Regs[r] = value; break;
-            case OperandAccess.Reg16: Regs[r] = (Regs[r] & 0xFFFF0000) | (value & 0xFFFF); break;
+            case OperandAccess.Reg32: R(r) = value; break;
+            case OperandAccess.Reg16: R(r) = (R(r) & 0xFFFF0000) | (value & 0xFFFF); break;
             case OperandAccess.Reg8Low: case OperandAccess.Reg8High: SetReg8(access, r, value); break;
             case OperandAccess.Memory: WriteMem(d.MemSegment, EffectiveAddress(ref d), size, value); break;
             default: WriteReg(d.I.GetOpRegister(op), value); break;
@@ -127,12 +127,12 @@ internal sealed partial class Cpu
     /// <summary>AL..BL (<see cref="OperandAccess.Reg8Low"/>) or AH..BH (high byte) of register <paramref name="reg"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint Reg8(OperandAccess access, int reg) =>
-        access == OperandAccess.Reg8Low ? Regs[reg] & 0xFF : (Regs[reg] >> 8) & 0xFF;
+        access == OperandAccess.Reg8Low ? R(reg) & 0xFF : (R(reg) >> 8) & 0xFF;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void SetReg8(OperandAccess access, int reg, uint value)
     {
-        ref uint r = ref Regs[reg];
+        ref uint r = ref R(reg);
         r = access == OperandAccess.Reg8Low ? (r & 0xFFFFFF00) | (value & 0xFF) : (r & 0xFFFF00FF) | ((value & 0xFF) << 8);
     }
 

@@ -14,7 +14,7 @@ internal sealed partial class Cpu
 
     private uint ShiftCount(ref DecodedInstruction d, int op) =>
         d.I.OpCount <= op ? 1u
-        : d.I.GetOpKind(op) == OpKind.Register ? Regs[Gpr.ECX] & 0xFF
+        : d.I.GetOpKind(op) == OpKind.Register ? R(Gpr.ECX) & 0xFF
         : (uint)d.I.GetImmediate(op) & 0xFF;
 
     private void Shift(ref DecodedInstruction d, int size, ShiftOp op)

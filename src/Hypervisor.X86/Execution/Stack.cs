@@ -6,10 +6,10 @@ namespace Hypervisor.X86.Cpu;
 /// <summary>Stack instructions: PUSH, POP, PUSHA/PUSHAD, POPA/POPAD, PUSHF/POPF with the IOPL rules, ENTER, LEAVE.</summary>
 internal sealed partial class Cpu
 {
-    private uint StackPointer => Stack32 ? Regs[Gpr.ESP] : Regs[Gpr.ESP] & 0xFFFF;
+    private uint StackPointer => Stack32 ? R(Gpr.ESP) : R(Gpr.ESP) & 0xFFFF;
 
     private void SetStackPointer(uint sp) =>
-        Regs[Gpr.ESP] = Stack32 ? sp : (Regs[Gpr.ESP] & 0xFFFF0000) | (sp & 0xFFFF);
+        R(Gpr.ESP) = Stack32 ? sp : (R(Gpr.ESP) & 0xFFFF0000) | (sp & 0xFFFF);
 
     private uint StackMask => Stack32 ? 0xFFFFFFFF : 0xFFFF;
 
@@ -63,10 +63,10 @@ internal sealed partial class Cpu
             {
                 // The read and the ESP update use the stack as it was: POP SS may change SS.B.
                 uint sel = PeekStack(0, d.OpSize);
-                uint esp = Stack32 ? Regs[Gpr.ESP] + (uint)d.OpSize
-                    : (Regs[Gpr.ESP] & 0xFFFF0000) | ((Regs[Gpr.ESP] + (uint)d.OpSize) & 0xFFFF);
+                uint esp = Stack32 ? R(Gpr.ESP) + (uint)d.OpSize
+                    : (R(Gpr.ESP) & 0xFFFF0000) | ((R(Gpr.ESP) + (uint)d.OpSize) & 0xFFFF);
                 LoadSegment(r - Register.ES, (ushort)sel);
-                Regs[Gpr.ESP] = esp;
+                R(Gpr.ESP) = esp;
                 if (r == Register.SS)
                     _interruptShadow = true;
                 return;
@@ -83,9 +83,9 @@ internal sealed partial class Cpu
 
     private void Pusha(int size)
     {
-        uint sp = Regs[Gpr.ESP];
+        uint sp = R(Gpr.ESP);
         for (int r = Gpr.EAX; r <= Gpr.EDI; r++)
-            PushValue(r == Gpr.ESP ? sp : Regs[r], size);
+            PushValue(r == Gpr.ESP ? sp : R(r), size);
     }
 
     private void Popa(int size)
@@ -145,24 +145,24 @@ internal sealed partial class Cpu
         uint alloc = d.I.Immediate16;
         int level = d.I.Immediate8_2nd & 31;
         uint mask = StackMask;
-        uint frameTemp = Regs[Gpr.ESP] - (uint)size;
-        WriteMem(Seg.SS, frameTemp & mask, size, Regs[Gpr.EBP]);
+        uint frameTemp = R(Gpr.ESP) - (uint)size;
+        WriteMem(Seg.SS, frameTemp & mask, size, R(Gpr.EBP));
         for (int i = 1; i < level; i++)
         {
-            uint v = ReadMem(Seg.SS, (Regs[Gpr.EBP] - (uint)(i * size)) & mask, size);
+            uint v = ReadMem(Seg.SS, (R(Gpr.EBP) - (uint)(i * size)) & mask, size);
             WriteMem(Seg.SS, (frameTemp - (uint)(i * size)) & mask, size, v);
         }
         if (level > 0)
             WriteMem(Seg.SS, (frameTemp - (uint)(level * size)) & mask, size, frameTemp);
         uint newSp = (frameTemp - (uint)(level * size) - alloc) & mask;
         ProbeWrite(Linear(Seg.SS, newSp, 1, write: true), 1);
-        Regs[Gpr.EBP] = size == 4 ? frameTemp : (Regs[Gpr.EBP] & 0xFFFF0000) | (frameTemp & 0xFFFF);
+        R(Gpr.EBP) = size == 4 ? frameTemp : (R(Gpr.EBP) & 0xFFFF0000) | (frameTemp & 0xFFFF);
         SetStackPointer(newSp);
     }
 
     private void Leave(int size)
     {
-        uint bp = Stack32 ? Regs[Gpr.EBP] : Regs[Gpr.EBP] & 0xFFFF;
+        uint bp = Stack32 ? R(Gpr.EBP) : R(Gpr.EBP) & 0xFFFF;
         uint v = ReadMem(Seg.SS, bp, size);
         SetStackPointer(bp + (uint)size);
         WriteReg(size == 2 ? Register.BP : Register.EBP, v);

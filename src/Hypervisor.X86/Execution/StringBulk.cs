@@ -27,7 +27,7 @@ internal sealed unsafe partial class Cpu
             return 0;
         if (kind == StringKind.Stos)
         {
-            uint value = Regs[Gpr.EAX];
+            uint value = R(Gpr.EAX);
             switch (size)
             {
                 case 1: new Span<byte>(dst, (int)count).Fill((byte)value); break;

@@ -14,7 +14,7 @@ internal sealed partial class Cpu
 
     private enum StringKind { Movs, Cmps, Stos, Lods, Scas }
 
-    private uint IndexRegister(int reg, int addrSize) => addrSize == 2 ? Regs[reg] & 0xFFFF : Regs[reg];
+    private uint IndexRegister(int reg, int addrSize) => addrSize == 2 ? R(reg) & 0xFFFF : R(reg);
 
     /// <summary>Steps (E)SI or (E)DI by one element, backwards when EFLAGS.DF is set.</summary>
     private void AdvanceIndex(int reg, int addrSize, int size) =>
@@ -24,20 +24,20 @@ internal sealed partial class Cpu
     private void AddToIndex(int reg, int addrSize, uint delta)
     {
         if (addrSize == 2)
-            Regs[reg] = (Regs[reg] & 0xFFFF0000) | ((Regs[reg] + delta) & 0xFFFF);
+            R(reg) = (R(reg) & 0xFFFF0000) | ((R(reg) + delta) & 0xFFFF);
         else
-            Regs[reg] += delta;
+            R(reg) += delta;
     }
 
-    private uint CountRegister(int addrSize) => addrSize == 2 ? Regs[Gpr.ECX] & 0xFFFF : Regs[Gpr.ECX];
+    private uint CountRegister(int addrSize) => addrSize == 2 ? R(Gpr.ECX) & 0xFFFF : R(Gpr.ECX);
 
     /// <summary>Sets CX (16-bit addressing) or ECX.</summary>
     private void SetCount(int addrSize, uint value)
     {
         if (addrSize == 2)
-            Regs[Gpr.ECX] = (Regs[Gpr.ECX] & 0xFFFF0000) | (value & 0xFFFF);
+            R(Gpr.ECX) = (R(Gpr.ECX) & 0xFFFF0000) | (value & 0xFFFF);
         else
-            Regs[Gpr.ECX] = value;
+            R(Gpr.ECX) = value;
     }
 
     /// <summary>Decrements (E)CX and returns the new count.</summary>
@@ -123,7 +123,7 @@ internal sealed partial class Cpu
                 break;
             }
             case StringKind.Stos:
-                WriteMem(Seg.ES, IndexRegister(Gpr.EDI, a), size, Regs[Gpr.EAX] & SizeMask(size));
+                WriteMem(Seg.ES, IndexRegister(Gpr.EDI, a), size, R(Gpr.EAX) & SizeMask(size));
                 AdvanceIndex(Gpr.EDI, a, size);
                 break;
             case StringKind.Lods:
@@ -136,7 +136,7 @@ internal sealed partial class Cpu
             case StringKind.Scas:
             {
                 uint dst = ReadMem(Seg.ES, IndexRegister(Gpr.EDI, a), size);
-                SubWithFlags(Regs[Gpr.EAX] & SizeMask(size), dst, 0, size);
+                SubWithFlags(R(Gpr.EAX) & SizeMask(size), dst, 0, size);
                 AdvanceIndex(Gpr.EDI, a, size);
                 break;
             }
@@ -145,7 +145,7 @@ internal sealed partial class Cpu
 
     private void WriteAccumulator(int size, uint v)
     {
-        ref uint eax = ref Regs[Gpr.EAX];
+        ref uint eax = ref R(Gpr.EAX);
         eax = size switch
         {
             1 => (eax & 0xFFFFFF00) | (v & 0xFF),

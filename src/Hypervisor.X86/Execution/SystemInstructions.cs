@@ -149,32 +149,32 @@ internal sealed partial class Cpu
     /// <summary>CPUID: an honest list of what this CPU implements (a Pentium-class part without MMX; the APIC when the machine has one).</summary>
     private void Cpuid()
     {
-        uint leaf = Regs[Gpr.EAX];
+        uint leaf = R(Gpr.EAX);
         switch (leaf)
         {
             case 0:
-                Regs[Gpr.EAX] = 1;
-                Regs[Gpr.EBX] = 0x756E6547; // "Genu"
-                Regs[Gpr.EDX] = 0x49656E69; // "ineI"
-                Regs[Gpr.ECX] = 0x6C65746E; // "ntel"
+                R(Gpr.EAX) = 1;
+                R(Gpr.EBX) = 0x756E6547; // "Genu"
+                R(Gpr.EDX) = 0x49656E69; // "ineI"
+                R(Gpr.ECX) = 0x6C65746E; // "ntel"
                 break;
             case 1:
-                Regs[Gpr.EAX] = CpuSignature;
+                R(Gpr.EAX) = CpuSignature;
                 // With a local APIC: EDX.APIC (bit 9, while globally enabled) and the initial APIC ID in EBX[31:24].
-                Regs[Gpr.EBX] = LocalApic is { } apic ? (uint)apic.InitialId << 24 : 0;
-                Regs[Gpr.ECX] = 0;
-                Regs[Gpr.EDX] = CpuidFeatures | (ApicPageEnabled ? CpuidApic : 0);
+                R(Gpr.EBX) = LocalApic is { } apic ? (uint)apic.InitialId << 24 : 0;
+                R(Gpr.ECX) = 0;
+                R(Gpr.EDX) = CpuidFeatures | (ApicPageEnabled ? CpuidApic : 0);
                 break;
             case ExtendedLeafBase:
-                Regs[Gpr.EAX] = ExtendedLeafBase + 1;
-                Regs[Gpr.EBX] = Regs[Gpr.ECX] = Regs[Gpr.EDX] = 0;
+                R(Gpr.EAX) = ExtendedLeafBase + 1;
+                R(Gpr.EBX) = R(Gpr.ECX) = R(Gpr.EDX) = 0;
                 break;
             case ExtendedLeafBase + 1:
-                Regs[Gpr.EAX] = Regs[Gpr.EBX] = Regs[Gpr.ECX] = 0;
-                Regs[Gpr.EDX] = ExtendedFeaturesNx; // EFER.NXE with PAE paging; no long mode, no SYSCALL
+                R(Gpr.EAX) = R(Gpr.EBX) = R(Gpr.ECX) = 0;
+                R(Gpr.EDX) = ExtendedFeaturesNx; // EFER.NXE with PAE paging; no long mode, no SYSCALL
                 break;
             default:
-                Regs[Gpr.EAX] = Regs[Gpr.EBX] = Regs[Gpr.ECX] = Regs[Gpr.EDX] = 0;
+                R(Gpr.EAX) = R(Gpr.EBX) = R(Gpr.ECX) = R(Gpr.EDX) = 0;
                 break;
         }
     }
@@ -207,10 +207,10 @@ internal sealed partial class Cpu
     /// </summary>
     private void Rdpmc()
     {
-        if (((Cr4 & ControlBits.Cr4PCE) == 0 && ProtectedMode && Cpl != 0) || Regs[Gpr.ECX] > 1)
+        if (((Cr4 & ControlBits.Cr4PCE) == 0 && ProtectedMode && Cpl != 0) || R(Gpr.ECX) > 1)
             throw GP();
-        Regs[Gpr.EAX] = 0;
-        Regs[Gpr.EDX] = 0;
+        R(Gpr.EAX) = 0;
+        R(Gpr.EDX) = 0;
     }
 
     private void Rdtsc()
@@ -218,37 +218,37 @@ internal sealed partial class Cpu
         if ((Cr4 & ControlBits.Cr4TSD) != 0 && ProtectedMode && Cpl != 0)
             throw GP();
         ulong t = Tsc;
-        Regs[Gpr.EAX] = (uint)t;
-        Regs[Gpr.EDX] = (uint)(t >> 32);
+        R(Gpr.EAX) = (uint)t;
+        R(Gpr.EDX) = (uint)(t >> 32);
     }
 
     private void Rdmsr()
     {
         RequireCpl0();
-        if (TryReadApicMsr(Regs[Gpr.ECX], out ulong apicBase))
+        if (TryReadApicMsr(R(Gpr.ECX), out ulong apicBase))
         {
-            Regs[Gpr.EAX] = (uint)apicBase;
-            Regs[Gpr.EDX] = (uint)(apicBase >> 32);
+            R(Gpr.EAX) = (uint)apicBase;
+            R(Gpr.EDX) = (uint)(apicBase >> 32);
             return;
         }
-        ulong v = Regs[Gpr.ECX] switch
+        ulong v = R(Gpr.ECX) switch
         {
             MsrTsc => Tsc,
             MsrBiosSignId => 0,
             MsrEfer => Efer,
             _ => throw GP(),
         };
-        Regs[Gpr.EAX] = (uint)v;
-        Regs[Gpr.EDX] = (uint)(v >> 32);
+        R(Gpr.EAX) = (uint)v;
+        R(Gpr.EDX) = (uint)(v >> 32);
     }
 
     private void Wrmsr()
     {
         RequireCpl0();
-        ulong v = ((ulong)Regs[Gpr.EDX] << 32) | Regs[Gpr.EAX];
-        if (TryWriteApicMsr(Regs[Gpr.ECX], v))
+        ulong v = ((ulong)R(Gpr.EDX) << 32) | R(Gpr.EAX);
+        if (TryWriteApicMsr(R(Gpr.ECX), v))
             return;
-        switch (Regs[Gpr.ECX])
+        switch (R(Gpr.ECX))
         {
             case MsrTsc: TscOffset = v - TscNow; break;
             case MsrBiosSignId: break;

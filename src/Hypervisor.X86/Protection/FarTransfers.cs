@@ -134,13 +134,13 @@ internal sealed partial class Cpu
             for (int i = 0; i < count; i++)
                 parameters[i] = PeekStack((uint)(i * gateSize), gateSize);
             ushort oldSs = Segs[Seg.SS].Selector;
-            uint oldEsp = Regs[Gpr.ESP];
+            uint oldEsp = R(Gpr.ESP);
             uint returnEip = Eip;
             ushort oldCs = Segs[Seg.CS].Selector;
             Segs[Seg.SS] = newSs;
             Cpl = newCpl;
             StateChanged();
-            Regs[Gpr.ESP] = newEsp;
+            R(Gpr.ESP) = newEsp;
             PushValue(oldSs, gateSize);
             PushValue(oldEsp, gateSize);
             for (int i = count - 1; i >= 0; i--)
@@ -217,7 +217,7 @@ internal sealed partial class Cpu
         SetCs(d, sel, rpl);
         Segs[Seg.SS] = ss;
         StateChanged();
-        Regs[Gpr.ESP] = Stack32 ? outerEsp + release : (Regs[Gpr.ESP] & 0xFFFF0000) | ((outerEsp + release) & 0xFFFF);
+        R(Gpr.ESP) = Stack32 ? outerEsp + release : (R(Gpr.ESP) & 0xFFFF0000) | ((outerEsp + release) & 0xFFFF);
         Eip = eip;
         InvalidateSegmentsForOuterLevel();
     }

@@ -65,12 +65,12 @@ internal sealed partial class Cpu
     }
 
     private (uint Eip, uint Esp, uint Flags, int Cpl, SegmentCache Cs, SegmentCache Ss) SaveDeliveryState() =>
-        (Eip, Regs[Gpr.ESP], Flags, Cpl, Segs[Seg.CS], Segs[Seg.SS]);
+        (Eip, R(Gpr.ESP), Flags, Cpl, Segs[Seg.CS], Segs[Seg.SS]);
 
     private void RestoreDeliveryState((uint Eip, uint Esp, uint Flags, int Cpl, SegmentCache Cs, SegmentCache Ss) s)
     {
         Eip = s.Eip;
-        Regs[Gpr.ESP] = s.Esp;
+        R(Gpr.ESP) = s.Esp;
         Flags = s.Flags;
         Cpl = s.Cpl;
         Segs[Seg.CS] = s.Cs;
@@ -81,7 +81,7 @@ internal sealed partial class Cpu
     private void DeliverExternalInterrupt(byte vector)
     {
         _instrEip = Eip;
-        _instrEsp = Regs[Gpr.ESP];
+        _instrEsp = R(Gpr.ESP);
         _ext = 1;
         try
         {
@@ -165,11 +165,11 @@ internal sealed partial class Cpu
             int newCpl = code.Dpl;
             var (ss, _, esp) = ReadTssStack(newCpl, _ext);
             ushort oldSs = Segs[Seg.SS].Selector;
-            uint oldEsp = Regs[Gpr.ESP];
+            uint oldEsp = R(Gpr.ESP);
             Segs[Seg.SS] = ss;
             Cpl = newCpl;
             StateChanged();
-            Regs[Gpr.ESP] = esp;
+            R(Gpr.ESP) = esp;
             PushValue(oldSs, size);
             PushValue(oldEsp, size);
         }
@@ -258,7 +258,7 @@ internal sealed partial class Cpu
         SetCs(d, sel, rpl);
         Segs[Seg.SS] = ss;
         StateChanged();
-        Regs[Gpr.ESP] = Stack32 ? outerEsp : (Regs[Gpr.ESP] & 0xFFFF0000) | (outerEsp & 0xFFFF);
+        R(Gpr.ESP) = Stack32 ? outerEsp : (R(Gpr.ESP) & 0xFFFF0000) | (outerEsp & 0xFFFF);
         Eip = eip;
         InvalidateSegmentsForOuterLevel();
     }

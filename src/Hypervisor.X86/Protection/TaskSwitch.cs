@@ -122,7 +122,8 @@ internal sealed partial class Cpu
         }
         _taskSwitched = true;
         Flags = (n.Flags & (Eflags.Writable | Eflags.VM) & (new32 ? ~0u : 0xFFFFu)) | Eflags.Reserved1;
-        Array.Copy(n.Regs, Regs, 8);
+        for (int i = 0; i < 8; i++)
+            R(i) = n.Regs[i];
         Eip = n.Eip;
         bool v86 = (Flags & Eflags.VM) != 0;
         Cpl = v86 ? 3 : n.Sels[Seg.CS] & SelectorRplMask;
@@ -131,7 +132,7 @@ internal sealed partial class Cpu
         Segs[Seg.Ldtr] = new SegmentCache { Selector = n.Ldt, Unusable = true };
         StateChanged();
         _instrEip = Eip;
-        _instrEsp = Regs[Gpr.ESP];
+        _instrEsp = R(Gpr.ESP);
 
         LoadTaskLdt(n.Ldt, ext);
         if (v86)
@@ -172,7 +173,7 @@ internal sealed partial class Cpu
             WriteSystem(b + 0x20, 4, Eip);
             WriteSystem(b + 0x24, 4, flags);
             for (int i = 0; i < 8; i++)
-                WriteSystem(b + 0x28 + (uint)(4 * i), 4, Regs[i]);
+                WriteSystem(b + 0x28 + (uint)(4 * i), 4, R(i));
             for (int i = 0; i < 6; i++)
                 WriteSystem(b + 0x48 + (uint)(4 * i), 2, Segs[i].Selector);
         }
@@ -181,7 +182,7 @@ internal sealed partial class Cpu
             WriteSystem(b + 0x0E, 2, Eip & 0xFFFF);
             WriteSystem(b + 0x10, 2, flags & 0xFFFF);
             for (int i = 0; i < 8; i++)
-                WriteSystem(b + 0x12 + (uint)(2 * i), 2, Regs[i] & 0xFFFF);
+                WriteSystem(b + 0x12 + (uint)(2 * i), 2, R(i) & 0xFFFF);
             for (int i = 0; i < 4; i++)
                 WriteSystem(b + 0x22 + (uint)(2 * i), 2, Segs[i].Selector);
         }

@@ -24,7 +24,7 @@ internal sealed partial class Cpu
         Segs[Seg.DS] = V86Segment((ushort)frame[6], code: false);
         Segs[Seg.FS] = V86Segment((ushort)frame[7], code: false);
         Segs[Seg.GS] = V86Segment((ushort)frame[8], code: false);
-        Regs[Gpr.ESP] = frame[3];
+        R(Gpr.ESP) = frame[3];
         Eip = frame[0] & 0xFFFF;
         StateChanged();
     }
@@ -58,14 +58,14 @@ internal sealed partial class Cpu
             throw GP(selError);
         var (ss, _, esp) = ReadTssStack(0, _ext);
         uint oldFlags = Flags;
-        uint oldEsp = Regs[Gpr.ESP];
+        uint oldEsp = R(Gpr.ESP);
         ushort oldSs = Segs[Seg.SS].Selector, oldCs = Segs[Seg.CS].Selector;
         uint oldEip = Eip;
         Flags &= ~Eflags.VM;
         Segs[Seg.SS] = ss;
         Cpl = 0;
         StateChanged();
-        Regs[Gpr.ESP] = esp;
+        R(Gpr.ESP) = esp;
         PushValue(Segs[Seg.GS].Selector, 4);
         PushValue(Segs[Seg.FS].Selector, 4);
         PushValue(Segs[Seg.DS].Selector, 4);

@@ -23,7 +23,7 @@ internal sealed unsafe partial class Cpu
     private byte* _atomicHost;
     private uint _atomicOld;
     private readonly AtomicRetry _atomicRetry = new();
-    private readonly uint[] _atomicSavedRegs = new uint[8];
+    private readonly ulong[] _atomicSavedRegs = new ulong[16];
 
     /// <summary>Compare-and-exchange attempts that lost to another vCPU's store and ran the instruction again.</summary>
     public long AtomicRetries;
@@ -41,7 +41,7 @@ internal sealed unsafe partial class Cpu
     private void ExecuteAtomic(ref DecodedInstruction d)
     {
         uint eip = Eip;
-        Array.Copy(Regs, _atomicSavedRegs, 8);
+        Array.Copy(Regs, _atomicSavedRegs, 16);
         uint flags = Flags;
         while (true)
         {
@@ -55,7 +55,7 @@ internal sealed unsafe partial class Cpu
             catch (AtomicRetry)
             {
                 AtomicRetries++;
-                Array.Copy(_atomicSavedRegs, Regs, 8);
+                Array.Copy(_atomicSavedRegs, Regs, 16);
                 Flags = flags;
                 Eip = eip;
             }

@@ -63,7 +63,7 @@ internal sealed partial class BlockCompiler
         _exit = _il.DefineLabel();
         _isTarget = new bool[_code.Length];
 
-        _regs = _il.DeclareLocal(typeof(uint[]));
+        _regs = _il.DeclareLocal(typeof(ulong[]));
         _fop = _il.DeclareLocal(typeof(int));
         _fa = _il.DeclareLocal(typeof(uint));
         _fb = _il.DeclareLocal(typeof(uint));
@@ -280,7 +280,8 @@ internal sealed partial class BlockCompiler
             _il.Emit(OpCodes.Ldloc, _regs);
             _il.Emit(OpCodes.Ldc_I4, n);
             _il.Emit(OpCodes.Ldloc, local);
-            _il.Emit(OpCodes.Stelem_I4);
+            _il.Emit(OpCodes.Conv_U8); // a 32-bit register write zero-extends (bits 63:32 are not observable outside 64-bit mode)
+            _il.Emit(OpCodes.Stelem_I8);
         }
         EmitSpillFlags();
         StoreField(CpuState.Retired, _retired);
@@ -295,7 +296,8 @@ internal sealed partial class BlockCompiler
                 continue;
             _il.Emit(OpCodes.Ldloc, _regs);
             _il.Emit(OpCodes.Ldc_I4, n);
-            _il.Emit(OpCodes.Ldelem_U4);
+            _il.Emit(OpCodes.Ldelem_I8);
+            _il.Emit(OpCodes.Conv_U4);
             _il.Emit(OpCodes.Stloc, local);
         }
         LoadField(CpuState.LazyOp, _fop);
@@ -396,7 +398,8 @@ internal sealed partial class BlockCompiler
         }
         _il.Emit(OpCodes.Ldloc, _regs);
         _il.Emit(OpCodes.Ldc_I4, n);
-        _il.Emit(OpCodes.Ldelem_U4);
+        _il.Emit(OpCodes.Ldelem_I8);
+        _il.Emit(OpCodes.Conv_U4);
     }
 
     private void StoreRegister(int n) => _il.Emit(OpCodes.Stloc, _r[n]!);
