@@ -33,7 +33,9 @@ internal sealed unsafe partial class Cpu
     /// <summary>ES, CS, SS, DS, FS, GS, LDTR, TR (see <see cref="Seg"/>).</summary>
     public readonly SegmentCache[] Segs = new SegmentCache[8];
     public uint Cr0 = ControlBits.Cr0ET | ControlBits.Cr0CD | ControlBits.Cr0NW;
-    public uint Cr2, Cr3, Cr4;
+    public uint Cr3, Cr4;
+    /// <summary>The linear address of the last page fault (64 bits in long mode).</summary>
+    public ulong Cr2;
     public ulong Efer;
     public uint GdtBase, IdtBase;
     public ushort GdtLimit, IdtLimit = 0x3FF;

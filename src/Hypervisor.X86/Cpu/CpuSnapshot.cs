@@ -29,7 +29,7 @@ internal sealed partial class Cpu
         w.WriteUInt32(Flags);
         foreach (var s in Segs)
             WriteSegment(w, s);
-        w.WriteUInt32(Cr0); w.WriteUInt32(Cr2); w.WriteUInt32(Cr3); w.WriteUInt32(Cr4);
+        w.WriteUInt32(Cr0); w.WriteUInt64(Cr2); w.WriteUInt32(Cr3); w.WriteUInt32(Cr4);
         w.WriteUInt64(Efer);
         w.WriteUInt32(GdtBase); w.WriteUInt16(GdtLimit);
         w.WriteUInt32(IdtBase); w.WriteUInt16(IdtLimit);
@@ -70,7 +70,7 @@ internal sealed partial class Cpu
         Flags = r.ReadUInt32();
         for (int i = 0; i < Segs.Length; i++)
             Segs[i] = ReadSegment(r);
-        Cr0 = r.ReadUInt32(); Cr2 = r.ReadUInt32(); Cr3 = r.ReadUInt32(); Cr4 = r.ReadUInt32();
+        Cr0 = r.ReadUInt32(); Cr2 = r.ReadUInt64(); Cr3 = r.ReadUInt32(); Cr4 = r.ReadUInt32();
         Efer = r.ReadUInt64();
         GdtBase = r.ReadUInt32(); GdtLimit = r.ReadUInt16();
         IdtBase = r.ReadUInt32(); IdtLimit = r.ReadUInt16();

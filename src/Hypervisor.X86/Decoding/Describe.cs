@@ -46,7 +46,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>A byte at a linear address for diagnostics: no faults, no side effects, -1 when unreadable.</summary>
-    private int PeekLinearByte(uint la)
+    private int PeekLinearByte(ulong la)
     {
         if (!TryTranslateQuietly(la, out ulong phys))
             return -1;
@@ -55,7 +55,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>Walks the page tables without setting A/D bits or raising #PF (32-bit and PAE).</summary>
-    private bool TryTranslateQuietly(uint la, out ulong phys)
+    private bool TryTranslateQuietly(ulong la, out ulong phys)
     {
         phys = la;
         if (!PagingEnabled)

@@ -49,7 +49,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>The physical address of an instruction byte: code must come from RAM.</summary>
-    private ulong TranslateFetch(uint la)
+    private ulong TranslateFetch(ulong la)
     {
         ref var t = ref _tlb[(la >> 12) & (TlbSize - 1)];
         if (t.Tag != TlbTag(la) || t.NoExecute)
@@ -60,7 +60,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>TLB miss or a no-execute page on a fetch: walk with the I/D bit for #PF error codes.</summary>
-    private void FillForFetch(ref Memory.TlbEntry t, uint la)
+    private void FillForFetch(ref Memory.TlbEntry t, ulong la)
     {
         _walkIsFetch = true;
         try

@@ -148,11 +148,11 @@ internal sealed partial class Cpu
     /// trap after the instruction, and keeps the page's TLB entry invalid so the next access to
     /// it is checked too.
     /// </summary>
-    private void WatchAccess(uint la, int size, bool write, bool record, ref Memory.TlbEntry e)
+    private void WatchAccess(ulong la, int size, bool write, bool record, ref Memory.TlbEntry e)
     {
         if (_hostWatchpoints.Length != 0)
             HostWatchAccess(la, size, write, record, ref e);
-        uint end = la + (uint)size - 1;
+        ulong end = la + (ulong)size - 1;
         for (int n = 0; n < 4; n++)
         {
             if (!BreakpointEnabled(n))

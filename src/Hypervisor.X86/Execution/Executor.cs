@@ -324,7 +324,7 @@ internal sealed partial class Cpu
         return _exitSignal;
     }
 
-    private VmExitSignal FetchFromNonRam(uint la, ulong phys) =>
+    private VmExitSignal FetchFromNonRam(ulong la, ulong phys) =>
         StopWithInternalError($"instruction fetch from physical address 0x{phys:x} (linear 0x{la:x}), which is not RAM, at {CsEip()}",
             SoftwareCpuErrors.GuestFetchOutsideRam);
 

@@ -92,7 +92,7 @@ internal sealed partial class Cpu
     }
 
     /// <summary>Called from <see cref="WatchAccess"/>: keeps watched pages out of the TLB and records a hit.</summary>
-    private void HostWatchAccess(uint la, int size, bool write, bool record, ref Memory.TlbEntry e)
+    private void HostWatchAccess(ulong la, int size, bool write, bool record, ref Memory.TlbEntry e)
     {
         foreach (var w in _hostWatchpoints)
         {

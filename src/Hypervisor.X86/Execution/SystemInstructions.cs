@@ -79,7 +79,7 @@ internal sealed partial class Cpu
     private uint ReadSpecialReg(Register r) => r switch
     {
         Register.CR0 => Cr0,
-        Register.CR2 => Cr2,
+        Register.CR2 => (uint)Cr2,
         Register.CR3 => Cr3,
         Register.CR4 => Cr4,
         _ when (uint)(r - Register.DR0) < 8 => ReadDebugRegister(r - Register.DR0),

@@ -7,7 +7,7 @@ namespace Hypervisor.X86.Cpu;
 /// </summary>
 internal sealed partial class Cpu
 {
-    public bool TryTranslate(uint la, out ulong physical)
+    public bool TryTranslate(ulong la, out ulong physical)
     {
         physical = 0;
         ulong page;

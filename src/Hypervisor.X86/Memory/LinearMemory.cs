@@ -18,15 +18,21 @@ internal sealed unsafe partial class Cpu
     /// <summary>The TLB for the current privilege: user (CPL 3) or supervisor.</summary>
     private TlbEntry[] _tlb;
 
-    private static uint TlbTag(uint la) => (la & ~PageOffsetMask) | 1;
+    /// <summary>Linear addresses wrap at 4 GiB outside long mode (all ones in long mode).</summary>
+    private ulong _linearMask = uint.MaxValue;
+
+    /// <summary>The linear address <paramref name="delta"/> bytes on, wrapped as the mode wraps it.</summary>
+    private ulong NextLinear(ulong la, int delta) => (la + (ulong)delta) & _linearMask;
+
+    private static ulong TlbTag(ulong la) => (la & ~PageOffsetMask) | 1;
 
     /// <summary>The current TLB's entry for a linear address (the index is masked to the TLB's size).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ref TlbEntry TlbSlot(uint la) =>
+    private ref TlbEntry TlbSlot(ulong la) =>
         ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tlb), (int)((la >> 12) & (TlbSize - 1)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte ReadLinear8(uint la)
+    public byte ReadLinear8(ulong la)
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Read != null)
@@ -35,7 +41,7 @@ internal sealed unsafe partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ushort ReadLinear16(uint la)
+    public ushort ReadLinear16(ulong la)
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Read != null && (la & PageOffsetMask) <= PageOffsetMask - 1)
@@ -44,7 +50,7 @@ internal sealed unsafe partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint ReadLinear32(uint la)
+    public uint ReadLinear32(ulong la)
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Read != null && (la & PageOffsetMask) <= PageOffsetMask - 3)
@@ -53,7 +59,7 @@ internal sealed unsafe partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteLinear8(uint la, byte value)
+    public void WriteLinear8(ulong la, byte value)
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Write != null)
@@ -63,7 +69,7 @@ internal sealed unsafe partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteLinear16(uint la, ushort value)
+    public void WriteLinear16(ulong la, ushort value)
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Write != null && (la & PageOffsetMask) <= PageOffsetMask - 1)
@@ -73,7 +79,7 @@ internal sealed unsafe partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteLinear32(uint la, uint value)
+    public void WriteLinear32(ulong la, uint value)
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Write != null && (la & PageOffsetMask) <= PageOffsetMask - 3)
@@ -83,18 +89,18 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>Reads with supervisor privilege (descriptor tables, TSS, IDT: SDM "implicit supervisor access").</summary>
-    public uint ReadSystem(uint la, int size) => (uint)ReadSlow(la, size, _tlbSupervisor, false);
+    public uint ReadSystem(ulong la, int size) => (uint)ReadSlow(la, size, _tlbSupervisor, false);
 
-    public void WriteSystem(uint la, int size, uint value) => WriteSlow(la, size, value, _tlbSupervisor, false);
+    public void WriteSystem(ulong la, int size, uint value) => WriteSlow(la, size, value, _tlbSupervisor, false);
 
-    private ulong ReadSlow(uint la, int size, TlbEntry[] tlb, bool user)
+    private ulong ReadSlow(ulong la, int size, TlbEntry[] tlb, bool user)
     {
         if ((la & PageOffsetMask) > PhysicalMemory.PageSize - (uint)size)
         {
             // Crosses a page: byte by byte, each page translated (and faulting) on its own.
             ulong v = 0;
             for (int i = 0; i < size; i++)
-                v |= ReadSlow(la + (uint)i, 1, tlb, user) << (8 * i);
+                v |= ReadSlow(NextLinear(la, i), 1, tlb, user) << (8 * i);
             return v;
         }
         ref var e = ref tlb[(la >> 12) & (TlbSize - 1)];
@@ -109,15 +115,15 @@ internal sealed unsafe partial class Cpu
         return size switch { 1 => *host, 2 => Unsafe.ReadUnaligned<ushort>(host), _ => Unsafe.ReadUnaligned<uint>(host) };
     }
 
-    private void WriteSlow(uint la, int size, uint value, TlbEntry[] tlb, bool user)
+    private void WriteSlow(ulong la, int size, uint value, TlbEntry[] tlb, bool user)
     {
         if ((la & PageOffsetMask) > PhysicalMemory.PageSize - (uint)size)
         {
             // Both pages must be writable before any byte is written.
             ProbeWrite(la, tlb, user);
-            ProbeWrite(la + (uint)size - 1, tlb, user);
+            ProbeWrite(NextLinear(la, size - 1), tlb, user);
             for (int i = 0; i < size; i++)
-                WriteSlow(la + (uint)i, 1, (value >> (8 * i)) & 0xFF, tlb, user);
+                WriteSlow(NextLinear(la, i), 1, (value >> (8 * i)) & 0xFF, tlb, user);
             return;
         }
         ref var e = ref tlb[(la >> 12) & (TlbSize - 1)];
@@ -144,7 +150,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>Checks a write would succeed (page present, writable), faulting as the write would.</summary>
-    private void ProbeWrite(uint la, TlbEntry[] tlb, bool user)
+    private void ProbeWrite(ulong la, TlbEntry[] tlb, bool user)
     {
         ref var e = ref tlb[(la >> 12) & (TlbSize - 1)];
         if (e.Tag != TlbTag(la) || !e.Writable)
@@ -154,7 +160,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>Checks a read would succeed (used by instructions that must fault before changing state).</summary>
-    public void ProbeRead(uint la, int size)
+    public void ProbeRead(ulong la, int size)
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag != TlbTag(la))
@@ -162,15 +168,15 @@ internal sealed unsafe partial class Cpu
         if (_watchActive)
             WatchAccess(la, 1, write: false, record: false, ref e);
         if ((la & PageOffsetMask) > PhysicalMemory.PageSize - (uint)size)
-            ProbeRead(la + (uint)size - 1, 1);
+            ProbeRead(NextLinear(la, size - 1), 1);
     }
 
     /// <summary>Checks a write of <paramref name="size"/> bytes would succeed.</summary>
-    public void ProbeWrite(uint la, int size)
+    public void ProbeWrite(ulong la, int size)
     {
         ProbeWrite(la, _tlb, Cpl == 3);
         if ((la & PageOffsetMask) > PhysicalMemory.PageSize - (uint)size)
-            ProbeWrite(la + (uint)size - 1, _tlb, Cpl == 3);
+            ProbeWrite(NextLinear(la, size - 1), _tlb, Cpl == 3);
     }
 
     /// <summary>A store hit a page with decoded code: drop the instructions it overwrote.</summary>
@@ -200,7 +206,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>INVLPG: drops the translation of one linear page.</summary>
-    public void FlushTlbPage(uint la)
+    public void FlushTlbPage(ulong la)
     {
         _fetchPage = NoFetchPage;
         int i = (int)((la >> 12) & (TlbSize - 1));

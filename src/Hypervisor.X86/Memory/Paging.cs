@@ -31,16 +31,16 @@ internal sealed unsafe partial class Cpu
     private const ulong A20PageBit = 1UL << (20 - PhysicalMemory.PageShift);
 
     /// <summary>Translates <paramref name="la"/> and fills TLB entry <paramref name="e"/>; raises #PF.</summary>
-    private void Fill(ref TlbEntry e, uint la, bool write, bool user)
+    private void Fill(ref TlbEntry e, ulong la, bool write, bool user)
     {
         ulong page;
         bool writable = true, global = false, noExecute = false;
         if (!PagingEnabled)
             page = la >> 12;
         else if ((Cr4 & ControlBits.Cr4PAE) != 0)
-            page = WalkPae(la, write, user, out writable, out global, out noExecute);
+            page = WalkPae((uint)la, write, user, out writable, out global, out noExecute);
         else
-            page = Walk32(la, write, user, out writable, out global);
+            page = Walk32((uint)la, write, user, out writable, out global);
         if (!A20Enabled)
             page &= ~A20PageBit;
 
@@ -120,7 +120,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>U/S and R/W over the combined entries (SDM 4.6); <paramref name="writable"/> says if writes at this privilege pass.</summary>
-    private void CheckAccess(uint la, uint combined, bool write, bool user, out bool writable)
+    private void CheckAccess(ulong la, uint combined, bool write, bool user, out bool writable)
     {
         if (user && (combined & PteUser) == 0)
             throw PageFault(la, PfPresent, write, user);
@@ -136,7 +136,7 @@ internal sealed unsafe partial class Cpu
             WritePhysical32(address, updated);
     }
 
-    private GuestFault PageFault(uint la, uint code, bool write, bool user)
+    private GuestFault PageFault(ulong la, uint code, bool write, bool user)
     {
         Cr2 = la;
         code |= (write ? PfWrite : 0) | (user ? PfUser : 0);

@@ -92,7 +92,7 @@ internal sealed partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint ReadLinear(uint la, int size) => size switch
+    public uint ReadLinear(ulong la, int size) => size switch
     {
         1 => ReadLinear8(la),
         2 => ReadLinear16(la),
@@ -100,7 +100,7 @@ internal sealed partial class Cpu
     };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteLinear(uint la, int size, uint value)
+    public void WriteLinear(ulong la, int size, uint value)
     {
         switch (size)
         {

@@ -8,7 +8,7 @@ namespace Hypervisor.X86.Memory;
 internal unsafe struct TlbEntry
 {
     /// <summary>Linear page address | 1; 0 = empty.</summary>
-    public uint Tag;
+    public ulong Tag;
     public byte* Read;
     public byte* Write;
     public ulong PhysicalPage;

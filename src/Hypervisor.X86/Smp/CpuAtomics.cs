@@ -67,7 +67,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>The read half of a read-modify-write at <paramref name="la"/> (already checked writable): remembers the host byte and value for the exchange.</summary>
-    private uint ReadForUpdate(uint la, int size)
+    private uint ReadForUpdate(ulong la, int size)
     {
         uint value = ReadLinear(la, size);
         if (_inAtomic)
@@ -79,7 +79,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>The write half: a compare-and-exchange with the value read, or <see cref="AtomicRetry"/> when another vCPU changed it.</summary>
-    private void WriteAfterUpdate(uint la, int size, uint value)
+    private void WriteAfterUpdate(ulong la, int size, uint value)
     {
         byte* host = _atomicHost;
         if (!_inAtomic || host == null)
@@ -98,7 +98,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>XCHG with memory: a host exchange (no retry needed); returns the old memory value.</summary>
-    private uint ExchangeLinear(uint la, int size, uint value)
+    private uint ExchangeLinear(ulong la, int size, uint value)
     {
         byte* host = _inAtomic ? AtomicHost(la, size) : null;
         if (host == null)
@@ -116,7 +116,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>LOCK CMPXCHG8B: one 64-bit host compare-and-exchange; returns the old value (equal to <paramref name="expected"/> when it stored).</summary>
-    private bool TryCompareExchange64(uint la, ulong expected, ulong value, out ulong old)
+    private bool TryCompareExchange64(ulong la, ulong expected, ulong value, out ulong old)
     {
         byte* host = _inAtomic ? AtomicHost(la, 8) : null;
         if (host == null)
@@ -133,7 +133,7 @@ internal sealed unsafe partial class Cpu
     /// bytes, the TLB filled for writing (faults as the plain store would); null for MMIO, ROM and a
     /// page-straddling access. A page holding decoded code has that code dropped first, as a store does.
     /// </summary>
-    private byte* AtomicHost(uint la, int size)
+    private byte* AtomicHost(ulong la, int size)
     {
         if ((la & PageOffsetMask) > Memory.PhysicalMemory.PageSize - (uint)size)
             return null;

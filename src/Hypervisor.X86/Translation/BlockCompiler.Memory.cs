@@ -173,6 +173,7 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.And);
         _il.Emit(OpCodes.Ldc_I4_1);
         _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Conv_U8); // the tag is 64-bit (long mode's linear addresses)
         _il.Emit(OpCodes.Bne_Un, slow);
         _il.Emit(OpCodes.Ldloc, _tEntry);
         _il.Emit(OpCodes.Ldfld, pointer);
