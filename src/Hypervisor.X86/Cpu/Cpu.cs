@@ -112,6 +112,8 @@ internal sealed unsafe partial class Cpu
 
     /// <summary>True when code executes as 32-bit (CS.D in protected mode).</summary>
     public bool Code32;
+    /// <summary>True in 64-bit mode (IA-32e mode with CS.L): 64-bit RIP, RSP and addresses.</summary>
+    public bool Code64;
     /// <summary>
     /// True when the stack is 32-bit: SS.B, in real mode too (a real-mode load keeps the cached
     /// attributes, so a big stack survives the return from protected mode); never in virtual-8086 mode.

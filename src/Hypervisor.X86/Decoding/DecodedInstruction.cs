@@ -8,6 +8,8 @@ internal enum OperandAccess : byte
     /// <summary>Anything else: read through Iced's accessors (rare forms).</summary>
     Other,
     Reg32,
+    /// <summary>A 64-bit general register (64-bit mode, REX.W).</summary>
+    Reg64,
     Reg16,
     Reg8Low,
     Reg8High,
@@ -51,7 +53,8 @@ internal struct DecodedInstruction
     public byte MemSegment;
     public sbyte MemBase, MemIndex;
     public byte MemScaleShift;
-    public uint MemDisplacement;
+    /// <summary>Sign-extended to 64 bits for 64-bit addressing (RIP-relative: the absolute target, as the entry is keyed by RIP).</summary>
+    public ulong MemDisplacement;
     /// <summary>The immediate operand, sign-extended as encoded.</summary>
     public uint Immediate;
 

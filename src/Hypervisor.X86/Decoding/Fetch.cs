@@ -20,7 +20,7 @@ internal sealed unsafe partial class Cpu
     private uint _eipLimit = uint.MaxValue;
     /// <summary>The linear page instructions were last fetched from and its physical page (skips the TLB
     /// while execution stays in one page); <see cref="NoFetchPage"/> when unset. Reset on TLB flushes and mode changes.</summary>
-    private uint _fetchPage = NoFetchPage;
+    private ulong _fetchPage = NoFetchPage;
     private ulong _fetchPhysicalBase;
     private const uint NoFetchPage = 1;
 
@@ -29,7 +29,7 @@ internal sealed unsafe partial class Cpu
         uint eip = Eip;
         if (_segmentChecks && eip > _csLimit)
             throw GP();
-        uint la = _csBase + eip;
+        ulong la = _csBase + eip;
         ulong phys;
         if ((la & ~PageOffsetMask) == _fetchPage)
         {
@@ -76,7 +76,7 @@ internal sealed unsafe partial class Cpu
         }
     }
 
-    private ref DecodedInstruction Decode(ref DecodedInstruction e, uint eip, uint la, ulong phys, ulong tag)
+    private ref DecodedInstruction Decode(ref DecodedInstruction e, uint eip, ulong la, ulong phys, ulong tag)
     {
         int inPage = (int)Math.Min(FetchBuffer.MaxLength, PhysicalMemory.PageSize - (la & PageOffsetMask));
         byte* host = Phys.Host(phys);

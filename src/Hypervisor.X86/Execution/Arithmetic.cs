@@ -8,10 +8,10 @@ internal sealed partial class Cpu
 {
     private void Add(ref DecodedInstruction d, int size, bool carry)
     {
-        uint src = ReadOp(ref d, 1, size);
-        uint dst = ReadDest(ref d, size);
+        ulong src = ReadOp(ref d, 1, size);
+        ulong dst = ReadDest(ref d, size);
         uint saved = Flags;
-        uint r = AddWithFlags(dst, src, carry ? saved & Eflags.CF : 0, size);
+        ulong r = AddWithFlags(dst, src, carry ? saved & Eflags.CF : 0, size);
         uint flags = Flags;
         Flags = saved; // a faulting store must leave the flags alone
         WriteDest(ref d, size, r);
@@ -21,12 +21,12 @@ internal sealed partial class Cpu
     /// <summary>SUB, SBB and (without the store) CMP.</summary>
     private void Sub(ref DecodedInstruction d, int size, bool borrow, bool store)
     {
-        uint src = ReadOp(ref d, 1, size);
+        ulong src = ReadOp(ref d, 1, size);
         uint saved = Flags;
         if (store)
         {
-            uint dst = ReadDest(ref d, size);
-            uint r = SubWithFlags(dst, src, borrow ? saved & Eflags.CF : 0, size);
+            ulong dst = ReadDest(ref d, size);
+            ulong r = SubWithFlags(dst, src, borrow ? saved & Eflags.CF : 0, size);
             uint flags = Flags;
             Flags = saved; // a faulting store must leave the flags alone
             WriteDest(ref d, size, r);
@@ -40,9 +40,9 @@ internal sealed partial class Cpu
 
     private void IncDec(ref DecodedInstruction d, int size, bool increment)
     {
-        uint dst = ReadDest(ref d, size);
+        ulong dst = ReadDest(ref d, size);
         uint saved = Flags;
-        uint r = IncDecWithFlags(dst, increment, size);
+        ulong r = IncDecWithFlags(dst, increment, size);
         uint flags = Flags;
         Flags = saved;
         WriteDest(ref d, size, r);
@@ -51,9 +51,9 @@ internal sealed partial class Cpu
 
     private void Neg(ref DecodedInstruction d, int size)
     {
-        uint dst = ReadDest(ref d, size);
+        ulong dst = ReadDest(ref d, size);
         uint saved = Flags;
-        uint r = SubWithFlags(0, dst, 0, size);
+        ulong r = SubWithFlags(0, dst, 0, size);
         uint flags = Flags;
         Flags = saved;
         WriteDest(ref d, size, r);
@@ -63,10 +63,10 @@ internal sealed partial class Cpu
     /// <summary>XADD: TEMP = SRC + DEST; SRC = DEST; DEST = TEMP.</summary>
     private void Xadd(ref DecodedInstruction d, int size)
     {
-        uint src = ReadReg(d.I.Op1Register);
-        uint dst = ReadDest(ref d, size);
+        ulong src = ReadReg(d.I.Op1Register);
+        ulong dst = ReadDest(ref d, size);
         uint saved = Flags;
-        uint sum = AddWithFlags(dst, src, 0, size);
+        ulong sum = AddWithFlags(dst, src, 0, size);
         uint flags = Flags;
         Flags = saved;
         WriteDest(ref d, size, sum);
@@ -77,9 +77,9 @@ internal sealed partial class Cpu
     /// <summary>CMPXCHG: compares the accumulator with DEST; equal stores SRC, else loads DEST (DEST is written either way).</summary>
     private void Cmpxchg(ref DecodedInstruction d, int size)
     {
-        uint src = ReadReg(d.I.Op1Register);
-        uint dst = ReadDest(ref d, size);
-        uint acc = R(Gpr.EAX) & SizeMask(size);
+        ulong src = ReadReg(d.I.Op1Register);
+        ulong dst = ReadDest(ref d, size);
+        ulong acc = R(Gpr.EAX) & SizeMask(size);
         uint saved = Flags;
         SubWithFlags(acc, dst, 0, size);
         uint flags = Flags;
@@ -102,7 +102,7 @@ internal sealed partial class Cpu
         if (d.I.Op0Kind != OpKind.Memory)
             throw UD();
         int seg = MemorySeg(ref d);
-        uint ea = EffectiveAddress(ref d);
+        ulong ea = EffectiveAddress(ref d);
         ulong expected = ((ulong)R(Gpr.EDX) << 32) | R(Gpr.EAX);
         if (_inAtomic && TryCompareExchange64(Linear(seg, ea, 8, write: true), expected, ((ulong)R(Gpr.ECX) << 32) | R(Gpr.EBX), out ulong old))
         {

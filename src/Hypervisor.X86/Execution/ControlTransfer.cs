@@ -27,7 +27,7 @@ internal sealed partial class Cpu
             throw GP();
     }
 
-    private uint NearIndirectTarget(ref DecodedInstruction d) => ReadOp(ref d, 0, d.OpSize) & SizeMask(d.OpSize);
+    private uint NearIndirectTarget(ref DecodedInstruction d) => (uint)(ReadOp(ref d, 0, d.OpSize) & SizeMask(d.OpSize));
 
     private void Jmp(ref DecodedInstruction d)
     {
@@ -98,15 +98,15 @@ internal sealed partial class Cpu
         if (d.I.Op0Kind != OpKind.Memory)
             throw UD();
         int ms = MemorySeg(ref d);
-        uint ea = EffectiveAddress(ref d);
-        offset = ReadMem(ms, ea, d.OpSize);
+        ulong ea = EffectiveAddress(ref d);
+        offset = (uint)ReadMem(ms, ea, d.OpSize);
         selector = ReadMem16(ms, ea + (uint)d.OpSize);
     }
 
     private void RetNear(ref DecodedInstruction d)
     {
         int size = d.OpSize;
-        uint target = PeekStack(0, size);
+        uint target = (uint)PeekStack(0, size);
         CheckNearTarget(target);
         uint release = d.I.OpCount > 0 ? d.I.Immediate16 : 0u;
         SetStackPointer(StackPointer + (uint)size + release);
@@ -146,7 +146,7 @@ internal sealed partial class Cpu
             throw UD();
         int size = d.OpSize;
         int ms = MemorySeg(ref d);
-        uint ea = EffectiveAddress(ref d);
+        ulong ea = EffectiveAddress(ref d);
         long lower = SignExtend(ReadMem(ms, ea, size), size);
         long upper = SignExtend(ReadMem(ms, ea + (uint)size, size), size);
         long index = SignExtend(ReadReg(d.I.Op0Register), size);

@@ -16,7 +16,7 @@ internal sealed partial class Cpu
             var r0 = d.I.Op0Register;
             if (IsSegmentRegister(r0))
             {
-                uint sel = ReadOp(ref d, 1, 2);
+                uint sel = (uint)ReadOp(ref d, 1, 2);
                 if (r0 == Register.CS)
                     throw UD();
                 LoadSegment(r0 - Register.ES, (ushort)sel);
@@ -35,19 +35,18 @@ internal sealed partial class Cpu
             MovSpecial(ref d); // MOV r32, CRn/DRn
             return;
         }
-        uint v = ReadOp(ref d, 1, size);
+        ulong v = ReadOp(ref d, 1, size);
         WriteOp(ref d, 0, size, v);
     }
 
-    private static bool IsGeneral(Register r) => (uint)(r - Register.AL) < 8 || (uint)(r - Register.AX) < 8
-        || (uint)(r - Register.EAX) < 8 || IsSegmentRegister(r);
+    private static bool IsGeneral(Register r) => r.IsGPR() || IsSegmentRegister(r);
 
     private void Movx(ref DecodedInstruction d, bool signExtend)
     {
         int srcSize = d.I.Op1Kind == OpKind.Register ? RegSize(d.I.Op1Register) : d.I.MemorySize.GetSize();
-        uint v = ReadOp(ref d, 1, srcSize);
+        ulong v = ReadOp(ref d, 1, srcSize);
         if (signExtend)
-            v = (uint)(int)SignExtend(v, srcSize);
+            v = (ulong)SignExtend(v, srcSize); // MOVSX, and MOVSXD in 64-bit mode
         WriteReg(d.I.Op0Register, v & SizeMask(d.DataSize));
     }
 
@@ -55,7 +54,7 @@ internal sealed partial class Cpu
     {
         if (d.I.Op0Kind == OpKind.Register && d.I.Op1Kind == OpKind.Register)
         {
-            uint a = ReadReg(d.I.Op0Register), b = ReadReg(d.I.Op1Register);
+            ulong a = ReadReg(d.I.Op0Register), b = ReadReg(d.I.Op1Register);
             WriteReg(d.I.Op0Register, b);
             WriteReg(d.I.Op1Register, a);
             return;
@@ -63,8 +62,8 @@ internal sealed partial class Cpu
         // One operand is memory: XCHG is implicitly locked (a host exchange on a VM with several vCPUs, Smp/CpuAtomics.cs).
         int memOp = d.I.Op0Kind == OpKind.Memory ? 0 : 1;
         var reg = d.I.GetOpRegister(1 - memOp);
-        uint la = Linear(MemorySeg(ref d), EffectiveAddress(ref d), size, write: true);
-        uint m = ExchangeLinear(la, size, ReadReg(reg));
+        ulong la = Linear(MemorySeg(ref d), EffectiveAddress(ref d), size, write: true);
+        ulong m = ExchangeLinear(la, size, ReadReg(reg));
         WriteReg(reg, m);
     }
 
@@ -96,15 +95,18 @@ internal sealed partial class Cpu
     /// <summary>XLAT: AL = [seg:(E)BX + AL].</summary>
     private void Xlat(ref DecodedInstruction d)
     {
-        uint ea = R(Gpr.EBX) + AL;
+        ulong ea = R(Gpr.EBX) + AL;
         AL = ReadMem8(MemorySeg(ref d), d.AddrSize == 2 ? ea & 0xFFFF : ea);
     }
 
     private void Bswap(ref DecodedInstruction d)
     {
         var r = d.I.Op0Register;
-        if (RegSize(r) == 2)
+        int size = RegSize(r);
+        if (size == 2)
             WriteReg(r, 0); // undefined in the SDM; QEMU and real parts clear the register's low word
+        else if (size == 4)
+            WriteReg(r, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)ReadReg(r)));
         else
             WriteReg(r, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(ReadReg(r)));
     }
@@ -116,8 +118,8 @@ internal sealed partial class Cpu
             throw UD();
         int size = d.OpSize;
         int ms = MemorySeg(ref d);
-        uint ea = EffectiveAddress(ref d);
-        uint offset = ReadMem(ms, ea, size);
+        ulong ea = EffectiveAddress(ref d);
+        ulong offset = ReadMem(ms, ea, size);
         ushort selector = ReadMem16(ms, (ea + (uint)size) & (d.AddrSize == 2 ? 0xFFFFu : 0xFFFFFFFFu));
         LoadSegment(seg, selector);
         WriteReg(d.I.Op0Register, offset); // LSS sets no interrupt shadow (only MOV SS and POP SS do)

@@ -172,7 +172,7 @@ internal sealed partial class Cpu
             case Mnemonic.Cmovl: case Mnemonic.Cmovge: case Mnemonic.Cmovle: case Mnemonic.Cmovg:
             {
                 // The source is read (and may fault) even when the condition is false.
-                uint v = ReadOp(ref d, 1, d.DataSize);
+                ulong v = ReadOp(ref d, 1, d.DataSize);
                 if (taken)
                     WriteReg(d.I.Op0Register, v);
                 return true;

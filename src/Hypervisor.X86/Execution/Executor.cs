@@ -205,7 +205,7 @@ internal sealed partial class Cpu
                 }
                 else
                 {
-                    uint la = _csBase + eip;
+                    ulong la = _csBase + eip;
                     if ((la & ~PageOffsetMask) != _fetchPage)
                         break;
                     tag = _fetchPhysicalBase | (la & PageOffsetMask) | (d.Tag & (InstructionCache.Code32Bit | InstructionCache.ValidBit));

@@ -18,7 +18,7 @@ internal sealed partial class Cpu
     internal bool FastPathEnabled = true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private uint MemEa(ref DecodedInstruction d) => EffectiveAddress(ref d);
+    private uint MemEa(ref DecodedInstruction d) => (uint)EffectiveAddress(ref d); // fast forms are 16/32-bit code only
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ExecuteFast(ref DecodedInstruction d)
@@ -66,7 +66,7 @@ internal sealed partial class Cpu
 
             case FastForm.IncR: { uint a = R(d.Reg0), r = a + 1; SetLazyIncDec(LazyFlagsOp.Inc32, a, r); R(d.Reg0) = r; break; }
             case FastForm.DecR: { uint a = R(d.Reg0), r = a - 1; SetLazyIncDec(LazyFlagsOp.Dec32, a, r); R(d.Reg0) = r; break; }
-            case FastForm.LeaR: R(d.Reg0) = EffectiveAddress(ref d); break;
+            case FastForm.LeaR: R(d.Reg0) = (uint)EffectiveAddress(ref d); break;
 
             case FastForm.PushR: Push32(R(d.Reg0)); break;
             case FastForm.PopR: { uint v = Pop32(); R(d.Reg0) = v; break; }
@@ -242,7 +242,7 @@ internal sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal uint UpdateMemory32(int seg, uint offset, RmwOp op, uint src)
     {
-        uint la = Linear(seg, offset, 4, write: true);
+        ulong la = Linear(seg, offset, 4, write: true);
         uint dst = ReadLinear32(la);
         WriteLinear32(la, RmwResult(op, dst, src));
         return dst;
@@ -275,7 +275,7 @@ internal sealed partial class Cpu
     private uint Pop32()
     {
         if (!Stack32)
-            return PopValue(4);
+            return (uint)PopValue(4);
         uint sp = R(Gpr.ESP);
         uint v = ReadMem32(Seg.SS, sp);
         R(Gpr.ESP) = sp + 4;
@@ -319,10 +319,10 @@ internal sealed partial class Cpu
     }
 
     /// <summary>ADC r32, r32/imm: a + b + CF, the flags computed (no lazy form takes a carry in).</summary>
-    private uint Adc32(uint a, uint b) => AddWithFlags(a, b, Flags & Eflags.CF, 4);
+    private uint Adc32(uint a, uint b) => (uint)AddWithFlags(a, b, Flags & Eflags.CF, 4);
 
     /// <summary>SBB r32, r32/imm: a - b - CF, the flags computed.</summary>
-    private uint Sbb32(uint a, uint b) => SubWithFlags(a, b, Flags & Eflags.CF, 4);
+    private uint Sbb32(uint a, uint b) => (uint)SubWithFlags(a, b, Flags & Eflags.CF, 4);
 
     /// <summary>IMUL r32, r/m32 (, imm): the low half, CF = OF = the product does not fit.</summary>
     private uint Imul32(uint a, uint b)
@@ -333,14 +333,14 @@ internal sealed partial class Cpu
     }
 
     /// <summary>ADD, SUB, AND, OR, XOR (in that order) on bytes, flags computed at once.</summary>
-    private uint Alu8(int op, uint a, uint b) => op switch
+    private uint Alu8(int op, uint a, uint b) => (uint)(op switch
     {
         0 => AddWithFlags(a, b, 0, 1),
         1 => SubWithFlags(a, b, 0, 1),
         2 => LogicFlags(a & b, 1),
         3 => LogicFlags(a | b, 1),
         _ => LogicFlags(a ^ b, 1),
-    };
+    });
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Sub8(uint a, uint b) => SetLazy(LazyFlagsOp.Sub8, a, b, (a - b) & 0xFF);

@@ -19,11 +19,11 @@ internal sealed partial class Cpu
         return t;
     }
 
-    public static uint SignBit(int size) => 1u << (size * 8 - 1);
+    public static ulong SignBit(int size) => 1UL << (size * 8 - 1);
 
     /// <summary>ZF, SF and PF of a result (already cut to size).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static uint SzpFlags(uint r, int size) =>
+    public static uint SzpFlags(ulong r, int size) =>
         (r == 0 ? Eflags.ZF : 0) | ((r & SignBit(size)) != 0 ? Eflags.SF : 0) | ParityTable[r & 0xFF];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -37,49 +37,50 @@ internal sealed partial class Cpu
 
     /// <summary>ADD/ADC: result and all six flags.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint AddWithFlags(uint a, uint b, uint carry, int size)
+    public ulong AddWithFlags(ulong a, ulong b, ulong carry, int size)
     {
-        ulong full = (ulong)a + b + carry;
-        uint r = (uint)full & SizeMask(size);
-        uint f = SzpFlags(r, size) | (uint)((full >> (size * 8)) & 1) | AddAuxOverflow(a, b, r, size);
+        ulong r = (a + b + carry) & SizeMask(size);
+        // The carry out of the top bit: for 64 bits the sum wrapped (a + b + carry < a, or equal with a carry in).
+        bool carryOut = size == 8 ? r < a || (carry != 0 && r == a) : ((a + b + carry) >> (size * 8)) != 0;
+        uint f = SzpFlags(r, size) | (carryOut ? Eflags.CF : 0) | AddAuxOverflow(a, b, r, size);
         SetStatus(f);
         return r;
     }
 
     /// <summary>AF and OF of the addition a + b (+ carry) = r.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static uint AddAuxOverflow(uint a, uint b, uint r, int size) =>
-        ((a ^ b ^ r) & Eflags.AF) | (((a ^ r) & (b ^ r) & SignBit(size)) != 0 ? Eflags.OF : 0);
+    public static uint AddAuxOverflow(ulong a, ulong b, ulong r, int size) =>
+        (uint)((a ^ b ^ r) & Eflags.AF) | (((a ^ r) & (b ^ r) & SignBit(size)) != 0 ? Eflags.OF : 0);
 
     /// <summary>AF and OF of the subtraction a - b (- borrow) = r.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static uint SubAuxOverflow(uint a, uint b, uint r, int size) =>
-        ((a ^ b ^ r) & Eflags.AF) | (((a ^ b) & (a ^ r) & SignBit(size)) != 0 ? Eflags.OF : 0);
+    public static uint SubAuxOverflow(ulong a, ulong b, ulong r, int size) =>
+        (uint)((a ^ b ^ r) & Eflags.AF) | (((a ^ b) & (a ^ r) & SignBit(size)) != 0 ? Eflags.OF : 0);
 
     /// <summary>SUB/SBB/CMP/NEG: result and all six flags (CF is the borrow).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint SubWithFlags(uint a, uint b, uint borrow, int size)
+    public ulong SubWithFlags(ulong a, ulong b, ulong borrow, int size)
     {
-        ulong full = (ulong)a - b - borrow;
-        uint r = (uint)full & SizeMask(size);
-        uint f = SzpFlags(r, size) | (uint)((full >> (size * 8)) & 1) | SubAuxOverflow(a, b, r, size);
+        ulong r = (a - b - borrow) & SizeMask(size);
+        bool borrowOut = borrow != 0 ? a <= b : a < b; // operands are already cut to size
+        uint f = SzpFlags(r, size) | (borrowOut ? Eflags.CF : 0) | SubAuxOverflow(a, b, r, size);
         SetStatus(f);
         return r;
     }
 
     /// <summary>AND/OR/XOR/TEST: CF = OF = 0, AF = 0 (undefined; QEMU clears it).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint LogicFlags(uint r, int size)
+    public ulong LogicFlags(ulong r, int size)
     {
         SetStatus(SzpFlags(r, size));
         return r;
     }
 
     /// <summary>INC/DEC keep CF.</summary>
-    public uint IncDecWithFlags(uint a, bool increment, int size)
+    public ulong IncDecWithFlags(ulong a, bool increment, int size)
     {
         uint carry = Flags & Eflags.CF;
-        uint r = increment ? AddWithFlags(a, 1, 0, size) : SubWithFlags(a, 1, 0, size);
+        ulong r = increment ? AddWithFlags(a, 1, 0, size) : SubWithFlags(a, 1, 0, size);
         Flags = (Flags & ~Eflags.CF) | carry;
         return r;
     }

@@ -54,7 +54,7 @@ internal sealed partial class Cpu
             case Mnemonic.Fldenv: LoadFpuEnvironment(ref d, out _); return true;
             case Mnemonic.Fnsave:
             {
-                StoreFpuEnvironment(ref d, out uint at);
+                StoreFpuEnvironment(ref d, out ulong at);
                 int seg = MemorySeg(ref d);
                 for (int i = 0; i < 80; i++)
                     WriteMem8(seg, at + (uint)i, _fpuRegisters[StByteIndex(i)]);
@@ -63,7 +63,7 @@ internal sealed partial class Cpu
             }
             case Mnemonic.Frstor:
             {
-                LoadFpuEnvironment(ref d, out uint at);
+                LoadFpuEnvironment(ref d, out ulong at);
                 int seg = MemorySeg(ref d);
                 for (int i = 0; i < 80; i++)
                     _fpuRegisters[StByteIndex(i)] = ReadMem8(seg, at + (uint)i);
@@ -89,10 +89,10 @@ internal sealed partial class Cpu
     }
 
     /// <summary>The 14-byte (16-bit) or 28-byte (32-bit) environment; <paramref name="end"/> is the offset after it.</summary>
-    private void StoreFpuEnvironment(ref DecodedInstruction d, out uint end)
+    private void StoreFpuEnvironment(ref DecodedInstruction d, out ulong end)
     {
         int seg = MemorySeg(ref d);
-        uint ea = EffectiveAddress(ref d);
+        ulong ea = EffectiveAddress(ref d);
         int w = d.OpSize;
         ushort[] words = [_fpuControl, _fpuStatus, _fpuTag];
         for (int i = 0; i < 7; i++)
@@ -101,10 +101,10 @@ internal sealed partial class Cpu
         _fpuControl |= 0x3F; // FNSTENV masks all exceptions
     }
 
-    private void LoadFpuEnvironment(ref DecodedInstruction d, out uint end)
+    private void LoadFpuEnvironment(ref DecodedInstruction d, out ulong end)
     {
         int seg = MemorySeg(ref d);
-        uint ea = EffectiveAddress(ref d);
+        ulong ea = EffectiveAddress(ref d);
         int w = d.OpSize;
         _fpuControl = (ushort)ReadMem(seg, ea, 2);
         _fpuStatus = (ushort)ReadMem(seg, ea + (uint)w, 2);
@@ -116,7 +116,7 @@ internal sealed partial class Cpu
     private void Fxsave(ref DecodedInstruction d)
     {
         int seg = MemorySeg(ref d);
-        uint ea = EffectiveAddress(ref d);
+        ulong ea = EffectiveAddress(ref d);
         if ((ea & 15) != 0)
             throw GP();
         ProbeWrite(Linear(seg, ea, 512, write: true), 512);
@@ -146,7 +146,7 @@ internal sealed partial class Cpu
     private void Fxrstor(ref DecodedInstruction d)
     {
         int seg = MemorySeg(ref d);
-        uint ea = EffectiveAddress(ref d);
+        ulong ea = EffectiveAddress(ref d);
         if ((ea & 15) != 0)
             throw GP();
         uint mxcsr = ReadMem32(seg, ea + 24);

@@ -16,7 +16,7 @@ internal sealed partial class Cpu
     private double ReadFpuMemory(ref DecodedInstruction d)
     {
         int seg = MemorySeg(ref d);
-        uint ea = EffectiveAddress(ref d);
+        ulong ea = EffectiveAddress(ref d);
         switch (d.I.MemorySize)
         {
             case MemorySize.Float32: return BitConverter.UInt32BitsToSingle(ReadMem32(seg, ea));
@@ -44,7 +44,7 @@ internal sealed partial class Cpu
     private void StoreFpuMemory(ref DecodedInstruction d, double v)
     {
         int seg = MemorySeg(ref d);
-        uint ea = EffectiveAddress(ref d);
+        ulong ea = EffectiveAddress(ref d);
         switch (d.I.MemorySize)
         {
             case MemorySize.Float32: WriteMem32(seg, ea, BitConverter.SingleToUInt32Bits((float)v)); break;
@@ -90,7 +90,7 @@ internal sealed partial class Cpu
     private void StoreExtended(ref DecodedInstruction d)
     {
         int seg = MemorySeg(ref d);
-        uint ea = EffectiveAddress(ref d);
+        ulong ea = EffectiveAddress(ref d);
         ProbeWrite(Linear(seg, ea, 10, write: true), 10);
         int p = PhysicalIndex(0);
         for (int i = 0; i < 10; i++)

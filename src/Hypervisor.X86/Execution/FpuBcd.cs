@@ -18,7 +18,7 @@ internal sealed partial class Cpu
         if (d.I.Mnemonic == Mnemonic.Fbld)
         {
             int seg = MemorySeg(ref d);
-            uint ea = EffectiveAddress(ref d);
+            ulong ea = EffectiveAddress(ref d);
             long value = 0;
             for (int i = BcdBytes - 2; i >= 0; i--)
             {
@@ -56,7 +56,7 @@ internal sealed partial class Cpu
                 bcd[9] = negative ? (byte)0x80 : (byte)0;
             }
             int seg = MemorySeg(ref d);
-            uint ea = EffectiveAddress(ref d);
+            ulong ea = EffectiveAddress(ref d);
             ProbeWrite(Linear(seg, ea, BcdBytes, write: true), BcdBytes);
             for (int i = 0; i < BcdBytes; i++)
                 WriteMem8(seg, ea + (uint)i, bcd[i]);

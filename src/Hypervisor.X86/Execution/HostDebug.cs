@@ -15,7 +15,7 @@ internal sealed partial class Cpu
     /// <summary>A debugger or an instruction tracer is attached: every instruction takes the debug-checked step.</summary>
     private bool _hostChecks;
     private GuestDebug? _hostDebug;
-    private HashSet<uint> _hostBreakpoints = [];
+    private HashSet<ulong> _hostBreakpoints = [];
     private Watchpoint[] _hostWatchpoints = [];
     private ICpuTraceSink? _trace;
     private ICpuTraceSink? _interruptTrace;
@@ -30,7 +30,7 @@ internal sealed partial class Cpu
     public void SetHostDebug(GuestDebug? debug)
     {
         _hostDebug = debug;
-        _hostBreakpoints = debug == null ? [] : debug.Breakpoints.Select(b => (uint)b).ToHashSet();
+        _hostBreakpoints = debug == null ? [] : debug.Breakpoints.ToHashSet();
         _hostWatchpoints = debug == null ? [] : [.. debug.Watchpoints];
         if (debug == null)
             _hostStopPending = DebugStopKind.None;
@@ -55,7 +55,7 @@ internal sealed partial class Cpu
     {
         if (_hostStopPending != DebugStopKind.None)
             return ReportHostStop();
-        uint la = Segs[Seg.CS].Base + Eip;
+        ulong la = Segs[Seg.CS].Base + Eip;
         if (_hostBreakpoints.Count != 0 && _hostBreakpoints.Contains(la))
         {
             _hostStopPending = DebugStopKind.Breakpoint;

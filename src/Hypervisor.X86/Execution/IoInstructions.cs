@@ -36,7 +36,7 @@ internal sealed partial class Cpu
         ushort port = d.I.Op0Kind == OpKind.Register ? (ushort)R(Gpr.EDX) : d.I.Immediate8;
         CheckIoPermission(port, size);
         SetIoExit(IoDirection.Out, port, size);
-        StoreExitData(ReadReg(d.I.Op1Register), size);
+        StoreExitData((uint)ReadReg(d.I.Op1Register), size);
     }
 
     private void Ins(ref DecodedInstruction d, int size)
@@ -63,7 +63,7 @@ internal sealed partial class Cpu
             return;
         ushort port = (ushort)R(Gpr.EDX);
         CheckIoPermission(port, size);
-        uint value = ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, d.AddrSize), size);
+        uint value = (uint)ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, d.AddrSize), size);
         SetIoExit(IoDirection.Out, port, size);
         StoreExitData(value, size);
         AdvanceIndex(Gpr.ESI, d.AddrSize, size);

@@ -12,9 +12,9 @@ internal sealed partial class Cpu
 
     private void Logic(ref DecodedInstruction d, int size, LogicOp op, bool store)
     {
-        uint src = ReadOp(ref d, 1, size);
-        uint dst = store ? ReadDest(ref d, size) : ReadOp(ref d, 0, size);
-        uint r = op switch { LogicOp.And => dst & src, LogicOp.Or => dst | src, _ => dst ^ src };
+        ulong src = ReadOp(ref d, 1, size);
+        ulong dst = store ? ReadDest(ref d, size) : ReadOp(ref d, 0, size);
+        ulong r = op switch { LogicOp.And => dst & src, LogicOp.Or => dst | src, _ => dst ^ src };
         if (store)
             WriteDest(ref d, size, r);
         LogicFlags(r, size);
@@ -22,7 +22,7 @@ internal sealed partial class Cpu
 
     private void Not(ref DecodedInstruction d, int size)
     {
-        uint dst = ReadDest(ref d, size);
+        ulong dst = ReadDest(ref d, size);
         WriteDest(ref d, size, ~dst & SizeMask(size));
     }
 
@@ -34,35 +34,33 @@ internal sealed partial class Cpu
     {
         int size = d.DataSize;
         int bits = size * 8;
-        uint offset = ReadOp(ref d, 1, size);
-        uint bit;
-        uint value;
+        ulong offset = ReadOp(ref d, 1, size);
+        int bit;
+        ulong value;
         bool memory = d.I.Op0Kind == OpKind.Memory;
         if (memory && d.I.Op1Kind == OpKind.Register)
         {
             int seg = MemorySeg(ref d);
-            int signedOffset = size == 2 ? (short)offset : (int)offset;
-            uint ea = EffectiveAddress(ref d) + (uint)((signedOffset >> (size == 2 ? 4 : 5)) * size);
-            if (d.AddrSize == 2)
-                ea &= 0xFFFF;
-            bit = (uint)signedOffset & (uint)(bits - 1);
-            uint la = Linear(seg, ea, size, write: op != BitOp.Test);
+            long signedOffset = size switch { 2 => (short)offset, 4 => (int)offset, _ => (long)offset };
+            ulong ea = CutToAddressSize(ref d, EffectiveAddress(ref d) + (ulong)((signedOffset >> (size == 2 ? 4 : size == 4 ? 5 : 6)) * size));
+            bit = (int)(signedOffset & (bits - 1));
+            ulong la = Linear(seg, ea, size, write: op != BitOp.Test);
             value = op == BitOp.Test ? ReadLinear(la, size) : ReadForUpdate(la, size);
             _destLinear = la;
         }
         else
         {
-            bit = offset & (uint)(bits - 1);
+            bit = (int)(offset & (ulong)(bits - 1));
             value = op == BitOp.Test ? ReadOp(ref d, 0, size) : ReadDest(ref d, size);
         }
-        bool set = ((value >> (int)bit) & 1) != 0;
+        bool set = ((value >> bit) & 1) != 0;
         if (op != BitOp.Test)
         {
-            uint r = op switch
+            ulong r = op switch
             {
-                BitOp.Set => value | (1u << (int)bit),
-                BitOp.Reset => value & ~(1u << (int)bit),
-                _ => value ^ (1u << (int)bit),
+                BitOp.Set => value | (1UL << bit),
+                BitOp.Reset => value & ~(1UL << bit),
+                _ => value ^ (1UL << bit),
             };
             if (memory)
                 WriteAfterUpdate(_destLinear, size, r);
@@ -76,7 +74,7 @@ internal sealed partial class Cpu
     private void BitScan(ref DecodedInstruction d, bool forward)
     {
         int size = d.DataSize;
-        uint src = ReadOp(ref d, 1, size);
+        ulong src = ReadOp(ref d, 1, size);
         if (src == 0)
         {
             Flags |= Eflags.ZF;
@@ -84,7 +82,7 @@ internal sealed partial class Cpu
         }
         uint index = forward
             ? (uint)System.Numerics.BitOperations.TrailingZeroCount(src)
-            : (uint)(31 - System.Numerics.BitOperations.LeadingZeroCount(src));
+            : (uint)(63 - System.Numerics.BitOperations.LeadingZeroCount(src));
         WriteReg(d.I.Op0Register, index);
         Flags &= ~Eflags.ZF;
     }

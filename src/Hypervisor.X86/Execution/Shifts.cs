@@ -19,8 +19,10 @@ internal sealed partial class Cpu
 
     private void Shift(ref DecodedInstruction d, int size, ShiftOp op)
     {
+        if (size == 8)
+            throw new NotSupportedException("64-bit shifts and rotates are not implemented yet");
         uint count = ShiftCount(ref d, 1) & 0x1F;
-        uint v = ReadDest(ref d, size);
+        uint v = (uint)ReadDest(ref d, size);
         if (count == 0)
             return;
         if (op is ShiftOp.Rcl or ShiftOp.Rcr && count % (uint)(size * 8 + 1) == 0)
@@ -34,8 +36,8 @@ internal sealed partial class Cpu
     private uint ShiftValue(ShiftOp op, uint v, uint count, int size, out uint flags)
     {
         int bits = size * 8;
-        uint mask = SizeMask(size);
-        uint sign = SignBit(size);
+        uint mask = (uint)SizeMask(size);
+        uint sign = (uint)SignBit(size);
         uint r;
         uint f = Flags;
         switch (op)
@@ -89,9 +91,9 @@ internal sealed partial class Cpu
     /// <summary>SHL, SHR or SAR of a <paramref name="size"/>-byte value by a masked, non-zero count.</summary>
     private static uint ShiftResult(ShiftOp op, uint v, uint count, int size) => op switch
     {
-        ShiftOp.Shl => (uint)((ulong)v << (int)count) & SizeMask(size),
-        ShiftOp.Shr => (uint)((ulong)v >> (int)count) & SizeMask(size),
-        _ => (uint)(SignExtend(v, size) >> (int)count) & SizeMask(size),
+        ShiftOp.Shl => (uint)(((ulong)v << (int)count) & SizeMask(size)),
+        ShiftOp.Shr => (uint)(((ulong)v >> (int)count) & SizeMask(size)),
+        _ => (uint)((ulong)(SignExtend(v, size) >> (int)count) & SizeMask(size)),
     };
 
     /// <summary>
@@ -100,7 +102,7 @@ internal sealed partial class Cpu
     /// </summary>
     private static uint ShiftStatus(ShiftOp op, uint v, uint count, int size)
     {
-        uint sign = SignBit(size);
+        uint sign = (uint)SignBit(size);
         uint r = ShiftResult(op, v, count, size);
         switch (op)
         {
@@ -123,12 +125,14 @@ internal sealed partial class Cpu
     /// <summary>SHLD/SHRD: shift DEST, filling from SRC. 16-bit counts above 16 follow QEMU (undefined in the SDM).</summary>
     private void DoubleShift(ref DecodedInstruction d, int size, bool left)
     {
+        if (size == 8)
+            throw new NotSupportedException("64-bit SHLD/SHRD are not implemented yet");
         uint count = ShiftCount(ref d, 2) & 0x1F;
-        uint dst = ReadDest(ref d, size);
+        uint dst = (uint)ReadDest(ref d, size);
         if (count == 0)
             return;
-        uint src = ReadReg(d.I.Op1Register);
-        uint mask = SizeMask(size);
+        uint src = (uint)ReadReg(d.I.Op1Register);
+        uint mask = (uint)SizeMask(size);
         uint r, cf, before;
         int c = (int)count;
         if (size == 4)

@@ -6,35 +6,46 @@ namespace Hypervisor.X86.Cpu;
 /// <summary>Stack instructions: PUSH, POP, PUSHA/PUSHAD, POPA/POPAD, PUSHF/POPF with the IOPL rules, ENTER, LEAVE.</summary>
 internal sealed partial class Cpu
 {
-    private uint StackPointer => Stack32 ? R(Gpr.ESP) : R(Gpr.ESP) & 0xFFFF;
+    /// <summary>The stack pointer at the stack's width: RSP in 64-bit mode, else ESP or SP (SS.B).</summary>
+    private ulong StackPointer => R64(Gpr.ESP) & StackMask;
 
-    private void SetStackPointer(uint sp) =>
-        R(Gpr.ESP) = Stack32 ? sp : (R(Gpr.ESP) & 0xFFFF0000) | (sp & 0xFFFF);
-
-    private uint StackMask => Stack32 ? 0xFFFFFFFF : 0xFFFF;
-
-    public void PushValue(uint value, int size)
+    private void SetStackPointer(ulong sp)
     {
-        uint sp = (StackPointer - (uint)size) & StackMask;
+        if (Code64)
+            R64(Gpr.ESP) = sp;
+        else if (Stack32)
+            R(Gpr.ESP) = (uint)sp;
+        else
+            R(Gpr.ESP) = (R(Gpr.ESP) & 0xFFFF0000) | ((uint)sp & 0xFFFF);
+    }
+
+    private ulong StackMask => Code64 ? ulong.MaxValue : Stack32 ? 0xFFFFFFFF : 0xFFFF;
+
+    public void PushValue(ulong value, int size)
+    {
+        ulong sp = (StackPointer - (uint)size) & StackMask;
         WriteMem(Seg.SS, sp, size, value);
         SetStackPointer(sp);
     }
 
-    public uint PopValue(int size)
+    public ulong PopValue(int size)
     {
-        uint sp = StackPointer;
-        uint v = ReadMem(Seg.SS, sp, size);
+        ulong sp = StackPointer;
+        ulong v = ReadMem(Seg.SS, sp, size);
         SetStackPointer(sp + (uint)size);
         return v;
     }
 
     /// <summary>Reads the stack <paramref name="offset"/> bytes above the top without popping.</summary>
-    private uint PeekStack(uint offset, int size) => ReadMem(Seg.SS, (StackPointer + offset) & StackMask, size);
+    private ulong PeekStack(uint offset, int size) => ReadMem(Seg.SS, (StackPointer + offset) & StackMask, size);
+
+    /// <summary><see cref="PeekStack"/> for the 16/32-bit frames of protected-mode transfers.</summary>
+    private uint PeekStack32(uint offset, int size) => (uint)PeekStack(offset, size);
 
     private void Push(ref DecodedInstruction d)
     {
         int size = d.OpSize;
-        uint v;
+        ulong v;
         if (d.I.Op0Kind == OpKind.Register)
         {
             var r = d.I.Op0Register;
@@ -49,7 +60,7 @@ internal sealed partial class Cpu
         }
         else
         {
-            v = (uint)d.I.GetImmediate(0) & SizeMask(size);
+            v = d.I.GetImmediate(0) & SizeMask(size);
         }
         PushValue(v, size);
     }
@@ -62,7 +73,7 @@ internal sealed partial class Cpu
             if (IsSegmentRegister(r))
             {
                 // The read and the ESP update use the stack as it was: POP SS may change SS.B.
-                uint sel = PeekStack(0, d.OpSize);
+                uint sel = (uint)PeekStack(0, d.OpSize);
                 uint esp = Stack32 ? R(Gpr.ESP) + (uint)d.OpSize
                     : (R(Gpr.ESP) & 0xFFFF0000) | ((R(Gpr.ESP) + (uint)d.OpSize) & 0xFFFF);
                 LoadSegment(r - Register.ES, (ushort)sel);
@@ -77,7 +88,7 @@ internal sealed partial class Cpu
         }
         // POP r/m: ESP is incremented before the destination address is computed (SDM).
         int msize = d.DataSize;
-        uint v = PopValue(msize);
+        ulong v = PopValue(msize);
         WriteOp(ref d, 0, msize, v);
     }
 
@@ -90,7 +101,7 @@ internal sealed partial class Cpu
 
     private void Popa(int size)
     {
-        Span<uint> v = stackalloc uint[8];
+        Span<ulong> v = stackalloc ulong[8];
         for (int i = 0; i < 8; i++)
             v[7 - i] = PeekStack((uint)(i * size), size);
         for (int r = Gpr.EAX; r <= Gpr.EDI; r++)
@@ -112,7 +123,7 @@ internal sealed partial class Cpu
     {
         if (V86Mode && Iopl < 3)
             throw GP();
-        uint v = PopValue(size);
+        uint v = (uint)PopValue(size);
         WriteFlags(v, size == 2 ? 0xFFFFu : 0xFFFFFFFFu);
     }
 
@@ -144,12 +155,12 @@ internal sealed partial class Cpu
         int size = d.OpSize;
         uint alloc = d.I.Immediate16;
         int level = d.I.Immediate8_2nd & 31;
-        uint mask = StackMask;
+        uint mask = (uint)StackMask; // ENTER in 64-bit mode: not yet (Code64 code takes the long-mode path)
         uint frameTemp = R(Gpr.ESP) - (uint)size;
         WriteMem(Seg.SS, frameTemp & mask, size, R(Gpr.EBP));
         for (int i = 1; i < level; i++)
         {
-            uint v = ReadMem(Seg.SS, (R(Gpr.EBP) - (uint)(i * size)) & mask, size);
+            ulong v = ReadMem(Seg.SS, (R(Gpr.EBP) - (uint)(i * size)) & mask, size);
             WriteMem(Seg.SS, (frameTemp - (uint)(i * size)) & mask, size, v);
         }
         if (level > 0)
@@ -163,7 +174,7 @@ internal sealed partial class Cpu
     private void Leave(int size)
     {
         uint bp = Stack32 ? R(Gpr.EBP) : R(Gpr.EBP) & 0xFFFF;
-        uint v = ReadMem(Seg.SS, bp, size);
+        ulong v = ReadMem(Seg.SS, bp, size);
         SetStackPointer(bp + (uint)size);
         WriteReg(size == 2 ? Register.BP : Register.EBP, v);
     }

@@ -63,12 +63,12 @@ internal sealed unsafe partial class Cpu
     {
         if (_segmentChecks && ((UncheckedSegments() >> (write ? seg + 8 : seg)) & 1) == 0)
             return null;
-        uint la = Segs[seg].Base + offset;
+        ulong la = Segs[seg].Base + offset;
         ref var e = ref TlbSlot(la);
         byte* page = write ? e.Write : e.Read;
         if (e.Tag != TlbTag(la) || page == null)
             return null;
-        uint inPage = (PageOffsetMask + 1 - (la & PageOffsetMask)) / (uint)size;
+        uint inPage = (uint)(PageOffsetMask + 1 - (la & PageOffsetMask)) / (uint)size;
         count = Math.Min(count, inPage);
         if (count == 0)
             return null;

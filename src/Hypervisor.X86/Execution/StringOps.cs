@@ -107,7 +107,7 @@ internal sealed partial class Cpu
         {
             case StringKind.Movs:
             {
-                uint v = ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, a), size);
+                ulong v = ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, a), size);
                 WriteMem(Seg.ES, IndexRegister(Gpr.EDI, a), size, v);
                 AdvanceIndex(Gpr.ESI, a, size);
                 AdvanceIndex(Gpr.EDI, a, size);
@@ -115,41 +115,42 @@ internal sealed partial class Cpu
             }
             case StringKind.Cmps:
             {
-                uint src = ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, a), size);
-                uint dst = ReadMem(Seg.ES, IndexRegister(Gpr.EDI, a), size);
+                ulong src = ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, a), size);
+                ulong dst = ReadMem(Seg.ES, IndexRegister(Gpr.EDI, a), size);
                 SubWithFlags(src, dst, 0, size);
                 AdvanceIndex(Gpr.ESI, a, size);
                 AdvanceIndex(Gpr.EDI, a, size);
                 break;
             }
             case StringKind.Stos:
-                WriteMem(Seg.ES, IndexRegister(Gpr.EDI, a), size, R(Gpr.EAX) & SizeMask(size));
+                WriteMem(Seg.ES, IndexRegister(Gpr.EDI, a), size, R64(Gpr.EAX) & SizeMask(size));
                 AdvanceIndex(Gpr.EDI, a, size);
                 break;
             case StringKind.Lods:
             {
-                uint v = ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, a), size);
+                ulong v = ReadMem(MemorySeg(ref d), IndexRegister(Gpr.ESI, a), size);
                 WriteAccumulator(size, v);
                 AdvanceIndex(Gpr.ESI, a, size);
                 break;
             }
             case StringKind.Scas:
             {
-                uint dst = ReadMem(Seg.ES, IndexRegister(Gpr.EDI, a), size);
-                SubWithFlags(R(Gpr.EAX) & SizeMask(size), dst, 0, size);
+                ulong dst = ReadMem(Seg.ES, IndexRegister(Gpr.EDI, a), size);
+                SubWithFlags(R64(Gpr.EAX) & SizeMask(size), dst, 0, size);
                 AdvanceIndex(Gpr.EDI, a, size);
                 break;
             }
         }
     }
 
-    private void WriteAccumulator(int size, uint v)
+    private void WriteAccumulator(int size, ulong v)
     {
-        ref uint eax = ref R(Gpr.EAX);
-        eax = size switch
+        ref ulong rax = ref R64(Gpr.EAX);
+        rax = size switch
         {
-            1 => (eax & 0xFFFFFF00) | (v & 0xFF),
-            2 => (eax & 0xFFFF0000) | (v & 0xFFFF),
+            1 => (rax & ~0xFFUL) | (v & 0xFF),
+            2 => (rax & ~0xFFFFUL) | (v & 0xFFFF),
+            4 => (uint)v, // zero-extends, as every 32-bit register write
             _ => v,
         };
     }

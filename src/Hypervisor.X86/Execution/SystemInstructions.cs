@@ -36,7 +36,7 @@ internal sealed partial class Cpu
             case Mnemonic.Lmsw:
             {
                 RequireCpl0();
-                uint v = ReadOp(ref d, 0, 2);
+                uint v = (uint)ReadOp(ref d, 0, 2);
                 // LMSW sets PE but cannot clear it; it changes only MP, EM, TS (and PE).
                 uint newCr0 = (Cr0 & ~0xEu) | (v & 0xF) | (Cr0 & ControlBits.Cr0PE);
                 SetCr0(newCr0);
@@ -68,7 +68,7 @@ internal sealed partial class Cpu
         var dst = d.I.Op0Register;
         var src = d.I.Op1Register;
         if (IsControlOrDebug(dst))
-            WriteSpecialReg(dst, ReadReg(src));
+            WriteSpecialReg(dst, (uint)ReadReg(src));
         else
             WriteReg(dst, ReadSpecialReg(src));
     }

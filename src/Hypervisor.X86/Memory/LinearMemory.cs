@@ -59,6 +59,15 @@ internal sealed unsafe partial class Cpu
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong ReadLinear64(ulong la)
+    {
+        ref var e = ref TlbSlot(la);
+        if (e.Tag == TlbTag(la) && e.Read != null && (la & PageOffsetMask) <= PageOffsetMask - 7)
+            return Unsafe.ReadUnaligned<ulong>(e.Read + (la & PageOffsetMask));
+        return ReadSlow(la, 8, _tlb, Cpl == 3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteLinear8(ulong la, byte value)
     {
         ref var e = ref TlbSlot(la);
@@ -88,10 +97,23 @@ internal sealed unsafe partial class Cpu
             WriteSlow(la, 4, value, _tlb, Cpl == 3);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteLinear64(ulong la, ulong value)
+    {
+        ref var e = ref TlbSlot(la);
+        if (e.Tag == TlbTag(la) && e.Write != null && (la & PageOffsetMask) <= PageOffsetMask - 7)
+            Unsafe.WriteUnaligned(e.Write + (la & PageOffsetMask), value);
+        else
+            WriteSlow(la, 8, value, _tlb, Cpl == 3);
+    }
+
     /// <summary>Reads with supervisor privilege (descriptor tables, TSS, IDT: SDM "implicit supervisor access").</summary>
     public uint ReadSystem(ulong la, int size) => (uint)ReadSlow(la, size, _tlbSupervisor, false);
 
-    public void WriteSystem(ulong la, int size, uint value) => WriteSlow(la, size, value, _tlbSupervisor, false);
+    /// <summary>A 64-bit system read (long mode's descriptors, IDT gates and TSS stack pointers).</summary>
+    public ulong ReadSystem64(ulong la) => ReadSlow(la, 8, _tlbSupervisor, false);
+
+    public void WriteSystem(ulong la, int size, ulong value) => WriteSlow(la, size, value, _tlbSupervisor, false);
 
     private ulong ReadSlow(ulong la, int size, TlbEntry[] tlb, bool user)
     {
@@ -112,10 +134,10 @@ internal sealed unsafe partial class Cpu
         if (host == null)
             return MmioRead((e.PhysicalPage << 12) | (la & PageOffsetMask), size);
         host += la & PageOffsetMask;
-        return size switch { 1 => *host, 2 => Unsafe.ReadUnaligned<ushort>(host), _ => Unsafe.ReadUnaligned<uint>(host) };
+        return size switch { 1 => *host, 2 => Unsafe.ReadUnaligned<ushort>(host), 4 => Unsafe.ReadUnaligned<uint>(host), _ => Unsafe.ReadUnaligned<ulong>(host) };
     }
 
-    private void WriteSlow(ulong la, int size, uint value, TlbEntry[] tlb, bool user)
+    private void WriteSlow(ulong la, int size, ulong value, TlbEntry[] tlb, bool user)
     {
         if ((la & PageOffsetMask) > PhysicalMemory.PageSize - (uint)size)
         {
@@ -145,6 +167,7 @@ internal sealed unsafe partial class Cpu
         {
             case 1: *host = (byte)value; break;
             case 2: Unsafe.WriteUnaligned(host, (ushort)value); break;
+            case 4: Unsafe.WriteUnaligned(host, (uint)value); break;
             default: Unsafe.WriteUnaligned(host, value); break;
         }
     }

@@ -47,11 +47,11 @@ internal sealed unsafe partial class Cpu
         throw _exitSignal;
     }
 
-    private void MmioWrite(ulong address, int size, uint value)
+    private void MmioWrite(ulong address, int size, ulong value)
     {
         if (IsApicAccess(address))
         {
-            ApicWrite(address, value);
+            ApicWrite(address, (uint)value);
             return;
         }
         if (_mmioCursor < _mmioCount)

@@ -9,12 +9,13 @@ namespace Hypervisor.X86.Cpu;
 internal sealed partial class Cpu
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint Linear(int seg, uint offset, int size, bool write)
+    public ulong Linear(int seg, ulong offset, int size, bool write)
     {
         ref var s = ref Segs[seg];
-        if (_segmentChecks && (((_uncheckedSegments >> (write ? seg + 8 : seg)) & 1) == 0 || offset > (uint)-size))
-            CheckSegmentAccess(ref s, seg, offset, size, write);
-        return s.Base + offset;
+        uint offset32 = (uint)offset;
+        if (_segmentChecks && (((_uncheckedSegments >> (write ? seg + 8 : seg)) & 1) == 0 || offset32 > (uint)-size))
+            CheckSegmentAccess(ref s, seg, offset32, size, write);
+        return (uint)(s.Base + offset32);
     }
 
     /// <summary>Protected mode outside V86: segment limits and types are checked (kept by <see cref="StateChanged"/>).</summary>
@@ -65,48 +66,55 @@ internal sealed partial class Cpu
         }
     }
 
-    public byte ReadMem8(int seg, uint offset) => ReadLinear8(Linear(seg, offset, 1, false));
-    public ushort ReadMem16(int seg, uint offset) => ReadLinear16(Linear(seg, offset, 2, false));
-    public uint ReadMem32(int seg, uint offset) => ReadLinear32(Linear(seg, offset, 4, false));
-    public void WriteMem8(int seg, uint offset, byte v) => WriteLinear8(Linear(seg, offset, 1, true), v);
-    public void WriteMem16(int seg, uint offset, ushort v) => WriteLinear16(Linear(seg, offset, 2, true), v);
-    public void WriteMem32(int seg, uint offset, uint v) => WriteLinear32(Linear(seg, offset, 4, true), v);
+    public byte ReadMem8(int seg, ulong offset) => ReadLinear8(Linear(seg, offset, 1, false));
+    public ushort ReadMem16(int seg, ulong offset) => ReadLinear16(Linear(seg, offset, 2, false));
+    public uint ReadMem32(int seg, ulong offset) => ReadLinear32(Linear(seg, offset, 4, false));
+    public void WriteMem8(int seg, ulong offset, byte v) => WriteLinear8(Linear(seg, offset, 1, true), v);
+    public void WriteMem16(int seg, ulong offset, ushort v) => WriteLinear16(Linear(seg, offset, 2, true), v);
+    public void WriteMem32(int seg, ulong offset, uint v) => WriteLinear32(Linear(seg, offset, 4, true), v);
+
+    public ulong ReadMem64(int seg, ulong offset) => ReadLinear64(Linear(seg, offset, 8, false));
+    public void WriteMem64(int seg, ulong offset, ulong v) => WriteLinear64(Linear(seg, offset, 8, true), v);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint ReadMem(int seg, uint offset, int size) => size switch
+    public ulong ReadMem(int seg, ulong offset, int size) => size switch
     {
         1 => ReadMem8(seg, offset),
         2 => ReadMem16(seg, offset),
-        _ => ReadMem32(seg, offset),
+        4 => ReadMem32(seg, offset),
+        _ => ReadMem64(seg, offset),
     };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteMem(int seg, uint offset, int size, uint value)
+    public void WriteMem(int seg, ulong offset, int size, ulong value)
     {
         switch (size)
         {
             case 1: WriteMem8(seg, offset, (byte)value); break;
             case 2: WriteMem16(seg, offset, (ushort)value); break;
-            default: WriteMem32(seg, offset, value); break;
+            case 4: WriteMem32(seg, offset, (uint)value); break;
+            default: WriteMem64(seg, offset, value); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint ReadLinear(ulong la, int size) => size switch
+    public ulong ReadLinear(ulong la, int size) => size switch
     {
         1 => ReadLinear8(la),
         2 => ReadLinear16(la),
-        _ => ReadLinear32(la),
+        4 => ReadLinear32(la),
+        _ => ReadLinear64(la),
     };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteLinear(ulong la, int size, uint value)
+    public void WriteLinear(ulong la, int size, ulong value)
     {
         switch (size)
         {
             case 1: WriteLinear8(la, (byte)value); break;
             case 2: WriteLinear16(la, (ushort)value); break;
-            default: WriteLinear32(la, value); break;
+            case 4: WriteLinear32(la, (uint)value); break;
+            default: WriteLinear64(la, value); break;
         }
     }
 }

@@ -25,7 +25,7 @@ internal sealed partial class Cpu
                 if (d.I.Op0Kind != OpKind.Memory)
                     throw UD();
                 int seg = MemorySeg(ref d);
-                uint ea = EffectiveAddress(ref d);
+                ulong ea = EffectiveAddress(ref d);
                 ushort limit = ReadMem16(seg, ea);
                 uint bas = ReadMem32(seg, ea + 2);
                 if (d.OpSize == 2)
@@ -40,7 +40,7 @@ internal sealed partial class Cpu
                 if (d.I.Op0Kind != OpKind.Memory)
                     throw UD();
                 int seg = MemorySeg(ref d);
-                uint ea = EffectiveAddress(ref d);
+                ulong ea = EffectiveAddress(ref d);
                 bool gdt = m == Mnemonic.Sgdt;
                 WriteMem16(seg, ea, gdt ? GdtLimit : IdtLimit);
                 uint bas = gdt ? GdtBase : IdtBase;
@@ -71,8 +71,8 @@ internal sealed partial class Cpu
                 break;
             case Mnemonic.Arpl:
             {
-                uint dst = ReadDest(ref d, 2);
-                uint src = ReadReg(d.I.Op1Register);
+                uint dst = (uint)ReadDest(ref d, 2);
+                uint src = (uint)ReadReg(d.I.Op1Register);
                 if ((dst & 3) < (src & 3))
                 {
                     WriteDest(ref d, 2, (dst & ~3u) | (src & 3));

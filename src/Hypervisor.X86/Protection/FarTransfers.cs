@@ -132,7 +132,7 @@ internal sealed partial class Cpu
             int count = d.GateParameterCount;
             Span<uint> parameters = stackalloc uint[32];
             for (int i = 0; i < count; i++)
-                parameters[i] = PeekStack((uint)(i * gateSize), gateSize);
+                parameters[i] = PeekStack32((uint)(i * gateSize), gateSize);
             ushort oldSs = Segs[Seg.SS].Selector;
             uint oldEsp = R(Gpr.ESP);
             uint returnEip = Eip;
@@ -188,15 +188,15 @@ internal sealed partial class Cpu
     {
         if (!ProtectedMode || V86Mode)
         {
-            uint ip = PeekStack(0, opSize);
-            ushort cs = (ushort)PeekStack((uint)opSize, opSize);
+            uint ip = PeekStack32(0, opSize);
+            ushort cs = (ushort)PeekStack32((uint)opSize, opSize);
             SetStackPointer(StackPointer + (uint)(2 * opSize) + release);
             SetRealCs(cs);
             Eip = opSize == 2 ? ip & 0xFFFF : ip;
             return;
         }
-        uint eip = PeekStack(0, opSize);
-        ushort sel = (ushort)PeekStack((uint)opSize, opSize);
+        uint eip = PeekStack32(0, opSize);
+        ushort sel = (ushort)PeekStack32((uint)opSize, opSize);
         int rpl = sel & SelectorRplMask;
         var d = ReturnCodeSegment(sel);
         if (rpl == Cpl)
@@ -209,8 +209,8 @@ internal sealed partial class Cpu
             return;
         }
         // Return to an outer level: the outer SS:ESP follows the parameters.
-        uint outerEsp = PeekStack((uint)(2 * opSize) + release, opSize);
-        ushort ssSel = (ushort)PeekStack((uint)(3 * opSize) + release, opSize);
+        uint outerEsp = PeekStack32((uint)(2 * opSize) + release, opSize);
+        ushort ssSel = (ushort)PeekStack32((uint)(3 * opSize) + release, opSize);
         var ss = CheckOuterStack(ssSel, rpl);
         if (eip > d.Limit)
             throw GP();

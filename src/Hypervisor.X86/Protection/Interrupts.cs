@@ -207,9 +207,9 @@ internal sealed partial class Cpu
             NmiIret();
         if (!ProtectedMode)
         {
-            uint ip = PeekStack(0, size);
-            ushort cs = (ushort)PeekStack((uint)size, size);
-            uint flags = PeekStack((uint)(2 * size), size);
+            uint ip = PeekStack32(0, size);
+            ushort cs = (ushort)PeekStack32((uint)size, size);
+            uint flags = PeekStack32((uint)(2 * size), size);
             SetStackPointer(StackPointer + (uint)(3 * size));
             SetRealCs(cs);
             Eip = size == 2 ? ip & 0xFFFF : ip;
@@ -226,9 +226,9 @@ internal sealed partial class Cpu
             TaskReturn();
             return;
         }
-        uint eip = PeekStack(0, size);
-        ushort sel = (ushort)PeekStack((uint)size, size);
-        uint newFlags = PeekStack((uint)(2 * size), size);
+        uint eip = PeekStack32(0, size);
+        ushort sel = (ushort)PeekStack32((uint)size, size);
+        uint newFlags = PeekStack32((uint)(2 * size), size);
         if (size == 4 && (newFlags & Eflags.VM) != 0 && Cpl == 0)
         {
             IretToV86();
@@ -248,8 +248,8 @@ internal sealed partial class Cpu
             IretRestoresRf(newFlags, size);
             return;
         }
-        uint outerEsp = PeekStack((uint)(3 * size), size);
-        ushort ssSel = (ushort)PeekStack((uint)(4 * size), size);
+        uint outerEsp = PeekStack32((uint)(3 * size), size);
+        ushort ssSel = (ushort)PeekStack32((uint)(4 * size), size);
         var ss = CheckOuterStack(ssSel, rpl);
         if (eip > d.Limit)
             throw GP();

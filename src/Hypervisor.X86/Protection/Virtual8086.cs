@@ -15,7 +15,7 @@ internal sealed partial class Cpu
     {
         Span<uint> frame = stackalloc uint[9];
         for (int i = 0; i < frame.Length; i++)
-            frame[i] = PeekStack((uint)(4 * i), 4);
+            frame[i] = PeekStack32((uint)(4 * i), 4);
         Flags = (frame[2] & (Eflags.Writable | Eflags.VM)) | Eflags.Reserved1;
         Cpl = 3;
         Segs[Seg.CS] = V86Segment((ushort)frame[1], code: true);
@@ -37,9 +37,9 @@ internal sealed partial class Cpu
     {
         if (Iopl < 3)
             throw GP();
-        uint ip = PeekStack(0, size);
-        ushort cs = (ushort)PeekStack((uint)size, size);
-        uint flags = PeekStack((uint)(2 * size), size);
+        uint ip = PeekStack32(0, size);
+        ushort cs = (ushort)PeekStack32((uint)size, size);
+        uint flags = PeekStack32((uint)(2 * size), size);
         SetStackPointer(StackPointer + (uint)(3 * size));
         SetRealCs(cs);
         Eip = ip & 0xFFFF;

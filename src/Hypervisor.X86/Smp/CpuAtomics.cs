@@ -21,7 +21,7 @@ internal sealed unsafe partial class Cpu
 
     private bool _inAtomic;
     private byte* _atomicHost;
-    private uint _atomicOld;
+    private ulong _atomicOld;
     private readonly AtomicRetry _atomicRetry = new();
     private readonly ulong[] _atomicSavedRegs = new ulong[16];
 
@@ -67,9 +67,9 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>The read half of a read-modify-write at <paramref name="la"/> (already checked writable): remembers the host byte and value for the exchange.</summary>
-    private uint ReadForUpdate(ulong la, int size)
+    private ulong ReadForUpdate(ulong la, int size)
     {
-        uint value = ReadLinear(la, size);
+        ulong value = ReadLinear(la, size);
         if (_inAtomic)
         {
             _atomicHost = AtomicHost(la, size);
@@ -79,7 +79,7 @@ internal sealed unsafe partial class Cpu
     }
 
     /// <summary>The write half: a compare-and-exchange with the value read, or <see cref="AtomicRetry"/> when another vCPU changed it.</summary>
-    private void WriteAfterUpdate(ulong la, int size, uint value)
+    private void WriteAfterUpdate(ulong la, int size, ulong value)
     {
         byte* host = _atomicHost;
         if (!_inAtomic || host == null)
@@ -91,19 +91,20 @@ internal sealed unsafe partial class Cpu
         {
             1 => Interlocked.CompareExchange(ref *host, (byte)value, (byte)_atomicOld) == (byte)_atomicOld,
             2 => Interlocked.CompareExchange(ref *(ushort*)host, (ushort)value, (ushort)_atomicOld) == (ushort)_atomicOld,
-            _ => Interlocked.CompareExchange(ref *(uint*)host, value, _atomicOld) == _atomicOld,
+            4 => Interlocked.CompareExchange(ref *(uint*)host, (uint)value, (uint)_atomicOld) == (uint)_atomicOld,
+            _ => Interlocked.CompareExchange(ref *(ulong*)host, value, _atomicOld) == _atomicOld,
         };
         if (!exchanged)
             throw _atomicRetry;
     }
 
     /// <summary>XCHG with memory: a host exchange (no retry needed); returns the old memory value.</summary>
-    private uint ExchangeLinear(ulong la, int size, uint value)
+    private ulong ExchangeLinear(ulong la, int size, ulong value)
     {
         byte* host = _inAtomic ? AtomicHost(la, size) : null;
         if (host == null)
         {
-            uint old = ReadLinear(la, size);
+            ulong old = ReadLinear(la, size);
             WriteLinear(la, size, value);
             return old;
         }
@@ -111,7 +112,8 @@ internal sealed unsafe partial class Cpu
         {
             1 => Interlocked.Exchange(ref *host, (byte)value),
             2 => Interlocked.Exchange(ref *(ushort*)host, (ushort)value),
-            _ => Interlocked.Exchange(ref *(uint*)host, value),
+            4 => Interlocked.Exchange(ref *(uint*)host, (uint)value),
+            _ => Interlocked.Exchange(ref *(ulong*)host, value),
         };
     }
 

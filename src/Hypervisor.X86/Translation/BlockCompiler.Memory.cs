@@ -15,7 +15,7 @@ internal sealed partial class BlockCompiler
     /// <summary>Pushes the effective address of the memory operand.</summary>
     private void EmitEffectiveAddress(ref DecodedInstruction d)
     {
-        Const(d.MemDisplacement);
+        Const((uint)d.MemDisplacement);
         if (d.MemBase >= 0)
         {
             LoadRegister(d.MemBase);

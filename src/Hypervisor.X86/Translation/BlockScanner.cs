@@ -60,7 +60,7 @@ internal static class BlockScanner
             uint eip = work.Pop();
             if (found.ContainsKey(eip))
                 continue;
-            uint la = csBase + eip;
+            ulong la = csBase + eip;
             if ((la & ~Memory.PhysicalMemory.PageMask) != linearPage)
                 continue;
             ulong phys = pageBase | (la & Memory.PhysicalMemory.PageMask);
