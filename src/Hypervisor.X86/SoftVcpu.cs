@@ -118,7 +118,7 @@ public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpu
             Rax = r[Gpr.EAX], Rcx = r[Gpr.ECX], Rdx = r[Gpr.EDX], Rbx = r[Gpr.EBX],
             Rsp = r[Gpr.ESP], Rbp = r[Gpr.EBP], Rsi = r[Gpr.ESI], Rdi = r[Gpr.EDI],
             R8 = r[8], R9 = r[9], R10 = r[10], R11 = r[11], R12 = r[12], R13 = r[13], R14 = r[14], R15 = r[15],
-            Rip = _cpu.Eip, Rflags = _cpu.Flags,
+            Rip = _cpu.Rip, Rflags = _cpu.Flags,
         };
     }
 
@@ -131,7 +131,7 @@ public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpu
         r[Gpr.ESI] = registers.Rsi; r[Gpr.EDI] = registers.Rdi;
         r[8] = registers.R8; r[9] = registers.R9; r[10] = registers.R10; r[11] = registers.R11;
         r[12] = registers.R12; r[13] = registers.R13; r[14] = registers.R14; r[15] = registers.R15;
-        _cpu.Eip = (uint)registers.Rip;
+        _cpu.Rip = (uint)registers.Rip;
         _cpu.Flags = ((uint)registers.Rflags & ~0xFFC08028u) | Eflags.Reserved1;
         _cpu.StateChanged();
     }

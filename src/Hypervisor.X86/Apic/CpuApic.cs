@@ -112,7 +112,7 @@ internal sealed partial class Cpu : IApicCpu
         {
             int vector = Volatile.Read(ref _startupVector);
             Segs[Seg.CS] = SegmentCache.Real((ushort)(vector << 8), 0xB);
-            Eip = 0;
+            Rip = 0;
             _waitingForStartup = false;
             StateChanged();
         }

@@ -29,7 +29,8 @@ internal sealed unsafe partial class Cpu
     /// <summary>General register <paramref name="n"/>, all 64 bits, without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref ulong R64(int n) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Regs), n);
-    public uint Eip;
+    /// <summary>The instruction pointer: RIP in 64-bit mode; outside it EIP (IP in 16-bit code), the upper bits 0.</summary>
+    public ulong Rip;
     /// <summary>ES, CS, SS, DS, FS, GS, LDTR, TR (see <see cref="Seg"/>).</summary>
     public readonly SegmentCache[] Segs = new SegmentCache[8];
     public uint Cr0 = ControlBits.Cr0ET | ControlBits.Cr0CD | ControlBits.Cr0NW;
@@ -60,9 +61,9 @@ internal sealed unsafe partial class Cpu
     private readonly InstructionCache _icache;
 
     /// <summary>EIP at the start of the current instruction (faults restart from here).</summary>
-    private uint _instrEip;
-    /// <summary>ESP at the start of the current instruction (faults restore it).</summary>
-    private uint _instrEsp;
+    private ulong _instrRip;
+    /// <summary>RSP at the start of the current instruction (faults restore it).</summary>
+    private ulong _instrRsp;
     /// <summary>Set by an instruction that completes with an exit (OUT, MMIO store, HLT).</summary>
     private bool _exitPending;
     /// <summary>Interrupts are inhibited for one instruction after STI, MOV SS and POP SS.</summary>
@@ -97,7 +98,7 @@ internal sealed unsafe partial class Cpu
         Segs[Seg.CS].Base = 0xFFFF0000;
         Segs[Seg.Ldtr] = new SegmentCache { Limit = 0xFFFF, Type = 2, Present = true };
         Segs[Seg.Tr] = new SegmentCache { Limit = 0xFFFF, Type = 0xB, Present = true };
-        Eip = 0xFFF0;
+        Rip = 0xFFF0;
         GdtBase = IdtBase = 0;
         GdtLimit = IdtLimit = 0xFFFF;
         Cpl = 0;

@@ -25,7 +25,7 @@ internal sealed partial class Cpu
             throw new InvalidOperationException(why);
         foreach (ulong r in Regs)
             w.WriteUInt64(r);
-        w.WriteUInt32(Eip);
+        w.WriteUInt64(Rip);
         w.WriteUInt32(Flags);
         foreach (var s in Segs)
             WriteSegment(w, s);
@@ -66,7 +66,7 @@ internal sealed partial class Cpu
         StateFormatException.ThrowIfNotVersion("software CPU", version, SnapshotVersion);
         for (int i = 0; i < Regs.Length; i++)
             Regs[i] = r.ReadUInt64();
-        Eip = r.ReadUInt32();
+        Rip = r.ReadUInt64();
         Flags = r.ReadUInt32();
         for (int i = 0; i < Segs.Length; i++)
             Segs[i] = ReadSegment(r);

@@ -39,9 +39,9 @@ internal struct DecodedInstruction
     /// <summary>The next instruction starts in the same page (a block may look it up by physical address).</summary>
     public bool NextInPage;
     /// <summary>The EIP it was decoded at (entries are valid only there: branch targets depend on it).</summary>
-    public uint Eip;
+    public ulong Rip;
     /// <summary>The EIP after it (IP wraps at 64 KiB in 16-bit code).</summary>
-    public uint NextEip;
+    public ulong NextRip;
     /// <summary>The executor's dispatch number for the mnemonic.</summary>
     public ExecOp Op;
 
@@ -67,7 +67,7 @@ internal struct DecodedInstruction
     /// <summary>Jcc: the condition number tttn (SDM Vol. 1, B.1).</summary>
     public byte Condition;
     /// <summary>Near relative JMP/CALL/Jcc: the target EIP (already cut to the operand size).</summary>
-    public uint Target;
+    public ulong Target;
 
     /// <summary>The translated block that starts here (Translation/), or null.</summary>
     public Translation.TranslatedBlock? Block;

@@ -26,10 +26,10 @@ internal sealed unsafe partial class Cpu
 
     private ref DecodedInstruction Fetch()
     {
-        uint eip = Eip;
+        ulong eip = Rip;
         if (_segmentChecks && eip > _csLimit)
             throw GP();
-        ulong la = _csBase + eip;
+        ulong la = (_csBase + eip) & _linearMask;
         ulong phys;
         if ((la & ~PageOffsetMask) == _fetchPage)
         {
@@ -43,7 +43,7 @@ internal sealed unsafe partial class Cpu
         }
         ulong tag = phys | (Code32 ? InstructionCache.Code32Bit : 0) | InstructionCache.ValidBit;
         ref var e = ref _icache.Slot(phys);
-        if (e.Tag == tag && e.Eip == eip)
+        if (e.Tag == tag && e.Rip == eip)
             return ref e;
         return ref Decode(ref e, eip, la, phys, tag);
     }
@@ -76,7 +76,7 @@ internal sealed unsafe partial class Cpu
         }
     }
 
-    private ref DecodedInstruction Decode(ref DecodedInstruction e, uint eip, ulong la, ulong phys, ulong tag)
+    private ref DecodedInstruction Decode(ref DecodedInstruction e, ulong eip, ulong la, ulong phys, ulong tag)
     {
         int inPage = (int)Math.Min(FetchBuffer.MaxLength, PhysicalMemory.PageSize - (la & PageOffsetMask));
         byte* host = Phys.Host(phys);
@@ -129,10 +129,10 @@ internal sealed unsafe partial class Cpu
         e.Block = null;
         e.Heat = 0;
         e.Length = (byte)instr.Length;
-        e.Eip = (uint)instr.IP;
-        e.NextEip = Code32 ? e.Eip + (uint)instr.Length : (e.Eip + (uint)instr.Length) & 0xFFFF;
+        e.Rip = instr.IP;
+        e.NextRip = Code64 ? e.Rip + (uint)instr.Length : Code32 ? (uint)(e.Rip + (uint)instr.Length) : (e.Rip + (uint)instr.Length) & 0xFFFF;
         e.NextInPage = (tag & PageOffsetMask) + (ulong)instr.Length < PhysicalMemory.PageSize
-            && e.NextEip == e.Eip + (uint)instr.Length; // not where IP wraps to 0
+            && e.NextRip == e.Rip + (uint)instr.Length; // not where IP wraps to 0
         e.Op = ExecOps.For(AsThisCpuExecutes(instr.Mnemonic));
         bool opPrefix = false, addrPrefix = false;
         for (int i = 0; i < instr.Length; i++)

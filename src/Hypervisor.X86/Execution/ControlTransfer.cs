@@ -13,19 +13,22 @@ internal sealed partial class Cpu
 
     /// <summary>Sets EIP, checking the CS limit in protected mode (#GP(0) when beyond).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private void JumpNear(uint target)
+    private void JumpNear(ulong target)
     {
         CheckNearTarget(target);
-        Eip = target;
+        Rip = target;
     }
 
     /// <summary>A near branch target past the CS limit is #GP(0) before anything changes (no limit outside protected mode).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private void CheckNearTarget(uint target)
+    private void CheckNearTarget(ulong target)
     {
-        if (target > _eipLimit)
+        if (Code64 ? !IsCanonical(target) : target > _eipLimit)
             throw GP();
     }
+
+    /// <summary>Bits 63:47 all equal (SDM Vol. 1, 3.3.7.1): the only addresses 4-level paging maps.</summary>
+    public static bool IsCanonical(ulong address) => (ulong)(((long)address << 16) >> 16) == address;
 
     private uint NearIndirectTarget(ref DecodedInstruction d) => (uint)(ReadOp(ref d, 0, d.OpSize) & SizeMask(d.OpSize));
 
@@ -85,11 +88,11 @@ internal sealed partial class Cpu
         }
     }
 
-    private void CallNear(uint target, int size)
+    private void CallNear(ulong target, int size)
     {
         CheckNearTarget(target);
-        PushValue(Eip, size);
-        Eip = target;
+        PushValue(Rip, size);
+        Rip = target;
     }
 
     /// <summary>m16:16 or m16:32 operand of an indirect far JMP/CALL.</summary>
@@ -110,7 +113,7 @@ internal sealed partial class Cpu
         CheckNearTarget(target);
         uint release = d.I.OpCount > 0 ? d.I.Immediate16 : 0u;
         SetStackPointer(StackPointer + (uint)size + release);
-        Eip = target;
+        Rip = target;
     }
 
     private void RetFar(ref DecodedInstruction d)

@@ -63,8 +63,8 @@ internal sealed partial class Cpu
             _taskTrapPending = false;
             _breakpointsEnabled = (Dr[7] & 0xFF) != 0 || _hostChecks;
             Dr[6] |= Dr6BT;
-            _instrEip = Eip;
-            _instrEsp = R(Gpr.ESP);
+            _instrRip = Rip;
+            _instrRsp = R64(Gpr.ESP);
             return !RaiseException(Vector.DB, 0, false);
         }
         bool rf = (Flags & Eflags.RF) != 0;
@@ -108,8 +108,8 @@ internal sealed partial class Cpu
             _faultHasErrorCode = false;
             return true;
         }
-        _instrEip = Eip;
-        _instrEsp = R(Gpr.ESP);
+        _instrRip = Rip;
+        _instrRsp = R64(Gpr.ESP);
         return !RaiseException(Vector.DB, 0, false);
     }
 
@@ -130,7 +130,7 @@ internal sealed partial class Cpu
     /// <summary>An enabled instruction breakpoint at CS:EIP's linear address: #DB fault with DR6.Bn.</summary>
     private void CheckInstructionBreakpoints()
     {
-        ulong la = Segs[Seg.CS].Base + Eip;
+        ulong la = Segs[Seg.CS].Base + Rip;
         uint hits = 0;
         for (int n = 0; n < 4; n++)
         {

@@ -100,8 +100,8 @@ internal sealed partial class Cpu
             }
             catch (GuestFault f)
             {
-                Eip = _instrEip;
-                R(Gpr.ESP) = _instrEsp;
+                Rip = _instrRip;
+                R64(Gpr.ESP) = _instrRsp;
                 MmioAccessesDone();
                 _exitPending = false;
                 _faultPending = true;
@@ -113,8 +113,8 @@ internal sealed partial class Cpu
             {
                 if (!_faultPending)
                 {
-                    Eip = _instrEip;
-                    R(Gpr.ESP) = _instrEsp;
+                    Rip = _instrRip;
+                    R64(Gpr.ESP) = _instrRsp;
                 }
                 _exitPending = false;
                 return Exit.Reason;
@@ -197,15 +197,15 @@ internal sealed partial class Cpu
                 // into code drops the entries there, which ends the block before the changed code.
                 if (!d.ContinuesBlock || --budget == 0)
                     break;
-                uint eip = Eip;
+                ulong eip = Rip;
                 ulong tag;
-                if (eip == d.NextEip && d.NextInPage)
+                if (eip == d.NextRip && d.NextInPage)
                 {
                     tag = d.Tag + d.Length; // straight on: the next bytes of the same physical page
                 }
                 else
                 {
-                    ulong la = _csBase + eip;
+                    ulong la = (_csBase + eip) & _linearMask;
                     if ((la & ~PageOffsetMask) != _fetchPage)
                         break;
                     tag = _fetchPhysicalBase | (la & PageOffsetMask) | (d.Tag & (InstructionCache.Code32Bit | InstructionCache.ValidBit));
@@ -213,7 +213,7 @@ internal sealed partial class Cpu
                 if (eip > _eipLimit)
                     break;
                 ref DecodedInstruction next = ref _icache.Slot(tag);
-                if (next.Tag != tag || next.Eip != eip || next.Block is not null)
+                if (next.Tag != tag || next.Rip != eip || next.Block is not null)
                     break; // not decoded here, or translated code starts here
                 if (!next.ContinuesBlock)
                     _uncheckedSegments = 0; // the block's last instruction may load segments
@@ -227,8 +227,8 @@ internal sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void BeginInstruction()
     {
-        _instrEip = Eip;
-        _instrEsp = R(Gpr.ESP);
+        _instrRip = Rip;
+        _instrRsp = R64(Gpr.ESP);
         _mmioCursor = 0;
     }
 
@@ -239,7 +239,7 @@ internal sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ExecuteOne(ref DecodedInstruction d)
     {
-        Eip = d.NextEip;
+        Rip = d.NextRip;
         if (d.Fast != FastForm.None)
             ExecuteFast(ref d);
         else
@@ -328,5 +328,5 @@ internal sealed partial class Cpu
         StopWithInternalError($"instruction fetch from physical address 0x{phys:x} (linear 0x{la:x}), which is not RAM, at {CsEip()}",
             SoftwareCpuErrors.GuestFetchOutsideRam);
 
-    public string CsEip() => $"CS:EIP {Segs[Seg.CS].Selector:x4}:{_instrEip:x8}";
+    public string CsEip() => $"CS:EIP {Segs[Seg.CS].Selector:x4}:{_instrRip:x8}";
 }

@@ -80,8 +80,8 @@ internal sealed partial class Cpu
                 if (d.OpSize == 4 && Stack32)
                 {
                     CheckNearTarget(d.Target);
-                    Push32(Eip);
-                    Eip = d.Target;
+                    Push32((uint)Rip);
+                    Rip = d.Target;
                 }
                 else
                 {
@@ -95,7 +95,7 @@ internal sealed partial class Cpu
                     uint target = ReadMem32(Seg.SS, sp);
                     CheckNearTarget(target);
                     R(Gpr.ESP) = sp + 4;
-                    Eip = target;
+                    Rip = target;
                 }
                 else
                 {

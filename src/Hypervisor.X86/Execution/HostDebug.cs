@@ -55,7 +55,7 @@ internal sealed partial class Cpu
     {
         if (_hostStopPending != DebugStopKind.None)
             return ReportHostStop();
-        ulong la = Segs[Seg.CS].Base + Eip;
+        ulong la = Segs[Seg.CS].Base + Rip;
         if (_hostBreakpoints.Count != 0 && _hostBreakpoints.Contains(la))
         {
             _hostStopPending = DebugStopKind.Breakpoint;
@@ -69,7 +69,7 @@ internal sealed partial class Cpu
     private void TraceInstruction(ref DecodedInstruction d)
     {
         if (_trace != null)
-            _trace.Instruction(TraceId, Segs[Seg.CS].Base + _instrEip, in d.I);
+            _trace.Instruction(TraceId, Segs[Seg.CS].Base + _instrRip, in d.I);
     }
 
     /// <summary>After an instruction: single-step (or a watchpoint the access check recorded) stops here.</summary>
@@ -78,7 +78,7 @@ internal sealed partial class Cpu
         if (_hostStopPending == DebugStopKind.None && _hostDebug is { SingleStep: true })
         {
             _hostStopPending = DebugStopKind.SingleStep;
-            _hostStopAddress = Segs[Seg.CS].Base + Eip;
+            _hostStopAddress = Segs[Seg.CS].Base + Rip;
         }
     }
 
@@ -111,6 +111,6 @@ internal sealed partial class Cpu
     private void TraceInterrupt(byte vector, uint errorCode, bool hasErrorCode, InterruptKind kind)
     {
         var source = kind switch { InterruptKind.Software => InterruptSource.Software, InterruptKind.External => InterruptSource.External, _ => InterruptSource.Exception };
-        _interruptTrace!.Interrupt(TraceId, vector, source, hasErrorCode ? errorCode : null, Segs[Seg.CS].Selector, _instrEip);
+        _interruptTrace!.Interrupt(TraceId, vector, source, hasErrorCode ? errorCode : null, Segs[Seg.CS].Selector, _instrRip);
     }
 }

@@ -16,7 +16,7 @@ internal sealed partial class Cpu
 
     private PendingIo _pendingIo;
     private int _pendingIoSize;
-    private uint _pendingIoEip;
+    private ulong _pendingIoEip;
     private bool _pendingInsRep;
     private int _pendingInsAddrSize;
 
@@ -51,7 +51,7 @@ internal sealed partial class Cpu
         SetIoExit(IoDirection.In, port, size);
         _pendingIo = PendingIo.Ins;
         _pendingIoSize = size;
-        _pendingIoEip = _instrEip;
+        _pendingIoEip = _instrRip;
         _pendingInsRep = rep;
         _pendingInsAddrSize = d.AddrSize;
     }
@@ -68,7 +68,7 @@ internal sealed partial class Cpu
         StoreExitData(value, size);
         AdvanceIndex(Gpr.ESI, d.AddrSize, size);
         if (rep && DecrementCount(d.AddrSize) != 0)
-            Eip = _instrEip;
+            Rip = _instrRip;
     }
 
     private void SetIoExit(IoDirection direction, ushort port, int size)
@@ -113,12 +113,12 @@ internal sealed partial class Cpu
             return;
         }
         // INS: store at ES:(E)DI now; a fault here restarts the INS (the run loop delivers it).
-        uint resumeEip = Eip;
-        _instrEip = _pendingIoEip;
-        _instrEsp = R(Gpr.ESP);
+        ulong resumeEip = Rip;
+        _instrRip = _pendingIoEip;
+        _instrRsp = R64(Gpr.ESP);
         WriteMem(Seg.ES, IndexRegister(Gpr.EDI, _pendingInsAddrSize), _pendingIoSize, value);
         AdvanceIndex(Gpr.EDI, _pendingInsAddrSize, _pendingIoSize);
-        Eip = _pendingInsRep && DecrementCount(_pendingInsAddrSize) != 0 ? _pendingIoEip : resumeEip;
+        Rip = _pendingInsRep && DecrementCount(_pendingInsAddrSize) != 0 ? _pendingIoEip : resumeEip;
     }
 
     /// <summary>I/O permission (SDM Vol. 1, 19.5): CPL &lt;= IOPL, else every bit of the TSS I/O bitmap must be clear.</summary>

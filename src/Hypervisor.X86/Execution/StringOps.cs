@@ -98,7 +98,7 @@ internal sealed partial class Cpu
             if (++Retired >= InstructionLimit)
                 break;
         }
-        Eip = _instrEip; // more to do: re-execute the instruction
+        Rip = _instrRip; // more to do: re-execute the instruction
     }
 
     private void StringIteration(ref DecodedInstruction d, StringKind kind, int size, int a)

@@ -39,7 +39,7 @@ internal sealed partial class Cpu
         if (!ProtectedMode || V86Mode)
         {
             SetRealCs(selector);
-            Eip = opSize == 2 ? offset & 0xFFFF : offset;
+            Rip = opSize == 2 ? offset & 0xFFFF : offset;
             return;
         }
         if ((selector & ~SelectorRplMask) == 0)
@@ -52,7 +52,7 @@ internal sealed partial class Cpu
                 throw GP();
             MarkAccessed(address, d);
             SetCs(d, selector, Cpl);
-            Eip = offset;
+            Rip = offset;
             return;
         }
         if (d.Type is SystemType.CallGate16 or SystemType.CallGate32)
@@ -63,7 +63,7 @@ internal sealed partial class Cpu
             if (gateOffset > target.Limit)
                 throw GP();
             SetCs(target, targetSel, Cpl);
-            Eip = gateOffset;
+            Rip = gateOffset;
             return;
         }
         FarTaskTransfer(selector, d, TaskSource.Jmp);
@@ -94,9 +94,9 @@ internal sealed partial class Cpu
         if (!ProtectedMode || V86Mode)
         {
             PushValue(Segs[Seg.CS].Selector, opSize);
-            PushValue(Eip, opSize);
+            PushValue(Rip, opSize);
             SetRealCs(selector);
-            Eip = opSize == 2 ? offset & 0xFFFF : offset;
+            Rip = opSize == 2 ? offset & 0xFFFF : offset;
             return;
         }
         if ((selector & ~SelectorRplMask) == 0)
@@ -108,10 +108,10 @@ internal sealed partial class Cpu
             if (offset > d.Limit)
                 throw GP();
             PushValue(Segs[Seg.CS].Selector, opSize);
-            PushValue(Eip, opSize);
+            PushValue(Rip, opSize);
             MarkAccessed(address, d);
             SetCs(d, selector, Cpl);
-            Eip = offset;
+            Rip = offset;
             return;
         }
         if (d.Type is not (SystemType.CallGate16 or SystemType.CallGate32))
@@ -135,7 +135,7 @@ internal sealed partial class Cpu
                 parameters[i] = PeekStack32((uint)(i * gateSize), gateSize);
             ushort oldSs = Segs[Seg.SS].Selector;
             uint oldEsp = R(Gpr.ESP);
-            uint returnEip = Eip;
+            uint returnEip = (uint)Rip;
             ushort oldCs = Segs[Seg.CS].Selector;
             Segs[Seg.SS] = newSs;
             Cpl = newCpl;
@@ -152,10 +152,10 @@ internal sealed partial class Cpu
         else
         {
             PushValue(Segs[Seg.CS].Selector, gateSize);
-            PushValue(Eip, gateSize);
+            PushValue(Rip, gateSize);
             SetCs(target, targetSel, Cpl);
         }
-        Eip = gateOffset;
+        Rip = gateOffset;
     }
 
     /// <summary>SSn:ESPn for privilege level <paramref name="level"/> from the current TSS, checked (#TS/#SS).</summary>
@@ -192,7 +192,7 @@ internal sealed partial class Cpu
             ushort cs = (ushort)PeekStack32((uint)opSize, opSize);
             SetStackPointer(StackPointer + (uint)(2 * opSize) + release);
             SetRealCs(cs);
-            Eip = opSize == 2 ? ip & 0xFFFF : ip;
+            Rip = opSize == 2 ? ip & 0xFFFF : ip;
             return;
         }
         uint eip = PeekStack32(0, opSize);
@@ -205,7 +205,7 @@ internal sealed partial class Cpu
                 throw GP();
             SetStackPointer(StackPointer + (uint)(2 * opSize) + release);
             SetCs(d, sel, Cpl);
-            Eip = eip;
+            Rip = eip;
             return;
         }
         // Return to an outer level: the outer SS:ESP follows the parameters.
@@ -218,7 +218,7 @@ internal sealed partial class Cpu
         Segs[Seg.SS] = ss;
         StateChanged();
         R(Gpr.ESP) = Stack32 ? outerEsp + release : (R(Gpr.ESP) & 0xFFFF0000) | ((outerEsp + release) & 0xFFFF);
-        Eip = eip;
+        Rip = eip;
         InvalidateSegmentsForOuterLevel();
     }
 

@@ -64,13 +64,13 @@ internal sealed partial class Cpu
         }
     }
 
-    private (uint Eip, uint Esp, uint Flags, int Cpl, SegmentCache Cs, SegmentCache Ss) SaveDeliveryState() =>
-        (Eip, R(Gpr.ESP), Flags, Cpl, Segs[Seg.CS], Segs[Seg.SS]);
+    private (ulong Rip, ulong Rsp, uint Flags, int Cpl, SegmentCache Cs, SegmentCache Ss) SaveDeliveryState() =>
+        (Rip, R64(Gpr.ESP), Flags, Cpl, Segs[Seg.CS], Segs[Seg.SS]);
 
-    private void RestoreDeliveryState((uint Eip, uint Esp, uint Flags, int Cpl, SegmentCache Cs, SegmentCache Ss) s)
+    private void RestoreDeliveryState((ulong Rip, ulong Rsp, uint Flags, int Cpl, SegmentCache Cs, SegmentCache Ss) s)
     {
-        Eip = s.Eip;
-        R(Gpr.ESP) = s.Esp;
+        Rip = s.Rip;
+        R64(Gpr.ESP) = s.Rsp;
         Flags = s.Flags;
         Cpl = s.Cpl;
         Segs[Seg.CS] = s.Cs;
@@ -80,8 +80,8 @@ internal sealed partial class Cpu
 
     private void DeliverExternalInterrupt(byte vector)
     {
-        _instrEip = Eip;
-        _instrEsp = R(Gpr.ESP);
+        _instrRip = Rip;
+        _instrRsp = R64(Gpr.ESP);
         _ext = 1;
         try
         {
@@ -158,7 +158,7 @@ internal sealed partial class Cpu
         }
         uint oldFlags = Flags;
         ushort oldCs = Segs[Seg.CS].Selector;
-        uint oldEip = Eip;
+        uint oldEip = (uint)Rip;
 
         if (!code.IsConforming && code.Dpl < Cpl)
         {
@@ -181,7 +181,7 @@ internal sealed partial class Cpu
         if (offset > code.Limit)
             throw GP(_ext);
         SetCs(code, sel, code.IsConforming ? Cpl : code.Dpl);
-        Eip = offset;
+        Rip = offset;
         Flags &= ~(Eflags.TF | Eflags.NT | Eflags.RF | Eflags.VM);
         if (gate.Type is SystemType.InterruptGate16 or SystemType.InterruptGate32)
             Flags &= ~Eflags.IF;
@@ -195,10 +195,10 @@ internal sealed partial class Cpu
         uint target = ReadLinear32(IdtBase + entry);
         PushValue(Flags & 0xFFFF, 2);
         PushValue(Segs[Seg.CS].Selector, 2);
-        PushValue(Eip & 0xFFFF, 2);
+        PushValue(Rip & 0xFFFF, 2);
         Flags &= ~(Eflags.IF | Eflags.TF | Eflags.AC);
         SetRealCs((ushort)(target >> 16));
-        Eip = target & 0xFFFF;
+        Rip = target & 0xFFFF;
     }
 
     private void Iret(int size)
@@ -212,7 +212,7 @@ internal sealed partial class Cpu
             uint flags = PeekStack32((uint)(2 * size), size);
             SetStackPointer(StackPointer + (uint)(3 * size));
             SetRealCs(cs);
-            Eip = size == 2 ? ip & 0xFFFF : ip;
+            Rip = size == 2 ? ip & 0xFFFF : ip;
             WriteFlags(flags, size == 2 ? 0xFFFFu : 0xFFFFFFFFu);
             return;
         }
@@ -243,7 +243,7 @@ internal sealed partial class Cpu
                 throw GP();
             SetStackPointer(StackPointer + (uint)(3 * size));
             SetCs(d, sel, Cpl);
-            Eip = eip;
+            Rip = eip;
             WriteFlags(newFlags, mask);
             IretRestoresRf(newFlags, size);
             return;
@@ -259,7 +259,7 @@ internal sealed partial class Cpu
         Segs[Seg.SS] = ss;
         StateChanged();
         R(Gpr.ESP) = Stack32 ? outerEsp : (R(Gpr.ESP) & 0xFFFF0000) | (outerEsp & 0xFFFF);
-        Eip = eip;
+        Rip = eip;
         InvalidateSegmentsForOuterLevel();
     }
 }

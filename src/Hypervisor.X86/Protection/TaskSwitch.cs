@@ -74,7 +74,7 @@ internal sealed partial class Cpu
         if (new32)
         {
             n.Cr3 = ReadSystem(newBase + 0x1C, 4);
-            n.Eip = ReadSystem(newBase + 0x20, 4);
+            n.Rip = ReadSystem(newBase + 0x20, 4);
             n.Flags = ReadSystem(newBase + 0x24, 4);
             for (int i = 0; i < 8; i++)
                 n.Regs[i] = ReadSystem(newBase + 0x28 + (uint)(4 * i), 4);
@@ -84,7 +84,7 @@ internal sealed partial class Cpu
         }
         else
         {
-            n.Eip = ReadSystem(newBase + 0x0E, 2);
+            n.Rip = ReadSystem(newBase + 0x0E, 2);
             n.Flags = ReadSystem(newBase + 0x10, 2);
             for (int i = 0; i < 8; i++)
                 n.Regs[i] = 0xFFFF0000 | ReadSystem(newBase + 0x12 + (uint)(2 * i), 2);
@@ -124,15 +124,15 @@ internal sealed partial class Cpu
         Flags = (n.Flags & (Eflags.Writable | Eflags.VM) & (new32 ? ~0u : 0xFFFFu)) | Eflags.Reserved1;
         for (int i = 0; i < 8; i++)
             R(i) = n.Regs[i];
-        Eip = n.Eip;
+        Rip = n.Rip;
         bool v86 = (Flags & Eflags.VM) != 0;
         Cpl = v86 ? 3 : n.Sels[Seg.CS] & SelectorRplMask;
         for (int i = 0; i < 6; i++)
             Segs[i] = new SegmentCache { Selector = n.Sels[i], Unusable = true };
         Segs[Seg.Ldtr] = new SegmentCache { Selector = n.Ldt, Unusable = true };
         StateChanged();
-        _instrEip = Eip;
-        _instrEsp = R(Gpr.ESP);
+        _instrRip = Rip;
+        _instrRsp = R64(Gpr.ESP);
 
         LoadTaskLdt(n.Ldt, ext);
         if (v86)
@@ -149,7 +149,7 @@ internal sealed partial class Cpu
                 LoadTaskSegment(seg, n.Sels[seg], ext);
         }
         StateChanged();
-        if (Eip > Segs[Seg.CS].Limit)
+        if (Rip > Segs[Seg.CS].Limit)
             throw GP(ext);
         if (hasErrorCode)
             PushValue(errorCode, new32 ? 4 : 2);
@@ -159,7 +159,7 @@ internal sealed partial class Cpu
 
     private sealed class TaskState
     {
-        public uint Cr3, Eip, Flags;
+        public uint Cr3, Rip, Flags;
         public readonly uint[] Regs = new uint[8];
         public readonly ushort[] Sels = new ushort[6];
         public ushort Ldt;
@@ -170,7 +170,7 @@ internal sealed partial class Cpu
         uint b = tr.Base;
         if ((tr.Type & 8) != 0)
         {
-            WriteSystem(b + 0x20, 4, Eip);
+            WriteSystem(b + 0x20, 4, Rip);
             WriteSystem(b + 0x24, 4, flags);
             for (int i = 0; i < 8; i++)
                 WriteSystem(b + 0x28 + (uint)(4 * i), 4, R(i));
@@ -179,7 +179,7 @@ internal sealed partial class Cpu
         }
         else
         {
-            WriteSystem(b + 0x0E, 2, Eip & 0xFFFF);
+            WriteSystem(b + 0x0E, 2, Rip & 0xFFFF);
             WriteSystem(b + 0x10, 2, flags & 0xFFFF);
             for (int i = 0; i < 8; i++)
                 WriteSystem(b + 0x12 + (uint)(2 * i), 2, R(i) & 0xFFFF);

@@ -25,7 +25,7 @@ internal sealed partial class Cpu
         Segs[Seg.FS] = V86Segment((ushort)frame[7], code: false);
         Segs[Seg.GS] = V86Segment((ushort)frame[8], code: false);
         R(Gpr.ESP) = frame[3];
-        Eip = frame[0] & 0xFFFF;
+        Rip = frame[0] & 0xFFFF;
         StateChanged();
     }
 
@@ -42,7 +42,7 @@ internal sealed partial class Cpu
         uint flags = PeekStack32((uint)(2 * size), size);
         SetStackPointer(StackPointer + (uint)(3 * size));
         SetRealCs(cs);
-        Eip = ip & 0xFFFF;
+        Rip = ip & 0xFFFF;
         WriteFlags(flags, size == 2 ? 0xFFFFu : 0xFFFFFFFFu);
     }
 
@@ -60,7 +60,7 @@ internal sealed partial class Cpu
         uint oldFlags = Flags;
         uint oldEsp = R(Gpr.ESP);
         ushort oldSs = Segs[Seg.SS].Selector, oldCs = Segs[Seg.CS].Selector;
-        uint oldEip = Eip;
+        uint oldEip = (uint)Rip;
         Flags &= ~Eflags.VM;
         Segs[Seg.SS] = ss;
         Cpl = 0;
@@ -82,7 +82,7 @@ internal sealed partial class Cpu
         foreach (int seg in stackalloc int[] { Seg.ES, Seg.DS, Seg.FS, Seg.GS })
             Segs[seg] = new SegmentCache { Selector = 0, Unusable = true };
         SetCs(code, sel, 0);
-        Eip = offset;
+        Rip = offset;
         Flags &= ~(Eflags.TF | Eflags.NT | Eflags.RF);
         if (interruptGate)
             Flags &= ~Eflags.IF;

@@ -40,7 +40,7 @@ internal sealed unsafe partial class Cpu
     /// <summary>Runs <paramref name="d"/> with its destination written by compare-and-exchange, again until no other vCPU stored in between.</summary>
     private void ExecuteAtomic(ref DecodedInstruction d)
     {
-        uint eip = Eip;
+        ulong eip = Rip;
         Array.Copy(Regs, _atomicSavedRegs, 16);
         uint flags = Flags;
         while (true)
@@ -57,7 +57,7 @@ internal sealed unsafe partial class Cpu
                 AtomicRetries++;
                 Array.Copy(_atomicSavedRegs, Regs, 16);
                 Flags = flags;
-                Eip = eip;
+                Rip = eip;
             }
             finally
             {

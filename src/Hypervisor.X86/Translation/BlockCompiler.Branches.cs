@@ -17,31 +17,31 @@ internal sealed partial class BlockCompiler
         EmitCondition(d.Condition);
         var knownAfter = _known; // a general condition may have computed the flags
         _il.Emit(OpCodes.Brfalse, notTaken);
-        EmitTargetCheck(d.Target);
+        EmitTargetCheck((uint)d.Target);
         EmitRetire();
-        EmitContinue(d.Target, mayFallThrough: false);
+        EmitContinue((uint)d.Target, mayFallThrough: false);
         _il.MarkLabel(notTaken);
         _known = knownAfter;
         EmitRetire();
-        EmitContinue(d.NextEip);
+        EmitContinue((uint)d.NextRip);
     }
 
     private void EmitJmp(ref DecodedInstruction d)
     {
-        EmitTargetCheck(d.Target);
+        EmitTargetCheck((uint)d.Target);
         EmitRetire();
-        EmitContinue(d.Target);
+        EmitContinue((uint)d.Target);
     }
 
     /// <summary>CALL rel32 on a 32-bit stack: limit check, push the return EIP, go to the target.</summary>
     private void EmitCall(ref DecodedInstruction d)
     {
-        EmitTargetCheck(d.Target);
-        Const(d.NextEip);
+        EmitTargetCheck((uint)d.Target);
+        Const((uint)d.NextRip);
         EmitPush();
         EmitRetire();
-        EmitLeaveCheck(d.Target);
-        EmitContinue(d.Target);
+        EmitLeaveCheck((uint)d.Target);
+        EmitContinue((uint)d.Target);
     }
 
     /// <summary>RET on a 32-bit stack: pop the target, check it against the CS limit, leave the block there.</summary>

@@ -16,8 +16,8 @@ internal sealed partial class BlockCompiler
         {
             EmitInterpreted();
             EmitRetire();
-            EmitLeaveCheck(d.NextEip);
-            EmitContinue(d.NextEip);
+            EmitLeaveCheck((uint)d.NextRip);
+            EmitContinue((uint)d.NextRip);
             return;
         }
         switch (d.Fast)
@@ -29,8 +29,8 @@ internal sealed partial class BlockCompiler
         }
         EmitBody(ref d);
         EmitRetire();
-        EmitLeaveCheck(d.NextEip);
-        EmitContinue(d.NextEip);
+        EmitLeaveCheck((uint)d.NextRip);
+        EmitContinue((uint)d.NextRip);
     }
 
     private void EmitBody(ref DecodedInstruction d)

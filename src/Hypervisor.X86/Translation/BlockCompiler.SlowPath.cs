@@ -46,7 +46,7 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Stloc, _slowCall);
         Const((uint)arg);
         _il.Emit(OpCodes.Stloc, _slowArg);
-        Const(_code[_index].Eip);
+        Const((uint)_code[_index].Rip);
         _il.Emit(OpCodes.Stloc, _slowEip);
         Const((uint)_resumes.Count);
         _il.Emit(OpCodes.Stloc, _slowSite);
@@ -64,9 +64,11 @@ internal sealed partial class BlockCompiler
         EmitWriteBack();
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldloc, _slowEip);
+        _il.Emit(OpCodes.Conv_U8);
         _il.Emit(OpCodes.Stfld, CpuState.InstrEip);
         _il.Emit(OpCodes.Ldarg_0);
         LoadRegister(Gpr.ESP);
+        _il.Emit(OpCodes.Conv_U8);
         _il.Emit(OpCodes.Stfld, CpuState.InstrEsp);
 
         if (TranslationStatistics.Detailed)

@@ -108,11 +108,11 @@ internal sealed partial class BlockCompiler
     {
         uint maxEip = 0;
         foreach (var d in block.Instructions)
-            maxEip = Math.Max(maxEip, d.Eip);
+            maxEip = Math.Max(maxEip, (uint)d.Rip);
         return new TranslatedBlock
         {
             Instructions = block.Instructions,
-            EntryEip = block.Instructions[block.EntryIndex].Eip,
+            EntryEip = (uint)block.Instructions[block.EntryIndex].Rip,
             PhysicalPage = block.PhysicalPage,
             ChunkMask = block.ChunkMask,
             InstructionCount = block.Instructions.Length,
@@ -167,12 +167,12 @@ internal sealed partial class BlockCompiler
             {
                 segments |= 1 << _code[i].MemSegment;
             }
-            if (_code[i].Fast is FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel && _block.IndexOf(_code[i].Target) is int t and >= 0)
+            if (_code[i].Fast is FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel && _block.IndexOf((uint)_code[i].Target) is int t and >= 0)
                 _isTarget[t] = true;
         }
         for (int i = 1; i < _code.Length; i++)
         {
-            if (!FallsThrough(ref _code[i - 1], _code[i].Eip))
+            if (!FallsThrough(ref _code[i - 1], (uint)_code[i].Rip))
                 _isTarget[i] = true;
         }
         _isTarget[_block.EntryIndex] = true;
@@ -199,7 +199,7 @@ internal sealed partial class BlockCompiler
     }
 
     private static bool FallsThrough(ref DecodedInstruction d, uint next) =>
-        d.Fast is not (FastForm.JmpRel or FastForm.CallRel or FastForm.Ret) && d.NextEip == next;
+        d.Fast is not (FastForm.JmpRel or FastForm.CallRel or FastForm.Ret) && (uint)d.NextRip == next;
 
     private static bool HasMemoryOperand(ref DecodedInstruction d) =>
         d.Access0 == OperandAccess.Memory || d.Access1 == OperandAccess.Memory || d.Access2 == OperandAccess.Memory;
@@ -320,7 +320,8 @@ internal sealed partial class BlockCompiler
         EmitWriteBack();
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldloc, _exitEip);
-        _il.Emit(OpCodes.Stfld, CpuState.Eip);
+        _il.Emit(OpCodes.Conv_U8); // translated code is 16/32-bit: RIP's upper half is 0
+        _il.Emit(OpCodes.Stfld, CpuState.Rip);
         _il.Emit(OpCodes.Ret);
     }
 

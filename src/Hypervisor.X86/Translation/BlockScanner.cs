@@ -17,7 +17,7 @@ internal sealed class ScannedBlock
         while (lo <= hi)
         {
             int mid = (lo + hi) >> 1;
-            uint e = Instructions[mid].Eip;
+            uint e = (uint)Instructions[mid].Rip;
             if (e == eip)
                 return mid;
             if (e < eip)
@@ -50,11 +50,11 @@ internal static class BlockScanner
         ulong physical = entry.Tag & AddressMask;
         ulong pageBase = physical & ~(ulong)Memory.PhysicalMemory.PageMask;
         uint csBase = cpu.CodeSegmentBase;
-        uint linearPage = (csBase + entry.Eip) & ~Memory.PhysicalMemory.PageMask;
+        uint linearPage = (csBase + (uint)entry.Rip) & ~Memory.PhysicalMemory.PageMask;
 
         var found = new Dictionary<uint, DecodedInstruction>();
         var work = new Stack<uint>();
-        work.Push(entry.Eip);
+        work.Push((uint)entry.Rip);
         while (work.Count > 0 && found.Count < MaxInstructions)
         {
             uint eip = work.Pop();
@@ -65,7 +65,7 @@ internal static class BlockScanner
                 continue;
             ulong phys = pageBase | (la & Memory.PhysicalMemory.PageMask);
             ref var d = ref cache.Slot(phys);
-            if (d.Tag != (phys | modeBits) || d.Eip != eip || !BlockCompiler.CanTranslate(ref d, cpu.Stack32))
+            if (d.Tag != (phys | modeBits) || (uint)d.Rip != eip || !BlockCompiler.CanTranslate(ref d, cpu.Stack32))
                 continue;
             found.Add(eip, d);
             switch (d.Fast)
@@ -74,19 +74,19 @@ internal static class BlockScanner
                     break;
                 case FastForm.JmpRel:
                 case FastForm.CallRel:
-                    work.Push(d.Target);
+                    work.Push((uint)d.Target);
                     break;
                 case FastForm.Jcc:
-                    work.Push(d.NextEip);
-                    work.Push(d.Target);
+                    work.Push((uint)d.NextRip);
+                    work.Push((uint)d.Target);
                     break;
                 default:
-                    work.Push(d.NextEip);
+                    work.Push((uint)d.NextRip);
                     break;
             }
         }
 
-        var instructions = found.Values.OrderBy(d => d.Eip).ToArray();
+        var instructions = found.Values.OrderBy(d => (uint)d.Rip).ToArray();
         ulong chunks = 0;
         foreach (var d in instructions)
         {
@@ -98,7 +98,7 @@ internal static class BlockScanner
         return new ScannedBlock
         {
             Instructions = instructions,
-            EntryIndex = block.IndexOf(entry.Eip),
+            EntryIndex = block.IndexOf((uint)entry.Rip),
             PhysicalPage = pageBase,
             ChunkMask = chunks,
         };

@@ -11,7 +11,7 @@ internal static class CpuState
     private const BindingFlags Any = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
 
     public static readonly FieldInfo Regs = Field("Regs");
-    public static readonly FieldInfo Eip = Field("Eip");
+    public static readonly FieldInfo Rip = Field("Rip");
     public static readonly FieldInfo Retired = Field("Retired");
     public static readonly FieldInfo InstructionLimit = Field("InstructionLimit");
     public static readonly FieldInfo Attention = Field("_attention");
@@ -22,8 +22,8 @@ internal static class CpuState
     public static readonly FieldInfo LazyResult = Field("_lazyResult");
     public static readonly FieldInfo Tlb = Field("_tlb");
     public static readonly FieldInfo Segs = Field("Segs");
-    public static readonly FieldInfo InstrEip = Field("_instrEip");
-    public static readonly FieldInfo InstrEsp = Field("_instrEsp");
+    public static readonly FieldInfo InstrEip = Field("_instrRip");
+    public static readonly FieldInfo InstrEsp = Field("_instrRsp");
     public static readonly FieldInfo ExitPending = Field("_exitPending");
     public static readonly FieldInfo LeaveBlock = Field("_leaveBlock");
     public static readonly FieldInfo EipLimit = Field("_eipLimit");

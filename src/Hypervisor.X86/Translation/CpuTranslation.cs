@@ -235,7 +235,7 @@ internal sealed partial class Cpu
         if (TranslationStatistics.Detailed)
             TranslationStatistics.RecordInterpreted($"{d.I.Mnemonic}/{d.Fast} {d.Access0},{d.Access1} size {d.DataSize}");
         _mmioCursor = 0;
-        Eip = d.NextEip;
+        Rip = (uint)d.NextRip;
         if (d.Fast != FastForm.None)
             ExecuteFast(ref d);
         else
