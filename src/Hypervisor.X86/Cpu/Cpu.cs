@@ -38,7 +38,7 @@ internal sealed unsafe partial class Cpu
     /// <summary>The linear address of the last page fault (64 bits in long mode).</summary>
     public ulong Cr2;
     public ulong Efer;
-    public uint GdtBase, IdtBase;
+    public ulong GdtBase, IdtBase;
     public ushort GdtLimit, IdtLimit = 0x3FF;
     public readonly uint[] Dr = new uint[8];
     /// <summary>Current privilege level (CS.RPL in protected mode, 0 in real mode).</summary>
@@ -128,7 +128,7 @@ internal sealed unsafe partial class Cpu
         Code32 = _segmentChecks && Segs[Seg.CS].Db;
         Stack32 = !V86Mode && Segs[Seg.SS].Db;
         _tlb = Cpl == 3 ? _tlbUser : _tlbSupervisor;
-        _csBase = Segs[Seg.CS].Base;
+        _csBase = (uint)Segs[Seg.CS].Base; // 0 in 64-bit mode; FS/GS bases never reach here
         _csLimit = Segs[Seg.CS].Limit;
         _eipLimit = _segmentChecks ? _csLimit : uint.MaxValue;
         _fetchPage = NoFetchPage;

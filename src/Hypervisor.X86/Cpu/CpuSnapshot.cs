@@ -31,8 +31,8 @@ internal sealed partial class Cpu
             WriteSegment(w, s);
         w.WriteUInt32(Cr0); w.WriteUInt64(Cr2); w.WriteUInt32(Cr3); w.WriteUInt32(Cr4);
         w.WriteUInt64(Efer);
-        w.WriteUInt32(GdtBase); w.WriteUInt16(GdtLimit);
-        w.WriteUInt32(IdtBase); w.WriteUInt16(IdtLimit);
+        w.WriteUInt64(GdtBase); w.WriteUInt16(GdtLimit);
+        w.WriteUInt64(IdtBase); w.WriteUInt16(IdtLimit);
         foreach (uint d in Dr)
             w.WriteUInt32(d);
         w.WriteInt32(Cpl);
@@ -72,8 +72,8 @@ internal sealed partial class Cpu
             Segs[i] = ReadSegment(r);
         Cr0 = r.ReadUInt32(); Cr2 = r.ReadUInt64(); Cr3 = r.ReadUInt32(); Cr4 = r.ReadUInt32();
         Efer = r.ReadUInt64();
-        GdtBase = r.ReadUInt32(); GdtLimit = r.ReadUInt16();
-        IdtBase = r.ReadUInt32(); IdtLimit = r.ReadUInt16();
+        GdtBase = r.ReadUInt64(); GdtLimit = r.ReadUInt16();
+        IdtBase = r.ReadUInt64(); IdtLimit = r.ReadUInt16();
         for (int i = 0; i < Dr.Length; i++)
             Dr[i] = r.ReadUInt32();
         Cpl = r.ReadInt32();
@@ -115,7 +115,7 @@ internal sealed partial class Cpu
 
     private static void WriteSegment(IStateWriter w, in SegmentCache s)
     {
-        w.WriteUInt16(s.Selector); w.WriteUInt32(s.Base); w.WriteUInt32(s.Limit);
+        w.WriteUInt16(s.Selector); w.WriteUInt64(s.Base); w.WriteUInt32(s.Limit);
         w.WriteByte(s.Type); w.WriteByte(s.Dpl);
         w.WriteBool(s.Present); w.WriteBool(s.S); w.WriteBool(s.Db); w.WriteBool(s.G);
         w.WriteBool(s.Avl); w.WriteBool(s.L); w.WriteBool(s.Unusable);
@@ -123,7 +123,7 @@ internal sealed partial class Cpu
 
     private static SegmentCache ReadSegment(IStateReader r) => new()
     {
-        Selector = r.ReadUInt16(), Base = r.ReadUInt32(), Limit = r.ReadUInt32(),
+        Selector = r.ReadUInt16(), Base = r.ReadUInt64(), Limit = r.ReadUInt32(),
         Type = r.ReadByte(), Dpl = r.ReadByte(),
         Present = r.ReadBool(), S = r.ReadBool(), Db = r.ReadBool(), G = r.ReadBool(),
         Avl = r.ReadBool(), L = r.ReadBool(), Unusable = r.ReadBool(),

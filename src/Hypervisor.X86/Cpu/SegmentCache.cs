@@ -7,7 +7,8 @@ namespace Hypervisor.X86.Cpu;
 internal struct SegmentCache
 {
     public ushort Selector;
-    public uint Base;
+    /// <summary>The segment base: 32 bits, except FS and GS in 64-bit mode (their base MSRs).</summary>
+    public ulong Base;
     public uint Limit;
     public byte Type;
     public byte Dpl;

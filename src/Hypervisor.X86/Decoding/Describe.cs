@@ -31,7 +31,7 @@ internal sealed unsafe partial class Cpu
     public string DescribeAt(in Instruction instr)
     {
         var sb = new System.Text.StringBuilder();
-        ulong la = Segs[Seg.CS].Base + _instrRip;
+        ulong la = CodeLinear(_instrRip);
         int length = Math.Max(instr.Length, 1);
         for (int i = 0; i < length; i++)
         {

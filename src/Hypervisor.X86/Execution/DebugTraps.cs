@@ -130,7 +130,7 @@ internal sealed partial class Cpu
     /// <summary>An enabled instruction breakpoint at CS:EIP's linear address: #DB fault with DR6.Bn.</summary>
     private void CheckInstructionBreakpoints()
     {
-        ulong la = Segs[Seg.CS].Base + Rip;
+        ulong la = CodeLinear(Rip);
         uint hits = 0;
         for (int n = 0; n < 4; n++)
         {

@@ -55,7 +55,7 @@ internal sealed partial class Cpu
     {
         if (_hostStopPending != DebugStopKind.None)
             return ReportHostStop();
-        ulong la = Segs[Seg.CS].Base + Rip;
+        ulong la = CodeLinear(Rip);
         if (_hostBreakpoints.Count != 0 && _hostBreakpoints.Contains(la))
         {
             _hostStopPending = DebugStopKind.Breakpoint;
@@ -69,7 +69,7 @@ internal sealed partial class Cpu
     private void TraceInstruction(ref DecodedInstruction d)
     {
         if (_trace != null)
-            _trace.Instruction(TraceId, Segs[Seg.CS].Base + _instrRip, in d.I);
+            _trace.Instruction(TraceId, CodeLinear(_instrRip), in d.I);
     }
 
     /// <summary>After an instruction: single-step (or a watchpoint the access check recorded) stops here.</summary>
@@ -78,7 +78,7 @@ internal sealed partial class Cpu
         if (_hostStopPending == DebugStopKind.None && _hostDebug is { SingleStep: true })
         {
             _hostStopPending = DebugStopKind.SingleStep;
-            _hostStopAddress = Segs[Seg.CS].Base + Rip;
+            _hostStopAddress = CodeLinear(Rip);
         }
     }
 

@@ -63,7 +63,7 @@ internal sealed unsafe partial class Cpu
     {
         if (_segmentChecks && ((UncheckedSegments() >> (write ? seg + 8 : seg)) & 1) == 0)
             return null;
-        ulong la = Segs[seg].Base + offset;
+        ulong la = (Segs[seg].Base + offset) & _linearMask;
         ref var e = ref TlbSlot(la);
         byte* page = write ? e.Write : e.Read;
         if (e.Tag != TlbTag(la) || page == null)

@@ -21,6 +21,9 @@ internal sealed unsafe partial class Cpu
     /// <summary>Linear addresses wrap at 4 GiB outside long mode (all ones in long mode).</summary>
     private ulong _linearMask = uint.MaxValue;
 
+    /// <summary>The linear address of code at <paramref name="rip"/> (CS base + RIP, wrapped as the mode wraps it).</summary>
+    public ulong CodeLinear(ulong rip) => (Segs[Seg.CS].Base + rip) & _linearMask;
+
     /// <summary>The linear address <paramref name="delta"/> bytes on, wrapped as the mode wraps it.</summary>
     private ulong NextLinear(ulong la, int delta) => (la + (ulong)delta) & _linearMask;
 

@@ -27,8 +27,9 @@ internal sealed partial class Cpu
                 int seg = MemorySeg(ref d);
                 ulong ea = EffectiveAddress(ref d);
                 ushort limit = ReadMem16(seg, ea);
-                uint bas = ReadMem32(seg, ea + 2);
-                if (d.OpSize == 2)
+                // 64-bit mode: an 8-byte base (the operand is m16&64 whatever the operand size).
+                ulong bas = Code64 ? ReadMem64(seg, ea + 2) : ReadMem32(seg, ea + 2);
+                if (d.OpSize == 2 && !Code64)
                     bas &= 0x00FFFFFF;
                 if (m == Mnemonic.Lgdt) { GdtBase = bas; GdtLimit = limit; }
                 else { IdtBase = bas; IdtLimit = limit; }
@@ -43,8 +44,11 @@ internal sealed partial class Cpu
                 ulong ea = EffectiveAddress(ref d);
                 bool gdt = m == Mnemonic.Sgdt;
                 WriteMem16(seg, ea, gdt ? GdtLimit : IdtLimit);
-                uint bas = gdt ? GdtBase : IdtBase;
-                WriteMem32(seg, ea + 2, d.OpSize == 2 ? bas & 0x00FFFFFF : bas);
+                ulong bas = gdt ? GdtBase : IdtBase;
+                if (Code64)
+                    WriteMem64(seg, ea + 2, bas);
+                else
+                    WriteMem32(seg, ea + 2, (uint)(d.OpSize == 2 ? bas & 0x00FFFFFF : bas));
                 break;
             }
             case Mnemonic.Sldt:
@@ -112,7 +116,7 @@ internal sealed partial class Cpu
             throw GP();
         if ((selector & SelectorTiBit) != 0)
             throw GP(error);
-        var d = ReadDescriptorOrFault(selector, Vector.GP, out uint address);
+        var d = ReadDescriptorOrFault(selector, Vector.GP, out ulong address);
         if (d.S || d.Type is not (SystemType.Tss16Available or SystemType.Tss32Available))
             throw GP(error);
         if (!d.Present)

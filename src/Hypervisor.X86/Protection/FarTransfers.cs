@@ -44,7 +44,7 @@ internal sealed partial class Cpu
         }
         if ((selector & ~SelectorRplMask) == 0)
             throw GP();
-        var d = ReadDescriptorOrFault(selector, Vector.GP, out uint address);
+        var d = ReadDescriptorOrFault(selector, Vector.GP, out ulong address);
         if (d.S)
         {
             CheckDirectCodeTarget(d, selector);
@@ -101,7 +101,7 @@ internal sealed partial class Cpu
         }
         if ((selector & ~SelectorRplMask) == 0)
             throw GP();
-        var d = ReadDescriptorOrFault(selector, Vector.GP, out uint address);
+        var d = ReadDescriptorOrFault(selector, Vector.GP, out ulong address);
         if (d.S)
         {
             CheckDirectCodeTarget(d, selector);
@@ -172,7 +172,7 @@ internal sealed partial class Cpu
         uint error = (uint)(ssSel & ~SelectorRplMask) | ext;
         if ((ssSel & ~SelectorRplMask) == 0)
             throw Fault(Vector.TS, ext);
-        if (!TryReadDescriptor(ssSel, out var ssd, out uint address))
+        if (!TryReadDescriptor(ssSel, out var ssd, out ulong address))
             throw Fault(Vector.TS, error);
         if ((ssSel & SelectorRplMask) != level || ssd.Dpl != level || !ssd.IsWritableData)
             throw Fault(Vector.TS, error);
@@ -228,7 +228,7 @@ internal sealed partial class Cpu
         uint error = (uint)(sel & ~SelectorRplMask);
         if (error == 0)
             throw GP();
-        var d = ReadDescriptorOrFault(sel, Vector.GP, out uint address);
+        var d = ReadDescriptorOrFault(sel, Vector.GP, out ulong address);
         int rpl = sel & SelectorRplMask;
         if (!d.IsCode || rpl < Cpl)
             throw GP(error);
@@ -246,7 +246,7 @@ internal sealed partial class Cpu
         uint error = (uint)(ssSel & ~SelectorRplMask);
         if (error == 0)
             throw GP();
-        var ssd = ReadDescriptorOrFault(ssSel, Vector.GP, out uint address);
+        var ssd = ReadDescriptorOrFault(ssSel, Vector.GP, out ulong address);
         if ((ssSel & SelectorRplMask) != rpl || !ssd.IsWritableData || ssd.Dpl != rpl)
             throw GP(error);
         if (!ssd.Present)

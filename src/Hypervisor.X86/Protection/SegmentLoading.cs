@@ -10,9 +10,9 @@ internal sealed partial class Cpu
     private const ushort SelectorTiBit = 4;
 
     /// <summary>Reads the descriptor <paramref name="selector"/> names; false when beyond the table limit.</summary>
-    private bool TryReadDescriptor(ushort selector, out Descriptor descriptor, out uint address)
+    private bool TryReadDescriptor(ushort selector, out Descriptor descriptor, out ulong address)
     {
-        uint tableBase, tableLimit;
+        ulong tableBase; uint tableLimit;
         if ((selector & SelectorTiBit) != 0)
         {
             ref var ldt = ref Segs[Seg.Ldtr];
@@ -43,7 +43,7 @@ internal sealed partial class Cpu
     }
 
     /// <summary>Reads a descriptor or raises #GP(selector) (or the given vector) when it is outside its table.</summary>
-    private Descriptor ReadDescriptorOrFault(ushort selector, byte vector, out uint address)
+    private Descriptor ReadDescriptorOrFault(ushort selector, byte vector, out ulong address)
     {
         if (!TryReadDescriptor(selector, out var d, out address))
             throw Fault(vector, (uint)(selector & ~SelectorRplMask));
@@ -51,7 +51,7 @@ internal sealed partial class Cpu
     }
 
     /// <summary>Sets the accessed bit of a code/data descriptor in memory, as the CPU does on load.</summary>
-    private void MarkAccessed(uint address, Descriptor d)
+    private void MarkAccessed(ulong address, Descriptor d)
     {
         if ((d.High & (1u << 8)) == 0)
             WriteSystem(address + 4, 4, d.High | (1u << 8));
@@ -80,7 +80,7 @@ internal sealed partial class Cpu
             s = new SegmentCache { Selector = selector, Unusable = true };
             return;
         }
-        var d = ReadDescriptorOrFault(selector, Vector.GP, out uint address);
+        var d = ReadDescriptorOrFault(selector, Vector.GP, out ulong address);
         if (seg == Seg.SS)
         {
             if (rpl != Cpl || !d.IsWritableData || d.Dpl != Cpl)

@@ -63,7 +63,7 @@ internal sealed partial class Cpu
     private void TaskSwitch(ushort selector, TaskSource source, uint errorCode, bool hasErrorCode)
     {
         uint ext = source == TaskSource.Interrupt ? _ext : 0;
-        TryReadDescriptor(selector, out var newDesc, out uint newAddress);
+        TryReadDescriptor(selector, out var newDesc, out ulong newAddress);
         bool new32 = (newDesc.Type & 8) != 0;
         uint newBase = newDesc.Base;
         if (newDesc.Limit < (new32 ? 0x67u : 0x2Bu))
@@ -167,7 +167,7 @@ internal sealed partial class Cpu
 
     private void SaveTaskState(ref SegmentCache tr, uint flags)
     {
-        uint b = tr.Base;
+        uint b = (uint)tr.Base;
         if ((tr.Type & 8) != 0)
         {
             WriteSystem(b + 0x20, 4, Rip);
@@ -190,7 +190,7 @@ internal sealed partial class Cpu
 
     private void SetTssBusy(ushort selector, bool busy)
     {
-        uint address = GdtBase + (uint)(selector & ~7);
+        ulong address = GdtBase + (uint)(selector & ~7);
         uint high = ReadSystem(address + 4, 4);
         WriteSystem(address + 4, 4, busy ? high | (2u << 8) : high & ~(2u << 8));
     }
@@ -221,7 +221,7 @@ internal sealed partial class Cpu
             Segs[seg] = new SegmentCache { Selector = selector, Unusable = true };
             return;
         }
-        if (!TryReadDescriptor(selector, out var d, out uint address))
+        if (!TryReadDescriptor(selector, out var d, out ulong address))
             throw Fault(Vector.TS, error);
         if (seg == Seg.CS)
         {
