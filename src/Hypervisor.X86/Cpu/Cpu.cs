@@ -124,7 +124,9 @@ internal sealed unsafe partial class Cpu
     /// <summary>Recomputes derived state after a mode, CS, SS, CR0/CR3/CR4 or CPL change.</summary>
     public void StateChanged()
     {
-        _segmentChecks = ProtectedMode && !V86Mode;
+        Code64 = LongModeActive && ProtectedMode && Segs[Seg.CS].L;
+        _segmentChecks = ProtectedMode && !V86Mode && !Code64; // 64-bit mode has no limits, only canonical checks
+        _linearMask = Code64 ? ulong.MaxValue : uint.MaxValue;
         Code32 = _segmentChecks && Segs[Seg.CS].Db;
         Stack32 = !V86Mode && Segs[Seg.SS].Db;
         _tlb = Cpl == 3 ? _tlbUser : _tlbSupervisor;

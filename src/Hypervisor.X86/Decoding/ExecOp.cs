@@ -132,6 +132,22 @@ internal enum ExecOp : byte
     Scasb,
     Scasw,
     Scasd,
+    // 64-bit mode (IA-32e)
+    Movsxd,
+    Cdqe,
+    Cqo,
+    Jrcxz,
+    Pushfq,
+    Popfq,
+    Iretq,
+    Movsq,
+    Cmpsq,
+    Stosq,
+    Lodsq,
+    Scasq,
+    Syscall,
+    Sysret,
+    Sysretq,
 }
 
 internal static class ExecOps

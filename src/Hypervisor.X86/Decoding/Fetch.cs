@@ -11,7 +11,7 @@ namespace Hypervisor.X86.Cpu;
 internal sealed unsafe partial class Cpu
 {
     private readonly FetchBuffer _fetch = new();
-    private Decoder? _decoder16, _decoder32;
+    private Decoder? _decoder16, _decoder32, _decoder64;
     /// <summary>Holds instructions that cross a page boundary (decoded every time, never cached).</summary>
     private DecodedInstruction _uncached;
     /// <summary>CS base and limit, kept by <see cref="StateChanged"/>.</summary>
@@ -41,7 +41,7 @@ internal sealed unsafe partial class Cpu
             _fetchPage = la & ~PageOffsetMask;
             _fetchPhysicalBase = phys & ~(ulong)PageOffsetMask;
         }
-        ulong tag = phys | (Code32 ? InstructionCache.Code32Bit : 0) | InstructionCache.ValidBit;
+        ulong tag = phys | CodeModeBits | InstructionCache.ValidBit;
         ref var e = ref _icache.Slot(phys);
         if (e.Tag == tag && e.Rip == eip)
             return ref e;
@@ -82,7 +82,8 @@ internal sealed unsafe partial class Cpu
         byte* host = Phys.Host(phys);
         for (int i = 0; i < inPage; i++)
             _fetch.Bytes[i] = host[i];
-        var decoder = Code32 ? (_decoder32 ??= Decoder.Create(32, _fetch)) : (_decoder16 ??= Decoder.Create(16, _fetch));
+        var decoder = Code64 ? (_decoder64 ??= Decoder.Create(64, _fetch))
+            : Code32 ? (_decoder32 ??= Decoder.Create(32, _fetch)) : (_decoder16 ??= Decoder.Create(16, _fetch));
         _fetch.Reset(inPage);
         decoder.IP = eip;
         decoder.Decode(out var instr);
@@ -143,8 +144,19 @@ internal sealed unsafe partial class Cpu
             else if (b is not (0x26 or 0x2E or 0x36 or 0x3E or 0x64 or 0x65 or 0xF0 or 0xF2 or 0xF3))
                 break;
         }
-        e.OpSize = (byte)(Code32 ^ opPrefix ? 4 : 2);
-        e.AddrSize = (byte)(Code32 ^ addrPrefix ? 4 : 2);
+        if (Code64)
+        {
+            // REX.W and the instructions that default to 64 bits (near branches, PUSH/POP, ...) say
+            // 64 through the encoding's operand size; 66 gives 16; everything else is 32.
+            int encoded = instr.Code.ToOpCode().OperandSize;
+            e.OpSize = (byte)(encoded == 64 ? 8 : encoded == 16 || (encoded == 0 && opPrefix) ? 2 : 4);
+            e.AddrSize = (byte)(addrPrefix ? 4 : 8);
+        }
+        else
+        {
+            e.OpSize = (byte)(Code32 ^ opPrefix ? 4 : 2);
+            e.AddrSize = (byte)(Code32 ^ addrPrefix ? 4 : 2);
+        }
         e.DataSize = instr.OpCount > 0 && instr.Op0Kind == OpKind.Register ? (byte)RegSize(instr.Op0Register)
             : instr.OpCount > 0 && instr.Op0Kind == OpKind.Memory ? (byte)Math.Clamp(instr.MemorySize.GetSize(), 0, 255)
             : e.OpSize;
@@ -170,25 +182,34 @@ internal sealed unsafe partial class Cpu
             e.MemBase = GprNumber(instr.MemoryBase);
             e.MemIndex = GprNumber(instr.MemoryIndex);
             e.MemScaleShift = (byte)System.Numerics.BitOperations.Log2((uint)Math.Max(instr.MemoryIndexScale, 1));
-            e.MemDisplacement = instr.MemoryDisplacement32;
+            // RIP-relative: Iced gives the absolute target, right for this entry (it is keyed by RIP).
+            e.MemDisplacement = Code64 ? instr.MemoryDisplacement64 : instr.MemoryDisplacement32;
+            if (instr.MemoryBase is Register.RIP or Register.EIP)
+                e.MemBase = -1;
         }
         e.Condition = instr.ConditionCode == ConditionCode.None ? (byte)0 : (byte)((int)instr.ConditionCode - 1);
-        e.Target = instr.OpCount > 0 && instr.Op0Kind is OpKind.NearBranch16 or OpKind.NearBranch32 ? NearTarget(ref e) : 0;
+        e.Target = instr.OpCount > 0 && instr.Op0Kind is OpKind.NearBranch16 or OpKind.NearBranch32 or OpKind.NearBranch64 ? NearTarget(ref e) : 0;
         e.Atomic = SharedMemory && IsLockedReadModifyWrite(in instr, e.Op);
-        e.Fast = FastPathEnabled && !e.Atomic ? FastForms.Classify(ref e) : FastForm.None;
-        e.ContinuesBlock = FastPathEnabled && tag != 0 && FastForms.ContinuesBlock(ref e);
+        // The fast forms and blocks are 16/32-bit code's: 64-bit code runs through the general executor.
+        e.Fast = FastPathEnabled && !e.Atomic && !Code64 ? FastForms.Classify(ref e) : FastForm.None;
+        e.ContinuesBlock = FastPathEnabled && tag != 0 && !Code64 && FastForms.ContinuesBlock(ref e);
     }
 
-    /// <summary>The ModRM number of a 16- or 32-bit general register, or -1 (none, or not a plain GPR).</summary>
+    /// <summary>The ModRM number (with REX's fourth bit) of a 16-, 32- or 64-bit general register, or -1 (none, or not a plain GPR).</summary>
     private static sbyte GprNumber(Register r)
     {
         int v = (int)r;
-        if ((uint)(v - (int)Register.EAX) < 8)
+        if ((uint)(v - (int)Register.RAX) < 16)
+            return (sbyte)(v - (int)Register.RAX);
+        if ((uint)(v - (int)Register.EAX) < 16)
             return (sbyte)(v - (int)Register.EAX);
-        if ((uint)(v - (int)Register.AX) < 8)
+        if ((uint)(v - (int)Register.AX) < 16)
             return (sbyte)(v - (int)Register.AX);
         return -1;
     }
+
+    /// <summary>The decode mode of the current code: the icache tag bits that keep 16-, 32- and 64-bit decodings apart.</summary>
+    private ulong CodeModeBits => Code64 ? InstructionCache.Code64Bit : Code32 ? InstructionCache.Code32Bit : 0;
 
     private static (OperandAccess, byte) Classify(in Instruction instr, int op, ref DecodedInstruction e)
     {
@@ -197,10 +218,12 @@ internal sealed unsafe partial class Cpu
             case OpKind.Register:
             {
                 int v = (int)instr.GetOpRegister(op);
-                if ((uint)(v - (int)Register.EAX) < 8) return (OperandAccess.Reg32, (byte)(v - (int)Register.EAX));
-                if ((uint)(v - (int)Register.AX) < 8) return (OperandAccess.Reg16, (byte)(v - (int)Register.AX));
+                if ((uint)(v - (int)Register.RAX) < 16) return (OperandAccess.Reg64, (byte)(v - (int)Register.RAX));
+                if ((uint)(v - (int)Register.EAX) < 16) return (OperandAccess.Reg32, (byte)(v - (int)Register.EAX));
+                if ((uint)(v - (int)Register.AX) < 16) return (OperandAccess.Reg16, (byte)(v - (int)Register.AX));
                 if ((uint)(v - (int)Register.AL) < 4) return (OperandAccess.Reg8Low, (byte)(v - (int)Register.AL));
                 if ((uint)(v - (int)Register.AH) < 4) return (OperandAccess.Reg8High, (byte)(v - (int)Register.AH));
+                if ((uint)(v - (int)Register.SPL) < 12) return (OperandAccess.Reg8Low, (byte)(v - (int)Register.SPL + 4)); // SPL..DIL, R8L..R15L
                 if ((uint)(v - (int)Register.ES) < 6) return (OperandAccess.Segment, (byte)(v - (int)Register.ES));
                 return (OperandAccess.Other, 0);
             }
@@ -211,7 +234,9 @@ internal sealed unsafe partial class Cpu
             case OpKind.Immediate32:
             case OpKind.Immediate8to16:
             case OpKind.Immediate8to32:
-                e.Immediate = (uint)instr.GetImmediate(op);
+            case OpKind.Immediate8to64:
+            case OpKind.Immediate32to64:
+                e.Immediate = (uint)instr.GetImmediate(op); // a 64-bit operand sign-extends it again (ReadOp)
                 return (OperandAccess.Immediate, 0);
             default:
                 return (OperandAccess.Other, 0);

@@ -10,6 +10,8 @@ internal sealed class InstructionCache
     public const int Size = 1 << 15;
     public const ulong Code32Bit = 1UL << 40;
     public const ulong ValidBit = 1UL << 41;
+    /// <summary>Decoded as 64-bit code (IA-32e mode, CS.L).</summary>
+    public const ulong Code64Bit = 1UL << 42;
     private const ulong AddressMask = (1UL << 40) - 1;
     private const int MaxInstructionLength = 15;
 

@@ -79,7 +79,7 @@ internal sealed partial class Cpu
     {
         ulong src = ReadReg(d.I.Op1Register);
         ulong dst = ReadDest(ref d, size);
-        ulong acc = R(Gpr.EAX) & SizeMask(size);
+        ulong acc = R64(Gpr.EAX) & SizeMask(size);
         uint saved = Flags;
         SubWithFlags(acc, dst, 0, size);
         uint flags = Flags;

@@ -30,7 +30,7 @@ internal sealed partial class Cpu
     /// <summary>Bits 63:47 all equal (SDM Vol. 1, 3.3.7.1): the only addresses 4-level paging maps.</summary>
     public static bool IsCanonical(ulong address) => (ulong)(((long)address << 16) >> 16) == address;
 
-    private uint NearIndirectTarget(ref DecodedInstruction d) => (uint)(ReadOp(ref d, 0, d.OpSize) & SizeMask(d.OpSize));
+    private ulong NearIndirectTarget(ref DecodedInstruction d) => ReadOp(ref d, 0, d.OpSize) & SizeMask(d.OpSize);
 
     private void Jmp(ref DecodedInstruction d)
     {
@@ -38,6 +38,7 @@ internal sealed partial class Cpu
         {
             case OpKind.NearBranch16:
             case OpKind.NearBranch32:
+            case OpKind.NearBranch64:
                 JumpNear(NearTarget(ref d));
                 break;
             case OpKind.FarBranch16:
@@ -65,8 +66,9 @@ internal sealed partial class Cpu
         {
             case OpKind.NearBranch16:
             case OpKind.NearBranch32:
+            case OpKind.NearBranch64:
             {
-                uint target = NearTarget(ref d);
+                ulong target = NearTarget(ref d);
                 CallNear(target, size);
                 break;
             }
@@ -109,7 +111,7 @@ internal sealed partial class Cpu
     private void RetNear(ref DecodedInstruction d)
     {
         int size = d.OpSize;
-        uint target = (uint)PeekStack(0, size);
+        ulong target = PeekStack(0, size);
         CheckNearTarget(target);
         uint release = d.I.OpCount > 0 ? d.I.Immediate16 : 0u;
         SetStackPointer(StackPointer + (uint)size + release);
@@ -119,12 +121,15 @@ internal sealed partial class Cpu
     private void RetFar(ref DecodedInstruction d)
     {
         uint release = d.I.OpCount > 0 ? d.I.Immediate16 : 0u;
-        FarReturn(d.OpSize, release);
+        if (Code64)
+            FarReturnLong(d.OpSize, release);
+        else
+            FarReturn(d.OpSize, release);
     }
 
     private void Loop(ref DecodedInstruction d, LoopKind kind)
     {
-        uint count = DecrementCount(d.AddrSize);
+        ulong count = DecrementCount(d.AddrSize);
         bool zf = (Flags & Eflags.ZF) != 0;
         bool taken = count != 0 && kind switch
         {
@@ -138,7 +143,7 @@ internal sealed partial class Cpu
 
     private void Jcxz(ref DecodedInstruction d)
     {
-        if (CountRegister(d.I.Mnemonic == Mnemonic.Jecxz ? 4 : 2) == 0)
+        if (CountRegister(d.I.Mnemonic switch { Mnemonic.Jrcxz => 8, Mnemonic.Jecxz => 4, _ => 2 }) == 0)
             JumpNear(NearTarget(ref d));
     }
 

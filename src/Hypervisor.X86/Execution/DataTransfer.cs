@@ -74,28 +74,32 @@ internal sealed partial class Cpu
         WriteReg(d.I.Op0Register, EffectiveAddress(ref d) & SizeMask(d.DataSize));
     }
 
-    /// <summary>CBW / CWDE.</summary>
+    /// <summary>CBW / CWDE / CDQE.</summary>
     private void ConvertAccumulator(int opSize)
     {
         if (opSize == 2)
             WriteAccumulator(2, (uint)(short)(sbyte)R(Gpr.EAX));
+        else if (opSize == 4)
+            SetRegister32(Gpr.EAX, (uint)(int)(short)R(Gpr.EAX));
         else
-            R(Gpr.EAX) = (uint)(int)(short)R(Gpr.EAX);
+            R64(Gpr.EAX) = (ulong)(long)(int)R(Gpr.EAX);
     }
 
-    /// <summary>CWD / CDQ.</summary>
+    /// <summary>CWD / CDQ / CQO.</summary>
     private void ConvertToDx(int opSize)
     {
         if (opSize == 2)
             R(Gpr.EDX) = (R(Gpr.EDX) & 0xFFFF0000) | ((R(Gpr.EAX) & 0x8000) != 0 ? 0xFFFFu : 0);
+        else if (opSize == 4)
+            SetRegister32(Gpr.EDX, (R(Gpr.EAX) & 0x80000000) != 0 ? 0xFFFFFFFF : 0);
         else
-            R(Gpr.EDX) = (R(Gpr.EAX) & 0x80000000) != 0 ? 0xFFFFFFFF : 0;
+            R64(Gpr.EDX) = (long)R64(Gpr.EAX) < 0 ? ulong.MaxValue : 0;
     }
 
     /// <summary>XLAT: AL = [seg:(E)BX + AL].</summary>
     private void Xlat(ref DecodedInstruction d)
     {
-        ulong ea = R(Gpr.EBX) + AL;
+        ulong ea = (d.AddrSize == 8 ? R64(Gpr.EBX) : R(Gpr.EBX)) + AL;
         AL = ReadMem8(MemorySeg(ref d), d.AddrSize == 2 ? ea & 0xFFFF : ea);
     }
 

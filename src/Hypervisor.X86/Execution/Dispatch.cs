@@ -65,11 +65,11 @@ internal sealed partial class Cpu
             // DataTransfer.cs
             case ExecOp.Mov: Mov(ref d, size); break;
             case ExecOp.Movzx: Movx(ref d, signExtend: false); break;
-            case ExecOp.Movsx: Movx(ref d, signExtend: true); break;
+            case ExecOp.Movsx: case ExecOp.Movsxd: Movx(ref d, signExtend: true); break;
             case ExecOp.Xchg: Xchg(ref d, size); break;
             case ExecOp.Lea: Lea(ref d); break;
-            case ExecOp.Cbw: case ExecOp.Cwde: ConvertAccumulator(d.OpSize); break;
-            case ExecOp.Cwd: case ExecOp.Cdq: ConvertToDx(d.OpSize); break;
+            case ExecOp.Cbw: case ExecOp.Cwde: case ExecOp.Cdqe: ConvertAccumulator(d.OpSize); break;
+            case ExecOp.Cwd: case ExecOp.Cdq: case ExecOp.Cqo: ConvertToDx(d.OpSize); break;
             case ExecOp.Xlatb: Xlat(ref d); break;
             case ExecOp.Bswap: Bswap(ref d); break;
             case ExecOp.Lds: LoadFarPointer(ref d, Seg.DS); break;
@@ -84,8 +84,8 @@ internal sealed partial class Cpu
             case ExecOp.Pop: Pop(ref d); break;
             case ExecOp.Pusha: case ExecOp.Pushad: Pusha(d.OpSize); break;
             case ExecOp.Popa: case ExecOp.Popad: Popa(d.OpSize); break;
-            case ExecOp.Pushf: case ExecOp.Pushfd: Pushf(d.OpSize); break;
-            case ExecOp.Popf: case ExecOp.Popfd: Popf(d.OpSize); break;
+            case ExecOp.Pushf: case ExecOp.Pushfd: case ExecOp.Pushfq: Pushf(d.OpSize); break;
+            case ExecOp.Popf: case ExecOp.Popfd: case ExecOp.Popfq: Popf(d.OpSize); break;
             case ExecOp.Enter: Enter(ref d); break;
             case ExecOp.Leave: Leave(d.OpSize); break;
             // ControlTransfer.cs
@@ -96,12 +96,19 @@ internal sealed partial class Cpu
             case ExecOp.Loop: Loop(ref d, LoopKind.Always); break;
             case ExecOp.Loope: Loop(ref d, LoopKind.WhileEqual); break;
             case ExecOp.Loopne: Loop(ref d, LoopKind.WhileNotEqual); break;
-            case ExecOp.Jcxz: case ExecOp.Jecxz: Jcxz(ref d); break;
+            case ExecOp.Jcxz: case ExecOp.Jecxz: case ExecOp.Jrcxz: Jcxz(ref d); break;
             case ExecOp.Int: SoftwareInterrupt(d.I.Immediate8); break;
             case ExecOp.Int3: SoftwareInterrupt(Vector.BP); break;
             case ExecOp.Into: Into(); break;
             case ExecOp.Int1: RaiseTrap(Vector.DB); break;
-            case ExecOp.Iret: case ExecOp.Iretd: Iret(d.OpSize); break;
+            case ExecOp.Iret: case ExecOp.Iretd: case ExecOp.Iretq:
+                if (LongModeActive)
+                    IretLong(d.OpSize);
+                else
+                    Iret(d.OpSize);
+                break;
+            case ExecOp.Syscall: Syscall(); break;
+            case ExecOp.Sysret: case ExecOp.Sysretq: Sysret(ref d); break;
             case ExecOp.Bound: Bound(ref d); break;
             // FlagsOps.cs
             case ExecOp.Clc: Flags &= ~Eflags.CF; break;
@@ -139,6 +146,11 @@ internal sealed partial class Cpu
             case ExecOp.Scasb: StringOp(ref d, StringKind.Scas, 1); break;
             case ExecOp.Scasw: StringOp(ref d, StringKind.Scas, 2); break;
             case ExecOp.Scasd: StringOp(ref d, StringKind.Scas, 4); break;
+            case ExecOp.Movsq: StringOp(ref d, StringKind.Movs, 8); break;
+            case ExecOp.Cmpsq: StringOp(ref d, StringKind.Cmps, 8); break;
+            case ExecOp.Stosq: StringOp(ref d, StringKind.Stos, 8); break;
+            case ExecOp.Lodsq: StringOp(ref d, StringKind.Lods, 8); break;
+            case ExecOp.Scasq: StringOp(ref d, StringKind.Scas, 8); break;
             default:
                 if (d.I.ConditionCode != ConditionCode.None && ExecuteConditional(ref d))
                     break;

@@ -65,7 +65,7 @@ internal sealed partial class Cpu
             reg = (reg & 0xFFFFFF00) | ((uint)value & 0xFF);
         }
         else
-            WriteSpecialReg(r, (uint)value);
+            WriteSpecialReg(r, value);
     }
 
     /// <summary>Size in bytes of a general or segment register.</summary>
@@ -115,7 +115,7 @@ internal sealed partial class Cpu
             case OperandAccess.Reg16: return R(r) & 0xFFFF;
             case OperandAccess.Reg8Low: case OperandAccess.Reg8High: return Reg8(access, r);
             case OperandAccess.Memory: return ReadMem(d.MemSegment, EffectiveAddress(ref d), size);
-            case OperandAccess.Immediate: return d.Immediate & SizeMask(size);
+            case OperandAccess.Immediate: return size == 8 ? (ulong)(int)d.Immediate : d.Immediate & SizeMask(size);
             case OperandAccess.Segment: return Segs[r].Selector;
             default: return ReadOpThroughIced(ref d, op, size);
         }
@@ -178,14 +178,14 @@ internal sealed partial class Cpu
             WriteAfterUpdate(_destLinear, size, value);
     }
 
-    /// <summary>The target of a near relative branch (the cache entry was decoded at this very EIP).</summary>
-    public uint NearTarget(ref DecodedInstruction d)
+    /// <summary>The target of a near relative branch (the cache entry was decoded at this very RIP).</summary>
+    public ulong NearTarget(ref DecodedInstruction d)
     {
-        uint target = d.I.Op0Kind switch
+        ulong target = d.I.Op0Kind switch
         {
             OpKind.NearBranch16 => d.I.NearBranch16,
             OpKind.NearBranch32 => d.I.NearBranch32,
-            _ => (uint)d.I.NearBranch64,
+            _ => d.I.NearBranch64,
         };
         return d.OpSize == 2 ? target & 0xFFFF : target;
     }

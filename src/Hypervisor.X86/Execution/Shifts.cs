@@ -5,7 +5,7 @@ namespace Hypervisor.X86.Cpu;
 
 /// <summary>
 /// Shifts and rotates: SHL/SAL, SHR, SAR, ROL, ROR, RCL, RCR, SHLD, SHRD. The count is masked to 5
-/// bits; a masked count of 0 changes nothing (not even flags). OF for counts above 1 and AF are
+/// bits (6 for 64-bit operands, Shifts64.cs); a masked count of 0 changes nothing (not even flags). OF for counts above 1 and AF are
 /// undefined in the SDM; we produce QEMU's values (OF from the last step, AF = 0).
 /// </summary>
 internal sealed partial class Cpu
@@ -20,7 +20,10 @@ internal sealed partial class Cpu
     private void Shift(ref DecodedInstruction d, int size, ShiftOp op)
     {
         if (size == 8)
-            throw new NotSupportedException("64-bit shifts and rotates are not implemented yet");
+        {
+            Shift64(ref d, op);
+            return;
+        }
         uint count = ShiftCount(ref d, 1) & 0x1F;
         uint v = (uint)ReadDest(ref d, size);
         if (count == 0)
@@ -126,7 +129,10 @@ internal sealed partial class Cpu
     private void DoubleShift(ref DecodedInstruction d, int size, bool left)
     {
         if (size == 8)
-            throw new NotSupportedException("64-bit SHLD/SHRD are not implemented yet");
+        {
+            DoubleShift64(ref d, left);
+            return;
+        }
         uint count = ShiftCount(ref d, 2) & 0x1F;
         uint dst = (uint)ReadDest(ref d, size);
         if (count == 0)

@@ -19,8 +19,8 @@ internal sealed unsafe partial class Cpu
     {
         if ((_flags & Eflags.DF) != 0)
             return 0;
-        uint count = Math.Min(CountRegister(a), max);
-        uint di = IndexRegister(Gpr.EDI, a);
+        uint count = (uint)Math.Min(CountRegister(a), max);
+        uint di = (uint)IndexRegister(Gpr.EDI, a);
         count = Math.Min(count, ElementsBeforeWrap(di, size, a));
         byte* dst = DirectPointer(Seg.ES, di, write: true, ref count, size);
         if (dst == null)
@@ -37,7 +37,7 @@ internal sealed unsafe partial class Cpu
         }
         else
         {
-            uint si = IndexRegister(Gpr.ESI, a);
+            uint si = (uint)IndexRegister(Gpr.ESI, a);
             count = Math.Min(count, ElementsBeforeWrap(si, size, a));
             byte* src = DirectPointer(d.MemSegment, si, write: false, ref count, size);
             if (src == null || count == 0)

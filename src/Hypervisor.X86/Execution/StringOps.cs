@@ -14,36 +14,50 @@ internal sealed partial class Cpu
 
     private enum StringKind { Movs, Cmps, Stos, Lods, Scas }
 
-    private uint IndexRegister(int reg, int addrSize) => addrSize == 2 ? R(reg) & 0xFFFF : R(reg);
+    /// <summary>SI, ESI or RSI (DI, ...) at the address size.</summary>
+    private ulong IndexRegister(int reg, int addrSize) => addrSize switch { 2 => R(reg) & 0xFFFF, 4 => R(reg), _ => R64(reg) };
 
-    /// <summary>Steps (E)SI or (E)DI by one element, backwards when EFLAGS.DF is set.</summary>
+    /// <summary>Steps (E/R)SI or (E/R)DI by one element, backwards when EFLAGS.DF is set.</summary>
     private void AdvanceIndex(int reg, int addrSize, int size) =>
-        AddToIndex(reg, addrSize, (_flags & Eflags.DF) != 0 ? (uint)-size : (uint)size);
+        AddToIndex(reg, addrSize, (_flags & Eflags.DF) != 0 ? (ulong)-size : (ulong)size);
 
-    /// <summary>Adds to (E)SI or (E)DI; a 16-bit index wraps within its low word.</summary>
-    private void AddToIndex(int reg, int addrSize, uint delta)
+    /// <summary>Adds to an index register at the address size; a 16-bit index wraps within its low word, a 32-bit one zero-extends in 64-bit mode.</summary>
+    private void AddToIndex(int reg, int addrSize, ulong delta)
     {
         if (addrSize == 2)
-            R(reg) = (R(reg) & 0xFFFF0000) | ((R(reg) + delta) & 0xFFFF);
+            R(reg) = (R(reg) & 0xFFFF0000) | ((R(reg) + (uint)delta) & 0xFFFF);
+        else if (addrSize == 4)
+            SetRegister32(reg, R(reg) + (uint)delta);
         else
-            R(reg) += delta;
+            R64(reg) += delta;
     }
 
-    private uint CountRegister(int addrSize) => addrSize == 2 ? R(Gpr.ECX) & 0xFFFF : R(Gpr.ECX);
+    /// <summary>A 32-bit register write: zero-extends in 64-bit mode (outside it the upper half is not observable).</summary>
+    private void SetRegister32(int reg, uint value)
+    {
+        if (Code64)
+            R64(reg) = value;
+        else
+            R(reg) = value;
+    }
 
-    /// <summary>Sets CX (16-bit addressing) or ECX.</summary>
-    private void SetCount(int addrSize, uint value)
+    private ulong CountRegister(int addrSize) => IndexRegister(Gpr.ECX, addrSize);
+
+    /// <summary>Sets CX, ECX or RCX at the address size.</summary>
+    private void SetCount(int addrSize, ulong value)
     {
         if (addrSize == 2)
-            R(Gpr.ECX) = (R(Gpr.ECX) & 0xFFFF0000) | (value & 0xFFFF);
+            R(Gpr.ECX) = (R(Gpr.ECX) & 0xFFFF0000) | ((uint)value & 0xFFFF);
+        else if (addrSize == 4)
+            SetRegister32(Gpr.ECX, (uint)value);
         else
-            R(Gpr.ECX) = value;
+            R64(Gpr.ECX) = value;
     }
 
-    /// <summary>Decrements (E)CX and returns the new count.</summary>
-    private uint DecrementCount(int addrSize)
+    /// <summary>Decrements (E/R)CX and returns the new count.</summary>
+    private ulong DecrementCount(int addrSize)
     {
-        uint c = (CountRegister(addrSize) - 1) & (addrSize == 2 ? 0xFFFFu : 0xFFFFFFFFu);
+        ulong c = (CountRegister(addrSize) - 1) & SizeMask(addrSize);
         SetCount(addrSize, c);
         return c;
     }
@@ -60,7 +74,7 @@ internal sealed partial class Cpu
         // REPE/REPNE only test ZF for CMPS and SCAS; for the others F2 and F3 both mean REP.
         bool testsZf = kind is StringKind.Cmps or StringKind.Scas;
         bool repeWhileEqual = !d.I.HasRepnePrefix;
-        bool bulk = FastPathEnabled && kind is StringKind.Movs or StringKind.Stos;
+        bool bulk = FastPathEnabled && !Code64 && kind is StringKind.Movs or StringKind.Stos; // bulk copies are 16/32-bit addressing
         for (int n = 0; n < IterationsPerStep; n++)
         {
             if (CountRegister(a) == 0)
@@ -85,7 +99,7 @@ internal sealed partial class Cpu
                 }
             }
             StringIteration(ref d, kind, size, a);
-            uint left = DecrementCount(a);
+            ulong left = DecrementCount(a);
             if (_mmioCount != 0)
                 MmioAccessesDone();
             if (left == 0)

@@ -23,6 +23,7 @@ internal sealed partial class Cpu
         {
             case Mnemonic.Hlt: Hlt(); return true;
             case Mnemonic.Cpuid: Cpuid(); return true;
+            case Mnemonic.Swapgs: Swapgs(); return true;
             case Mnemonic.Rdtsc: Rdtsc(); return true;
             case Mnemonic.Rdpmc: Rdpmc(); return true;
             case Mnemonic.Rdmsr: Rdmsr(); return true;
@@ -68,7 +69,7 @@ internal sealed partial class Cpu
         var dst = d.I.Op0Register;
         var src = d.I.Op1Register;
         if (IsControlOrDebug(dst))
-            WriteSpecialReg(dst, (uint)ReadReg(src));
+            WriteSpecialReg(dst, ReadReg(src));
         else
             WriteReg(dst, ReadSpecialReg(src));
     }
@@ -76,35 +77,39 @@ internal sealed partial class Cpu
     private static bool IsControlOrDebug(Register r) =>
         (uint)(r - Register.CR0) < 16 || (uint)(r - Register.DR0) < 16;
 
-    private uint ReadSpecialReg(Register r) => r switch
+    private ulong ReadSpecialReg(Register r) => r switch
     {
         Register.CR0 => Cr0,
-        Register.CR2 => (uint)Cr2,
+        Register.CR2 => Cr2,
         Register.CR3 => Cr3,
         Register.CR4 => Cr4,
         _ when (uint)(r - Register.DR0) < 8 => ReadDebugRegister(r - Register.DR0),
         _ => throw UD(),
     };
 
-    private void WriteSpecialReg(Register r, uint value)
+    private void WriteSpecialReg(Register r, ulong value)
     {
         switch (r)
         {
-            case Register.CR0: SetCr0(value); break;
+            case Register.CR0:
+                if ((value >> 32) != 0)
+                    throw GP(); // bits 63:32 of CR0 are reserved
+                SetCr0((uint)value);
+                break;
             case Register.CR2: Cr2 = value; break;
             case Register.CR3:
-                Cr3 = value;
+                Cr3 = (uint)value; // page tables below 4 GiB (bits 51:32 are dropped)
                 FlushTlb(keepGlobal: (Cr4 & ControlBits.Cr4PGE) != 0);
                 break;
             case Register.CR4:
                 if ((value & ~ControlBits.Cr4Supported) != 0)
                     throw GP();
-                Cr4 = value;
+                Cr4 = (uint)value;
                 FlushTlb();
                 break;
             default:
                 if ((uint)(r - Register.DR0) < 8)
-                    WriteDebugRegister(r - Register.DR0, value);
+                    WriteDebugRegister(r - Register.DR0, (uint)value);
                 else
                     throw UD();
                 break;
@@ -135,6 +140,7 @@ internal sealed partial class Cpu
             throw GP();
         if ((value & ControlBits.Cr0NW) != 0 && (value & ControlBits.Cr0CD) == 0)
             throw GP();
+        ActivateLongMode(value);
         uint old = Cr0;
         Cr0 = value | ControlBits.Cr0ET;
         if (((old ^ Cr0) & (ControlBits.Cr0PE | ControlBits.Cr0PG | ControlBits.Cr0WP)) != 0)
@@ -236,6 +242,7 @@ internal sealed partial class Cpu
             MsrTsc => Tsc,
             MsrBiosSignId => 0,
             MsrEfer => Efer,
+            _ when TryReadLongModeMsr(R(Gpr.ECX), out ulong longModeMsr) => longModeMsr,
             _ => throw GP(),
         };
         R(Gpr.EAX) = (uint)v;
@@ -252,13 +259,11 @@ internal sealed partial class Cpu
         {
             case MsrTsc: TscOffset = v - TscNow; break;
             case MsrBiosSignId: break;
-            case MsrEfer:
-                if ((v & ~EferNxe) != 0)
-                    throw GP(); // only NXE is implemented
-                Efer = v;
-                FlushTlb();
+            case MsrEfer: WriteEfer(v); break;
+            default:
+                if (!TryWriteLongModeMsr(R(Gpr.ECX), v))
+                    throw GP();
                 break;
-            default: throw GP();
         }
     }
 

@@ -37,6 +37,8 @@ internal sealed unsafe partial class Cpu
         bool writable = true, global = false, noExecute = false;
         if (!PagingEnabled)
             page = la >> 12;
+        else if (LongModeActive)
+            page = Walk4Level(la, write, user, out writable, out global, out noExecute);
         else if ((Cr4 & ControlBits.Cr4PAE) != 0)
             page = WalkPae((uint)la, write, user, out writable, out global, out noExecute);
         else

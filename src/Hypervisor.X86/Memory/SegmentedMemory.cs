@@ -11,6 +11,8 @@ internal sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Linear(int seg, ulong offset, int size, bool write)
     {
+        if (Code64)
+            return Linear64(seg, offset, size);
         ref var s = ref Segs[seg];
         uint offset32 = (uint)offset;
         if (_segmentChecks && (((_uncheckedSegments >> (write ? seg + 8 : seg)) & 1) == 0 || offset32 > (uint)-size))

@@ -123,6 +123,8 @@ internal sealed partial class Cpu
             throw Fault(Vector.NP, error);
         WriteSystem(address + 4, 4, d.High | (2u << 8)); // mark busy
         Segs[Seg.Tr] = d.ToCache(selector);
+        if (LongModeActive)
+            Segs[Seg.Tr].Base |= (ulong)ReadSystem(address + 8, 4) << 32; // a 16-byte descriptor: base bits 63:32
         Segs[Seg.Tr].Type |= 2;
     }
 

@@ -120,6 +120,11 @@ internal sealed partial class Cpu
             DeliverRealMode(vector);
             return;
         }
+        if (LongModeActive)
+        {
+            DeliverLongMode(vector, errorCode, hasErrorCode, kind);
+            return;
+        }
         uint idtError = (uint)(vector * 8 + 2) | _ext;
         if ((uint)(vector * 8 + 7) > IdtLimit)
             throw GP(idtError);

@@ -75,9 +75,10 @@ internal sealed partial class Cpu
         int rpl = selector & SelectorRplMask;
         if ((selector & ~SelectorRplMask) == 0)
         {
-            if (seg == Seg.SS)
+            // 64-bit mode allows a null SS below CPL 3 (RPL = CPL): SYSCALL/interrupt stacks use it.
+            if (seg == Seg.SS && !(Code64 && Cpl != 3 && rpl == Cpl))
                 throw GP();
-            s = new SegmentCache { Selector = selector, Unusable = true };
+            s = new SegmentCache { Selector = selector, Unusable = true, Dpl = (byte)rpl };
             return;
         }
         var d = ReadDescriptorOrFault(selector, Vector.GP, out ulong address);

@@ -147,7 +147,9 @@ internal sealed partial class Cpu
         // A page whose blocks keep being overwritten (self-modifying code) stays interpreted: each
         // translation would cost a JIT compile for a few runs.
         ulong page = entry.Tag & ((1UL << 40) - 1) & ~(ulong)PageOffsetMask;
-        var code = _rewrites.GetValueOrDefault(page) >= MaxRewrites ? null : BlockScanner.Scan(this, ref entry);
+        // 64-bit code stays interpreted for now: the translator's IL is written for 16/32-bit state.
+        bool code64 = (entry.Tag & InstructionCache.Code64Bit) != 0;
+        var code = code64 || _rewrites.GetValueOrDefault(page) >= MaxRewrites ? null : BlockScanner.Scan(this, ref entry);
         if (code is null)
         {
             if (TranslationStatistics.Detailed)
