@@ -20,8 +20,6 @@ public static class MachineSnapshot
     {
         if (vmm.Config.Boot.Format == FirmwareLoader.FormatName)
             return "machines that boot firmware (boot format \"bios\") cannot be snapshotted yet: the ROM's shadow RAM is not saved";
-        if (vmm.Config.Apic)
-            return "machines with local APICs (\"apic\": true) cannot be snapshotted yet: the APICs' and I/O APIC's state is not saved";
         if (vmm.Config.Irqchip == Machine.IrqchipMode.Kernel)
             return "machines with \"irqchip\": \"kernel\" cannot be snapshotted yet: KVM's in-kernel PIC, IOAPIC, local APIC and PIT state is not saved (use the device irqchip)";
         if (vmm.Vcpus.FirstOrDefault(l => l.Vcpu is not IVcpuState) is { } vcpu)
