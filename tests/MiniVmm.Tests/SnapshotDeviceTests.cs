@@ -52,6 +52,13 @@ public class SnapshotDeviceTests
     public void Virtio_blk(ulong at) =>
         AssertRestoredRunContinuesExactly("virtio-blk.json", at, "--accel", "soft", "--set", "clock=deterministic");
 
+    /// <summary>piix3-ide: a PIO transfer under way, and a read-only disk's writes kept in the device (guests/flat/idesnap.S).</summary>
+    [Theory]
+    [InlineData(1_500)]    // IDENTIFY DEVICE's block half read
+    [InlineData(50_000)]   // in a multi-sector read, after three rounds of writes
+    [InlineData(200_000)]  // late: most sectors rewritten in memory
+    public void Piix3_ide(ulong at) => AssertRestoredRunContinuesExactly("snapshot-ide.json", at);
+
     /// <summary>QEMU's edu device behind PCI: the BAR where the guest mapped it, registers, a DMA transfer in flight.</summary>
     [Theory]
     [InlineData(60_000)]   // the first DMA transfer in flight
