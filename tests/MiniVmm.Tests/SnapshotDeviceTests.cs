@@ -54,7 +54,7 @@ public class SnapshotDeviceTests
 
     /// <summary>piix3-ide: a PIO transfer under way, and a read-only disk's writes kept in the device (guests/flat/idesnap.S).</summary>
     [Theory]
-    [InlineData(1_500)]    // IDENTIFY DEVICE's block half read
+    [InlineData(1_500)]    // around IDENTIFY DEVICE
     [InlineData(50_000)]   // in a multi-sector read, after three rounds of writes
     [InlineData(200_000)]  // late: most sectors rewritten in memory
     public void Piix3_ide(ulong at) => AssertRestoredRunContinuesExactly("snapshot-ide.json", at);
