@@ -13,7 +13,7 @@ namespace MiniVmm.Devices.IoApic;
 /// </summary>
 [Device("ioapic", Mmio = 0xFEC00000, Description = "I/O APIC (82093AA): 24 pins on the machine's interrupt lines (ISA IRQ 0 on pin 2); needs \"apic\": true")]
 [DeviceOption("id", "the I/O APIC's ID (the MADT names it; it must differ from every local APIC ID)", Default = "0")]
-public sealed class IoApic : IMmioDevice, IIoApic
+public sealed class IoApic : IMmioDevice, IIoApic, IDeviceState
 {
     public const int PinCount = 24;
     /// <summary>Version 0x20 (with the EOI register) and the highest entry index in bits 16-23.</summary>
@@ -213,6 +213,37 @@ public sealed class IoApic : IMmioDevice, IIoApic
     {
         foreach (var message in messages)
             _bus.Send(message);
+    }
+
+    /// <summary>ID, register select, every redirection entry (remote IRR included) and every pin's level.</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_sync)
+        {
+            writer.WriteUInt32(_id);
+            writer.WriteUInt32(_select);
+            foreach (ulong entry in _entries)
+                writer.WriteUInt64(entry);
+            foreach (bool level in _levels)
+                writer.WriteBool(level);
+        }
+    }
+
+    /// <summary>Nothing is sent: what the saved I/O APIC had sent is in the local APICs' saved state.</summary>
+    public void LoadState(IStateReader reader, int version)
+    {
+        StateFormatException.ThrowIfNotVersion("ioapic", version, StateVersion);
+        lock (_sync)
+        {
+            _id = reader.ReadUInt32() & 0x0F00_0000;
+            _select = reader.ReadUInt32() & 0xFF;
+            for (int pin = 0; pin < PinCount; pin++)
+                _entries[pin] = reader.ReadUInt64();
+            for (int pin = 0; pin < PinCount; pin++)
+                _levels[pin] = reader.ReadBool();
+        }
     }
 
     public void Dispose() => _bus.EndOfInterrupt -= EndOfInterrupt;

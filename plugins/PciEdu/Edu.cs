@@ -134,6 +134,51 @@ public sealed class Edu : IMmioDevice
         }
     }
 
+    /// <summary>Writes the registers, the DMA buffer and a running transfer's completion deadline.</summary>
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+        {
+            writer.WriteUInt32(_state.Liveness);
+            writer.WriteUInt32(_state.Factorial);
+            writer.WriteUInt32(_state.Status);
+            writer.WriteUInt32(_state.InterruptStatus);
+            writer.WriteUInt64(_state.DmaSource);
+            writer.WriteUInt64(_state.DmaDestination);
+            writer.WriteUInt64(_state.DmaCount);
+            writer.WriteUInt64(_state.DmaCommand);
+            writer.WriteBytes(_state.DmaBuffer);
+            writer.WriteBool(_dmaTimer.IsArmed);
+            writer.WriteInt64(_dmaTimer.IsArmed ? _dmaTimer.Deadline : 0);
+        }
+    }
+
+    /// <summary>Takes what <see cref="SaveState"/> wrote: re-arms a running transfer at its deadline, drives the line.</summary>
+    public void LoadState(IStateReader reader)
+    {
+        lock (_lock)
+        {
+            _state.Liveness = reader.ReadUInt32();
+            _state.Factorial = reader.ReadUInt32();
+            _state.Status = reader.ReadUInt32();
+            _state.InterruptStatus = reader.ReadUInt32();
+            _state.DmaSource = reader.ReadUInt64();
+            _state.DmaDestination = reader.ReadUInt64();
+            _state.DmaCount = reader.ReadUInt64();
+            _state.DmaCommand = reader.ReadUInt64();
+            reader.ReadBytes(_state.DmaBuffer);
+            bool armed = reader.ReadBool();
+            long deadline = reader.ReadInt64();
+            _dmaTimer.Cancel();
+            if (armed)
+                _dmaTimer.Arm(deadline);
+            if (_state.InterruptStatus != 0)
+                _irq.Raise();
+            else
+                _irq.Lower();
+        }
+    }
+
     public void Dispose() => _dmaTimer.Dispose();
 
     private bool DmaRunning => (_state.DmaCommand & EduDmaCommand.Run) != 0;

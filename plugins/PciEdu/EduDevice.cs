@@ -15,7 +15,7 @@ namespace MiniVmm.Devices.Edu;
 [DeviceOption("pciAddress", "the function's address on bus 0, as lspci prints it (e.g. 00:04.0); needs a pci-host entry")]
 [DeviceOption("dmaMask", "the DMA address bits the device drives", Default = "0xfffffff")]
 [DeviceOption("dmaDelayUs", "machine time a DMA transfer takes, in microseconds", Default = "100000")]
-public sealed class EduDevice : IDevice
+public sealed class EduDevice : IDevice, IDeviceState
 {
     private readonly PciBus _bus;
     private readonly PciBarRegions _bars;
@@ -50,6 +50,22 @@ public sealed class EduDevice : IDevice
     {
         Registers.Reset();
         Config.Reset();
+    }
+
+    /// <summary>The configuration space (BAR 0 where the guest put it), then the registers.</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer)
+    {
+        Config.SaveState(writer);
+        Registers.SaveState(writer);
+    }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        StateFormatException.ThrowIfNotVersion("edu", version, StateVersion);
+        Config.LoadState(reader);
+        Registers.LoadState(reader);
     }
 
     public void Dispose()

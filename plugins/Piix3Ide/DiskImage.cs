@@ -93,6 +93,45 @@ public sealed class DiskImage : IDisposable
         }
     }
 
+    /// <summary>
+    /// A read-only image's in-memory writes (sector, bytes), ascending; nothing for a writable image,
+    /// whose writes are in its file (a snapshot holds no disk contents, as QEMU's savevm on raw images).
+    /// </summary>
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+        {
+            var kept = _overlay?.OrderBy(p => p.Key).ToList() ?? [];
+            writer.WriteInt32(kept.Count);
+            foreach (var (lba, sector) in kept)
+            {
+                writer.WriteInt64(lba);
+                writer.WriteBytes(sector);
+            }
+        }
+    }
+
+    /// <summary>Takes the in-memory writes <see cref="SaveState"/> wrote (for a read-only image).</summary>
+    public void LoadState(IStateReader reader)
+    {
+        lock (_lock)
+        {
+            int count = reader.ReadInt32();
+            if (count < 0 || (count > 0 && _overlay == null))
+                throw new StateFormatException($"{count} sectors kept in memory, but this image is {(ReadOnly ? "read-only" : "writable")}");
+            _overlay?.Clear();
+            for (int i = 0; i < count; i++)
+            {
+                long lba = reader.ReadInt64();
+                var sector = new byte[SectorSize];
+                reader.ReadBytes(sector);
+                if (lba < 0 || lba >= Sectors)
+                    throw new StateFormatException($"kept sector {lba} is outside the image's {Sectors}");
+                _overlay![lba] = sector;
+            }
+        }
+    }
+
     public void Dispose()
     {
         lock (_lock)

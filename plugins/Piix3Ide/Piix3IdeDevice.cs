@@ -20,7 +20,7 @@ namespace MiniVmm.Devices.Ide;
 [DeviceOption("model", "the model string IDENTIFY DEVICE reports (40 characters at most)", Default = "MiniVmm HARDDISK")]
 [DeviceOption("serial", "the serial number IDENTIFY DEVICE reports (20 characters at most)", Default = "MV00001")]
 [DeviceOption("pciAddress", "the function's address on bus 0; needs a pci-host entry", Default = "00:01.1")]
-public sealed class Piix3IdeDevice : IPortDevice
+public sealed class Piix3IdeDevice : IPortDevice, IDeviceState
 {
     private readonly PciBus _bus;
     private readonly DiskImage _image;
@@ -68,6 +68,24 @@ public sealed class Piix3IdeDevice : IPortDevice
     {
         Channel.Reset();
         Config.Reset();
+    }
+
+    /// <summary>The configuration space, the channel, and a read-only image's in-memory writes.</summary>
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer)
+    {
+        Config.SaveState(writer);
+        Channel.SaveState(writer);
+        _image.SaveState(writer);
+    }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        StateFormatException.ThrowIfNotVersion("piix3-ide", version, StateVersion);
+        Config.LoadState(reader);
+        Channel.LoadState(reader);
+        _image.LoadState(reader);
     }
 
     public void Dispose()

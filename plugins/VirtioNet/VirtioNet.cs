@@ -1,3 +1,4 @@
+using Hypervisor.Abstractions;
 using Hypervisor.Abstractions.Virtio;
 
 namespace MiniVmm.Devices.VirtioNet;
@@ -7,8 +8,10 @@ namespace MiniVmm.Devices.VirtioNet;
 /// receive and one transmit queue. Transmitted chains lose their 12-byte header and go to the
 /// backend as frames; received frames fill the receive buffers the guest posted, header first (no
 /// offloads, one buffer), or wait (up to <see cref="PendingFrames"/>, then dropped as a full NIC would).
+/// Its own saved state is the frames waiting and the drop count (the transport saves the queues and
+/// the receive buffers held).
 /// </summary>
-public sealed class VirtioNet : IVirtioDevice, IDisposable
+public sealed class VirtioNet : IVirtioDevice, IDeviceState, IDisposable
 {
     public const ushort QueueSize = 256;
     public const int PendingFrames = 64;
@@ -71,6 +74,34 @@ public sealed class VirtioNet : IVirtioDevice, IDisposable
         {
             _buffers.Clear();
             _frames.Clear();
+        }
+    }
+
+    public int StateVersion => 1;
+
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+        {
+            writer.WriteInt64(Dropped);
+            writer.WriteInt32(_frames.Count);
+            foreach (var frame in _frames)
+                writer.WriteBytes(frame.Span);
+        }
+    }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        StateFormatException.ThrowIfNotVersion("virtio-net", version, StateVersion);
+        lock (_lock)
+        {
+            Dropped = reader.ReadInt64();
+            int count = reader.ReadInt32();
+            if (count is < 0 or > PendingFrames)
+                throw new StateFormatException($"virtio-net: {count} frames waiting, not 0-{PendingFrames}");
+            _frames.Clear();
+            for (int i = 0; i < count; i++)
+                _frames.Enqueue(reader.ReadBytes());
         }
     }
 

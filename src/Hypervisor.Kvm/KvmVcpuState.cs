@@ -9,7 +9,9 @@ namespace Hypervisor.Kvm;
 /// XCR0, the pending events (exception, interrupt, NMI, interrupt shadow) and the MSRs of
 /// <see cref="SavedMsrs"/> that this host's KVM reads. Saved while the vCPU's thread is parked
 /// outside KVM_RUN after an immediate exit, which completed any pending I/O (KVM's API contract).
-/// Restored in QEMU's order: registers, XSAVE, XCRs, special registers, MSRs, events.
+/// Restored in QEMU's order: registers, XSAVE, XCRs, special registers, MSRs, events. With the
+/// in-kernel irqchip the local APIC's register page and the run state (runnable, halted, waiting for
+/// SIPI) follow (KVM_GET_LAPIC, KVM_GET_MP_STATE); without it the layout is as before.
 /// </summary>
 public sealed unsafe partial class KvmVcpu : IVcpuState
 {
@@ -25,6 +27,9 @@ public sealed unsafe partial class KvmVcpu : IVcpuState
     ];
 
     public int StateVersion => SnapshotVersion;
+
+    /// <summary>The VM has the in-kernel irqchip: this vCPU's local APIC lives in KVM.</summary>
+    internal bool InKernelApic { get; init; }
 
     public void SaveState(IStateWriter w)
     {
@@ -47,6 +52,11 @@ public sealed unsafe partial class KvmVcpu : IVcpuState
             w.WriteUInt64(value);
         }
         Save<KvmVcpuEventsBlob>(w, KvmStateIoctl.GetVcpuEvents, "KVM_GET_VCPU_EVENTS");
+        if (InKernelApic)
+        {
+            Save<KvmLapicBlob>(w, KvmStateIoctl.GetLapic, "KVM_GET_LAPIC");
+            Save<KvmMpStateBlob>(w, KvmStateIoctl.GetMpState, "KVM_GET_MP_STATE");
+        }
     }
 
     public void LoadState(IStateReader r, int version)
@@ -64,6 +74,8 @@ public sealed unsafe partial class KvmVcpu : IVcpuState
         for (int i = 0; i < count; i++)
             msrs[i] = (r.ReadUInt32(), r.ReadUInt64());
         var events = Read<KvmVcpuEventsBlob>(r);
+        var lapic = InKernelApic ? Read<KvmLapicBlob>(r) : default;
+        var mpState = InKernelApic ? Read<KvmMpStateBlob>(r) : default;
 
         CheckedIoctl.Call(_vcpu, KvmIoctl.SetRegs, &regs, "KVM_SET_REGS");
         CheckedIoctl.Call(_vcpu, KvmStateIoctl.SetFpu, &fpu, "KVM_SET_FPU");
@@ -76,7 +88,11 @@ public sealed unsafe partial class KvmVcpu : IVcpuState
             if (CheckedIoctl.Call(_vcpu, KvmStateIoctl.SetMsrs, &one, "KVM_SET_MSRS") != 1)
                 throw new StateFormatException($"this host's KVM refuses MSR 0x{index:x} the snapshot holds");
         }
+        if (InKernelApic)
+            CheckedIoctl.Call(_vcpu, KvmStateIoctl.SetLapic, &lapic, "KVM_SET_LAPIC"); // after SREGS: the APIC base is set
         CheckedIoctl.Call(_vcpu, KvmStateIoctl.SetVcpuEvents, &events, "KVM_SET_VCPU_EVENTS");
+        if (InKernelApic)
+            CheckedIoctl.Call(_vcpu, KvmStateIoctl.SetMpState, &mpState, "KVM_SET_MP_STATE");
     }
 
     private void Save<T>(IStateWriter w, uint request, string name) where T : unmanaged

@@ -9,7 +9,7 @@ namespace Hypervisor.Kvm;
 /// A KVM virtual machine: the guest's RAM registered as memory slots, optionally an in-kernel irqchip
 /// and PIT, and the vCPUs created from it.
 /// </summary>
-public sealed unsafe class KvmVm : IVirtualMachine
+public sealed unsafe partial class KvmVm : IVirtualMachine
 {
     private readonly KvmAccelerator _accelerator;
     private readonly FileDescriptorHandle _vm;
@@ -60,7 +60,7 @@ public sealed unsafe class KvmVm : IVirtualMachine
         var handle = new FileDescriptorHandle(fd);
         try
         {
-            var vcpu = new KvmVcpu(id, handle, _accelerator.VcpuMmapSize, _accelerator.GetSupportedCpuid());
+            var vcpu = new KvmVcpu(id, handle, _accelerator.VcpuMmapSize, _accelerator.GetSupportedCpuid()) { InKernelApic = HasIrqchip };
             lock (_vcpus)
                 _vcpus.Add(vcpu);
             return vcpu;

@@ -196,6 +196,67 @@ public sealed class VirtioCore
         Device.Reset();
     }
 
+    /// <summary>The layout version of <see cref="SaveState"/> (the device's own state, if any, follows with its own).</summary>
+    public const int StateVersion = 1;
+
+    /// <summary>
+    /// Writes the transport-independent state: status, features, selectors, interrupt status, every
+    /// queue, then the device's own state when it implements <see cref="IDeviceState"/> (its
+    /// version first). Requests the device holds are saved by their chain's head.
+    /// </summary>
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+        {
+            writer.WriteByte(Status);
+            writer.WriteUInt64(_driverFeatures);
+            writer.WriteUInt32(_isr);
+            writer.WriteUInt32(ConfigGeneration);
+            writer.WriteUInt32(DeviceFeaturesSelect);
+            writer.WriteUInt32(DriverFeaturesSelect);
+            writer.WriteUInt16(QueueSelect);
+            writer.WriteUInt16((ushort)Queues.Count);
+            foreach (var queue in Queues)
+                queue.SaveState(writer);
+        }
+        if (Device is IDeviceState own)
+        {
+            writer.WriteInt32(own.StateVersion);
+            own.SaveState(writer);
+        }
+    }
+
+    /// <summary>
+    /// Takes what <see cref="SaveState"/> wrote (on a device just built, guest RAM restored), drives
+    /// the line to the saved level and hands the device the requests it held, in the order it took them.
+    /// </summary>
+    public void LoadState(IStateReader reader)
+    {
+        var held = new List<VirtioRequest>();
+        lock (_lock)
+        {
+            Status = reader.ReadByte();
+            _driverFeatures = reader.ReadUInt64() & OfferedFeatures;
+            _isr = reader.ReadUInt32();
+            ConfigGeneration = reader.ReadUInt32();
+            DeviceFeaturesSelect = reader.ReadUInt32();
+            DriverFeaturesSelect = reader.ReadUInt32();
+            QueueSelect = reader.ReadUInt16();
+            int count = reader.ReadUInt16();
+            if (count != Queues.Count)
+                throw new StateFormatException($"virtio device type {Device.DeviceType}: saved with {count} queues, this build has {Queues.Count}");
+            foreach (var queue in Queues)
+                held.AddRange(queue.LoadState(reader));
+            UpdateLine(pulse: false);
+        }
+        if (Device is IDeviceState own)
+            own.LoadState(reader, reader.ReadInt32());
+        if ((Status & VirtioStatus.DriverOk) != 0)
+            Device.Activate(DriverFeatures);
+        foreach (var request in held)
+            Device.Request(request.Queue, request);
+    }
+
     /// <summary>Tells the driver the configuration space changed (a device resized, a link went down).</summary>
     public void ConfigChanged()
     {

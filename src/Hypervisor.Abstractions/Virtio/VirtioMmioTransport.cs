@@ -13,7 +13,7 @@ namespace Hypervisor.Abstractions.Virtio;
 /// loader appends (a kernel built with CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, as Firecracker's are).
 /// Registers take 32-bit accesses (the configuration space any size); others read 0 and are dropped.
 /// </summary>
-public class VirtioMmioTransport : IMmioDevice, IKernelCommandLine
+public class VirtioMmioTransport : IMmioDevice, IKernelCommandLine, IDeviceState
 {
     private readonly ulong? _base;
     private readonly int _irq;
@@ -93,6 +93,17 @@ public class VirtioMmioTransport : IMmioDevice, IKernelCommandLine
 
     /// <summary>Machine reset: as if the driver wrote 0 to Status.</summary>
     public virtual void Reset() => Core.Reset();
+
+    /// <summary>The virtio state (<see cref="VirtioCore.SaveState"/>) is all the transport has.</summary>
+    public int StateVersion => VirtioCore.StateVersion;
+
+    public void SaveState(IStateWriter writer) => Core.SaveState(writer);
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        StateFormatException.ThrowIfNotVersion(GetType().Name, version, StateVersion);
+        Core.LoadState(reader);
+    }
 
     public virtual void Dispose() => (Core.Device as IDisposable)?.Dispose();
 

@@ -15,7 +15,7 @@ namespace Hypervisor.Abstractions.Virtio;
 /// public sealed class VirtioRngPci(DeviceContext context) : VirtioPciTransport(context, new VirtioRng(context), 0x00ff00);
 /// </code>
 /// </summary>
-public class VirtioPciTransport : IDevice
+public class VirtioPciTransport : IDevice, IDeviceState
 {
     private readonly PciBus _bus;
     private readonly PciBarRegions _bars;
@@ -62,6 +62,22 @@ public class VirtioPciTransport : IDevice
         Core.Reset();
         Config.Reset();
         SetInterruptLine();
+    }
+
+    /// <summary>The configuration space (BARs where the guest put them), then the virtio state.</summary>
+    public int StateVersion => VirtioCore.StateVersion;
+
+    public void SaveState(IStateWriter writer)
+    {
+        Config.SaveState(writer);
+        Core.SaveState(writer);
+    }
+
+    public void LoadState(IStateReader reader, int version)
+    {
+        StateFormatException.ThrowIfNotVersion(GetType().Name, version, StateVersion);
+        Config.LoadState(reader);
+        Core.LoadState(reader);
     }
 
     public virtual void Dispose()

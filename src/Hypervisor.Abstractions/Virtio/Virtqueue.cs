@@ -21,6 +21,8 @@ public sealed class Virtqueue
     private ushort _signalledUsed;
     private bool _signalledValid;
     private int _generation;
+    // Heads taken but not yet used, in the order taken: what a snapshot hands the device again.
+    private readonly List<ushort> _inFlight = [];
 
     /// <param name="memory">Guest RAM the rings and buffers live in.</param>
     /// <param name="index">The queue's number on its device.</param>
@@ -98,6 +100,7 @@ public sealed class Virtqueue
             Interlocked.MemoryBarrier(); // the ring entry after the index, as the driver wrote them
             ushort head = Read16(DriverArea + SplitRing.AvailRingOffset + 2UL * (ulong)(_nextAvail % Size));
             request = ReadChain(head);
+            _inFlight.Add(head);
             _nextAvail++;
             if (EventIndex)
                 Write16(DeviceArea + SplitRing.UsedRingOffset + (ulong)(SplitRing.UsedElementSize * Size), _nextAvail);
@@ -128,6 +131,7 @@ public sealed class Virtqueue
         {
             if (request.Generation != _generation || !Ready)
                 return false;
+            _inFlight.Remove(request.Head);
             ulong element = DeviceArea + SplitRing.UsedRingOffset + (ulong)(SplitRing.UsedElementSize * (_nextUsed % Size));
             Span<byte> used = stackalloc byte[SplitRing.UsedElementSize];
             BinaryPrimitives.WriteUInt32LittleEndian(used, request.Head);
@@ -152,6 +156,78 @@ public sealed class Virtqueue
             DescriptorTable = DriverArea = DeviceArea = 0;
             _nextAvail = _nextUsed = _signalledUsed = 0;
             _signalledValid = false;
+            _inFlight.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Writes the queue's registers, ring positions and the heads of the chains the device holds
+    /// (taken, not yet used); the chains themselves stay in guest RAM, which the snapshot holds.
+    /// </summary>
+    public void SaveState(IStateWriter writer)
+    {
+        lock (_lock)
+        {
+            writer.WriteUInt16(Size);
+            writer.WriteBool(Ready);
+            writer.WriteUInt64(DescriptorTable);
+            writer.WriteUInt64(DriverArea);
+            writer.WriteUInt64(DeviceArea);
+            writer.WriteBool(IndirectDescriptors);
+            writer.WriteBool(EventIndex);
+            writer.WriteUInt16(_nextAvail);
+            writer.WriteUInt16(_nextUsed);
+            writer.WriteUInt16(_signalledUsed);
+            writer.WriteBool(_signalledValid);
+            writer.WriteUInt16((ushort)_inFlight.Count);
+            foreach (ushort head in _inFlight)
+                writer.WriteUInt16(head);
+        }
+    }
+
+    /// <summary>
+    /// Takes what <see cref="SaveState"/> wrote and returns the chains the device held, read again
+    /// from guest RAM (restored first), in the order they were taken: the caller hands them to the
+    /// device again. Throws <see cref="StateFormatException"/> for a size or chain that cannot be.
+    /// </summary>
+    public IReadOnlyList<VirtioRequest> LoadState(IStateReader reader)
+    {
+        lock (_lock)
+        {
+            _generation++;
+            ushort size = reader.ReadUInt16();
+            if (size == 0 || size > MaxSize)
+                throw new StateFormatException($"queue {Index}: saved size {size} is not 1-{MaxSize}");
+            Size = size;
+            Ready = reader.ReadBool();
+            DescriptorTable = reader.ReadUInt64();
+            DriverArea = reader.ReadUInt64();
+            DeviceArea = reader.ReadUInt64();
+            IndirectDescriptors = reader.ReadBool();
+            EventIndex = reader.ReadBool();
+            _nextAvail = reader.ReadUInt16();
+            _nextUsed = reader.ReadUInt16();
+            _signalledUsed = reader.ReadUInt16();
+            _signalledValid = reader.ReadBool();
+            int held = reader.ReadUInt16();
+            if (held > Size)
+                throw new StateFormatException($"queue {Index}: {held} chains held, more than the queue's {Size}");
+            _inFlight.Clear();
+            var requests = new List<VirtioRequest>(held);
+            for (int i = 0; i < held; i++)
+            {
+                ushort head = reader.ReadUInt16();
+                try
+                {
+                    requests.Add(ReadChain(head));
+                }
+                catch (VirtqueueException bad)
+                {
+                    throw new StateFormatException($"held chain {head} cannot be read again: {bad.Message}");
+                }
+                _inFlight.Add(head);
+            }
+            return requests;
         }
     }
 

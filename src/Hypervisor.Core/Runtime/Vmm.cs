@@ -45,6 +45,9 @@ public sealed class Vmm : IDisposable
     /// <summary>The machine's clock (host time, or deterministic time from retired instructions).</summary>
     public MachineClock Clock { get; private set; } = null!;
 
+    /// <summary>What the accelerator's VM holds of the machine outside vCPUs and devices (KVM's in-kernel irqchip), or null.</summary>
+    public Accel.IVmState? VmState { get; private set; }
+
     /// <summary>Parks every vCPU between two instructions for an action (snapshots, device swaps).</summary>
     public VcpuPause Pause { get; } = new();
 
@@ -126,6 +129,7 @@ public sealed class Vmm : IDisposable
         var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock, Firmware = Firmware, Apic = apicBus }));
         if (Config.Irqchip == IrqchipMode.Kernel)
             irqs.Attach(vm.SetIrqLine);
+        VmState = vm is Accel.IVmState { HasState: true } state ? state : null;
         for (int id = 0; id < Config.Vcpus; id++)
         {
             var vcpu = Own(vm.CreateVcpu(id));

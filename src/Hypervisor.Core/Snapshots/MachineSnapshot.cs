@@ -20,10 +20,8 @@ public static class MachineSnapshot
     {
         if (vmm.Config.Boot.Format == FirmwareLoader.FormatName)
             return "machines that boot firmware (boot format \"bios\") cannot be snapshotted yet: the ROM's shadow RAM is not saved";
-        if (vmm.Config.Apic)
-            return "machines with local APICs (\"apic\": true) cannot be snapshotted yet: the APICs' and I/O APIC's state is not saved";
-        if (vmm.Config.Irqchip == Machine.IrqchipMode.Kernel)
-            return "machines with \"irqchip\": \"kernel\" cannot be snapshotted yet: KVM's in-kernel PIC, IOAPIC, local APIC and PIT state is not saved (use the device irqchip)";
+        if (vmm.Config.Irqchip == Machine.IrqchipMode.Kernel && vmm.VmState == null)
+            return "machines with \"irqchip\": \"kernel\" cannot be snapshotted on this accelerator: its VM does not save the in-kernel PIC, IOAPIC and PIT";
         if (vmm.Vcpus.FirstOrDefault(l => l.Vcpu is not IVcpuState) is { } vcpu)
             return $"vcpu{vcpu.Vcpu.Id} cannot save its state (this accelerator's vCPUs do not implement it)";
         var stateless = vmm.Devices.Devices.Where(d => d.Device is not IDeviceState).ToList();
@@ -76,6 +74,19 @@ public static class MachineSnapshot
             catch (Exception e) when (e is not IOException)
             {
                 throw new SnapshotException($"vcpu{loop.Vcpu.Id} cannot be saved now: {e.Message}");
+            }
+        }
+        if (vmm.VmState is { } vm)
+        {
+            // Only machines with the in-kernel irqchip (part of the machine's identity) have this block.
+            writer.Write(vm.StateVersion);
+            try
+            {
+                WriteBlock(writer, vm.SaveState);
+            }
+            catch (Exception e) when (e is not IOException)
+            {
+                throw new SnapshotException($"the VM's in-kernel irqchip cannot be saved: {e.Message}");
             }
         }
         writer.Write((uint)vmm.Devices.Devices.Count);
@@ -165,6 +176,19 @@ public static class MachineSnapshot
             }
         }
         vmm.Clock.ContinueFrom(now); // after the vCPUs: deterministic time counts their instructions
+        if (vmm.VmState is { } vm)
+        {
+            int stateVersion = reader.ReadInt32();
+            var state = ReadBlock(reader, "the VM's in-kernel irqchip");
+            try
+            {
+                vm.LoadState(state, stateVersion);
+            }
+            catch (Exception e) when (e is not (StateFormatException or IOException))
+            {
+                throw new SnapshotException($"the VM's in-kernel irqchip cannot load its saved state: {e.Message}");
+            }
+        }
 
         uint devices = reader.ReadUInt32();
         if (devices != vmm.Devices.Devices.Count)

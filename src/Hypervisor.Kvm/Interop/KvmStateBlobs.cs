@@ -39,3 +39,30 @@ internal struct KvmOneMsr
     public uint Reserved;
     public ulong Data;
 }
+
+/// <summary><c>struct kvm_irqchip</c> (520 bytes): chip id, pad, and a PIC's or the IOAPIC's state (KVM_GET/SET_IRQCHIP).</summary>
+[StructLayout(LayoutKind.Sequential, Size = 520)]
+internal struct KvmIrqchipBlob
+{
+    public uint ChipId;
+}
+
+/// <summary><c>struct kvm_pit_state2</c> (112 bytes): the in-kernel i8254's three channels and flags.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 112)]
+internal struct KvmPit2Blob;
+
+/// <summary><c>struct kvm_lapic_state</c> (1024 bytes): a vCPU's in-kernel local APIC register page.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 1024)]
+internal struct KvmLapicBlob;
+
+/// <summary><c>struct kvm_mp_state</c> (4 bytes): runnable, waiting for INIT/SIPI, halted.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 4)]
+internal struct KvmMpStateBlob;
+
+/// <summary><c>struct kvm_clock_data</c> (48 bytes): the VM's kvmclock; only <see cref="Clock"/> (ns) is saved and set.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 48)]
+internal struct KvmClockData
+{
+    public ulong Clock;
+    public uint Flags;
+}

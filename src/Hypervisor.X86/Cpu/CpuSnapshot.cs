@@ -59,6 +59,7 @@ internal sealed partial class Cpu
             ref var m = ref _mmioLog[i];
             w.WriteUInt64(m.Address); w.WriteUInt64(m.Data); w.WriteInt32(m.Size); w.WriteBool(m.IsWrite);
         }
+        SaveApicSnapshot(w);
     }
 
     public void LoadSnapshot(IStateReader r, int version)
@@ -103,6 +104,7 @@ internal sealed partial class Cpu
         _mmioLoadPending = false;
         _pendingIo = PendingIo.None;
         _exitPending = false;
+        LoadApicSnapshot(r);
 
         // Derived state: rebuilt from what was loaded.
         if (nmiRaised)

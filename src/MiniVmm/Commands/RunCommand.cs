@@ -76,6 +76,7 @@ internal sealed class RunCommand
                 Console.Error.WriteLine($"minivmm: {refused.Message}");
                 return refused.ExitCode;
             }
+            using var watcher = _snapshots.Watch(parse, vmm, logger);
             using var debug = _debug.Attach(parse, vmm, logger, out var debugProblem);
             if (debugProblem is { } problem)
             {

@@ -11,18 +11,19 @@ namespace MiniVmm.Commands;
 /// The run command's snapshot options: the monitor (<c>--monitor</c>, where a user types
 /// <c>snapshot FILE</c> or <c>swap NAME</c>), <c>--restore FILE</c> (resume a snapshot), and
 /// <c>--snapshot-at N:FILE</c> (a snapshot once vCPU 0 has retired N instructions: the deterministic
-/// trigger scripts and tests use).
+/// trigger scripts and tests use), and <c>--watch-plugins</c> (swap a rebuilt plugin in, as <c>swap NAME</c>).
 /// </summary>
 internal sealed class SnapshotOptions
 {
     private readonly Option<string?> _monitor = new("--monitor") { Description = $"Serve the monitor (snapshot, swap, info, stop, cont, quit) at {MonitorEndpoint.Syntax}" };
     private readonly Option<FileInfo?> _restore = new("--restore") { Description = "Resume the snapshot in this file (the same machine file, the same plugin builds)" };
     private readonly Option<string?> _snapshotAt = new("--snapshot-at") { Description = "Write a snapshot once vCPU 0 has retired N instructions, and run on: N:FILE (software CPU)" };
+    private readonly Option<bool> _watchPlugins = new("--watch-plugins") { Description = "Swap a device plugin into the running VM whenever its assembly is rebuilt in its folder (as the monitor's swap)" };
 
     private MonitorEndpoint? _endpoint;
     private (ulong Instruction, string File)? _at;
 
-    public IEnumerable<Option> All => [_monitor, _restore, _snapshotAt];
+    public IEnumerable<Option> All => [_monitor, _restore, _snapshotAt, _watchPlugins];
 
     /// <summary>Checks the values before anything is built; the problem, or null.</summary>
     public string? Validate(ParseResult parse)
@@ -45,6 +46,16 @@ internal sealed class SnapshotOptions
         if (parse.GetValue(_restore) is { } restore && !restore.Exists)
             return $"--restore: '{restore.FullName}' does not exist";
         return null;
+    }
+
+    /// <summary>Starts watching the plugin folders (--watch-plugins), or null when not asked for.</summary>
+    public PluginWatcher? Watch(ParseResult parse, Vmm vmm, ILogger logger)
+    {
+        if (!parse.GetValue(_watchPlugins))
+            return null;
+        var watcher = new PluginWatcher(vmm, logger, line => Console.Error.WriteLine($"minivmm: {line}"));
+        Console.Error.WriteLine($"minivmm: --watch-plugins: watching {string.Join(", ", watcher.Folders)}");
+        return watcher;
     }
 
     /// <summary>Loads the snapshot (--restore) into the machine just built; the problem (exit code 4 and message) or null.</summary>

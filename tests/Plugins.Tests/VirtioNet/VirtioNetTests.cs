@@ -113,6 +113,26 @@ public sealed class VirtioNetTests : IDisposable
         Assert.Equal(0, device.Dropped);
     }
 
+    [Fact]
+    public void A_frame_waiting_for_a_buffer_is_in_the_saved_state_and_delivered_after_the_restore()
+    {
+        var ((_, sender), (receiverHarness, receiver)) = Pair();
+        Transmit(sender, Frame(9));
+        Thread.Sleep(200); // the datagram crosses loopback to the receive thread
+        var saved = new StateWriter();
+        receiverHarness.Device.SaveState(saved);
+
+        receiverHarness.Device.Reset(); // the frame and the queues are gone, as in a freshly built device
+        var reader = new StateReader(saved.ToArray());
+        receiverHarness.Device.LoadState(reader, receiverHarness.Device.StateVersion);
+        Assert.Equal(0, reader.Remaining);
+        ulong buffer = receiver.Allocate(NetSpec.HeaderSize + NetSpec.MaxFrame);
+        receiver.Submit(NetSpec.ReceiveQueue, In(buffer, NetSpec.HeaderSize + NetSpec.MaxFrame));
+
+        AwaitReceived(receiver, buffer);
+        Assert.Equal(9, receiver.ReadMemory(buffer + NetSpec.HeaderSize + 59, 1)[0]);
+    }
+
     [Theory]
     [InlineData("mac", "01:00:5e:00:00:01", "multicast")]
     [InlineData("mac", "52:54:00:12:34", "not a MAC address")]
