@@ -91,6 +91,7 @@ internal sealed unsafe partial class Cpu
         GdtLimit = IdtLimit = 0xFFFF;
         Cpl = 0;
         FpuInit();
+        SseReset();
         StateChanged();
     }
 
