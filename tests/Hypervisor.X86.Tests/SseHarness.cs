@@ -62,7 +62,7 @@ public static class SseHarness
         setup?.Invoke(h);
         RunWithMessage(h);
         var regs = h.Regs;
-        return new Result(h.Read(Out, 256), BitConverter.ToUInt32(h.Read(MxcsrSlot, 4)), (uint)regs.Rdx, regs);
+        return new Result(h.Read(Out, 0x300), BitConverter.ToUInt32(h.Read(MxcsrSlot, 4)), (uint)regs.Rdx, regs);
     }
 
     public static byte[] Floats(params float[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();
