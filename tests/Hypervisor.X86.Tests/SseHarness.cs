@@ -22,7 +22,7 @@ public static class SseHarness
         public ulong U64(int offset) => BitConverter.ToUInt64(Out, offset);
     }
 
-    public static Result Run(Action<Assembler> code, byte[]? input = null, uint mxcsr = 0x1F80, uint cr4Bits = 0x600, uint cr0Set = 0, Action<CpuHarness>? setup = null)
+    public static Result Run(Action<Assembler> code, byte[]? input = null, uint mxcsr = 0x1F80, uint cr4Bits = 0x600, uint cr0Set = 0, Action<CpuHarness>? setup = null, int outLength = 0x300)
     {
         using var h = Boot(a =>
         {
@@ -62,7 +62,7 @@ public static class SseHarness
         setup?.Invoke(h);
         RunWithMessage(h);
         var regs = h.Regs;
-        return new Result(h.Read(Out, 0x300), BitConverter.ToUInt32(h.Read(MxcsrSlot, 4)), (uint)regs.Rdx, regs);
+        return new Result(h.Read(Out, outLength), BitConverter.ToUInt32(h.Read(MxcsrSlot, 4)), (uint)regs.Rdx, regs);
     }
 
     public static byte[] Floats(params float[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();

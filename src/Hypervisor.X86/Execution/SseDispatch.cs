@@ -60,6 +60,13 @@ internal sealed partial class Cpu
         return ExecuteSseFloat(ref d);
     }
 
+    /// <summary>
+    /// An SSE/SSE2 instruction (not an MMX form): it changes only XMM registers, MXCSR, general
+    /// registers, EFLAGS and memory, so a block runs on after it (FastForms.ContinuesBlock) and
+    /// a translated block runs it through the interpreter in place.
+    /// </summary>
+    public static bool ContinuesBlockAfterSse(in Instruction i) => IsSseInstruction(in i) && !UsesMmxRegisters(i.Code);
+
     private static bool IsSseInstruction(in Instruction i)
     {
         foreach (var f in i.CpuidFeatures)
