@@ -104,6 +104,72 @@ public class SseFloatTests
         Assert.Equal(flags, r.Mxcsr & 0x3F);
     }
 
+    [Theory]
+    [InlineData(0, 0x0000000000000000ul)]
+    [InlineData(2, 0x0000000000000001ul)]
+    [InlineData(1, 0x0000000000000000ul)]
+    public void A_double_product_below_the_denormal_range_is_inexact_and_tiny(int rc, ulong expected)
+    {
+        var r = Run(a =>
+        {
+            a.movsd(xmm0, __qword_ptr[In]);
+            a.mulsd(xmm0, __qword_ptr[In + 8]);
+            a.movsd(__qword_ptr[Out], xmm0);
+        }, Doubles(1e-200, 1e-200), WithRounding(rc));
+        Assert.Equal(expected, r.U64(0));
+        Assert.Equal(UE | PE, r.Mxcsr & 0x3F);
+    }
+
+    [Theory]
+    [InlineData(0, 0x7FF0000000000000ul, OE | PE)]   // MAX + half an ulp: the tie goes to the even 2^1024
+    [InlineData(3, 0x7FEFFFFFFFFFFFFFul, PE)]        // towards zero: MAX, and no overflow
+    [InlineData(2, 0x7FF0000000000000ul, OE | PE)]
+    public void A_double_sum_just_past_the_largest_value_overflows_only_when_it_rounds_past_it(int rc, ulong expected, uint flags)
+    {
+        var r = Run(a =>
+        {
+            a.movsd(xmm0, __qword_ptr[In]);
+            a.addsd(xmm0, __qword_ptr[In + 8]);
+            a.movsd(__qword_ptr[Out], xmm0);
+        }, Doubles(double.MaxValue, Math.ScaleB(1, 970)), WithRounding(rc));
+        Assert.Equal(expected, r.U64(0));
+        Assert.Equal(flags, r.Mxcsr & 0x3F);
+    }
+
+    [Theory]
+    [InlineData(0, 0x3FF0000000000000ul)]
+    [InlineData(1, 0x3FEFFFFFFFFFFFFFul)]   // just below 1.0: the binade below has twice the resolution
+    [InlineData(2, 0x3FF0000000000000ul)]
+    [InlineData(3, 0x3FEFFFFFFFFFFFFFul)]
+    public void A_sum_just_below_a_power_of_two_rounds_down_to_the_previous_binades_last_value(int rc, ulong expected)
+    {
+        var r = Run(a =>
+        {
+            a.movsd(xmm0, __qword_ptr[In]);
+            a.addsd(xmm0, __qword_ptr[In + 8]);
+            a.movsd(__qword_ptr[Out], xmm0);
+        }, Doubles(1.0, -Math.ScaleB(1, -60)), WithRounding(rc));
+        Assert.Equal(expected, r.U64(0));
+        Assert.Equal(PE, r.Mxcsr & 0x3F);
+    }
+
+    [Fact]
+    public void A_double_quotient_in_the_denormal_range_rounds_by_mode()
+    {
+        // 2^-1070 / 3: a denormal with an inexact last bit; up rounds away from the nearest value.
+        byte[] input = Doubles(Math.ScaleB(1, -1070), 3);
+        ulong Quotient(int rc) => Run(a =>
+        {
+            a.movsd(xmm0, __qword_ptr[In]);
+            a.divsd(xmm0, __qword_ptr[In + 8]);
+            a.movsd(__qword_ptr[Out], xmm0);
+        }, input, WithRounding(rc)).U64(0);
+        Assert.Equal(5ul, Quotient(0));  // 16/3 = 5.33 units of 2^-1074
+        Assert.Equal(5ul, Quotient(1));
+        Assert.Equal(6ul, Quotient(2));
+        Assert.Equal(5ul, Quotient(3));
+    }
+
     [Fact]
     public void An_exact_denormal_result_sets_no_flag_and_denormal_inputs_set_de_unless_daz()
     {

@@ -254,6 +254,90 @@ public class SseRandomTests
         }
     }
 
+    /// <summary>
+    /// Directed rounding of double sums, products and quotients (random operands, denormals
+    /// included) against exact integer arithmetic: the exact value (for a quotient, the remainder
+    /// x − q·y) is compared with the host's nearest result q to find the neighbour each mode must give.
+    /// </summary>
+    [Theory]
+    [InlineData("add", 1)]
+    [InlineData("add", 2)]
+    [InlineData("add", 3)]
+    [InlineData("mul", 1)]
+    [InlineData("mul", 2)]
+    [InlineData("mul", 3)]
+    [InlineData("div", 1)]
+    [InlineData("div", 2)]
+    [InlineData("div", 3)]
+    public void Directed_rounding_of_double_sums_and_products_matches_exact_arithmetic(string op, int rc)
+    {
+        var rng = new Random(rc * 1000 + op.Length);
+        ulong Operand() => rng.Next(4) == 0
+            ? (ulong)rng.NextInt64(0x10_0000_0000_0000) | ((ulong)rng.Next(2) << 63)                       // denormal
+            : ((ulong)rng.Next(2) << 63) | ((ulong)(op == "add" ? 1 + rng.Next(2040) : 500 + rng.Next(1000)) << 52) | (ulong)rng.NextInt64(0x10_0000_0000_0000);
+        var input = Enumerable.Range(0, Pairs * 4).SelectMany(_ => BitConverter.GetBytes(Operand())).ToArray();
+        var got = RunLoop(input, a =>
+        {
+            if (op == "mul") a.mulpd(xmm0, xmm1);
+            else if (op == "div") a.divpd(xmm0, xmm1);
+            else a.addpd(xmm0, xmm1);
+        }, 0x1F80u | (uint)(rc << 13));
+        int checkedLanes = 0;
+        for (int i = 0; i < Pairs * 2; i++)
+        {
+            int rec = i / 2, lane = i % 2;
+            double x = BitConverter.ToDouble(input, 32 * rec + 8 * lane), y = BitConverter.ToDouble(input, 32 * rec + 16 + 8 * lane);
+            double nearest = op == "mul" ? x * y : op == "div" ? x / y : x + y;
+            if (double.IsInfinity(nearest) || nearest == 0 || y == 0)
+                continue;
+            int error;
+            if (op == "div")
+            {
+                // sign(x/y − q) = sign(x − q·y) · sign(y)
+                var (qn, qe) = Multiply(Exact(nearest), Exact(y));
+                var (dn, _) = Add(Exact(x), (-qn, qe));
+                error = dn.Sign * Math.Sign(y);
+            }
+            else
+            {
+                var (n, e) = op == "mul" ? Multiply(Exact(x), Exact(y)) : Add(Exact(x), Exact(y));
+                var (rn, re) = Exact(nearest);
+                error = (n - (rn << (re - e))).Sign; // exact − nearest, both at 2^e (the nearest is never finer)
+            }
+            double expected = error == 0 ? nearest
+                : rc == 1 ? (error < 0 ? Math.BitDecrement(nearest) : nearest)
+                : rc == 2 ? (error > 0 ? Math.BitIncrement(nearest) : nearest)
+                : (error < 0) == (nearest > 0) ? (nearest > 0 ? Math.BitDecrement(nearest) : Math.BitIncrement(nearest)) : nearest;
+            if (double.IsInfinity(expected))
+                continue;
+            ulong actual = BitConverter.ToUInt64(got, 16 * rec + 8 * lane);
+            Assert.True(BitConverter.DoubleToUInt64Bits(expected) == actual,
+                $"{op} rc={rc} {BitConverter.DoubleToUInt64Bits(x):x16} {BitConverter.DoubleToUInt64Bits(y):x16}: expected {BitConverter.DoubleToUInt64Bits(expected):x16}, got {actual:x16}");
+            checkedLanes++;
+        }
+        Assert.True(checkedLanes > Pairs, $"only {checkedLanes} lanes checked");
+    }
+
+    /// <summary>A finite double as an integer times a power of two.</summary>
+    private static (System.Numerics.BigInteger N, int E) Exact(double v)
+    {
+        long bits = BitConverter.DoubleToInt64Bits(v);
+        int biased = (int)((bits >> 52) & 0x7FF);
+        long m = bits & 0xF_FFFF_FFFF_FFFF;
+        if (biased != 0)
+            m |= 1L << 52;
+        var n = new System.Numerics.BigInteger(m);
+        return (bits < 0 ? -n : n, (biased == 0 ? 1 : biased) - 1075);
+    }
+
+    private static (System.Numerics.BigInteger, int) Multiply((System.Numerics.BigInteger N, int E) a, (System.Numerics.BigInteger N, int E) b) => (a.N * b.N, a.E + b.E);
+
+    private static (System.Numerics.BigInteger, int) Add((System.Numerics.BigInteger N, int E) a, (System.Numerics.BigInteger N, int E) b)
+    {
+        int e = Math.Min(a.E, b.E);
+        return ((a.N << (a.E - e)) + (b.N << (b.E - e)), e);
+    }
+
     private static float RoundDirected(double exact, int rc)
     {
         if (exact == 0)

@@ -21,9 +21,10 @@ namespace Hypervisor.X86.Cpu;
 /// DAZ is read as a signed zero. Flags collect in <see cref="_sseRaised"/> over all lanes and
 /// <see cref="CommitSseExceptions"/> either ORs them into MXCSR or, when one is unmasked, sets them
 /// and raises #XM (CR4.OSXMMEXCPT) or #UD with the destination unchanged.
-/// Limits: an FMA residue in the double denormal range can be inexact (its sign, which is all that is
-/// used, is then still right except in contrived cases); an exact value between MAX + ½ulp and
-/// MAX + 1ulp in a directed mode towards zero is reported as overflow.
+/// A double product or quotient that overflows or is tiny (below 2^-960, where the residue could
+/// underflow) is redone with one operand scaled by 2^∓600 (exact), so its residue is exact too, and
+/// rounded at that scale; a huge sum likewise, and a tiny dividend is scaled with its divisor.
+/// (A sum that is subnormal is exact, and TwoSum's error is exact down there too.)
 /// </summary>
 internal sealed partial class Cpu
 {
@@ -90,6 +91,7 @@ internal sealed partial class Cpu
             return nan;
         double x = Operand(a, single), y = Operand(b, single);
         double r, residue;
+        int scale = 0; // the exact result is (r + residue) · 2^scale
         switch (op)
         {
             case FpOp.Add:
@@ -101,6 +103,14 @@ internal sealed partial class Cpu
                 r = x + y;
                 if (r == 0 && !(x == 0 && y == 0 && double.IsNegative(x) == double.IsNegative(y)))
                     return ToBits(Rounding == SseRounding.Down ? -0.0 : 0.0, single); // exact zero sum of opposite signs
+                if (double.IsInfinity(r))
+                {
+                    // Both operands are huge (the smaller at least half an ulp of the largest double): exact at 2^-600.
+                    x = Math.ScaleB(x, -ScaleStep);
+                    y = Math.ScaleB(y, -ScaleStep);
+                    r = x + y;
+                    scale = ScaleStep;
+                }
                 double bb = r - x;
                 residue = (x - (r - bb)) + (y - bb);
                 break;
@@ -110,6 +120,13 @@ internal sealed partial class Cpu
                 r = x * y;
                 if (double.IsInfinity(x) || double.IsInfinity(y))
                     return ToBits(r, single);
+                scale = OutOfNormalRange(r, x != 0 && y != 0);
+                if (scale != 0)
+                {
+                    // An overflowing or tiny product: scale the larger operand so the residue is exact.
+                    if (Math.Abs(x) >= Math.Abs(y)) x = Math.ScaleB(x, -scale); else y = Math.ScaleB(y, -scale);
+                    r = x * y;
+                }
                 residue = Math.FusedMultiplyAdd(x, y, -r);
                 break;
             default:
@@ -123,11 +140,41 @@ internal sealed partial class Cpu
                 r = x / y;
                 if (double.IsInfinity(x) || double.IsInfinity(y))
                     return ToBits(r, single);
-                residue = Math.FusedMultiplyAdd(-r, y, x) * Math.Sign(y);
+                scale = OutOfNormalRange(r, x != 0);
+                if (scale != 0)
+                {
+                    x = Math.ScaleB(x, -scale);
+                    r = x / y;
+                }
+                else if (x != 0 && Math.Abs(x) < ResidueExactBound)
+                {
+                    // A tiny dividend over a tiny divisor: the quotient is unchanged by scaling both.
+                    x = Math.ScaleB(x, ScaleStep);
+                    y = Math.ScaleB(y, ScaleStep);
+                }
+                residue = Math.FusedMultiplyAdd(-r, y, x) * SignOf(y);
                 break;
         }
-        return RoundResult(r, double.IsFinite(r) ? Math.Sign(residue) : 0, single);
+        return RoundResult(r, double.IsFinite(r) ? SignOf(residue) : 0, single, scale);
     }
+
+    /// <summary>-1, 0 or 1 (0 for a NaN, which no caller should produce: never a host exception).</summary>
+    private static int SignOf(double v) => v > 0 ? 1 : v < 0 ? -1 : 0;
+
+    /// <summary>How far results are scaled when the double result overflowed or is tiny (its residue would not be exact).</summary>
+    private const int ScaleStep = 600;
+    /// <summary>2^-960: below it a residue (an FMA's exact product minus the result) could fall under double's normal range.</summary>
+    private static readonly double ResidueExactBound = Math.ScaleB(1.0, -960);
+
+    /// <summary>
+    /// For a double product or quotient: +<see cref="ScaleStep"/> when it overflowed, −ScaleStep
+    /// when the exact value (nonzero) is so small that its residue might not be exact, else 0.
+    /// Single-precision operations never come near either end of double's range.
+    /// </summary>
+    private static int OutOfNormalRange(double r, bool exactIsNonzero) =>
+        double.IsInfinity(r) ? ScaleStep
+        : exactIsNonzero && Math.Abs(r) < ResidueExactBound ? -ScaleStep
+        : 0;
 
     private ulong FpSqrt(ulong b, bool single)
     {
@@ -143,7 +190,7 @@ internal sealed partial class Cpu
         if (x < 0)
             return Invalid(single);
         double r = Math.Sqrt(x);
-        return RoundResult(r, Math.Sign(Math.FusedMultiplyAdd(-r, r, x)), single);
+        return RoundResult(r, SignOf(Math.FusedMultiplyAdd(-r, r, x)), single);
     }
 
     /// <summary>MIN/MAX: the second source when either is a NaN (IE, even for a QNaN) or both are zeros.</summary>
@@ -159,10 +206,10 @@ internal sealed partial class Cpu
     }
 
     /// <summary>
-    /// Rounds the exact value r + ε (ε tiny, with sign <paramref name="errorSign"/>; 0 when r is exact)
-    /// to the format in MXCSR.RC, with PE, UE (and FTZ) and OE.
+    /// Rounds the exact value (r + ε)·2^<paramref name="scale"/> (ε tiny, with sign
+    /// <paramref name="errorSign"/>; 0 when r is exact) to the format in MXCSR.RC, with PE, UE (and FTZ) and OE.
     /// </summary>
-    private ulong RoundResult(double r, int errorSign, bool single)
+    private ulong RoundResult(double r, int errorSign, bool single, int scale = 0)
     {
         bool negative = double.IsNegative(r);
         if (double.IsInfinity(r))
@@ -179,6 +226,7 @@ internal sealed partial class Cpu
             m |= 1UL << 52;
             q = biased - 1075;
         }
+        q += scale;
         int magnitudeError = negative ? -errorSign : errorSign; // sign of |exact| − |r|
         int msb = m == 0 ? minQuantum : q + 63 - BitOperations.LeadingZeroCount(m);
         bool tiny = msb < minExponent || (msb == minExponent && (m & (m - 1)) == 0 && magnitudeError < 0);
@@ -192,7 +240,14 @@ internal sealed partial class Cpu
         int versusHalf; // the discarded part against half a quantum
         if (dropped == 0 && magnitudeError < 0 && kept != 0)
         {
-            kept--; // the exact value lies just below kept·quantum
+            // The exact value lies just below kept·quantum: step down one unit, which is half a
+            // quantum when kept starts a binade (the one below has twice the resolution).
+            if ((kept & (kept - 1)) == 0 && targetQuantum > minQuantum)
+            {
+                kept = 2 * kept;
+                targetQuantum--;
+            }
+            kept--;
             versusHalf = 1;
         }
         else if (shift == 0 || shift >= 64)
