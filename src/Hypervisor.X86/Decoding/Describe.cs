@@ -15,7 +15,7 @@ internal sealed unsafe partial class Cpu
         CpuidFeature.SSE, CpuidFeature.SSE2, CpuidFeature.CLFSH,
     ];
 
-    /// <summary>False for instructions a CPU with our CPUID would reject with #UD (SSE, MMX, AVX, ...).</summary>
+    /// <summary>False for instructions a CPU with our CPUID would reject with #UD (MMX, SSE3 and later, AVX, ...).</summary>
     private static bool IsWithinAdvertisedFeatures(in Instruction instr)
     {
         if (instr.Code == Code.INVALID || UsesMmxRegisters(instr.Code))

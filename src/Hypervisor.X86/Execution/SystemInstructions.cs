@@ -146,7 +146,7 @@ internal sealed partial class Cpu
         }
     }
 
-    /// <summary>CPUID: an honest list of what this CPU implements (a Pentium-class part without MMX; the APIC when the machine has one).</summary>
+    /// <summary>CPUID: an honest list of what this CPU implements (a P6-class part with SSE/SSE2 but without MMX; the APIC when the machine has one).</summary>
     private void Cpuid()
     {
         uint leaf = Regs[Gpr.EAX];
