@@ -77,7 +77,7 @@ internal sealed partial class Cpu
     /// </summary>
     private Vector128<byte> ReadXmmMemory(ref DecodedInstruction d, int size, bool aligned)
     {
-        uint la = Linear(d.MemSegment, EffectiveAddress(ref d), size, write: false);
+        var la = Linear(d.MemSegment, EffectiveAddress(ref d), size, write: false);
         if (aligned && (la & 15) != 0)
             throw GP();
         Vector128<byte> v = default;
@@ -85,7 +85,7 @@ internal sealed partial class Cpu
         for (int i = 0; i < size; i += 4)
         {
             int n = Math.Min(4, size - i);
-            uint x = ReadLinear(la + (uint)i, n);
+            uint x = (uint)ReadLinear(la + (uint)i, n);
             for (int k = 0; k < n; k++)
                 b[i + k] = (byte)(x >> (8 * k));
         }
@@ -95,7 +95,7 @@ internal sealed partial class Cpu
     /// <summary>Writes the low <paramref name="size"/> bytes of <paramref name="v"/> to the memory operand (all or nothing: probed first).</summary>
     private void WriteXmmMemory(ref DecodedInstruction d, int size, Vector128<byte> v, bool aligned)
     {
-        uint la = Linear(d.MemSegment, EffectiveAddress(ref d), size, write: true);
+        var la = Linear(d.MemSegment, EffectiveAddress(ref d), size, write: true);
         if (aligned && (la & 15) != 0)
             throw GP();
         if (size > 4)
@@ -129,8 +129,10 @@ internal sealed partial class Cpu
     }
 
     /// <summary>FXSAVE's SSE part: MXCSR, MXCSR_MASK and XMM0-7 (QEMU, too, leaves them out while CR4.OSFXSR = 0).</summary>
-    private void FxsaveSse(int seg, uint ea)
+    private void FxsaveSse(ref DecodedInstruction d)
     {
+        int seg = MemorySeg(ref d);
+        var ea = EffectiveAddress(ref d);
         if ((Cr4 & ControlBits.Cr4OSFXSR) == 0)
             return;
         WriteMem32(seg, ea + 24, _mxcsr);
@@ -140,14 +142,18 @@ internal sealed partial class Cpu
     }
 
     /// <summary>FXRSTOR's SSE part: a reserved MXCSR bit #GP(0) before anything is loaded.</summary>
-    private void CheckFxrstorMxcsr(int seg, uint ea)
+    private void CheckFxrstorMxcsr(ref DecodedInstruction d)
     {
+        int seg = MemorySeg(ref d);
+        var ea = EffectiveAddress(ref d);
         if ((Cr4 & ControlBits.Cr4OSFXSR) != 0 && (ReadMem32(seg, ea + 24) & ~Mxcsr.Mask) != 0)
             throw GP();
     }
 
-    private void FxrstorSse(int seg, uint ea)
+    private void FxrstorSse(ref DecodedInstruction d)
     {
+        int seg = MemorySeg(ref d);
+        var ea = EffectiveAddress(ref d);
         if ((Cr4 & ControlBits.Cr4OSFXSR) == 0)
             return;
         _mxcsr = ReadMem32(seg, ea + 24);

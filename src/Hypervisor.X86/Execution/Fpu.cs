@@ -135,7 +135,7 @@ internal sealed partial class Cpu
             for (int b = 0; b < 16; b++)
                 WriteMem8(seg, ea + 32 + (uint)(r * 16 + b), b < 10 ? _fpuRegisters[StByteIndex(r * 10 + b)] : (byte)0);
         }
-        FxsaveSse(seg, ea);
+        FxsaveSse(ref d);
     }
 
     private void Fxrstor(ref DecodedInstruction d)
@@ -144,7 +144,7 @@ internal sealed partial class Cpu
         uint ea = EffectiveAddress(ref d);
         if ((ea & 15) != 0)
             throw GP();
-        CheckFxrstorMxcsr(seg, ea);
+        CheckFxrstorMxcsr(ref d);
         _fpuControl = ReadMem16(seg, ea);
         _fpuStatus = ReadMem16(seg, ea + 2);
         byte abridged = ReadMem8(seg, ea + 4);
@@ -157,6 +157,6 @@ internal sealed partial class Cpu
             for (int b = 0; b < 10; b++)
                 _fpuRegisters[StByteIndex(r * 10 + b)] = ReadMem8(seg, ea + 32 + (uint)(r * 16 + b));
         }
-        FxrstorSse(seg, ea);
+        FxrstorSse(ref d);
     }
 }

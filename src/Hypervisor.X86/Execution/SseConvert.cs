@@ -71,7 +71,7 @@ internal sealed partial class Cpu
             case Mnemonic.Cvtsi2sd:
             {
                 bool single = d.I.Mnemonic == Mnemonic.Cvtsi2ss;
-                ulong r = Int32ToFp(ReadOp(ref d, 1, 4), single);
+                ulong r = Int32ToFp((uint)ReadOp(ref d, 1, 4), single);
                 CommitSseExceptions();
                 ref var x = ref Xmm(XmmNumber(d.I.Op0Register));
                 x = WithLane(x, 0, single, r);

@@ -43,7 +43,7 @@ internal sealed partial class Cpu
             case Mnemonic.Clflush:
             {
                 // No caches to flush, but the line must be addressable like a byte load.
-                uint la = Linear(d.MemSegment, EffectiveAddress(ref d), 1, write: false);
+                var la = Linear(d.MemSegment, EffectiveAddress(ref d), 1, write: false);
                 ProbeRead(la, 1);
                 return true;
             }

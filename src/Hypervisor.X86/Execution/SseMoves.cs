@@ -26,7 +26,7 @@ internal sealed partial class Cpu
             case Mnemonic.Movsd: MoveScalar(ref d, 8); return true;
             case Mnemonic.Movd:
                 if (d.I.Op0Kind == OpKind.Register && d.I.Op0Register.IsXMM())
-                    Xmm(XmmNumber(d.I.Op0Register)) = Vector128.CreateScalar(ReadOp(ref d, 1, 4)).AsByte();
+                    Xmm(XmmNumber(d.I.Op0Register)) = Vector128.CreateScalar((uint)ReadOp(ref d, 1, 4)).AsByte();
                 else
                     WriteOp(ref d, 0, 4, Xmm(XmmNumber(d.I.Op1Register)).AsUInt32().ToScalar());
                 return true;
@@ -64,7 +64,7 @@ internal sealed partial class Cpu
             case Mnemonic.Pextrw:
                 WriteReg(d.I.Op0Register, Xmm(XmmNumber(d.I.Op1Register)).AsUInt16().GetElement(d.I.Immediate8 & 7));
                 return true;
-            case Mnemonic.Ldmxcsr: LoadMxcsr(ReadOp(ref d, 0, 4)); return true;
+            case Mnemonic.Ldmxcsr: LoadMxcsr((uint)ReadOp(ref d, 0, 4)); return true;
             case Mnemonic.Stmxcsr: WriteOp(ref d, 0, 4, _mxcsr); return true;
         }
         return false;
@@ -115,11 +115,13 @@ internal sealed partial class Cpu
         var data = Xmm(XmmNumber(d.I.Op1Register));
         var mask = Xmm(XmmNumber(d.I.Op2Register));
         int seg = d.I.MemorySegment - Register.ES;
-        uint di = d.AddrSize == 2 ? Regs[Gpr.EDI] & 0xFFFF : Regs[Gpr.EDI];
+        var di = Regs[Gpr.EDI];
         for (int i = 0; i < 16; i++)
         {
+            var at = di + (uint)i; // (E/R)DI + i at the address size
+            at = d.AddrSize == 2 ? at & 0xFFFF : d.AddrSize == 4 ? at & 0xFFFF_FFFF : at;
             if ((mask.GetElement(i) & 0x80) != 0)
-                WriteMem8(seg, d.AddrSize == 2 ? (di + (uint)i) & 0xFFFF : di + (uint)i, data.GetElement(i));
+                WriteMem8(seg, at, data.GetElement(i));
         }
     }
 }
