@@ -48,10 +48,10 @@ internal sealed partial class Cpu
                 return true;
             }
             case Mnemonic.Movnti:
-                WriteOp(ref d, 0, 4, ReadOp(ref d, 1, 4));
+                WriteOp(ref d, 0, d.DataSize, ReadOp(ref d, 1, d.DataSize));
                 return true;
         }
-        if (!IsSseInstruction(in d.I) || UsesMmxRegisters(d.I.Code))
+        if (!IsSseInstruction(in d.I) || UsesMmxRegisters(d.I.Code) || NamesGpr64(in d.I))
             return false;
         CheckSseEnabled();
         _sseRaised = 0;
@@ -65,7 +65,22 @@ internal sealed partial class Cpu
     /// registers, EFLAGS and memory, so a block runs on after it (FastForms.ContinuesBlock) and
     /// a translated block runs it through the interpreter in place.
     /// </summary>
-    public static bool ContinuesBlockAfterSse(in Instruction i) => IsSseInstruction(in i) && !UsesMmxRegisters(i.Code);
+    public static bool ContinuesBlockAfterSse(in Instruction i) => IsSseInstruction(in i) && !UsesMmxRegisters(i.Code) && !NamesGpr64(in i);
+
+    /// <summary>
+    /// The REX.W forms with a 64-bit general register (MOVQ xmm, r64, CVTSI2SD xmm, r64,
+    /// CVTSD2SI r64, ...): not implemented yet, so they end in an internal error naming them
+    /// rather than running as their 32-bit forms.
+    /// </summary>
+    private static bool NamesGpr64(in Instruction i)
+    {
+        for (int op = 0; op < i.OpCount; op++)
+        {
+            if (i.GetOpKind(op) == OpKind.Register && i.GetOpRegister(op).IsGPR64())
+                return true;
+        }
+        return false;
+    }
 
     private static bool IsSseInstruction(in Instruction i)
     {
