@@ -63,6 +63,9 @@ public class MmioManyAccessTests
     {
         var (exits, bytes) = Compare(a =>
         {
+            a.mov(eax, cr4);
+            a.or(eax, 0x200); // CR4.OSFXSR: the image includes MXCSR and the XMM registers
+            a.mov(cr4, eax);
             a.fninit();
             a.fld1();
             a.fldz();

@@ -103,6 +103,7 @@ internal sealed unsafe partial class Cpu
         GdtLimit = IdtLimit = 0xFFFF;
         Cpl = 0;
         FpuInit();
+        SseReset();
         StateChanged();
     }
 

@@ -12,7 +12,7 @@ namespace Hypervisor.X86.Cpu;
 internal sealed partial class Cpu
 {
     /// <summary>Raise when the layout below changes.</summary>
-    public const int SnapshotVersion = 2; // 2: sixteen 64-bit general registers
+    public const int SnapshotVersion = 3; // 2: sixteen 64-bit general registers; 3: XMM0-15 (256 bytes)
 
     /// <summary>Why the CPU cannot be saved now (mid-instruction), or null.</summary>
     public string? SnapshotBlocker => _pendingIo != PendingIo.None || _mmioLoadPending

@@ -12,12 +12,13 @@ internal sealed unsafe partial class Cpu
         CpuidFeature.INTEL486, CpuidFeature.INTEL486_A_ONLY, CpuidFeature.FPU, CpuidFeature.FPU287,
         CpuidFeature.FPU287XL_ONLY, CpuidFeature.FPU387, CpuidFeature.CPUID, CpuidFeature.TSC, CpuidFeature.MSR,
         CpuidFeature.CX8, CpuidFeature.CMOV, CpuidFeature.FXSR, CpuidFeature.RDPMC, CpuidFeature.PAUSE, CpuidFeature.MULTIBYTENOP,
+        CpuidFeature.SSE, CpuidFeature.SSE2, CpuidFeature.CLFSH,
     ];
 
-    /// <summary>False for instructions a CPU with our CPUID would reject with #UD (SSE, MMX, AVX, ...).</summary>
+    /// <summary>False for instructions a CPU with our CPUID would reject with #UD (MMX, SSE3 and later, AVX, ...).</summary>
     private static bool IsWithinAdvertisedFeatures(in Instruction instr)
     {
-        if (instr.Code == Code.INVALID)
+        if (instr.Code == Code.INVALID || UsesMmxRegisters(instr.Code))
             return false;
         foreach (var f in instr.CpuidFeatures)
         {

@@ -59,6 +59,8 @@ internal static class FastForms
         if (d.Fast is FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel or FastForm.Ret
             or FastForm.SetccR8 or FastForm.CmovRR or FastForm.CmovRM)
             return true;
+        if (d.Op is (ExecOp.None or ExecOp.Movsd or ExecOp.Cmpsd) && Cpu.Cpu.ContinuesBlockAfterSse(in d.I))
+            return true;
         switch (d.Op)
         {
             case ExecOp.Add: case ExecOp.Adc: case ExecOp.Sub: case ExecOp.Sbb: case ExecOp.Cmp:

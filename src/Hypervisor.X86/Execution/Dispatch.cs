@@ -154,7 +154,7 @@ internal sealed partial class Cpu
             default:
                 if (d.I.ConditionCode != ConditionCode.None && ExecuteConditional(ref d))
                     break;
-                if (!ExecuteSystem(ref d) && !ExecuteFpu(ref d))
+                if (!ExecuteSse(ref d) && !ExecuteSystem(ref d) && !ExecuteFpu(ref d))
                     throw NotImplemented(ref d);
                 break;
         }

@@ -13,8 +13,6 @@ internal sealed partial class Cpu
     private const ushort FpuDefaultControl = 0x037F;
     private ushort _fpuControl = FpuDefaultControl, _fpuStatus, _fpuTag = 0xFFFF;
     private readonly byte[] _fpuRegisters = new byte[80];
-    private uint _mxcsr = 0x1F80;
-    private readonly byte[] _xmm = new byte[128];
 
     private void FpuInit()
     {
@@ -132,15 +130,12 @@ internal sealed partial class Cpu
         WriteMem8(seg, ea + 5, 0);
         for (uint o = 6; o < 24; o += 2)
             WriteMem16(seg, ea + o, 0);
-        WriteMem32(seg, ea + 24, _mxcsr);
-        WriteMem32(seg, ea + 28, 0xFFFF); // MXCSR_MASK
         for (int r = 0; r < 8; r++)
         {
             for (int b = 0; b < 16; b++)
                 WriteMem8(seg, ea + 32 + (uint)(r * 16 + b), b < 10 ? _fpuRegisters[StByteIndex(r * 10 + b)] : (byte)0);
         }
-        for (int i = 0; i < 128; i++)
-            WriteMem8(seg, ea + 160 + (uint)i, _xmm[i]);
+        FxsaveSse(ref d);
     }
 
     private void Fxrstor(ref DecodedInstruction d)
@@ -149,9 +144,7 @@ internal sealed partial class Cpu
         ulong ea = EffectiveAddress(ref d);
         if ((ea & 15) != 0)
             throw GP();
-        uint mxcsr = ReadMem32(seg, ea + 24);
-        if ((mxcsr & 0xFFFF0000) != 0)
-            throw GP();
+        CheckFxrstorMxcsr(ref d);
         _fpuControl = ReadMem16(seg, ea);
         _fpuStatus = ReadMem16(seg, ea + 2);
         byte abridged = ReadMem8(seg, ea + 4);
@@ -159,13 +152,11 @@ internal sealed partial class Cpu
         for (int i = 0; i < 8; i++)
             tag |= (ushort)(((abridged >> i) & 1) != 0 ? 0 : 3 << (2 * i));
         _fpuTag = tag;
-        _mxcsr = mxcsr;
         for (int r = 0; r < 8; r++)
         {
             for (int b = 0; b < 10; b++)
                 _fpuRegisters[StByteIndex(r * 10 + b)] = ReadMem8(seg, ea + 32 + (uint)(r * 16 + b));
         }
-        for (int i = 0; i < 128; i++)
-            _xmm[i] = ReadMem8(seg, ea + 160 + (uint)i);
+        FxrstorSse(ref d);
     }
 }

@@ -152,7 +152,7 @@ internal sealed partial class Cpu
         }
     }
 
-    /// <summary>CPUID: an honest list of what this CPU implements (a Pentium-class part without MMX; the APIC when the machine has one).</summary>
+    /// <summary>CPUID: an honest list of what this CPU implements (a P6-class part with SSE/SSE2 but without MMX; the APIC when the machine has one).</summary>
     private void Cpuid()
     {
         uint leaf = R(Gpr.EAX);
@@ -167,7 +167,7 @@ internal sealed partial class Cpu
             case 1:
                 R(Gpr.EAX) = CpuSignature;
                 // With a local APIC: EDX.APIC (bit 9, while globally enabled) and the initial APIC ID in EBX[31:24].
-                R(Gpr.EBX) = LocalApic is { } apic ? (uint)apic.InitialId << 24 : 0;
+                R(Gpr.EBX) = (LocalApic is { } apic ? (uint)apic.InitialId << 24 : 0) | CpuidClflushLine;
                 R(Gpr.ECX) = 0;
                 R(Gpr.EDX) = CpuidFeatures | (ApicPageEnabled ? CpuidApic : 0);
                 break;
@@ -191,9 +191,12 @@ internal sealed partial class Cpu
     /// </summary>
     public const uint CpuSignature = 0x619;
 
-    /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | PGE | CMOV | FXSR (leaf 0x80000001 adds NX).</summary>
+    /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | PGE | CMOV | CLFSH | FXSR | SSE | SSE2 (leaf 0x80000001 adds NX).</summary>
     public const uint CpuidFeatures = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8)
-        | (1u << 13) | (1u << 15) | (1u << 24);
+        | (1u << 13) | (1u << 15) | (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26);
+
+    /// <summary>Leaf 1 EBX[15:8]: the CLFLUSH line size in 8-byte units (64 bytes).</summary>
+    public const uint CpuidClflushLine = 8u << 8;
 
     /// <summary>Leaf 1 EDX bit 9: an on-chip APIC (only on machines with <c>"apic": true</c>).</summary>
     public const uint CpuidApic = 1u << 9;
