@@ -14,30 +14,38 @@
 # With --smp it boots configs/linux-i386-smp.json (two vCPUs, local APICs, the I/O APIC, the ACPI
 # MADT) and also requires nproc and /proc/cpuinfo to say 2, IO-APIC lines in /proc/interrupts, and
 # two shell loops run in parallel to finish.
+# With --amd64 it boots Debian's amd64 kernel (scripts/linux-guest/build.sh) in long mode instead
+# (configs/linux-amd64-soft.json; QEMU: qemu-system-x86_64).
 # With --reboot the guest leaves with 'reboot -f' instead (the kernel resets through the i8042, which
 # ends minivmm with 0 under the machine's default onReset "exit", as -no-reboot ends QEMU).
-#   scripts/linux-guest/boot.sh [--disk|--virtio|--smp] [--reboot] [--qemu] [--limit SECONDS] [--no-build]
+#   scripts/linux-guest/boot.sh [--disk|--virtio|--smp|--amd64] [--reboot] [--qemu] [--limit SECONDS] [--no-build]
 # Prints "linux-boot: PASS ..." or "linux-boot: FAIL ..." lines; exits 0 only when minivmm passed.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-limit=900 qemu=0 build=1 disk=0 virtio=0 smp=0 leave='poweroff -f'
+limit=900 qemu=0 build=1 disk=0 virtio=0 smp=0 amd64=0 leave='poweroff -f'
 while [ $# -gt 0 ]; do
     case "$1" in
         --qemu) qemu=1 ;;
         --disk) disk=1 ;;
         --virtio) virtio=1 ;;
         --smp) smp=1 ;;
+        --amd64) amd64=1 ;;
         --reboot) leave='reboot -f' ;;
         --limit) limit=$2; shift ;;
         --no-build) build=0 ;;
-        *) echo "usage: boot.sh [--disk|--virtio|--smp] [--reboot] [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
+        *) echo "usage: boot.sh [--disk|--virtio|--smp|--amd64] [--reboot] [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
     esac
     shift
 done
 cd "$repo" || exit 1
-"$here/build.sh" --arch i386 || { echo "linux-boot: FAIL could not build the i386 guest"; exit 1; }
-machine=configs/linux-i386.json
+if [ $amd64 = 1 ]; then
+    "$here/build.sh" || { echo "linux-boot: FAIL could not build the amd64 guest"; exit 1; }
+    machine=configs/linux-amd64-soft.json
+else
+    "$here/build.sh" --arch i386 || { echo "linux-boot: FAIL could not build the i386 guest"; exit 1; }
+    machine=configs/linux-i386.json
+fi
 if [ $disk = 1 ]; then
     "$here/disk.sh" >/dev/null || { echo "linux-boot: FAIL could not build the disk image"; exit 1; }
     machine=configs/linux-i386-disk.json
@@ -52,7 +60,7 @@ minivmm=src/MiniVmm/bin/Release/net10.0/minivmm
 if [ $build = 1 ] || [ ! -x $minivmm ]; then
     dotnet build src/MiniVmm -c Release -v q -nologo >/dev/null || { echo "linux-boot: FAIL minivmm does not build"; exit 1; }
 fi
-cmdline=$(sed -n 's/.*"cmdline": "\(.*\)".*/\1/p' configs/linux-i386.json)
+cmdline=$(sed -n 's/.*"cmdline": "\(.*\)".*/\1/p' "$machine")
 work=$(mktemp -d)
 trap 'rm -rf "$work"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null' EXIT
 
@@ -141,6 +149,9 @@ if [ $qemu = 1 ]; then
     if [ $disk = 1 ]; then
         session qemu-tcg qemu-system-i386 -M pc -accel tcg -cpu pentium2 -m 256 -nographic -no-reboot \
             -drive file=artifacts/linux-i386/disk.img,format=raw,snapshot=on
+    elif [ $amd64 = 1 ]; then
+        session qemu-tcg qemu-system-x86_64 -M pc -accel tcg -m 256 -nographic -no-reboot \
+            -kernel artifacts/linux/vmlinuz -initrd artifacts/linux/initramfs.cpio -append "$cmdline"
     else
         smp_args=(); [ $smp = 1 ] && smp_args=(-smp 2)
         session qemu-tcg qemu-system-i386 -M pc -accel tcg -cpu pentium2 -m 256 -nographic -no-reboot "${smp_args[@]}" \

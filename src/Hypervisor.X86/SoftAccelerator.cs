@@ -12,7 +12,8 @@ public sealed class SoftAccelerator : IAccelerator
     public string Name => "soft";
 
     /// <summary>Real and 32-bit protected mode only; interrupt controllers are device plugins; firmware ROM with shadow RAM; local APICs.</summary>
-    public AcceleratorFeatures Features => AcceleratorFeatures.Firmware | AcceleratorFeatures.Apic;
+    public AcceleratorFeatures Features => AcceleratorFeatures.Firmware | AcceleratorFeatures.Apic
+        | AcceleratorFeatures.LongMode | AcceleratorFeatures.ProtectedModeKernels;
 
     public IVirtualMachine CreateVm(GuestMemory memory, VmOptions? options = null)
     {

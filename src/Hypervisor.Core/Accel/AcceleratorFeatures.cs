@@ -22,6 +22,9 @@ public enum AcceleratorFeatures
 
     /// <summary>A local APIC per vCPU in user space, on the machine's APIC bus (<see cref="VmOptions.Apic"/>).</summary>
     Apic = 1 << 3,
+
+    /// <summary>Besides long mode, 32-bit kernels start through Linux's 32-bit boot protocol (the software CPU).</summary>
+    ProtectedModeKernels = 1 << 4,
 }
 
 /// <summary>What a machine asks of its VM besides RAM and vCPUs.</summary>

@@ -11,6 +11,9 @@ namespace Hypervisor.Core.Boot;
 /// <param name="Acpi">The device with the ACPI PM registers (the <c>acpi-pm</c> plugin), or null.</param>
 public sealed record BootPlatform(bool LongMode = true, IAcpiFixedHardware? Acpi = null)
 {
+    /// <summary>A long-mode machine also starts 32-bit kernels (the 32-bit boot protocol); else only 64-bit ones.</summary>
+    public bool ProtectedModeKernels { get; init; }
+
     /// <summary>What devices add to a Linux kernel's command line (<see cref="IKernelCommandLine"/>, e.g. virtio-mmio devices), space-separated.</summary>
     public string KernelArguments { get; init; } = "";
 

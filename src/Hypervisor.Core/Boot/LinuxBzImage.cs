@@ -70,8 +70,10 @@ public static class LinuxBzImage
         if (version < MinimumProtocol)
             throw new BootImageException($"the bzImage speaks boot protocol {version >> 8}.{version & 0xff:d2}; 2.06 or later is needed");
         bool kernel64 = (BinaryPrimitives.ReadUInt16LittleEndian(bzImage[ExtendedLoadFlagsOffset..]) & XlfKernel64) != 0;
-        if (platform.LongMode && !kernel64)
+        if (platform.LongMode && !kernel64 && !platform.ProtectedModeKernels)
             throw new BootImageException("the bzImage has no 64-bit entry point (XLF_KERNEL_64 is clear): a 32-bit kernel needs the soft accelerator, which enters it through the 32-bit boot protocol");
+        // A 64-bit kernel starts in long mode (the 64-bit boot protocol) wherever the vCPUs can.
+        bool entry64 = kernel64 && platform.LongMode;
         if (!platform.LongMode && kernel64)
             throw new BootImageException("this is a 64-bit kernel (XLF_KERNEL_64), and this accelerator cannot run long mode: use a 32-bit kernel (scripts/linux-guest/build.sh --arch i386) or --accel kvm");
 
@@ -123,7 +125,7 @@ public static class LinuxBzImage
         {
             // 64-bit: startup_64 at load address + 0x200. 32-bit: startup_32 at the load address
             // (code32_start), with EBP, EDI and EBX zero as boot.rst asks.
-            Rip = layout.KernelAddress + (platform.LongMode ? Entry64Offset : 0),
+            Rip = layout.KernelAddress + (entry64 ? Entry64Offset : 0),
             Rsi = layout.BootParamsAddress,
             Rflags = X86Bits.RflagsReserved, // IF clear: interrupts disabled at entry
         };
@@ -132,7 +134,7 @@ public static class LinuxBzImage
         loaded.Add(new("boot_params", layout.BootParamsAddress, BootParamsSize));
         if (!initrd.IsEmpty)
             loaded.Add(new LoadedRegion("initrd", initrdAddress, (ulong)initrd.Length));
-        var special = platform.LongMode ? EntryStates.LongMode(memory) : EntryStates.LinuxProtectedMode(memory);
+        var special = entry64 ? EntryStates.LongMode(memory) : EntryStates.LinuxProtectedMode(memory);
         return new BootState(registers, special) { Loaded = loaded };
     }
 

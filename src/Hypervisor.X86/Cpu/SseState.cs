@@ -128,7 +128,10 @@ internal sealed partial class Cpu
         _mxcsr = value;
     }
 
-    /// <summary>FXSAVE's SSE part: MXCSR, MXCSR_MASK and XMM0-7 (QEMU, too, leaves them out while CR4.OSFXSR = 0).</summary>
+    /// <summary>The XMM registers FXSAVE/FXRSTOR cover: XMM0-15 in 64-bit mode, else XMM0-7.</summary>
+    private int FxsaveXmmCount => Code64 ? 16 : 8;
+
+    /// <summary>FXSAVE's SSE part: MXCSR, MXCSR_MASK and XMM0-7 (0-15 in 64-bit mode; QEMU, too, leaves them out while CR4.OSFXSR = 0).</summary>
     private void FxsaveSse(ref DecodedInstruction d)
     {
         int seg = MemorySeg(ref d);
@@ -137,7 +140,7 @@ internal sealed partial class Cpu
             return;
         WriteMem32(seg, ea + 24, _mxcsr);
         WriteMem32(seg, ea + 28, Mxcsr.Mask);
-        for (int i = 0; i < 8 * 16; i++)
+        for (int i = 0; i < FxsaveXmmCount * 16; i++)
             WriteMem8(seg, ea + 160 + (uint)i, _xmm[i]);
     }
 
@@ -157,7 +160,7 @@ internal sealed partial class Cpu
         if ((Cr4 & ControlBits.Cr4OSFXSR) == 0)
             return;
         _mxcsr = ReadMem32(seg, ea + 24);
-        for (int i = 0; i < 8 * 16; i++)
+        for (int i = 0; i < FxsaveXmmCount * 16; i++)
             _xmm[i] = ReadMem8(seg, ea + 160 + (uint)i);
     }
 }

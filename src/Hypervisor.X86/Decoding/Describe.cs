@@ -12,7 +12,7 @@ internal sealed unsafe partial class Cpu
         CpuidFeature.INTEL486, CpuidFeature.INTEL486_A_ONLY, CpuidFeature.FPU, CpuidFeature.FPU287,
         CpuidFeature.FPU287XL_ONLY, CpuidFeature.FPU387, CpuidFeature.CPUID, CpuidFeature.TSC, CpuidFeature.MSR,
         CpuidFeature.CX8, CpuidFeature.CMOV, CpuidFeature.FXSR, CpuidFeature.RDPMC, CpuidFeature.PAUSE, CpuidFeature.MULTIBYTENOP,
-        CpuidFeature.SSE, CpuidFeature.SSE2, CpuidFeature.CLFSH,
+        CpuidFeature.SSE, CpuidFeature.SSE2, CpuidFeature.CLFSH, CpuidFeature.X64, CpuidFeature.SYSCALL,
     ];
 
     /// <summary>False for instructions a CPU with our CPUID would reject with #UD (MMX, SSE3 and later, AVX, ...).</summary>

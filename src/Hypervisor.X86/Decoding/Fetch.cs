@@ -113,12 +113,15 @@ internal sealed unsafe partial class Cpu
     /// <summary>
     /// What this CPU makes of an encoding Iced names after a later extension. Without BMI1/LZCNT in
     /// CPUID, F3 0F BC/BD are BSF/BSR with an ignored REP prefix (compilers emit TZCNT as "rep bsf"
-    /// because it runs on both).
+    /// because it runs on both); without CET, ENDBR/RDSSP are NOPs.
     /// </summary>
     private static Mnemonic AsThisCpuExecutes(Mnemonic m) => m switch
     {
         Mnemonic.Tzcnt => Mnemonic.Bsf,
         Mnemonic.Lzcnt => Mnemonic.Bsr,
+        // CET's ENDBR and RDSSP sit in the hint-NOP space (F3 0F 1E): a CPU without CET runs them
+        // as NOPs, which is what compilers and glibc count on.
+        Mnemonic.Endbr64 or Mnemonic.Endbr32 or Mnemonic.Rdsspd or Mnemonic.Rdsspq => Mnemonic.Nop,
         _ => m,
     };
 

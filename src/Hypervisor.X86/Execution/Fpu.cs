@@ -30,7 +30,7 @@ internal sealed partial class Cpu
                 throw Fault(Vector.NM);
             return true;
         }
-        bool fx = m is Mnemonic.Fxsave or Mnemonic.Fxrstor;
+        bool fx = m is Mnemonic.Fxsave or Mnemonic.Fxrstor or Mnemonic.Fxsave64 or Mnemonic.Fxrstor64;
         if (!fx && d.I.Encoding == EncodingKind.Legacy && !IsX87(in d.I))
             return false;
         if ((Cr0 & (ControlBits.Cr0EM | ControlBits.Cr0TS)) != 0)
@@ -67,8 +67,9 @@ internal sealed partial class Cpu
                     _fpuRegisters[StByteIndex(i)] = ReadMem8(seg, at + (uint)i);
                 return true;
             }
-            case Mnemonic.Fxsave: Fxsave(ref d); return true;
-            case Mnemonic.Fxrstor: Fxrstor(ref d); return true;
+            // The REX.W forms differ only in FIP/FDP's format, which this x87 saves as zero.
+            case Mnemonic.Fxsave: case Mnemonic.Fxsave64: Fxsave(ref d); return true;
+            case Mnemonic.Fxrstor: case Mnemonic.Fxrstor64: Fxrstor(ref d); return true;
         }
         return ExecuteX87(ref d);
     }

@@ -51,6 +51,8 @@ internal sealed partial class Cpu
                 WriteOp(ref d, 0, d.DataSize, ReadOp(ref d, 1, d.DataSize));
                 return true;
         }
+        if (ExecuteSseGpr64(ref d))
+            return true;
         if (!IsSseInstruction(in d.I) || UsesMmxRegisters(d.I.Code) || NamesGpr64(in d.I))
             return false;
         CheckSseEnabled();
@@ -69,8 +71,8 @@ internal sealed partial class Cpu
 
     /// <summary>
     /// The REX.W forms with a 64-bit general register (MOVQ xmm, r64, CVTSI2SD xmm, r64,
-    /// CVTSD2SI r64, ...): not implemented yet, so they end in an internal error naming them
-    /// rather than running as their 32-bit forms.
+    /// CVTSD2SI r64, ...) run in SseGpr64.cs; any other form naming one is not an SSE form this CPU
+    /// knows, and ends in an internal error naming it rather than running as a 32-bit form.
     /// </summary>
     private static bool NamesGpr64(in Instruction i)
     {

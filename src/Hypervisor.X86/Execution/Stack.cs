@@ -152,6 +152,11 @@ internal sealed partial class Cpu
     /// </summary>
     private void Enter(ref DecodedInstruction d)
     {
+        if (Code64)
+        {
+            Enter64(ref d);
+            return;
+        }
         int size = d.OpSize;
         uint alloc = d.I.Immediate16;
         int level = d.I.Immediate8_2nd & 31;
@@ -171,11 +176,29 @@ internal sealed partial class Cpu
         SetStackPointer(newSp);
     }
 
+    /// <summary>ENTER in 64-bit mode: the same frame with 8-byte (or, with 66, 2-byte) slots on RSP.</summary>
+    private void Enter64(ref DecodedInstruction d)
+    {
+        int size = d.OpSize;
+        uint alloc = d.I.Immediate16;
+        int level = d.I.Immediate8_2nd & 31;
+        ulong frameTemp = R64(Gpr.ESP) - (uint)size;
+        WriteMem(Seg.SS, frameTemp, size, R64(Gpr.EBP));
+        for (int i = 1; i < level; i++)
+            WriteMem(Seg.SS, frameTemp - (uint)(i * size), size, ReadMem(Seg.SS, R64(Gpr.EBP) - (uint)(i * size), size));
+        if (level > 0)
+            WriteMem(Seg.SS, frameTemp - (uint)(level * size), size, frameTemp);
+        ulong newSp = frameTemp - (uint)(level * size) - alloc;
+        ProbeWrite(Linear(Seg.SS, newSp, 1, write: true), 1);
+        WriteReg(size == 2 ? Register.BP : Register.RBP, size == 2 ? frameTemp & 0xFFFF : frameTemp);
+        SetStackPointer(newSp);
+    }
+
     private void Leave(int size)
     {
-        uint bp = Stack32 ? R(Gpr.EBP) : R(Gpr.EBP) & 0xFFFF;
+        ulong bp = Code64 ? R64(Gpr.EBP) : Stack32 ? R(Gpr.EBP) : R(Gpr.EBP) & 0xFFFF;
         ulong v = ReadMem(Seg.SS, bp, size);
         SetStackPointer(bp + (uint)size);
-        WriteReg(size == 2 ? Register.BP : Register.EBP, v);
+        WriteReg(size switch { 2 => Register.BP, 4 => Register.EBP, _ => Register.RBP }, v);
     }
 }

@@ -16,6 +16,10 @@ internal sealed partial class Cpu
     private const uint MsrEfer = 0xC0000080;
     private const uint ExtendedLeafBase = 0x80000000;
     private const uint ExtendedFeaturesNx = 1u << 20;
+    private const uint ExtendedFeaturesSyscall = 1u << 11;
+    private const uint ExtendedFeaturesLongMode = 1u << 29;
+    /// <summary>Leaf 0x80000001 ECX bit 0: LAHF/SAHF in 64-bit mode.</summary>
+    private const uint ExtendedFeaturesLahfLm = 1u << 0;
 
     private bool ExecuteSystem(ref DecodedInstruction d)
     {
@@ -172,12 +176,17 @@ internal sealed partial class Cpu
                 R(Gpr.EDX) = CpuidFeatures | (ApicPageEnabled ? CpuidApic : 0);
                 break;
             case ExtendedLeafBase:
-                R(Gpr.EAX) = ExtendedLeafBase + 1;
+                R(Gpr.EAX) = ExtendedLeafBase + 8;
                 R(Gpr.EBX) = R(Gpr.ECX) = R(Gpr.EDX) = 0;
                 break;
             case ExtendedLeafBase + 1:
-                R(Gpr.EAX) = R(Gpr.EBX) = R(Gpr.ECX) = 0;
-                R(Gpr.EDX) = ExtendedFeaturesNx; // EFER.NXE with PAE paging; no long mode, no SYSCALL
+                R(Gpr.EAX) = R(Gpr.EBX) = 0;
+                R(Gpr.ECX) = ExtendedFeaturesLahfLm;
+                R(Gpr.EDX) = ExtendedFeaturesNx | ExtendedFeaturesSyscall | ExtendedFeaturesLongMode;
+                break;
+            case ExtendedLeafBase + 8:
+                R(Gpr.EAX) = 0x3028; // 40 physical, 48 linear address bits (QEMU's default)
+                R(Gpr.EBX) = R(Gpr.ECX) = R(Gpr.EDX) = 0;
                 break;
             default:
                 R(Gpr.EAX) = R(Gpr.EBX) = R(Gpr.ECX) = R(Gpr.EDX) = 0;

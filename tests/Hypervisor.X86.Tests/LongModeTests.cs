@@ -1,0 +1,105 @@
+using Hypervisor.Core.Accel;
+using Hypervisor.Core.Boot;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Hypervisor.X86.Tests;
+
+/// <summary>
+/// IA-32e mode entered the way the Linux 64-bit boot protocol enters it (EntryStates.LongMode:
+/// identity page tables, a 64-bit CS), then 64-bit code assembled by Iced. The conformance guest
+/// long64 covers the instruction set against QEMU; these pin down single behaviours.
+/// </summary>
+public class LongModeTests
+{
+    private const ulong Code = 0x10_0000;
+
+    private static CpuHarness Boot(Action<Assembler> build, ulong rsp = 0x8_0000)
+    {
+        var h = new CpuHarness((0, 0x40_0000));
+        h.Vcpu.SetSpecialRegisters(EntryStates.LongMode(h.Memory));
+        var r = h.Regs;
+        r.Rip = Code;
+        r.Rsp = rsp;
+        r.Rflags = 2;
+        h.Vcpu.SetRegisters(r);
+        h.Load(Code, h.Assemble(64, Code, a => { build(a); a.hlt(); }));
+        return h;
+    }
+
+    [Fact]
+    public void A_64_bit_load_into_rsp_keeps_all_64_bits_and_survives_a_cr0_write()
+    {
+        using var h = Boot(a =>
+        {
+            var data = a.CreateLabel();
+            a.mov(rsp, __qword_ptr[data]);
+            a.mov(rax, cr0);
+            a.or(eax, 0x10000); // WP
+            a.mov(cr0, rax);
+            a.mov(rbx, rsp);
+            a.hlt();
+            a.Label(ref data);
+            a.dq(0xFFFF_8000_0009_0000);
+        });
+        Assert.Equal(VcpuExitReason.Hlt, h.Run());
+        Assert.Equal(0xFFFF_8000_0009_0000UL, h.Regs.Rbx);
+    }
+
+    [Fact]
+    public void A_32_bit_result_zero_extends_and_a_16_bit_one_keeps_the_upper_bits()
+    {
+        using var h = Boot(a =>
+        {
+            a.mov(rax, -1L);
+            a.mov(eax, 1);
+            a.mov(rbx, -1L);
+            a.mov(bx, 2);
+            a.mov(rcx, -1L);
+            a.add(ecx, 0);
+        });
+        Assert.Equal(VcpuExitReason.Hlt, h.Run());
+        Assert.Equal(1UL, h.Regs.Rax);
+        Assert.Equal(0xFFFF_FFFF_FFFF_0002UL, h.Regs.Rbx);
+        Assert.Equal(0xFFFF_FFFFUL, h.Regs.Rcx);
+    }
+
+    [Fact]
+    public void Push_and_call_move_rsp_by_eight()
+    {
+        using var h = Boot(a =>
+        {
+            var f = a.CreateLabel();
+            a.push(0x1234);
+            a.call(f);
+            a.pop(rdx);
+            a.hlt();
+            a.Label(ref f);
+            a.mov(rcx, rsp);
+            a.ret();
+        });
+        Assert.Equal(VcpuExitReason.Hlt, h.Run());
+        Assert.Equal(0x8_0000UL - 16, h.Regs.Rcx);
+        Assert.Equal(0x1234UL, h.Regs.Rdx);
+        Assert.Equal(0x8_0000UL, h.Regs.Rsp);
+    }
+
+    [Fact]
+    public void Enter_and_leave_keep_a_64_bit_frame_pointer_and_stack()
+    {
+        // A high (sign-extended) stack: LEAVE once cut RSP to 32 bits (Linux's first C call in 64-bit mode).
+        using var h = Boot(a =>
+        {
+            a.mov(rbp, 0x1111_2222_3333_4444);
+            a.enter(0x20, 0);
+            a.mov(rcx, rbp);
+            a.mov(rdx, rsp);
+            a.leave();
+        }, rsp: 0x8_0000);
+        Assert.Equal(VcpuExitReason.Hlt, h.Run());
+        Assert.Equal(0x8_0000UL - 8, h.Regs.Rcx);
+        Assert.Equal(0x8_0000UL - 8 - 0x20, h.Regs.Rdx);
+        Assert.Equal(0x1111_2222_3333_4444UL, h.Regs.Rbp);
+        Assert.Equal(0x8_0000UL, h.Regs.Rsp);
+    }
+}
