@@ -12,6 +12,8 @@ internal sealed class InstructionCache
     public const ulong ValidBit = 1UL << 41;
     /// <summary>Decoded as 64-bit code (IA-32e mode, CS.L).</summary>
     public const ulong Code64Bit = 1UL << 42;
+    /// <summary>The tag bits besides the physical address: the decode mode and validity.</summary>
+    public const ulong ModeBits = Code32Bit | Code64Bit | ValidBit;
     private const ulong AddressMask = (1UL << 40) - 1;
     private const int MaxInstructionLength = 15;
 

@@ -208,7 +208,7 @@ internal sealed partial class Cpu
                     ulong la = (_csBase + eip) & _linearMask;
                     if ((la & ~PageOffsetMask) != _fetchPage)
                         break;
-                    tag = _fetchPhysicalBase | (la & PageOffsetMask) | (d.Tag & (InstructionCache.Code32Bit | InstructionCache.Code64Bit | InstructionCache.ValidBit));
+                    tag = _fetchPhysicalBase | (la & PageOffsetMask) | (d.Tag & InstructionCache.ModeBits);
                 }
                 if (eip > _eipLimit)
                     break;

@@ -12,15 +12,20 @@ namespace Hypervisor.X86.Cpu;
 /// </summary>
 internal sealed partial class Cpu
 {
-    private const uint IntegerIndefinite = 0x8000_0000;
-
     /// <summary>A float or double to int32 (IE and PE; no DE; DAZ reads a denormal as zero).</summary>
-    private uint FpToInt32(ulong v, bool single, bool truncate)
+    private uint FpToInt32(ulong v, bool single, bool truncate) => (uint)FpToInteger(v, single, truncate, 32);
+
+    /// <summary>
+    /// A float or double to a signed integer of <paramref name="bits"/> (32 or 64), rounded by MXCSR.RC
+    /// or truncated; NaN and out of range give the integer indefinite (the sign bit alone) with IE.
+    /// </summary>
+    private ulong FpToInteger(ulong v, bool single, bool truncate, int bits)
     {
+        ulong indefinite = 1UL << (bits - 1);
         if (IsNaN(v, single))
         {
             _sseRaised |= Mxcsr.IE;
-            return IntegerIndefinite;
+            return indefinite;
         }
         double x = Operand(v, single, flagDenormal: false);
         double r = truncate ? Math.Truncate(x) : Rounding switch
@@ -30,14 +35,16 @@ internal sealed partial class Cpu
             SseRounding.Up => Math.Ceiling(x),
             _ => Math.Truncate(x),
         };
-        if (!(r >= int.MinValue && r <= int.MaxValue))
+        // r is integral: in range means [-2^(bits-1), 2^(bits-1)).
+        double limit = Math.ScaleB(1.0, bits - 1);
+        if (!(r >= -limit && r < limit))
         {
             _sseRaised |= Mxcsr.IE;
-            return IntegerIndefinite;
+            return indefinite;
         }
         if (r != x)
             _sseRaised |= Mxcsr.PE;
-        return (uint)(int)r;
+        return (ulong)(long)r & SizeMask(bits / 8);
     }
 
     /// <summary>An int32 to float (rounded by MXCSR.RC, PE) or double (exact).</summary>

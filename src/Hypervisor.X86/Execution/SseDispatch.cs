@@ -51,9 +51,11 @@ internal sealed partial class Cpu
                 WriteOp(ref d, 0, d.DataSize, ReadOp(ref d, 1, d.DataSize));
                 return true;
         }
+        if (!IsSseInstruction(in d.I) || UsesMmxRegisters(d.I.Code))
+            return false;
         if (ExecuteSseGpr64(ref d))
             return true;
-        if (!IsSseInstruction(in d.I) || UsesMmxRegisters(d.I.Code) || NamesGpr64(in d.I))
+        if (NamesGpr64(in d.I))
             return false;
         CheckSseEnabled();
         _sseRaised = 0;

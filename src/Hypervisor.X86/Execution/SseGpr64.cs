@@ -11,8 +11,6 @@ namespace Hypervisor.X86.Cpu;
 /// </summary>
 internal sealed partial class Cpu
 {
-    private const ulong IntegerIndefinite64 = 0x8000_0000_0000_0000UL;
-
     /// <summary>True when <paramref name="d"/> is one of the REX.W integer forms and has run.</summary>
     private bool ExecuteSseGpr64(ref DecodedInstruction d)
     {
@@ -51,36 +49,9 @@ internal sealed partial class Cpu
         CheckSseEnabled();
         _sseRaised = 0;
         ulong v = Lane(ReadXmmOperand(ref d, 1, single ? 4 : 8, aligned: false), 0, single);
-        ulong r = FpToInt64(v, single, truncate);
+        ulong r = FpToInteger(v, single, truncate, 64);
         CommitSseExceptions();
         WriteReg(d.I.Op0Register, r);
-    }
-
-    /// <summary>A float or double to int64 (IE and PE; DAZ reads a denormal as zero).</summary>
-    private ulong FpToInt64(ulong v, bool single, bool truncate)
-    {
-        if (IsNaN(v, single))
-        {
-            _sseRaised |= Mxcsr.IE;
-            return IntegerIndefinite64;
-        }
-        double x = Operand(v, single, flagDenormal: false);
-        double r = truncate ? Math.Truncate(x) : Rounding switch
-        {
-            SseRounding.Nearest => Math.Round(x, MidpointRounding.ToEven),
-            SseRounding.Down => Math.Floor(x),
-            SseRounding.Up => Math.Ceiling(x),
-            _ => Math.Truncate(x),
-        };
-        // 2^63 itself is out of range: the bounds are [-2^63, 2^63).
-        if (!(r >= -9223372036854775808.0 && r < 9223372036854775808.0))
-        {
-            _sseRaised |= Mxcsr.IE;
-            return IntegerIndefinite64;
-        }
-        if (r != x)
-            _sseRaised |= Mxcsr.PE;
-        return (ulong)(long)r;
     }
 
     /// <summary>An int64 to float or double, rounded by MXCSR.RC (PE when inexact).</summary>

@@ -152,45 +152,30 @@ internal sealed partial class Cpu
     /// </summary>
     private void Enter(ref DecodedInstruction d)
     {
-        if (Code64)
-        {
-            Enter64(ref d);
-            return;
-        }
         int size = d.OpSize;
         uint alloc = d.I.Immediate16;
         int level = d.I.Immediate8_2nd & 31;
-        uint mask = (uint)StackMask; // ENTER in 64-bit mode: not yet (Code64 code takes the long-mode path)
-        uint frameTemp = R(Gpr.ESP) - (uint)size;
-        WriteMem(Seg.SS, frameTemp & mask, size, R(Gpr.EBP));
+        ulong mask = StackMask;
+        // FrameTemp and the EBP walk are computed at the register's width: RSP/RBP in 64-bit mode, else ESP/EBP.
+        ulong width = Code64 ? ulong.MaxValue : uint.MaxValue;
+        ulong bp = R64(Gpr.EBP) & width;
+        ulong frameTemp = (R64(Gpr.ESP) - (uint)size) & width;
+        WriteMem(Seg.SS, frameTemp & mask, size, bp);
         for (int i = 1; i < level; i++)
         {
-            ulong v = ReadMem(Seg.SS, (R(Gpr.EBP) - (uint)(i * size)) & mask, size);
+            ulong v = ReadMem(Seg.SS, (bp - (uint)(i * size)) & mask, size);
             WriteMem(Seg.SS, (frameTemp - (uint)(i * size)) & mask, size, v);
         }
         if (level > 0)
             WriteMem(Seg.SS, (frameTemp - (uint)(level * size)) & mask, size, frameTemp);
-        uint newSp = (frameTemp - (uint)(level * size) - alloc) & mask;
+        ulong newSp = (frameTemp - (uint)(level * size) - alloc) & mask;
         ProbeWrite(Linear(Seg.SS, newSp, 1, write: true), 1);
-        R(Gpr.EBP) = size == 4 ? frameTemp : (R(Gpr.EBP) & 0xFFFF0000) | (frameTemp & 0xFFFF);
-        SetStackPointer(newSp);
-    }
-
-    /// <summary>ENTER in 64-bit mode: the same frame with 8-byte (or, with 66, 2-byte) slots on RSP.</summary>
-    private void Enter64(ref DecodedInstruction d)
-    {
-        int size = d.OpSize;
-        uint alloc = d.I.Immediate16;
-        int level = d.I.Immediate8_2nd & 31;
-        ulong frameTemp = R64(Gpr.ESP) - (uint)size;
-        WriteMem(Seg.SS, frameTemp, size, R64(Gpr.EBP));
-        for (int i = 1; i < level; i++)
-            WriteMem(Seg.SS, frameTemp - (uint)(i * size), size, ReadMem(Seg.SS, R64(Gpr.EBP) - (uint)(i * size), size));
-        if (level > 0)
-            WriteMem(Seg.SS, frameTemp - (uint)(level * size), size, frameTemp);
-        ulong newSp = frameTemp - (uint)(level * size) - alloc;
-        ProbeWrite(Linear(Seg.SS, newSp, 1, write: true), 1);
-        WriteReg(size == 2 ? Register.BP : Register.RBP, size == 2 ? frameTemp & 0xFFFF : frameTemp);
+        if (size == 2)
+            R(Gpr.EBP) = (R(Gpr.EBP) & 0xFFFF0000) | ((uint)frameTemp & 0xFFFF);
+        else if (size == 4)
+            R(Gpr.EBP) = (uint)frameTemp;
+        else
+            R64(Gpr.EBP) = frameTemp;
         SetStackPointer(newSp);
     }
 

@@ -46,7 +46,7 @@ internal static class BlockScanner
         if (!BlockCompiler.CanTranslate(ref entry, cpu.Stack32))
             return null;
         var cache = cpu.DecodeCache;
-        ulong modeBits = entry.Tag & (InstructionCache.Code32Bit | InstructionCache.Code64Bit | InstructionCache.ValidBit);
+        ulong modeBits = entry.Tag & InstructionCache.ModeBits;
         ulong physical = entry.Tag & AddressMask;
         ulong pageBase = physical & ~(ulong)Memory.PhysicalMemory.PageMask;
         uint csBase = cpu.CodeSegmentBase;
