@@ -9,6 +9,8 @@ internal enum LazyFlagsOp : byte
     Add32, Sub32, Logic32, Inc32, Dec32,
     Add16, Sub16, Logic16, Inc16, Dec16,
     Sub8,
+    // 64-bit operations (64-bit mode): operands and result in the 64-bit record (Cpu/LazyFlags64.cs).
+    Add64, Sub64, Logic64, Inc64, Dec64,
     // a = the value shifted, b = the masked non-zero count: every status bit follows from them (ShiftStatus).
     Shl32, Shr32, Sar32, Shl16, Shr16, Sar16,
 }
@@ -70,7 +72,9 @@ internal sealed partial class Cpu
     {
         LazyFlagsOp.Add32 or LazyFlagsOp.Add16 => _lazyResult < _lazyA ? Eflags.CF : 0,
         LazyFlagsOp.Sub32 or LazyFlagsOp.Sub16 or LazyFlagsOp.Sub8 => _lazyA < _lazyB ? Eflags.CF : 0,
-        LazyFlagsOp.Logic32 or LazyFlagsOp.Logic16 => 0,
+        LazyFlagsOp.Logic32 or LazyFlagsOp.Logic16 or LazyFlagsOp.Logic64 => 0,
+        LazyFlagsOp.Add64 => _lazyResult64 < _lazyA64 ? Eflags.CF : 0,
+        LazyFlagsOp.Sub64 => _lazyA64 < _lazyB64 ? Eflags.CF : 0,
         >= LazyFlagsOp.Shl32 => LazyShiftStatus() & Eflags.CF,
         _ => _flags & Eflags.CF,
     };
@@ -92,6 +96,12 @@ internal sealed partial class Cpu
         if (_lazyOp >= LazyFlagsOp.Shl32)
         {
             _flags = (_flags & ~Eflags.Status) | LazyShiftStatus();
+            _lazyOp = LazyFlagsOp.None;
+            return;
+        }
+        if (_lazyOp >= LazyFlagsOp.Add64)
+        {
+            _flags = (_flags & ~Eflags.Status) | LazyStatus64();
             _lazyOp = LazyFlagsOp.None;
             return;
         }
@@ -152,6 +162,8 @@ internal sealed partial class Cpu
                 or LazyFlagsOp.Logic16 or LazyFlagsOp.Dec16 or LazyFlagsOp.Inc16
                 or >= LazyFlagsOp.Shl32 when (cc >> 1) == 2:
                 return (_lazyResult == 0) ^ ((cc & 1) != 0);        // E / NE
+            case >= LazyFlagsOp.Add64 and < LazyFlagsOp.Shl32:
+                return Condition64(cc);
             default:
                 return NarrowCondition(cc);
         }

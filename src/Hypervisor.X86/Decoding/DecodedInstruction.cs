@@ -60,6 +60,8 @@ internal struct DecodedInstruction
 
     /// <summary>The form with its own handler in Execution/FastPath.cs, or <see cref="FastForm.None"/>.</summary>
     public FastForm Fast;
+    /// <summary>64-bit mode: the fast form writes a 32-bit register operand 0, whose upper half is then cleared.</summary>
+    public bool ZeroExtendsReg0;
     /// <summary>A locked read-modify-write on a VM with several vCPUs: runs through Smp/CpuAtomics.cs, never a fast form.</summary>
     public bool Atomic;
     /// <summary>A cached instruction after which a block runs on to the next one (see FastForms.ContinuesBlock).</summary>

@@ -44,6 +44,20 @@ internal enum FastForm : byte
     AndRI16, OrRR16, XorRR16, XorRI16,
     IncR16, DecR16,
     ShlRI16, ShrRI16, SarRI16, RolRI16, RorRI16,
+
+    // 64-bit mode only (Decoding/FastForms64.cs, Execution/FastPath64.cs): Q = a 64-bit register or
+    // memory operand; immediates are sign-extended imm8/imm32.
+    MovRRQ, MovRIQ, MovRMQ, MovMRQ, MovMIQ,
+    AddRRQ, AddRIQ, AddRMQ, AddMRQ, AddMIQ,
+    SubRRQ, SubRIQ, SubRMQ, SubMRQ, SubMIQ,
+    CmpRRQ, CmpRIQ, CmpRMQ, CmpMRQ, CmpMIQ,
+    AndRRQ, AndRIQ, AndRMQ, OrRRQ, OrRIQ, OrRMQ, XorRRQ, XorRIQ, XorRMQ,
+    TestRRQ, TestRIQ, TestMRQ, TestMIQ,
+    IncRQ, DecRQ, NegRQ, NotRQ, LeaRQ,
+    PushRQ, PopRQ, PushIQ, JmpRelQ, CallRelQ, RetQ,
+    ShlRIQ, ShrRIQ, SarRIQ,
+    MovsxdRR, MovsxdRM, MovzxRQ8, MovzxRMQ8, MovsxRMQ8,
+    CmovRRQ, CmovRMQ, ImulRRQ, ImulRMQ, ImulRRIQ,
 }
 
 internal static class FastForms
@@ -57,7 +71,8 @@ internal static class FastForms
     public static bool ContinuesBlock(ref DecodedInstruction d)
     {
         if (d.Fast is FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel or FastForm.Ret
-            or FastForm.SetccR8 or FastForm.CmovRR or FastForm.CmovRM)
+            or FastForm.SetccR8 or FastForm.CmovRR or FastForm.CmovRM
+            or FastForm.JmpRelQ or FastForm.CallRelQ or FastForm.RetQ or FastForm.CmovRRQ or FastForm.CmovRMQ)
             return true;
         if (d.Op is (ExecOp.None or ExecOp.Movsd or ExecOp.Cmpsd) && Cpu.Cpu.ContinuesBlockAfterSse(in d.I))
             return true;
@@ -72,6 +87,7 @@ internal static class FastForms
             case ExecOp.Mul: case ExecOp.Imul: case ExecOp.Div: case ExecOp.Idiv:
             case ExecOp.Mov: case ExecOp.Movzx: case ExecOp.Movsx: case ExecOp.Xchg: case ExecOp.Lea:
             case ExecOp.Cbw: case ExecOp.Cwde: case ExecOp.Cwd: case ExecOp.Cdq: case ExecOp.Bswap:
+            case ExecOp.Movsxd: case ExecOp.Cdqe: case ExecOp.Cqo:
             case ExecOp.Push: case ExecOp.Pop: case ExecOp.Nop:
                 break;
             default:
@@ -188,7 +204,7 @@ internal static class FastForms
         }
     }
 
-    private static bool IsCmov(Mnemonic m) => m is Mnemonic.Cmovo or Mnemonic.Cmovno or Mnemonic.Cmovb or Mnemonic.Cmovae
+    internal static bool IsCmov(Mnemonic m) => m is Mnemonic.Cmovo or Mnemonic.Cmovno or Mnemonic.Cmovb or Mnemonic.Cmovae
         or Mnemonic.Cmove or Mnemonic.Cmovne or Mnemonic.Cmovbe or Mnemonic.Cmova or Mnemonic.Cmovs or Mnemonic.Cmovns
         or Mnemonic.Cmovp or Mnemonic.Cmovnp or Mnemonic.Cmovl or Mnemonic.Cmovge or Mnemonic.Cmovle or Mnemonic.Cmovg;
 

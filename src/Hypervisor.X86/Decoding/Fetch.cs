@@ -193,9 +193,9 @@ internal sealed unsafe partial class Cpu
         e.Condition = instr.ConditionCode == ConditionCode.None ? (byte)0 : (byte)((int)instr.ConditionCode - 1);
         e.Target = instr.OpCount > 0 && instr.Op0Kind is OpKind.NearBranch16 or OpKind.NearBranch32 or OpKind.NearBranch64 ? NearTarget(ref e) : 0;
         e.Atomic = SharedMemory && IsLockedReadModifyWrite(in instr, e.Op);
-        // The fast forms and blocks are 16/32-bit code's: 64-bit code runs through the general executor.
-        e.Fast = FastPathEnabled && !e.Atomic && !Code64 ? FastForms.Classify(ref e) : FastForm.None;
-        e.ContinuesBlock = FastPathEnabled && tag != 0 && !Code64 && FastForms.ContinuesBlock(ref e);
+        e.ZeroExtendsReg0 = false;
+        e.Fast = !FastPathEnabled || e.Atomic ? FastForm.None : Code64 ? FastForms64.Classify(ref e) : FastForms.Classify(ref e);
+        e.ContinuesBlock = FastPathEnabled && tag != 0 && FastForms.ContinuesBlock(ref e);
     }
 
     /// <summary>The ModRM number (with REX's fourth bit) of a 16-, 32- or 64-bit general register, or -1 (none, or not a plain GPR).</summary>

@@ -111,8 +111,8 @@ internal sealed partial class Cpu
                 Flags |= Eflags.ZF;
             else
             {
-                R(Gpr.EAX) = (uint)old;
-                R(Gpr.EDX) = (uint)(old >> 32);
+                SetRegister32(Gpr.EAX, (uint)old);
+                SetRegister32(Gpr.EDX, (uint)(old >> 32));
                 Flags &= ~Eflags.ZF;
             }
             return;
@@ -130,8 +130,8 @@ internal sealed partial class Cpu
         {
             WriteMem32(seg, ea, lo);
             WriteMem32(seg, ea + 4, hi);
-            R(Gpr.EAX) = lo;
-            R(Gpr.EDX) = hi;
+            SetRegister32(Gpr.EAX, lo);
+            SetRegister32(Gpr.EDX, hi);
             Flags &= ~Eflags.ZF;
         }
     }

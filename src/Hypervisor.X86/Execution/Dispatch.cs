@@ -187,6 +187,8 @@ internal sealed partial class Cpu
                 ulong v = ReadOp(ref d, 1, d.DataSize);
                 if (taken)
                     WriteReg(d.I.Op0Register, v);
+                else if (d.DataSize == 4)
+                    WriteReg(d.I.Op0Register, ReadReg(d.I.Op0Register)); // a 32-bit CMOVcc zero-extends even when false (SDM CMOVcc)
                 return true;
             }
         }

@@ -210,8 +210,8 @@ internal sealed partial class Cpu
                         break;
                     tag = _fetchPhysicalBase | (la & PageOffsetMask) | (d.Tag & InstructionCache.ModeBits);
                 }
-                if (eip > _eipLimit)
-                    break;
+                if (_segmentChecks && eip > _eipLimit)
+                    break; // (64-bit mode has no CS limit; real mode's EIP never passes it)
                 ref DecodedInstruction next = ref _icache.Slot(tag);
                 if (next.Tag != tag || next.Rip != eip || next.Block is not null)
                     break; // not decoded here, or translated code starts here
@@ -241,7 +241,14 @@ internal sealed partial class Cpu
     {
         Rip = d.NextRip;
         if (d.Fast != FastForm.None)
-            ExecuteFast(ref d);
+        {
+            if (d.Fast >= FastForm.MovRRQ)
+                ExecuteFast64(ref d);
+            else
+                ExecuteFast(ref d);
+            if (d.ZeroExtendsReg0)
+                R64(d.Reg0) = R(d.Reg0); // a 32-bit result in 64-bit mode
+        }
         else
             Execute(ref d);
         Retired++;

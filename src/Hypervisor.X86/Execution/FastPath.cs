@@ -18,7 +18,7 @@ internal sealed partial class Cpu
     internal bool FastPathEnabled = true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private uint MemEa(ref DecodedInstruction d) => (uint)EffectiveAddress(ref d); // fast forms are 16/32-bit code only
+    private ulong MemEa(ref DecodedInstruction d) => EffectiveAddress(ref d);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ExecuteFast(ref DecodedInstruction d)
@@ -240,7 +240,7 @@ internal sealed partial class Cpu
     /// the old value. The fast forms above and translated code's slow path both store through here.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal uint UpdateMemory32(int seg, uint offset, RmwOp op, uint src)
+    internal uint UpdateMemory32(int seg, ulong offset, RmwOp op, uint src)
     {
         ulong la = Linear(seg, offset, 4, write: true);
         uint dst = ReadLinear32(la);

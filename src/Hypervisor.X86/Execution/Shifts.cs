@@ -26,10 +26,14 @@ internal sealed partial class Cpu
         }
         uint count = ShiftCount(ref d, 1) & 0x1F;
         uint v = (uint)ReadDest(ref d, size);
-        if (count == 0)
+        if (count == 0 || (op is ShiftOp.Rcl or ShiftOp.Rcr && count % (uint)(size * 8 + 1) == 0))
+        {
+            // Nothing shifts (a rotate through CF by a multiple of size + 1 neither) and the flags
+            // stay; a 32-bit register is still written, so 64-bit mode zero-extends it (as QEMU).
+            if (size == 4 && d.Access0 == OperandAccess.Reg32)
+                SetRegister32(d.Reg0, v);
             return;
-        if (op is ShiftOp.Rcl or ShiftOp.Rcr && count % (uint)(size * 8 + 1) == 0)
-            return; // a rotate through CF by a multiple of size + 1: nothing changes, no write
+        }
         uint r = ShiftValue(op, v, count, size, out uint flags);
         WriteDest(ref d, size, r);
         Flags = flags;

@@ -159,6 +159,14 @@ internal sealed partial class Cpu
     /// <summary>CPUID: an honest list of what this CPU implements (a P6-class part with SSE/SSE2 but without MMX; the APIC when the machine has one).</summary>
     private void Cpuid()
     {
+        CpuidLeaf();
+        // 32-bit results: RAX, RBX, RCX and RDX are zero-extended (SDM Vol. 1, 3.4.1.1).
+        foreach (int r in (ReadOnlySpan<int>)[Gpr.EAX, Gpr.EBX, Gpr.ECX, Gpr.EDX])
+            SetRegister32(r, R(r));
+    }
+
+    private void CpuidLeaf()
+    {
         uint leaf = R(Gpr.EAX);
         switch (leaf)
         {
@@ -227,8 +235,8 @@ internal sealed partial class Cpu
     {
         if (((Cr4 & ControlBits.Cr4PCE) == 0 && ProtectedMode && Cpl != 0) || R(Gpr.ECX) > 1)
             throw GP();
-        R(Gpr.EAX) = 0;
-        R(Gpr.EDX) = 0;
+        SetRegister32(Gpr.EAX, 0);
+        SetRegister32(Gpr.EDX, 0);
     }
 
     private void Rdtsc()
@@ -236,8 +244,8 @@ internal sealed partial class Cpu
         if ((Cr4 & ControlBits.Cr4TSD) != 0 && ProtectedMode && Cpl != 0)
             throw GP();
         ulong t = Tsc;
-        R(Gpr.EAX) = (uint)t;
-        R(Gpr.EDX) = (uint)(t >> 32);
+        SetRegister32(Gpr.EAX, (uint)t); // zero-extended in 64-bit mode, as every 32-bit result
+        SetRegister32(Gpr.EDX, (uint)(t >> 32));
     }
 
     private void Rdmsr()
@@ -245,8 +253,8 @@ internal sealed partial class Cpu
         RequireCpl0();
         if (TryReadApicMsr(R(Gpr.ECX), out ulong apicBase))
         {
-            R(Gpr.EAX) = (uint)apicBase;
-            R(Gpr.EDX) = (uint)(apicBase >> 32);
+            SetRegister32(Gpr.EAX, (uint)apicBase);
+            SetRegister32(Gpr.EDX, (uint)(apicBase >> 32));
             return;
         }
         ulong v = R(Gpr.ECX) switch
@@ -257,8 +265,8 @@ internal sealed partial class Cpu
             _ when TryReadLongModeMsr(R(Gpr.ECX), out ulong longModeMsr) => longModeMsr,
             _ => throw GP(),
         };
-        R(Gpr.EAX) = (uint)v;
-        R(Gpr.EDX) = (uint)(v >> 32);
+        SetRegister32(Gpr.EAX, (uint)v);
+        SetRegister32(Gpr.EDX, (uint)(v >> 32));
     }
 
     private void Wrmsr()

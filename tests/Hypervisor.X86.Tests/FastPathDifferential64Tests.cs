@@ -1,0 +1,240 @@
+using Hypervisor.Core.Accel;
+using Hypervisor.Core.Boot;
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Hypervisor.X86.Tests;
+
+/// <summary>
+/// The 64-bit mode side of <see cref="FastPathDifferentialTests"/>: random 64-bit programs (REX.W
+/// forms, 32-bit forms whose results zero-extend, REX byte registers, the 64-bit stack, near calls,
+/// RIP-relative operands, stores into their own code, port I/O) run on two vCPUs, one with the fast
+/// path off; after every exit all sixteen registers, RIP, RFLAGS and the retired count must agree,
+/// and at the end all of memory.
+/// </summary>
+public class FastPathDifferential64Tests
+{
+    private static readonly int Seeds = int.TryParse(Environment.GetEnvironmentVariable("MINIVMM_FUZZ_SEEDS"), out int n) ? n : 60;
+    private const ulong CodeAddress = 0x10000, DataAddress = 0x30000, StackTop = 0x80000;
+
+    [Fact]
+    public void Generated_64_bit_programs_run_identically_with_and_without_the_fast_path()
+    {
+        for (int seed = 0; seed < Seeds; seed++)
+            RunBoth(seed, Generate(new Random(seed * 37 + 64)), limit: 5000);
+    }
+
+    [Fact]
+    public void Random_bytes_in_64_bit_mode_run_identically_with_and_without_the_fast_path()
+    {
+        for (int seed = 0; seed < Seeds; seed++)
+        {
+            var code = new byte[0x4000];
+            new Random(seed * 19 + 64).NextBytes(code);
+            RunBoth(seed, code, limit: 2000);
+        }
+    }
+
+    private static void RunBoth(int seed, byte[] code, ulong limit)
+    {
+        using var fast = Setup(code, fastPath: true);
+        using var slow = Setup(code, fastPath: false);
+        var fastData = new Random(seed);
+        var slowData = new Random(seed);
+        for (int exit = 0; exit < 200; exit++)
+        {
+            var rf = fast.Run();
+            var rs = slow.Run();
+            string where = $"seed {seed}, 64-bit, exit {exit}";
+            Assert.True(rs == rf, $"{where}: exit {rf} (fast) vs {rs} (general): {fast.Vcpu.Exit.Message} / {slow.Vcpu.Exit.Message}");
+            Assert.True(Equal(fast.Regs, slow.Regs), $"{where}: registers differ after {rf}:\n{Show(fast.Regs)}\nvs\n{Show(slow.Regs)}");
+            Assert.Equal(slow.Vcpu.InstructionsRetired, fast.Vcpu.InstructionsRetired);
+            if (rf == VcpuExitReason.Intr)
+            {
+                fast.Vcpu.InstructionLimit += limit / 3 + 1;
+                slow.Vcpu.InstructionLimit += limit / 3 + 1;
+                if (fast.Vcpu.InstructionsRetired > limit * 3)
+                    break;
+                continue;
+            }
+            if (rf is not (VcpuExitReason.Io or VcpuExitReason.Mmio))
+            {
+                Assert.Equal(slow.Vcpu.Exit.Message, fast.Vcpu.Exit.Message);
+                break;
+            }
+            Assert.Equal(slow.Vcpu.Exit.IoPort, fast.Vcpu.Exit.IoPort);
+            Assert.Equal(slow.Vcpu.Exit.MmioAddress, fast.Vcpu.Exit.MmioAddress);
+            fastData.NextBytes(fast.Vcpu.Exit.Data);
+            slowData.NextBytes(slow.Vcpu.Exit.Data);
+        }
+        Assert.True(fast.Read(0, 0x100000).AsSpan().SequenceEqual(slow.Read(0, 0x100000)), $"seed {seed}, 64-bit: memory differs");
+    }
+
+    private static CpuHarness Setup(byte[] code, bool fastPath)
+    {
+        var h = new CpuHarness((0, 0x100000));
+        h.Vcpu.Cpu.FastPathEnabled = fastPath;
+        h.Vcpu.Cpu.Translation = Cpu.TranslationMode.Off;
+        h.Vcpu.SetSpecialRegisters(EntryStates.LongMode(h.Memory));
+        h.Load(CodeAddress, code);
+        var fill = new byte[0x10000];
+        new Random(5).NextBytes(fill);
+        h.Load(DataAddress, fill);
+        var r = h.Vcpu.GetRegisters();
+        var values = new Random(11);
+        r.Rax = (ulong)values.NextInt64(); r.Rcx = (ulong)values.NextInt64(); r.Rdx = 0xFFFF_FFFF_8000_0001;
+        r.R8 = (ulong)values.NextInt64(); r.R9 = 0x7FFF_FFFF_FFFF_FFFF; r.R10 = 0x8000_0000_0000_0000;
+        r.R11 = 0xFFFF_FFFF; r.R12 = 0x1_0000_0000; r.R13 = 0xFFFF_FFFF_FFFF_FFFF; r.R14 = 1; r.R15 = 0;
+        r.Rbp = 0x1234_5678_9ABC_DEF0;
+        // Pointers into the data area: the generator never overwrites them, so memory operands stay mapped.
+        r.Rbx = DataAddress + 0x100; r.Rsi = DataAddress + 0x200; r.Rdi = DataAddress + 0x300;
+        r.Rsp = StackTop;
+        r.Rip = CodeAddress;
+        r.Rflags = 2;
+        h.Vcpu.SetRegisters(r);
+        h.Vcpu.InstructionLimit = 2000;
+        return h;
+    }
+
+    private static bool Equal(VcpuRegisters a, VcpuRegisters b) =>
+        a.Rax == b.Rax && a.Rbx == b.Rbx && a.Rcx == b.Rcx && a.Rdx == b.Rdx && a.Rsi == b.Rsi && a.Rdi == b.Rdi
+        && a.Rsp == b.Rsp && a.Rbp == b.Rbp && a.R8 == b.R8 && a.R9 == b.R9 && a.R10 == b.R10 && a.R11 == b.R11
+        && a.R12 == b.R12 && a.R13 == b.R13 && a.R14 == b.R14 && a.R15 == b.R15 && a.Rip == b.Rip && a.Rflags == b.Rflags;
+
+    private static string Show(VcpuRegisters r) =>
+        $"rax={r.Rax:x} rbx={r.Rbx:x} rcx={r.Rcx:x} rdx={r.Rdx:x} rsi={r.Rsi:x} rdi={r.Rdi:x} rsp={r.Rsp:x} rbp={r.Rbp:x} "
+        + $"r8={r.R8:x} r9={r.R9:x} r10={r.R10:x} r11={r.R11:x} r12={r.R12:x} r13={r.R13:x} r14={r.R14:x} r15={r.R15:x} rip={r.Rip:x} fl={r.Rflags:x}";
+
+    // Destinations (never the data pointers RBX, RSI, RDI or RSP) and all sources.
+    private static readonly AssemblerRegister64[] Dest64 = [rax, rcx, rdx, rbp, r8, r9, r10, r11, r12, r13, r14, r15];
+    private static readonly AssemblerRegister32[] Dest32 = [eax, ecx, edx, ebp, r8d, r9d, r10d, r11d, r12d, r13d, r14d, r15d];
+    private static readonly AssemblerRegister8[] Dest8 = [al, cl, dl, ah, ch, dh, bpl, r8b, r9b, r12b, r15b];
+    private static readonly AssemblerRegister8[] RexBytes = [al, cl, dl, bpl, sil, r8b, r9b, r12b, r15b]; // with a REX register
+    private static readonly AssemblerRegister64[] Src64 = [rax, rcx, rdx, rbx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15];
+    private static readonly AssemblerRegister32[] Src32 = [eax, ecx, edx, ebx, esi, edi, ebp, r8d, r9d, r10d, r11d, r12d, r13d, r14d, r15d];
+    private static readonly AssemblerRegister64[] Pointers = [rbx, rsi, rdi];
+
+    /// <summary>A random 64-bit program of the fast forms and their neighbours, with forward and backward branches.</summary>
+    private static byte[] Generate(Random rng)
+    {
+        var a = new Assembler(64);
+        var labels = Enumerable.Range(0, 24).Select(_ => a.CreateLabel()).ToArray();
+        var constants = Enumerable.Range(0, 4).Select(_ => a.CreateLabel()).ToArray();
+        int placed = 0;
+        AssemblerRegister64 D64() => Dest64[rng.Next(Dest64.Length)];
+        AssemblerRegister32 D32() => Dest32[rng.Next(Dest32.Length)];
+        AssemblerRegister8 D8() => Dest8[rng.Next(Dest8.Length)];
+        AssemblerRegister64 S64() => Src64[rng.Next(Src64.Length)];
+        AssemblerRegister32 S32() => Src32[rng.Next(Src32.Length)];
+        AssemblerMemoryOperand M() => Pointers[rng.Next(Pointers.Length)] + rng.Next(-0x80, 0x400);
+        int Imm() => rng.Next(4) switch { 0 => rng.Next(-128, 128), 1 => int.MinValue + rng.Next(16), 2 => int.MaxValue - rng.Next(16), _ => rng.Next() - rng.Next() };
+        for (int i = 0; i < 160; i++)
+        {
+            if (placed < labels.Length && rng.Next(8) == 0)
+                a.Label(ref labels[placed++]);
+            switch (rng.Next(44))
+            {
+                case 0: a.mov(D64(), S64()); break;
+                case 1: a.mov(D64(), Imm()); break;
+                case 2: a.mov(D64(), __qword_ptr[M()]); break;
+                case 3: a.mov(__qword_ptr[M()], S64()); break;
+                case 4: a.mov(__qword_ptr[M()], Imm()); break;
+                case 5: a.add(D64(), rng.Next(2) == 0 ? S64() : D64()); break;
+                case 6: a.add(D64(), Imm()); break;
+                case 7: a.add(__qword_ptr[M()], rng.Next(2) == 0 ? Imm() : rng.Next(-3, 3)); break;
+                case 8: a.sub(D64(), S64()); break;
+                case 9: a.sub(D64(), __qword_ptr[M()]); break;
+                case 10: a.sub(__qword_ptr[M()], S64()); break;
+                case 11: a.cmp(S64(), rng.Next(2) == 0 ? S64() : D64()); break;
+                case 12: a.cmp(S64(), Imm()); break;
+                case 13: a.cmp(__qword_ptr[M()], rng.Next(2) == 0 ? Imm() : 0); break;
+                case 14: a.cmp(S64(), __qword_ptr[M()]); break;
+                case 15: switch (rng.Next(3)) { case 0: a.and(D64(), S64()); break; case 1: a.or(D64(), Imm()); break; default: a.xor(D64(), __qword_ptr[M()]); break; }
+                    break;
+                case 16: switch (rng.Next(3)) { case 0: a.test(S64(), S64()); break; case 1: a.test(S64(), Imm()); break; default: a.test(__qword_ptr[M()], S64()); break; }
+                    break;
+                case 17: switch (rng.Next(4)) { case 0: a.inc(D64()); break; case 1: a.dec(D64()); break; case 2: a.neg(D64()); break; default: a.not(D64()); break; }
+                    break;
+                case 18: a.lea(D64(), __[S64() + S64() * (1 << rng.Next(4)) + rng.Next(-1000, 1000)]); break;
+                case 19: a.lea(D32(), __[S64() + rng.Next(-1000, 1000)]); break;
+                case 20: a.push(S64()); a.pop(D64()); break;
+                case 21: a.push(Imm()); a.pop(D64()); break;
+                case 22: switch (rng.Next(3)) { case 0: a.shl(D64(), (byte)rng.Next(64)); break; case 1: a.shr(D64(), (byte)rng.Next(64)); break; default: a.sar(D64(), (byte)rng.Next(64)); break; }
+                    break;
+                case 23: a.movsxd(D64(), S32()); break;
+                case 24: a.movsxd(D64(), __dword_ptr[M()]); break;
+                case 25: if (rng.Next(2) == 0) a.movzx(D64(), __byte_ptr[M()]); else a.movsx(D64(), __byte_ptr[M()]); break;
+                case 26: a.cmovne(D64(), rng.Next(2) == 0 ? S64() : D64()); break;
+                case 27: a.cmovl(D64(), __qword_ptr[M()]); break;
+                case 28: a.imul(D64(), S64()); break;
+                case 29: a.imul(D64(), S64(), Imm()); break;
+                // 32-bit forms: each result zero-extends into the 64-bit register.
+                case 30: a.mov(D32(), S32()); break;
+                case 31: a.mov(D32(), Imm()); break;
+                case 32: switch (rng.Next(4)) { case 0: a.add(D32(), S32()); break; case 1: a.sub(D32(), Imm()); break; case 2: a.xor(D32(), D32()); break; default: a.and(D32(), __dword_ptr[M()]); break; }
+                    break;
+                case 33: switch (rng.Next(4)) { case 0: a.shl(D32(), (byte)rng.Next(32)); break; case 1: a.ror(D32(), (byte)rng.Next(32)); break; case 2: a.inc(D32()); break; default: a.imul(D32(), S32(), Imm()); break; }
+                    break;
+                case 34: switch (rng.Next(3)) { case 0: a.movzx(D32(), __word_ptr[M()]); break; case 1: a.movsx(D32(), RexBytes[rng.Next(RexBytes.Length)]); break; default: a.cmovg(D32(), S32()); break; }
+                    break;
+                case 35: if (rng.Next(2) == 0) a.cmp(S32(), S32()); else a.cmp(S32(), Imm()); break;
+                case 36: switch (rng.Next(3)) { case 0: a.mov(D8(), __byte_ptr[M()]); break; case 1: a.add(D8(), (byte)rng.Next(256)); break; default: a.mov(__byte_ptr[M()], D8()); break; }
+                    break;
+                case 37: a.sete(D8()); break;
+                case 38: a.mov(D64(), __qword_ptr[constants[rng.Next(4)]]); break; // RIP-relative
+                case 39:
+                {
+                    // A forward or backward conditional branch (the limit ends loops).
+                    var target = labels[rng.Next(labels.Length)];
+                    switch (rng.Next(5))
+                    {
+                        case 0: a.jne(target); break;
+                        case 1: a.jb(target); break;
+                        case 2: a.jle(target); break;
+                        case 3: a.js(target); break;
+                        default: a.ja(target); break;
+                    }
+                    break;
+                }
+                case 40:
+                {
+                    // A near call to a tiny function right after it.
+                    var function = a.CreateLabel();
+                    var after = a.CreateLabel();
+                    a.call(function);
+                    a.jmp(after);
+                    a.Label(ref function);
+                    a.add(D64(), Imm());
+                    a.ret();
+                    a.Label(ref after);
+                    a.nop();
+                    break;
+                }
+                case 41: a.mov(__byte_ptr[CodeAddress + (ulong)rng.Next(0x600)], rng.Next(2) == 0 ? (byte)0x90 : (byte)0x48); break; // into the code
+                case 42: a.mov(dx, (ushort)rng.Next(0x100)); a.@out(dx, al); break;
+                default: a.xchg(D64(), D64()); break;
+            }
+        }
+        while (placed < labels.Length)
+        {
+            a.Label(ref labels[placed++]);
+            a.nop();
+        }
+        a.hlt();
+        ulong[] values = [0x8000_0000_0000_0000, 0x0000_0000_FFFF_FFFF, 0x1234_5678_9ABC_DEF0, 0xFFFF_FFFF_FFFF_FFFF];
+        for (int c = 0; c < constants.Length; c++)
+        {
+            a.Label(ref constants[c]);
+            a.dq(values[c]);
+        }
+        var writer = new BytesWriter();
+        a.Assemble(writer, CodeAddress);
+        return writer.Bytes.ToArray();
+    }
+
+    private sealed class BytesWriter : CodeWriter
+    {
+        public readonly List<byte> Bytes = [];
+        public override void WriteByte(byte value) => Bytes.Add(value);
+    }
+}
