@@ -132,7 +132,7 @@ public class FastPathDifferential64Tests
         {
             if (placed < labels.Length && rng.Next(8) == 0)
                 a.Label(ref labels[placed++]);
-            switch (rng.Next(44))
+            switch (rng.Next(46))
             {
                 case 0: a.mov(D64(), S64()); break;
                 case 1: a.mov(D64(), Imm()); break;
@@ -212,6 +212,18 @@ public class FastPathDifferential64Tests
                 }
                 case 41: a.mov(__byte_ptr[CodeAddress + (ulong)rng.Next(0x600)], rng.Next(2) == 0 ? (byte)0x90 : (byte)0x48); break; // into the code
                 case 42: a.mov(dx, (ushort)rng.Next(0x100)); a.@out(dx, al); break;
+                case 43:
+                    switch (rng.Next(7))
+                    {
+                        case 0: a.adc(D64(), S64()); break;
+                        case 1: a.adc(D64(), Imm()); break;
+                        case 2: a.mov(D64(), (ulong)rng.NextInt64() | (rng.Next(2) == 0 ? 0x8000_0000_0000_0000UL : 0)); break; // imm64
+                        case 3: a.nop(); a.db(0x0F, 0x1F, 0x44, 0x00, 0x00); break; // NOP, NOP DWORD [rax+rax+0]
+                        case 4: a.mov(cl, (byte)rng.Next(70)); if (rng.Next(2) == 0) a.shl(D64(), cl); else a.sar(D32(), cl); break;
+                        case 5: a.test(__byte_ptr[M()], (byte)rng.Next(256)); break;
+                        default: a.cmp(D8(), __byte_ptr[M()]); break;
+                    }
+                    break;
                 default: a.xchg(D64(), D64()); break;
             }
         }

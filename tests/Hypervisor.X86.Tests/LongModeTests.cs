@@ -102,4 +102,37 @@ public class LongModeTests
         Assert.Equal(0x1111_2222_3333_4444UL, h.Regs.Rbp);
         Assert.Equal(0x8_0000UL, h.Regs.Rsp);
     }
+
+    [Fact]
+    public void Rdtsc_cpuid_and_a_false_cmov_write_32_bit_results_that_zero_extend()
+    {
+        // RDTSC once kept RAX's and RDX's upper halves: Linux read a TSC of ffffffff_xxxxxxxx and
+        // declared it unstable. Each of these writes 32-bit registers, so each clears bits 63:32.
+        using var h = Boot(a =>
+        {
+            a.mov(rax, -1L);
+            a.mov(rdx, -1L);
+            a.rdtsc();
+            a.mov(r8, rax);
+            a.mov(r9, rdx);
+            a.mov(rax, unchecked((long)0xFFFF_FFFF_0000_0000));
+            a.mov(rbx, -1L);
+            a.mov(rcx, -1L);
+            a.mov(rdx, -1L);
+            a.cpuid();
+            a.mov(r10, rbx);
+            a.mov(r11, -1L);
+            a.xor(esi, esi);         // ZF = 1: CMOVNZ is false
+            a.cmovne(r11d, esi);
+        });
+        Assert.Equal(VcpuExitReason.Hlt, h.Run());
+        var r = h.Regs;
+        Assert.Equal(0UL, r.R8 >> 32);
+        Assert.Equal(0UL, r.R9 >> 32);
+        Assert.True(((r.R9 << 32) | r.R8) < 60_000_000_000UL, $"the TSC counts from power-on: {r.R9:x}:{r.R8:x}");
+        Assert.Equal(0UL, r.R10 >> 32);
+        Assert.Equal(0UL, r.Rcx >> 32);
+        Assert.Equal(0UL, r.Rdx >> 32);
+        Assert.Equal(0xFFFF_FFFFUL, r.R11);
+    }
 }

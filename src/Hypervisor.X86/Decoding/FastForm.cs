@@ -58,6 +58,10 @@ internal enum FastForm : byte
     ShlRIQ, ShrRIQ, SarRIQ,
     MovsxdRR, MovsxdRM, MovzxRQ8, MovzxRMQ8, MovsxRMQ8,
     CmovRRQ, CmovRMQ, ImulRRQ, ImulRMQ, ImulRRIQ,
+    AdcRRQ, AdcRIQ, MovRIQ64,
+    // Also 32-bit and byte forms that are hot in 64-bit kernels (NOP: the multi-byte NOPs of patched
+    // call sites; shifts by CL of 32- and 64-bit registers; TEST m8, imm8; CMP r8, m8).
+    NopQ, ShlRCQ, ShrRCQ, SarRCQ, TestM8IQ, CmpR8MQ,
 }
 
 internal static class FastForms

@@ -31,6 +31,17 @@ internal static class FastForms64
             return FastForm.RetQ;
         switch (d.Op)
         {
+            case ExecOp.Nop:
+                return FastForm.NopQ;
+            case ExecOp.Mov when ops == 2 && q0 && d.I.Op1Kind == OpKind.Immediate64:
+                return FastForm.MovRIQ64;
+            case ExecOp.Shl or ExecOp.Sal or ExecOp.Shr or ExecOp.Sar
+                when ops == 2 && (q0 || a0 == OperandAccess.Reg32) && d.I.Op1Kind == OpKind.Register && d.I.Op1Register == Register.CL:
+                return d.Op == ExecOp.Shr ? FastForm.ShrRCQ : d.Op == ExecOp.Sar ? FastForm.SarRCQ : FastForm.ShlRCQ;
+            case ExecOp.Test when ops == 2 && a0 == OperandAccess.Memory && d.DataSize == 1 && i1:
+                return FastForm.TestM8IQ;
+            case ExecOp.Cmp when ops == 2 && a0 is OperandAccess.Reg8Low or OperandAccess.Reg8High && a1 == OperandAccess.Memory:
+                return FastForm.CmpR8MQ;
             case ExecOp.Push when ops == 1 && q0:
                 return FastForm.PushRQ;
             case ExecOp.Push when ops == 1 && a0 == OperandAccess.Immediate && d.OpSize == 8:
@@ -85,6 +96,8 @@ internal static class FastForms64
             case ExecOp.Add when ops == 2:
                 return q0 && q1 ? FastForm.AddRRQ : q0 && i1 ? FastForm.AddRIQ : q0 && m1 ? FastForm.AddRMQ
                     : m0 && q1 && !locked ? FastForm.AddMRQ : m0 && i1 && !locked ? FastForm.AddMIQ : FastForm.None;
+            case ExecOp.Adc when ops == 2 && q0:
+                return q1 ? FastForm.AdcRRQ : i1 ? FastForm.AdcRIQ : FastForm.None;
             case ExecOp.Sub when ops == 2:
                 return q0 && q1 ? FastForm.SubRRQ : q0 && i1 ? FastForm.SubRIQ : q0 && m1 ? FastForm.SubRMQ
                     : m0 && q1 && !locked ? FastForm.SubMRQ : m0 && i1 && !locked ? FastForm.SubMIQ : FastForm.None;

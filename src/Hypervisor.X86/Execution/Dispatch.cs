@@ -8,6 +8,8 @@ internal sealed partial class Cpu
 {
     private void Execute(ref DecodedInstruction d)
     {
+        if (InterpreterStatistics.Enabled)
+            InterpreterStatistics.RecordGeneral(in d.I);
         if (d.Atomic && !_inAtomic)
         {
             ExecuteAtomic(ref d); // a locked read-modify-write on a VM with several vCPUs (Smp/CpuAtomics.cs)

@@ -111,6 +111,17 @@ internal sealed partial class Cpu
             case FastForm.ImulRMQ: { ulong src = ReadMem64(d.MemSegment, MemEa(ref d)); R64(d.Reg0) = ImulQ(R64(d.Reg0), src); break; }
             case FastForm.ImulRRIQ: R64(d.Reg0) = ImulQ(R64(d.Reg1), ImmQ(ref d)); break;
 
+            case FastForm.AdcRRQ: R64(d.Reg0) = AddWithFlags(R64(d.Reg0), R64(d.Reg1), Flags & Eflags.CF, 8); break;
+            case FastForm.AdcRIQ: R64(d.Reg0) = AddWithFlags(R64(d.Reg0), ImmQ(ref d), Flags & Eflags.CF, 8); break;
+            case FastForm.MovRIQ64: R64(d.Reg0) = d.I.Immediate64; break;
+
+            case FastForm.NopQ: break;
+            case FastForm.ShlRCQ: Shift(ref d, d.DataSize, ShiftOp.Shl); break;
+            case FastForm.ShrRCQ: Shift(ref d, d.DataSize, ShiftOp.Shr); break;
+            case FastForm.SarRCQ: Shift(ref d, d.DataSize, ShiftOp.Sar); break;
+            case FastForm.TestM8IQ: LogicFlags(ReadMem8(d.MemSegment, MemEa(ref d)) & d.Immediate & 0xFF, 1); break;
+            case FastForm.CmpR8MQ: Sub8(Reg8(d.Access0, d.Reg0), ReadMem8(d.MemSegment, MemEa(ref d))); break;
+
             default: Execute(ref d); break;
         }
     }
