@@ -35,6 +35,99 @@ public class FastPathDifferential64Tests
         }
     }
 
+    /// <summary>
+    /// Interrupts must be invisible to the code they interrupt: the same program with a timer-like
+    /// interrupt at random instruction boundaries (through a 64-bit interrupt gate to a handler that
+    /// counts and returns with IRETQ) must end with the same registers and memory, stack below RSP
+    /// aside, as without any. Exercises the 16-byte-aligned frame, IRETQ and blocks cut short.
+    /// </summary>
+    [Fact]
+    public void Interrupts_in_64_bit_mode_leave_the_interrupted_program_unchanged()
+    {
+        int ran = 0;
+        for (int seed = 0; seed < Seeds; seed++)
+        {
+            var code = Generate(new Random(seed * 41 + 7));
+            using var quiet = Setup(code, fastPath: true);
+            using var interrupted = Setup(code, fastPath: true);
+            InstallCountingHandler(quiet);
+            InstallCountingHandler(interrupted);
+            interrupted.Vcpu.InterruptController = new RandomlyPending(new Random(seed));
+            // Programs that loop (backward branches) end at the quiet run's limit and are skipped; the
+            // interrupted run gets room for its handlers (and a divergent loop still ends).
+            quiet.Vcpu.InstructionLimit = 20_000;
+            interrupted.Vcpu.InstructionLimit = 400_000;
+            var dataQ = new Random(seed);
+            var dataI = new Random(seed);
+            for (int exit = 0; exit < 200; exit++)
+            {
+                var rq = quiet.Run();
+                if (rq == VcpuExitReason.Intr)
+                    break;
+                var ri = interrupted.Run();
+                string where = $"seed {seed}, exit {exit}";
+                Assert.True(rq == ri, $"{where}: {ri} with interrupts vs {rq} without: {interrupted.Vcpu.Exit.Message} / {quiet.Vcpu.Exit.Message}");
+                Assert.True(Equal(quiet.Regs, interrupted.Regs), $"{where}: registers differ after {rq}:\n{Show(interrupted.Regs)}\nvs\n{Show(quiet.Regs)}");
+                if (rq is not (VcpuExitReason.Io or VcpuExitReason.Mmio) || quiet.Vcpu.Exit.IoPort == EndPort)
+                {
+                    ran++;
+                    break;
+                }
+                dataQ.NextBytes(quiet.Vcpu.Exit.Data);
+                dataI.NextBytes(interrupted.Vcpu.Exit.Data);
+            }
+            // Memory agrees except the stack pages, where interrupt frames were pushed below RSP, and the counter.
+            if (quiet.Vcpu.Exit.Reason == VcpuExitReason.Intr)
+                continue;
+            var q = quiet.Read(0, 0x100000);
+            var i = interrupted.Read(0, 0x100000);
+            Array.Clear(q, (int)(StackTop - 0x10000), 0x10000);
+            Array.Clear(i, (int)(StackTop - 0x10000), 0x10000);
+            Array.Clear(q, (int)CounterAddress, 8);
+            Array.Clear(i, (int)CounterAddress, 8);
+            Assert.True(q.AsSpan().SequenceEqual(i), $"seed {seed}: memory differs with interrupts");
+            Assert.True(BitConverter.ToUInt64(interrupted.Read(CounterAddress, 8)) > 0, $"seed {seed}: no interrupt was taken");
+        }
+        Assert.True(ran >= Seeds / 4, $"only {ran} of {Seeds} programs ended without looping");
+    }
+
+    private const ulong HandlerAddress = 0x40000, CounterAddress = 0x50000;
+    private const ushort EndPort = 0x1F0; // the generator's own OUTs use ports below 0x100
+    private const byte TimerVector = 0x30;
+
+    /// <summary>An interrupt gate for <see cref="TimerVector"/> to a handler that counts in memory and returns.</summary>
+    private static void InstallCountingHandler(CpuHarness h)
+    {
+        h.Load(HandlerAddress, h.Assemble(64, HandlerAddress, a =>
+        {
+            a.push(rax);
+            a.mov(rax, CounterAddress);
+            a.inc(__qword_ptr[rax]);
+            a.pop(rax);
+            a.iretq();
+        }));
+        var s = h.Vcpu.GetSpecialRegisters();
+        var gate = new byte[16];
+        BitConverter.GetBytes((ushort)(HandlerAddress & 0xFFFF)).CopyTo(gate, 0);
+        BitConverter.GetBytes(LongModeTables.CodeSelector).CopyTo(gate, 2);
+        gate[5] = 0x8E; // present, DPL 0, 64-bit interrupt gate
+        BitConverter.GetBytes((ushort)(HandlerAddress >> 16)).CopyTo(gate, 6);
+        h.Load(s.Idt.Base + TimerVector * 16, gate);
+        s.Idt = s.Idt with { Limit = 0xFFF };
+        h.Vcpu.SetSpecialRegisters(s);
+        var r = h.Vcpu.GetRegisters();
+        r.Rflags = 0x202; // IF
+        h.Vcpu.SetRegisters(r);
+    }
+
+    /// <summary>An interrupt line that is asserted at random checks (about one in seven).</summary>
+    private sealed class RandomlyPending(Random rng) : Hypervisor.Abstractions.IInterruptController
+    {
+        public void SetInput(int line, bool level) { }
+        public bool HasPendingInterrupt => rng.Next(7) == 0;
+        public byte Acknowledge() => TimerVector;
+    }
+
     private static void RunBoth(int seed, byte[] code, ulong limit)
     {
         using var fast = Setup(code, fastPath: true);
@@ -232,6 +325,8 @@ public class FastPathDifferential64Tests
             a.Label(ref labels[placed++]);
             a.nop();
         }
+        a.mov(dx, EndPort); // the end, as an exit even where HLT would wait for an interrupt
+        a.@out(dx, al);
         a.hlt();
         ulong[] values = [0x8000_0000_0000_0000, 0x0000_0000_FFFF_FFFF, 0x1234_5678_9ABC_DEF0, 0xFFFF_FFFF_FFFF_FFFF];
         for (int c = 0; c < constants.Length; c++)
