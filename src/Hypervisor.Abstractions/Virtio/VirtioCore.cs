@@ -206,6 +206,7 @@ public sealed class VirtioCore
     /// </summary>
     public void SaveState(IStateWriter writer)
     {
+        Device.Quiesce();
         lock (_lock)
         {
             writer.WriteByte(Status);
