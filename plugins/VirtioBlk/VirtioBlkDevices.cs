@@ -14,7 +14,7 @@ internal static class VirtioBlkOptions
         bool readOnly = context.Options.GetBoolean("readonly", false);
         string serial = context.Options.GetString("serial", context.Name);
         string overlay = context.Options.GetString("overlay", "");
-        bool ioThread = context.Options.GetBoolean("iothread", true);
+        bool ioThread = context.Options.GetBoolean("iothread", !context.Clock.Deterministic);
         string path = Path.Combine(context.BaseDirectory, image);
         if (overlay.Length == 0)
             return new VirtioBlk(new BlkImage(path, readOnly), serial, context.Logger, ioThread);
@@ -45,7 +45,7 @@ internal static class VirtioBlkOptions
 [DeviceOption("readonly", "offer the disk read-only (writes fail)", Default = "false")]
 [DeviceOption("serial", "the ID the guest reads (20 bytes at most)", Default = "the entry's name")]
 [DeviceOption("overlay", "copy-on-write: the image is opened read-only and never changes; the guest's writes go to this overlay file (created when absent, kept across runs) or, with \"memory\", to host memory", Default = "none")]
-[DeviceOption("iothread", "do the disk I/O on the device's own thread (false: on the notifying vCPU, for runs that repeat exactly)", Default = "true")]
+[DeviceOption("iothread", "do the disk I/O on the device's own thread (false: on the notifying vCPU, so a run repeats exactly)", Default = "true, false with the deterministic clock")]
 public sealed class VirtioBlkMmio(DeviceContext context) : VirtioMmioTransport(context, VirtioBlkOptions.Build(context));
 
 /// <summary>virtio-blk on the virtio-pci modern transport (QEMU's virtio-blk-pci, non-transitional).</summary>
@@ -55,7 +55,7 @@ public sealed class VirtioBlkMmio(DeviceContext context) : VirtioMmioTransport(c
 [DeviceOption("readonly", "offer the disk read-only (writes fail)", Default = "false")]
 [DeviceOption("serial", "the ID the guest reads (20 bytes at most)", Default = "the entry's name")]
 [DeviceOption("overlay", "copy-on-write: the image is opened read-only and never changes; the guest's writes go to this overlay file (created when absent, kept across runs) or, with \"memory\", to host memory", Default = "none")]
-[DeviceOption("iothread", "do the disk I/O on the device's own thread (false: on the notifying vCPU, for runs that repeat exactly)", Default = "true")]
+[DeviceOption("iothread", "do the disk I/O on the device's own thread (false: on the notifying vCPU, so a run repeats exactly)", Default = "true, false with the deterministic clock")]
 public sealed class VirtioBlkPci(DeviceContext context) : VirtioPciTransport(context, VirtioBlkOptions.Build(context), StorageClass)
 {
     /// <summary>Mass storage, SCSI subclass: what QEMU gives virtio-blk.</summary>

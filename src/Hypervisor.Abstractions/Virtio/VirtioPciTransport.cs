@@ -24,6 +24,7 @@ public class VirtioPciTransport : IDevice, IDeviceState
     private readonly PciBarRegions _bars;
     private readonly byte _interruptLine;
     private readonly VirtioPciVectors? _vectors;
+    private readonly VirtioPciDoorbells? _doorbells;
 
     /// <param name="context">The device's context (its pciAddress option, irq, memory, logger).</param>
     /// <param name="device">The device behind the transport.</param>
@@ -57,6 +58,8 @@ public class VirtioPciTransport : IDevice, IDeviceState
         }
         _bars = new PciBarRegions(Config, context);
         _bars.Attach(0, new VirtioPciBar(Core, _vectors));
+        if (context.IoEvents != null)
+            _doorbells = new VirtioPciDoorbells(Config, Core, context.IoEvents);
     }
 
     /// <summary>The transport-independent state (features, status, queues).</summary>
@@ -107,6 +110,7 @@ public class VirtioPciTransport : IDevice, IDeviceState
 
     public virtual void Dispose()
     {
+        _doorbells?.Dispose();
         _bus.Remove(Address);
         _bars.Dispose();
         (Core.Device as IDisposable)?.Dispose();
