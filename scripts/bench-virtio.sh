@@ -5,17 +5,20 @@
 # /dev/vda (conv=fsync: the data reaches the image file) and reading them back after dropping the
 # page cache, timed with /proc/uptime. Prints each figure and the ratios (minivmm / QEMU: below 1
 # means minivmm is slower).
-#   scripts/bench-virtio.sh [SIZE_MIB] [--no-build]      (default 32 MiB)
+#   scripts/bench-virtio.sh [SIZE_MIB] [--no-build] [--set KEY=VALUE ...]      (default 32 MiB)
+# --set goes to minivmm (e.g. --set devices:7:options:iothread=false: the I/O on the vCPU thread).
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
-size=32 build=1
-for arg in "$@"; do
-    case "$arg" in
+size=32 build=1 sets=()
+while [ $# -gt 0 ]; do
+    case "$1" in
         --no-build) build=0 ;;
-        [0-9]*) size=$arg ;;
-        *) echo "usage: bench-virtio.sh [SIZE_MIB] [--no-build]" >&2; exit 2 ;;
+        --set) sets+=(--set "$2"); shift ;;
+        [0-9]*) size=$1 ;;
+        *) echo "usage: bench-virtio.sh [SIZE_MIB] [--no-build] [--set KEY=VALUE ...]" >&2; exit 2 ;;
     esac
+    shift
 done
 cd "$repo" || exit 1
 "$here/linux-guest/build.sh" --arch i386 >/dev/null 2>&1 || { echo "bench-virtio: FAIL could not build the i386 guest"; exit 1; }
@@ -58,7 +61,7 @@ run() {
 }
 
 mv=$(run minivmm $minivmm --machine configs/linux-i386-virtio.json --timeout 3600s \
-    --set "boot:cmdline=$cmdline" --set "devices:7:options:image=$work/disk.img") || exit 1
+    --set "boot:cmdline=$cmdline" --set "devices:7:options:image=$work/disk.img" "${sets[@]}") || exit 1
 qm=$(run qemu qemu-system-i386 -M pc -accel tcg -cpu pentium2 -m 256 -nographic -no-reboot \
     -kernel artifacts/linux-i386/vmlinuz -initrd artifacts/linux-i386/initramfs.cpio -append "$cmdline" \
     -drive file="$work/disk.img",if=none,id=vda,format=raw -device virtio-blk-pci,drive=vda) || exit 1
