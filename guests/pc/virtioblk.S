@@ -1,6 +1,6 @@
 # Test guest virtioblk: a minimal virtio driver for a virtio-blk device on virtio-mmio at
-# 0xd0000000 (configs/virtio-blk.json). No firmware, no interrupts: it polls the used ring, which
-# MiniVmm fills before the notifying write returns (the I/O runs on the vCPU thread).
+# 0xd0000000 (configs/virtio-blk.json). No firmware, no interrupts: after each notification it polls
+# the interrupt status until the device answered (on its I/O thread, or through KVM's ioeventfd).
 #
 # It checks the registers (magic, version 2, device 2), negotiates VERSION_1 alone, sets up queue 0
 # (8 entries) and runs requests as Linux's driver builds them (header, data, status byte): read
@@ -94,6 +94,10 @@ submit:
         mov     %ax, avail_index
         mov     %ax, RING_AVAIL + 2
         movl    $0, QUEUE_NOTIFY(%ebx)
+        # The device may answer on its own thread (virtio-blk's I/O thread, KVM's ioeventfd): wait
+        # for the interrupt status, which it sets after the used ring (or, for a broken chain, NEEDS_RESET's config bit).
+2:      testl   $3, INTERRUPT_STATUS(%ebx)
+        jz      2b
         movzwl  RING_USED + 2, %ecx
         cmp     %ax, %cx
         je      1f

@@ -7,13 +7,17 @@ namespace MiniVmm.Devices.VirtioBlk;
 /// A raw disk image file: positional reads and writes, fsync, and hole punching for discards
 /// (Linux fallocate; where that is refused, a discard does nothing, which the spec allows).
 /// </summary>
-public sealed partial class BlkImage : IDisposable
+public sealed partial class BlkImage : BlockStore
 {
     private const int FallocKeepSize = 0x01;
     private const int FallocPunchHole = 0x02;
     private readonly FileStream _file;
+    private readonly bool _readOnly;
 
-    public BlkImage(string path, bool readOnly)
+    /// <param name="path">The image file.</param>
+    /// <param name="readOnly">Open it for reading only (writes fail).</param>
+    /// <param name="option">The option a failure to open names (<c>"image"</c>).</param>
+    public BlkImage(string path, bool readOnly, string option = "image")
     {
         try
         {
@@ -22,47 +26,30 @@ public sealed partial class BlkImage : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DeviceConfigurationException("image", $"'{path}' cannot be opened {(readOnly ? "for reading" : "for reading and writing")}: {e.Message}");
+            throw new DeviceConfigurationException(option, $"'{path}' cannot be opened {(readOnly ? "for reading" : "for reading and writing")}: {e.Message}");
         }
-        ReadOnly = readOnly;
+        _readOnly = readOnly;
         Sectors = (ulong)_file.Length / BlkLayout.SectorSize;
     }
 
-    public bool ReadOnly { get; }
+    public override bool ReadOnly => _readOnly;
 
     /// <summary>Whole 512-byte sectors in the image (a partial last sector is not offered).</summary>
-    public ulong Sectors { get; }
+    public override ulong Sectors { get; }
 
-    /// <summary>True when [sector, sector + count) lies inside the image.</summary>
-    public bool Contains(ulong sector, ulong count) => sector <= Sectors && count <= Sectors - sector;
+    public override void Read(ulong sector, Span<byte> data) => RandomAccess.Read(_file.SafeFileHandle, data, Offset(sector));
 
-    public void Read(ulong sector, Span<byte> data) => RandomAccess.Read(_file.SafeFileHandle, data, Offset(sector));
+    public override void Write(ulong sector, ReadOnlySpan<byte> data) => RandomAccess.Write(_file.SafeFileHandle, data, Offset(sector));
 
-    public void Write(ulong sector, ReadOnlySpan<byte> data) => RandomAccess.Write(_file.SafeFileHandle, data, Offset(sector));
+    public override void Flush() => _file.Flush(flushToDisk: true);
 
-    /// <summary>fsync: what the guest wrote is on the host's disk.</summary>
-    public void Flush() => _file.Flush(flushToDisk: true);
-
-    /// <summary>Writes zeros over <paramref name="count"/> sectors, a chunk at a time.</summary>
-    public void WriteZeroes(ulong sector, ulong count)
-    {
-        Span<byte> zeros = new byte[64 * 1024];
-        ulong perChunk = (ulong)zeros.Length / BlkLayout.SectorSize;
-        for (ulong done = 0; done < count; done += perChunk)
-        {
-            ulong n = Math.Min(perChunk, count - done);
-            Write(sector + done, zeros[..(int)(n * BlkLayout.SectorSize)]);
-        }
-    }
-
-    /// <summary>Gives the sectors' space back to the host file system when it can.</summary>
-    public void Discard(ulong sector, ulong count)
+    public override void Discard(ulong sector, ulong count)
     {
         if (OperatingSystem.IsLinux())
             _ = Fallocate(_file.SafeFileHandle.DangerousGetHandle().ToInt32(), FallocPunchHole | FallocKeepSize, Offset(sector), (long)count * BlkLayout.SectorSize);
     }
 
-    public void Dispose() => _file.Dispose();
+    public override void Dispose() => _file.Dispose();
 
     private static long Offset(ulong sector) => (long)(sector * BlkLayout.SectorSize);
 

@@ -7,10 +7,11 @@ using Serilog;
 namespace MiniVmm.Devices.VirtioBlk;
 
 /// <summary>
-/// The virtio-blk device (virtio 1.2, section 5.2) on a raw image: one request queue; reads,
-/// writes, FLUSH (fsync), GET_ID (the serial), DISCARD (hole punching) and WRITE_ZEROES; a
-/// read-only image offers VIRTIO_BLK_F_RO and fails writes with IOERR. The I/O is synchronous, on
-/// the vCPU thread that notified the queue (no I/O thread yet).
+/// The virtio-blk device (virtio 1.2, section 5.2) on a <see cref="BlockStore"/> (a raw image or a
+/// copy-on-write overlay): one request queue; reads, writes, FLUSH (fsync), GET_ID (the serial),
+/// DISCARD and WRITE_ZEROES; a read-only disk offers VIRTIO_BLK_F_RO and fails writes with IOERR.
+/// With an I/O thread (the default) the vCPU's notification only queues the request; without one
+/// the I/O runs on the notifying vCPU, so a deterministic-clock run repeats exactly.
 /// </summary>
 public sealed class VirtioBlk : IVirtioDevice, IDisposable
 {
@@ -20,15 +21,17 @@ public sealed class VirtioBlk : IVirtioDevice, IDisposable
     /// <summary>Bytes moved between the image and guest memory per step (a multiple of the sector size).</summary>
     public const int ChunkSize = 64 * 1024;
 
-    private readonly BlkImage _image;
+    private readonly BlockStore _image;
+    private readonly BlkIoThread? _io;
     private readonly byte[] _config;
     private readonly byte[] _id;
     private readonly ILogger _logger;
 
-    public VirtioBlk(BlkImage image, string serial, ILogger logger)
+    public VirtioBlk(BlockStore image, string serial, ILogger logger, bool ioThread = true)
     {
         _image = image;
         _logger = logger;
+        _io = ioThread ? new BlkIoThread($"virtio-blk {serial}", logger) : null;
         _config = BlkConfig.Build(image.Sectors, QueueSize - 2);
         _id = new byte[BlkLayout.IdSize];
         Encoding.ASCII.GetBytes(serial.AsSpan(0, Math.Min(serial.Length, BlkLayout.IdSize)), _id);
@@ -45,7 +48,24 @@ public sealed class VirtioBlk : IVirtioDevice, IDisposable
 
     public void ReadConfig(int offset, Span<byte> data) => _config.AsSpan(offset, data.Length).CopyTo(data);
 
+    /// <summary>The disk the device serves.</summary>
+    public BlockStore Disk => _image;
+
     public void Request(int queue, VirtioRequest request)
+    {
+        if (_io != null)
+            _io.Post(() => Serve(request));
+        else
+            Serve(request);
+    }
+
+    /// <summary>Returns when every request handed in so far has completed.</summary>
+    public void Quiesce() => _io?.WaitIdle();
+
+    /// <summary>The driver reset the device: requests not yet started are dropped, the running one finishes.</summary>
+    public void Reset() => _io?.DropPending();
+
+    private void Serve(VirtioRequest request)
     {
         if (request.ReadableLength < BlkLayout.HeaderSize || request.WritableLength < 1)
         {
@@ -82,7 +102,11 @@ public sealed class VirtioBlk : IVirtioDevice, IDisposable
         request.Complete(written + 1);
     }
 
-    public void Dispose() => _image.Dispose();
+    public void Dispose()
+    {
+        _io?.Dispose();
+        _image.Dispose();
+    }
 
     // Data moves a chunk at a time, so a request's size (up to 1024 buffers of guest RAM) never
     // becomes one host allocation.

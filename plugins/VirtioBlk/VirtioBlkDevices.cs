@@ -13,8 +13,30 @@ internal static class VirtioBlkOptions
             throw new DeviceConfigurationException("image", "needs the raw disk image's path");
         bool readOnly = context.Options.GetBoolean("readonly", false);
         string serial = context.Options.GetString("serial", context.Name);
-        return new VirtioBlk(new BlkImage(Path.Combine(context.BaseDirectory, image), readOnly), serial, context.Logger);
+        string overlay = context.Options.GetString("overlay", "");
+        bool ioThread = context.Options.GetBoolean("iothread", !context.Clock.Deterministic);
+        string path = Path.Combine(context.BaseDirectory, image);
+        if (overlay.Length == 0)
+            return new VirtioBlk(new BlkImage(path, readOnly), serial, context.Logger, ioThread);
+        if (readOnly)
+            throw new DeviceConfigurationException("overlay", "a read-only disk takes no overlay (its writes fail); drop one of \"readonly\" and \"overlay\"");
+        var baseImage = new BlkImage(path, readOnly: true);
+        try
+        {
+            IOverlayClusters clusters = overlay == MemoryOverlayName
+                ? new MemoryOverlay()
+                : new OverlayFile(Path.Combine(context.BaseDirectory, overlay), baseImage.Sectors);
+            return new VirtioBlk(new CowOverlay(baseImage, clusters), serial, context.Logger, ioThread);
+        }
+        catch
+        {
+            baseImage.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>The <c>"overlay"</c> value that keeps the guest's writes in host memory.</summary>
+    public const string MemoryOverlayName = "memory";
 }
 
 /// <summary>virtio-blk on the virtio-mmio transport (QEMU's virtio-blk-device).</summary>
@@ -22,6 +44,8 @@ internal static class VirtioBlkOptions
 [DeviceOption("image", "the raw disk image (required)")]
 [DeviceOption("readonly", "offer the disk read-only (writes fail)", Default = "false")]
 [DeviceOption("serial", "the ID the guest reads (20 bytes at most)", Default = "the entry's name")]
+[DeviceOption("overlay", "copy-on-write: the image is opened read-only and never changes; the guest's writes go to this overlay file (created when absent, kept across runs) or, with \"memory\", to host memory", Default = "none")]
+[DeviceOption("iothread", "do the disk I/O on the device's own thread (false: on the notifying vCPU, so a run repeats exactly)", Default = "true, false with the deterministic clock")]
 public sealed class VirtioBlkMmio(DeviceContext context) : VirtioMmioTransport(context, VirtioBlkOptions.Build(context));
 
 /// <summary>virtio-blk on the virtio-pci modern transport (QEMU's virtio-blk-pci, non-transitional).</summary>
@@ -30,6 +54,8 @@ public sealed class VirtioBlkMmio(DeviceContext context) : VirtioMmioTransport(c
 [DeviceOption("image", "the raw disk image (required)")]
 [DeviceOption("readonly", "offer the disk read-only (writes fail)", Default = "false")]
 [DeviceOption("serial", "the ID the guest reads (20 bytes at most)", Default = "the entry's name")]
+[DeviceOption("overlay", "copy-on-write: the image is opened read-only and never changes; the guest's writes go to this overlay file (created when absent, kept across runs) or, with \"memory\", to host memory", Default = "none")]
+[DeviceOption("iothread", "do the disk I/O on the device's own thread (false: on the notifying vCPU, so a run repeats exactly)", Default = "true, false with the deterministic clock")]
 public sealed class VirtioBlkPci(DeviceContext context) : VirtioPciTransport(context, VirtioBlkOptions.Build(context), StorageClass)
 {
     /// <summary>Mass storage, SCSI subclass: what QEMU gives virtio-blk.</summary>

@@ -9,7 +9,7 @@ namespace MiniVmm.Devices.VirtioNet;
 /// <c>-netdev dgram</c>): two VMs, each with the other's address as its remote, share a wire. A
 /// receive thread hands each arriving frame to <see cref="FrameReceived"/>.
 /// </summary>
-public sealed class UdpNetBackend : IDisposable
+public sealed class UdpNetBackend : INetBackend
 {
     private readonly Socket _socket;
     private readonly IPEndPoint _remote;
@@ -26,10 +26,13 @@ public sealed class UdpNetBackend : IDisposable
         _receiver = new Thread(Receive) { IsBackground = true, Name = $"virtio-net udp {local}" };
     }
 
-    /// <summary>Called on the receive thread with each frame.</summary>
     public event Action<ReadOnlyMemory<byte>>? FrameReceived;
 
-    /// <summary>Starts receiving (after the device subscribed).</summary>
+    /// <summary>A datagram wire has no link state: always up.</summary>
+    public event Action<bool>? LinkChanged { add { } remove { } }
+
+    public bool LinkUp => true;
+
     public void Start() => _receiver.Start();
 
     public void Send(ReadOnlySpan<byte> frame)

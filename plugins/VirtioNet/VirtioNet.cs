@@ -4,8 +4,9 @@ using Hypervisor.Abstractions.Virtio;
 namespace MiniVmm.Devices.VirtioNet;
 
 /// <summary>
-/// The network device (virtio 1.2, section 5.1) without offloads: a MAC address, link up, one
-/// receive and one transmit queue. Transmitted chains lose their 12-byte header and go to the
+/// The network device (virtio 1.2, section 5.1) without offloads: a MAC address, the link status
+/// of its backend (VIRTIO_NET_F_STATUS: a stream backend's link is down until its peer connects, and
+/// each change is a configuration interrupt), one receive and one transmit queue. Transmitted chains lose their 12-byte header and go to the
 /// backend as frames; received frames fill the receive buffers the guest posted, header first (no
 /// offloads, one buffer), or wait (up to <see cref="PendingFrames"/>, then dropped as a full NIC would).
 /// Its own saved state is the frames waiting and the drop count (the transport saves the queues and
@@ -20,19 +21,26 @@ public sealed class VirtioNet : IVirtioDevice, IDeviceState, IDisposable
     private readonly byte[] _config = new byte[NetSpec.ConfigSize];
     private readonly Queue<VirtioRequest> _buffers = new();
     private readonly Queue<ReadOnlyMemory<byte>> _frames = new();
-    private readonly UdpNetBackend? _backend;
+    private readonly INetBackend? _backend;
 
-    public VirtioNet(byte[] mac, UdpNetBackend? backend)
+    public VirtioNet(byte[] mac, INetBackend? backend)
     {
         mac.CopyTo(_config, NetSpec.ConfigMac);
-        _config[NetSpec.ConfigStatus] = (byte)NetSpec.StatusLinkUp;
         _backend = backend;
+        SetLink(backend?.LinkUp ?? true);
         if (_backend != null)
         {
             _backend.FrameReceived += Receive;
+            _backend.LinkChanged += LinkChanged;
             _backend.Start();
         }
     }
+
+    /// <summary>Tells the driver the configuration changed (the transport's <see cref="VirtioCore.ConfigChanged"/>), set once the transport exists.</summary>
+    public Action? ConfigChanged { get; set; }
+
+    /// <summary>VIRTIO_NET_S_LINK_UP as the driver reads it.</summary>
+    public bool LinkUp => (_config[NetSpec.ConfigStatus] & NetSpec.StatusLinkUp) != 0;
 
     /// <summary>Frames dropped because the guest had no receive buffer and the pending queue was full.</summary>
     public long Dropped { get; private set; }
@@ -106,6 +114,18 @@ public sealed class VirtioNet : IVirtioDevice, IDeviceState, IDisposable
     }
 
     public void Dispose() => _backend?.Dispose();
+
+    private void SetLink(bool up)
+    {
+        lock (_lock)
+            _config[NetSpec.ConfigStatus] = up ? (byte)NetSpec.StatusLinkUp : (byte)0;
+    }
+
+    private void LinkChanged(bool up)
+    {
+        SetLink(up);
+        ConfigChanged?.Invoke();
+    }
 
     private void Receive(ReadOnlyMemory<byte> frame)
     {

@@ -11,6 +11,11 @@
 # the disk of scripts/linux-guest/virtio-disk.sh) and also requires /virtio-check's proofs: the known
 # file read from the ext4 disk, a file the guest wrote and synced (read back on the host with
 # debugfs), bytes from /dev/hwrng and a line on hvc0.
+# With --virtio --overlay the disk is a read-only base under a copy-on-write overlay file (the
+# virtio-blk "overlay" option): the guest's write must succeed while the base image's SHA-256 stays
+# the same and written.txt stays out of it.
+# With --virtio --msix it boots configs/linux-i386-virtio-msix.json (the same devices on a machine
+# with an APIC, so virtio-pci has MSI-X) and also requires PCI-MSI lines for virtio in /proc/interrupts.
 # With --smp it boots configs/linux-i386-smp.json (two vCPUs, local APICs, the I/O APIC, the ACPI
 # MADT) and also requires nproc and /proc/cpuinfo to say 2, IO-APIC lines in /proc/interrupts, and
 # two shell loops run in parallel to finish.
@@ -18,23 +23,25 @@
 # (configs/linux-amd64-soft.json; QEMU: qemu-system-x86_64).
 # With --reboot the guest leaves with 'reboot -f' instead (the kernel resets through the i8042, which
 # ends minivmm with 0 under the machine's default onReset "exit", as -no-reboot ends QEMU).
-#   scripts/linux-guest/boot.sh [--disk|--virtio|--smp|--amd64] [--reboot] [--qemu] [--limit SECONDS] [--no-build]
+#   scripts/linux-guest/boot.sh [--disk|--virtio [--overlay] [--msix]|--smp|--amd64] [--reboot] [--qemu] [--limit SECONDS] [--no-build]
 # Prints "linux-boot: PASS ..." or "linux-boot: FAIL ..." lines; exits 0 only when minivmm passed.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-limit=900 qemu=0 build=1 disk=0 virtio=0 smp=0 amd64=0 leave='poweroff -f'
+limit=900 qemu=0 build=1 disk=0 virtio=0 overlay=0 msix=0 smp=0 amd64=0 leave='poweroff -f'
 while [ $# -gt 0 ]; do
     case "$1" in
         --qemu) qemu=1 ;;
         --disk) disk=1 ;;
         --virtio) virtio=1 ;;
+        --overlay) overlay=1 ;;
+        --msix) msix=1 ;;
         --smp) smp=1 ;;
         --amd64) amd64=1 ;;
         --reboot) leave='reboot -f' ;;
         --limit) limit=$2; shift ;;
         --no-build) build=0 ;;
-        *) echo "usage: boot.sh [--disk|--virtio|--smp|--amd64] [--reboot] [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
+        *) echo "usage: boot.sh [--disk|--virtio [--overlay] [--msix]|--smp|--amd64] [--reboot] [--qemu] [--limit SECONDS] [--no-build]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -54,6 +61,7 @@ if [ $virtio = 1 ]; then
     "$here/virtio-disk.sh" >/dev/null || { echo "linux-boot: FAIL could not build the virtio disk"; exit 1; }
     rm -f artifacts/linux-i386/hvc0.txt
     machine=configs/linux-i386-virtio.json
+    [ $msix = 1 ] && machine=configs/linux-i386-virtio-msix.json
 fi
 [ $smp = 1 ] && machine=configs/linux-i386-smp.json
 minivmm=src/MiniVmm/bin/Release/net10.0/minivmm
@@ -121,7 +129,12 @@ wait_for() { # FILE TEXT SECONDS
 elapsed() { echo "$(date +%s.%N) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
 tail_of() { tail -c 300 "$1" | tr '\r\n' '  '; }
 
-session minivmm-soft $minivmm --machine $machine --timeout "$((limit + 30))s"
+extra=()
+if [ $overlay = 1 ]; then
+    base_sha=$(sha256sum artifacts/linux-i386/virtio.img | cut -d' ' -f1)
+    extra=(--set "devices:7:options:overlay=$work/overlay.cow")
+fi
+session minivmm-soft $minivmm --machine $machine --timeout "$((limit + 30))s" "${extra[@]}"
 soft_result=$result soft_shell=$shell_s
 if [ $virtio = 1 ]; then
     # virtio_check TEXT WHAT: the console must have a "minivmm-virtio: TEXT" line.
@@ -133,7 +146,22 @@ if [ $virtio = 1 ]; then
     virtio_check "file: hello from a virtio-blk ext4 disk" "the known file read from the ext4 disk"
     virtio_check "hwrng: virtio_rng.0 " "/dev/hwrng served by virtio-rng"
     virtio_check "hvc0 written" "hvc0"
-    if debugfs -R "cat /written.txt" artifacts/linux-i386/virtio.img 2>/dev/null | grep -q "written by the guest"; then
+    if [ $msix = 1 ]; then
+        if grep -aq "minivmm-virtio: pci-msi lines: [1-9]" "$work/minivmm-soft.out"; then
+            echo "linux-boot: PASS virtio: MSI-X: $(grep -a 'minivmm-virtio: pci-msi\|minivmm-virtio: irqs' "$work/minivmm-soft.out" | tr '\r\n' '  ')"
+        else
+            echo "linux-boot: FAIL virtio: no PCI-MSI lines for virtio; the guest said: $(grep -a 'minivmm-virtio: irqs\|pci-msi' "$work/minivmm-soft.out" | tr '\r\n' '  ')"; soft_result=FAIL
+        fi
+    fi
+    if [ $overlay = 1 ]; then
+        virtio_check "wrote: written by the guest" "the guest wrote and synced a file on the overlaid disk"
+        if [ "$(sha256sum artifacts/linux-i386/virtio.img | cut -d' ' -f1)" = "$base_sha" ] \
+            && ! debugfs -R "cat /written.txt" artifacts/linux-i386/virtio.img 2>/dev/null | grep -q "written by the guest"; then
+            echo "linux-boot: PASS virtio: the base image is unchanged (SHA-256 $base_sha); the write went to the overlay ($(du -k "$work/overlay.cow" | cut -f1) KiB used)"
+        else
+            echo "linux-boot: FAIL virtio: the base image changed under its overlay"; soft_result=FAIL
+        fi
+    elif debugfs -R "cat /written.txt" artifacts/linux-i386/virtio.img 2>/dev/null | grep -q "written by the guest"; then
         echo "linux-boot: PASS virtio: the file the guest wrote and synced is in the image"
     else
         echo "linux-boot: FAIL virtio: written.txt is not in the image"; soft_result=FAIL

@@ -21,6 +21,7 @@ fi
 echo "minivmm-virtio: hwrng: $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null) $(head -c 16 /dev/hwrng | od -An -tx1 | tr -d ' \n')"
 [ -c /dev/hvc0 ] && echo "minivmm-virtio: hello on hvc0" > /dev/hvc0 && echo "minivmm-virtio: hvc0 written"
 echo "minivmm-virtio: irqs: $(grep virtio /proc/interrupts | awk '{ printf "%s=%s ", $NF, $2 }')"
+echo "minivmm-virtio: pci-msi lines: $(grep virtio /proc/interrupts | grep -c PCI-MSI)"
 ip=$(sed -n 's/.*minivmm.ip=\([0-9.]*\).*/\1/p' /proc/cmdline)
 peer=$(sed -n 's/.*minivmm.peer=\([0-9.]*\).*/\1/p' /proc/cmdline)
 if [ -n "$ip" ] && [ -n "$peer" ] && [ -e /sys/class/net/eth0 ]; then

@@ -68,6 +68,9 @@ public sealed class DeviceContext
     /// <summary>The machine's APIC bus (machine-file key <c>"apic": true</c>), or null when the machine has no local APICs.</summary>
     public IApicBus? Apic { get; init; }
 
+    /// <summary>Doorbells the accelerator can catch without a vCPU exit (<see cref="IIoEvents"/>), or null for a bare context.</summary>
+    public IIoEvents? IoEvents { get; init; }
+
     /// <summary>Stop or reset the machine.</summary>
     public required IVmControl Vm { get; init; }
 

@@ -14,6 +14,12 @@ public sealed class DeviceOptionAttribute(string name, string description) : Att
     /// <summary>What the option does, for <c>minivmm devices</c>.</summary>
     public string Description { get; } = description;
 
+    /// <summary>
+    /// The value is an object of keys (e.g. virtio-net's <c>"backend": { "type": "tap", "ifname": "tap0" }</c>),
+    /// read with <c>context.Options.GetSection(name)</c>; other options must be single values.
+    /// </summary>
+    public bool IsObject { get; init; }
+
     /// <summary>The default, shown to users; informational only.</summary>
     public string? Default { get; init; }
 }

@@ -11,6 +11,12 @@ public interface IClock
     long NowNanoseconds { get; }
 
     /// <summary>
+    /// True in <c>deterministic</c> mode: a device that would do work on its own thread (an I/O
+    /// thread) does it on the vCPU instead, so the run repeats exactly.
+    /// </summary>
+    bool Deterministic => false;
+
+    /// <summary>
     /// Creates a one-shot timer. Its callback runs once the clock reaches the armed deadline, on a
     /// machine thread that is not the caller's (so a device must guard state it shares with its
     /// bus accesses), and never while the device is being disposed. Re-arm it from the callback

@@ -36,7 +36,14 @@ public sealed unsafe partial class KvmVm : IVirtualMachine
             CheckedIoctl.Call(_vm, KvmIoctl.CreatePit2, &pit, "KVM_CREATE_PIT2");
             HasPit = true;
         }
+        if (accelerator.CheckExtension(KvmCapability.Ioeventfd) > 0)
+            _ioEvents = new KvmIoEvents(_vm);
     }
+
+    private readonly KvmIoEvents? _ioEvents;
+
+    /// <summary>KVM_IOEVENTFD doorbells, or null when this KVM lacks KVM_CAP_IOEVENTFD.</summary>
+    public Hypervisor.Abstractions.IIoEvents? IoEvents => _ioEvents;
 
     /// <summary>The RAM the VM was created with.</summary>
     public GuestMemory Memory { get; }
@@ -124,6 +131,7 @@ public sealed unsafe partial class KvmVm : IVirtualMachine
 
     public void Dispose()
     {
+        _ioEvents?.Dispose(); // deassigned while the VM descriptor is still open
         lock (_vcpus)
         {
             foreach (var vcpu in _vcpus)

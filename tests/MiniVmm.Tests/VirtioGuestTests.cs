@@ -36,6 +36,20 @@ public class VirtioGuestTests
         Assert.Equal("written by the guest\n", System.Text.Encoding.ASCII.GetString(disk, 1024, 21));
     }
 
+    [KvmFact]
+    public void On_kvm_the_queue_notification_is_an_ioeventfd_doorbell_and_the_run_is_the_same()
+    {
+        using var temp = new TempFolder();
+        string image = temp.Write("disk.img", File.ReadAllBytes(Path.Combine(Minivmm.RepoRoot, "guests", "pc", "virtioblk.img")));
+
+        var result = Minivmm.Run("--machine", "configs/virtio-blk.json", "--accel", "kvm", "--log-level", "debug",
+            "--set", $"devices:2:options:image={image}", "--set", "devices:2:options:readonly=false");
+
+        Assert.Contains("1 doorbell(s) on the accelerator's ioeventfd", result.Stderr);
+        Assert.Equal(Header + "write sector 2: used 00000001 status 00000000 isr 00000001\n" + Tail, result.Stdout);
+        Assert.Equal(1, result.ExitCode);
+    }
+
     [Fact]
     public void On_the_read_only_disk_the_write_fails_and_the_image_stays()
     {

@@ -96,6 +96,9 @@ public sealed class PciConfigSpace : IPciFunction
         }
     }
 
+    /// <summary>Raised after every guest write, with its offset and size (a capability whose bits mean something when written, e.g. MSI-X's function mask).</summary>
+    public event Action<int, int>? ConfigWritten;
+
     public uint ReadConfig(int offset, int size)
     {
         CheckAccess(offset, size);
@@ -129,6 +132,7 @@ public sealed class PciConfigSpace : IPciFunction
         }
         foreach (var mapping in changed)
             BarChanged?.Invoke(mapping);
+        ConfigWritten?.Invoke(offset, size);
     }
 
     /// <summary>

@@ -40,9 +40,16 @@ public interface IVirtioDevice
     /// <summary>
     /// The driver made <paramref name="request"/> available on <paramref name="queue"/>. Complete it
     /// now or later (from any thread) with <see cref="VirtioRequest.Complete"/>. Called on the thread
-    /// of the guest's notification (a vCPU).
+    /// of the guest's notification (a vCPU, or an ioeventfd thread on KVM); a device with slow work
+    /// hands it to its own thread and returns.
     /// </summary>
     void Request(int queue, VirtioRequest request);
+
+    /// <summary>
+    /// Returns when the device has finished the requests it took and works on (an I/O thread's
+    /// queue): called before a snapshot saves the queues. Requests it holds waiting for input stay held.
+    /// </summary>
+    void Quiesce() { }
 
     /// <summary>The driver reset the device: drop held requests and return to power-on.</summary>
     void Reset() { }

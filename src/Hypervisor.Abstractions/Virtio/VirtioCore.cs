@@ -28,10 +28,22 @@ public sealed class VirtioCore
         _draining = Queues.Select(_ => new object()).ToArray();
         foreach (var queue in Queues)
         {
-            queue.Interrupt = () => Signal(VirtioInterrupt.UsedBuffer);
+            int source = queue.Index;
+            queue.Interrupt = () => Signal(VirtioInterrupt.UsedBuffer, source);
             queue.Failed = Break;
         }
     }
+
+    /// <summary>The source <see cref="MessageInterrupt"/> gets for a configuration change (queues are 0 up).</summary>
+    public const int ConfigSource = -1;
+
+    /// <summary>
+    /// Set by a transport with message-signalled interrupts (virtio-pci's MSI-X): called with the
+    /// queue's index, or <see cref="ConfigSource"/>, for each interrupt; true means it sent (or
+    /// dropped) a message, so neither the interrupt status nor the line changes; false (MSI-X off)
+    /// falls back to the line.
+    /// </summary>
+    public Func<int, bool>? MessageInterrupt { get; set; }
 
     public IVirtioDevice Device { get; }
 
@@ -206,6 +218,7 @@ public sealed class VirtioCore
     /// </summary>
     public void SaveState(IStateWriter writer)
     {
+        Device.Quiesce();
         lock (_lock)
         {
             writer.WriteByte(Status);
@@ -262,7 +275,7 @@ public sealed class VirtioCore
     {
         lock (_lock)
             ConfigGeneration++;
-        Signal(VirtioInterrupt.ConfigChange);
+        Signal(VirtioInterrupt.ConfigChange, ConfigSource);
     }
 
     private void Break(VirtqueueException bad)
@@ -274,11 +287,13 @@ public sealed class VirtioCore
             Status |= VirtioStatus.NeedsReset;
         }
         _logger.Warning("Virtio device broken by the guest ({Reason}); NEEDS_RESET set", bad.Message);
-        Signal(VirtioInterrupt.ConfigChange);
+        Signal(VirtioInterrupt.ConfigChange, ConfigSource);
     }
 
-    private void Signal(uint bits)
+    private void Signal(uint bits, int source)
     {
+        if (MessageInterrupt?.Invoke(source) == true)
+            return;
         lock (_lock)
         {
             _isr |= bits;

@@ -17,12 +17,22 @@ public class VirtioMmioTransport : IMmioDevice, IKernelCommandLine, IDeviceState
 {
     private readonly ulong? _base;
     private readonly int _irq;
+    private readonly List<IDisposable> _doorbells = [];
 
     public VirtioMmioTransport(DeviceContext context, IVirtioDevice device)
     {
         Core = new VirtioCore(device, context.Memory, context.Irq, context.Logger);
         _base = context.MmioBase;
         _irq = context.Irq.Number;
+        // QueueNotify carries the queue's index (Linux writes 32 bits): one doorbell per queue, matched on it.
+        if (context.IoEvents != null && _base is { } at)
+        {
+            for (int q = 0; q < Core.Queues.Count; q++)
+            {
+                int queue = q;
+                _doorbells.Add(context.IoEvents.Watch(at + VirtioMmioRegister.QueueNotify, 4, (ulong)queue, () => Core.Notify(queue)));
+            }
+        }
     }
 
     /// <summary>The transport-independent state (features, status, queues).</summary>
@@ -105,7 +115,12 @@ public class VirtioMmioTransport : IMmioDevice, IKernelCommandLine, IDeviceState
         Core.LoadState(reader);
     }
 
-    public virtual void Dispose() => (Core.Device as IDisposable)?.Dispose();
+    public virtual void Dispose()
+    {
+        foreach (var doorbell in _doorbells)
+            doorbell.Dispose();
+        (Core.Device as IDisposable)?.Dispose();
+    }
 
     private ulong ReadConfig(ulong offset, int size)
     {

@@ -4,11 +4,12 @@ namespace Hypervisor.Abstractions.Virtio;
 
 /// <summary>
 /// BAR 0 of a virtio-pci function: the common configuration, the ISR (read to acknowledge), the
-/// device configuration and the notification page, each a 4 KiB page (<see cref="VirtioPciLayout"/>).
+/// device configuration and the notification page, each a 4 KiB page (<see cref="VirtioPciLayout"/>);
+/// with MSI-X, the vector table and the pending bits after them.
 /// </summary>
-public sealed class VirtioPciBar(VirtioCore core) : IMmioDevice
+public sealed class VirtioPciBar(VirtioCore core, VirtioPciVectors? vectors = null) : IMmioDevice
 {
-    public ulong MmioSize => VirtioPciLayout.BarSize;
+    public ulong MmioSize => vectors == null ? VirtioPciLayout.BarSize : VirtioPciLayout.MsixBarSize;
 
     public ulong Read(ulong offset, int size)
     {
@@ -25,6 +26,10 @@ public sealed class VirtioPciBar(VirtioCore core) : IMmioDevice
                 Span<byte> data = stackalloc byte[8];
                 core.Device.ReadConfig((int)within, data[..size]);
                 return BinaryPrimitives.ReadUInt64LittleEndian(data);
+            case VirtioPciLayout.MsixTableOffset when vectors != null:
+                return vectors.Table.ReadTable(within, size);
+            case VirtioPciLayout.MsixPendingOffset when vectors != null:
+                return vectors.Table.ReadPending(within, size);
             default:
                 return 0;
         }
@@ -46,6 +51,9 @@ public sealed class VirtioPciBar(VirtioCore core) : IMmioDevice
             case VirtioPciLayout.NotifyOffset:
                 core.Notify((int)(within / VirtioPciLayout.NotifyOffMultiplier));
                 break;
+            case VirtioPciLayout.MsixTableOffset when vectors != null:
+                vectors.Table.WriteTable(within, size, value);
+                break;
         }
     }
 
@@ -58,12 +66,12 @@ public sealed class VirtioPciBar(VirtioCore core) : IMmioDevice
         BinaryPrimitives.WriteUInt32LittleEndian(s[VirtioPciCommonConfig.DeviceFeature..], core.DeviceFeaturesWord);
         BinaryPrimitives.WriteUInt32LittleEndian(s[VirtioPciCommonConfig.DriverFeatureSelect..], core.DriverFeaturesSelect);
         BinaryPrimitives.WriteUInt32LittleEndian(s[VirtioPciCommonConfig.DriverFeature..], core.DriverFeaturesWord);
-        BinaryPrimitives.WriteUInt16LittleEndian(s[VirtioPciCommonConfig.ConfigMsixVector..], VirtioPciCommonConfig.NoVector);
+        BinaryPrimitives.WriteUInt16LittleEndian(s[VirtioPciCommonConfig.ConfigMsixVector..], vectors?.Config ?? VirtioPciCommonConfig.NoVector);
         BinaryPrimitives.WriteUInt16LittleEndian(s[VirtioPciCommonConfig.NumQueues..], (ushort)core.Queues.Count);
         s[VirtioPciCommonConfig.DeviceStatus] = core.Status;
         s[VirtioPciCommonConfig.ConfigGeneration] = (byte)core.ConfigGeneration;
         BinaryPrimitives.WriteUInt16LittleEndian(s[VirtioPciCommonConfig.QueueSelect..], core.QueueSelect);
-        BinaryPrimitives.WriteUInt16LittleEndian(s[VirtioPciCommonConfig.QueueMsixVector..], VirtioPciCommonConfig.NoVector);
+        BinaryPrimitives.WriteUInt16LittleEndian(s[VirtioPciCommonConfig.QueueMsixVector..], vectors?.Queue(core.QueueSelect) ?? VirtioPciCommonConfig.NoVector);
         if (queue == null)
             return; // an absent queue reads size 0
         BinaryPrimitives.WriteUInt16LittleEndian(s[VirtioPciCommonConfig.QueueSize..], queue.Size);
@@ -83,7 +91,13 @@ public sealed class VirtioPciBar(VirtioCore core) : IMmioDevice
             case VirtioPciCommonConfig.DeviceFeatureSelect: core.DeviceFeaturesSelect = (uint)value; break;
             case VirtioPciCommonConfig.DriverFeatureSelect: core.DriverFeaturesSelect = (uint)value; break;
             case VirtioPciCommonConfig.DriverFeature: core.SetDriverFeaturesWord((uint)value); break;
-            case VirtioPciCommonConfig.DeviceStatus: core.SetStatus((byte)value); break;
+            case VirtioPciCommonConfig.DeviceStatus:
+                if ((byte)value == 0)
+                    vectors?.Reset();
+                core.SetStatus((byte)value);
+                break;
+            case VirtioPciCommonConfig.ConfigMsixVector: vectors?.SetConfig((ushort)value); break;
+            case VirtioPciCommonConfig.QueueMsixVector when queue != null: vectors?.SetQueue(queue.Index, (ushort)value); break;
             case VirtioPciCommonConfig.QueueSelect: core.QueueSelect = (ushort)value; break;
             case VirtioPciCommonConfig.QueueSize when queueWritable: queue!.Size = (ushort)value; break;
             case VirtioPciCommonConfig.QueueEnable when (value & 1) != 0: core.SetQueueReady(true); break;

@@ -24,6 +24,6 @@ public static class VirtioPciCommonConfig
     /// <summary>The structure's size with the 1.2 fields.</summary>
     public const int Size = 0x3c;
 
-    /// <summary>"No MSI-X vector": what the vector registers read (there is no MSI-X yet).</summary>
+    /// <summary>"No MSI-X vector": what the vector registers read without MSI-X, or after an unusable vector.</summary>
     public const ushort NoVector = 0xffff;
 }

@@ -42,6 +42,13 @@ public static class VirtioPciLayout
     public const ulong DeviceOffset = 0x2000;
     public const ulong NotifyOffset = 0x3000;
     public const uint RegionLength = 0x1000;
+    /// <summary>With MSI-X (a machine with an APIC) BAR 0 is 32 KiB: the table and the pending bits follow the four regions.</summary>
+    public const ulong MsixBarSize = 0x8000;
+    public const ulong MsixTableOffset = 0x4000;
+    public const ulong MsixPendingOffset = 0x5000;
+    /// <summary>The MSI-X capability follows the notify capability.</summary>
+    public const int MsixCapability = NotifyCapability + NotifyCapabilityLength;
+
     /// <summary>Queue N is notified by a write at NotifyOffset + N * this.</summary>
     public const uint NotifyOffMultiplier = 4;
 }

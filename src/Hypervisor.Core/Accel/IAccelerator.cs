@@ -30,4 +30,7 @@ public interface IVirtualMachine : IDisposable
 
     /// <summary>Drives line <paramref name="irq"/> of the in-kernel irqchip (only with <see cref="VmOptions.KernelIrqchip"/>).</summary>
     void SetIrqLine(int irq, bool level);
+
+    /// <summary>Doorbells caught without a vCPU exit (KVM's ioeventfd), or null when the accelerator has none.</summary>
+    Hypervisor.Abstractions.IIoEvents? IoEvents => null;
 }

@@ -14,6 +14,8 @@ public sealed class DeterministicClock(Func<ulong> instructionsRetired) : Machin
     // Time skipped while halted.
     private long _skipped;
 
+    public override bool Deterministic => true;
+
     public override long NowNanoseconds => (long)instructionsRetired() * NanosecondsPerInstruction + Interlocked.Read(ref _skipped);
 
     public override ulong NextStopInstruction

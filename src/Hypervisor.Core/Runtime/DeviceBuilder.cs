@@ -22,10 +22,11 @@ public static class DeviceBuilder
     {
         foreach (var option in options.GetChildren())
         {
-            if (!type.Options.Any(o => o.Name == option.Key))
+            var declared = type.Options.FirstOrDefault(o => o.Name == option.Key);
+            if (declared == null)
                 yield return (option.Key, $"device type '{type.Name}' has no option '{option.Key}'" +
                     (type.Options.Count > 0 ? $" (it takes: {string.Join(", ", type.Options.Select(o => o.Name))})" : " (it takes none)"));
-            else if (option.Value == null && option.GetChildren().Any())
+            else if (option.Value == null && option.GetChildren().Any() && !declared.IsObject)
                 yield return (option.Key, $"expected a value (a string, number or boolean), not an object or array");
         }
     }

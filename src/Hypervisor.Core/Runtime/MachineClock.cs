@@ -14,6 +14,8 @@ public abstract class MachineClock : IClock, IDisposable
 
     public abstract long NowNanoseconds { get; }
 
+    public virtual bool Deterministic => false;
+
     public virtual IDeviceTimer CreateTimer(Action callback) => Timers.Create(callback);
 
     /// <summary>

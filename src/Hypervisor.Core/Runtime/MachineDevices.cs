@@ -59,6 +59,9 @@ public sealed class MachineDevices : IDisposable
 
         /// <summary>The APIC bus of a machine with <c>"apic": true</c>, or null.</summary>
         public IApicBus? Apic { get; init; }
+
+        /// <summary>Doorbells for the accelerator to catch (the VM's ioeventfd once it exists), or null.</summary>
+        public IIoEvents? IoEvents { get; init; }
     }
 
     public static MachineDevices Build(MachineConfig config, PluginCatalog catalog, Environment env)
@@ -212,6 +215,7 @@ public sealed class MachineDevices : IDisposable
             Vm = env.Vm,
             MemoryMap = env.MemoryMap,
             Apic = env.Apic,
+            IoEvents = env.IoEvents,
             OpenBackend = (option, fallback) => OpenShared(entry, option, fallback, env),
         };
 

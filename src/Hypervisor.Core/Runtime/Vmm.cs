@@ -101,11 +101,13 @@ public sealed class Vmm : IDisposable
             : new HostClock());
         Clock = clock;
         var apicBus = Config.Apic ? new Apic.ApicBus(irqs.Wake) : null;
+        var ioEvents = Own(new IoEventRouter());
         var environment = new MachineDevices.Environment(Memory, clock, Control, irqs, _logger, Config.Directory,
             WaitForClients: mode == BuildMode.Run)
         {
             MemoryMap = Firmware ?? (Hypervisor.Abstractions.IMemoryMap)Hypervisor.Abstractions.NoMemoryMap.Instance,
             Apic = apicBus,
+            IoEvents = ioEvents,
         };
         Devices = Own(MachineDevices.Build(Config, catalog, environment));
         Devices.Ports.UnclaimedAccess = (port, size, write) =>
@@ -130,6 +132,7 @@ public sealed class Vmm : IDisposable
         var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock, Firmware = Firmware, Apic = apicBus }));
         if (Config.Irqchip == IrqchipMode.Kernel)
             irqs.Attach(vm.SetIrqLine);
+        ioEvents.Attach(vm.IoEvents, _logger);
         VmState = vm is Accel.IVmState { HasState: true } state ? state : null;
         for (int id = 0; id < Config.Vcpus; id++)
         {

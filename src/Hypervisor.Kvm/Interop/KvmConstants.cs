@@ -66,4 +66,23 @@ internal static class KvmCapability
     public const int SetIdentityMapAddr = 37;
     public const int Pit2 = 33;
     public const int ImmediateExit = 136;
+    public const int Irqfd = 32;
+    public const int Ioeventfd = 36;
+}
+
+/// <summary>Flags of <see cref="KvmIoeventfd"/> (KVM_IOEVENTFD_FLAG_*).</summary>
+[NativeConstants("KVM_IOEVENTFD_FLAG_")]
+internal static class KvmIoeventfdFlag
+{
+    public const uint Datamatch = 1 << 0;
+    public const uint Pio = 1 << 1;
+    public const uint Deassign = 1 << 2;
+}
+
+/// <summary>Flags of <see cref="KvmIrqfd"/> (KVM_IRQFD_FLAG_*).</summary>
+[NativeConstants("KVM_IRQFD_FLAG_")]
+internal static class KvmIrqfdFlag
+{
+    public const uint Deassign = 1 << 0;
+    public const uint Resample = 1 << 1;
 }

@@ -22,6 +22,8 @@ internal static class KvmIoctl
     public static readonly uint CreateIrqchip = IoctlNumber.IO(Kvmio, 0x60);
     public static readonly uint IrqLine = IoctlNumber.IOW<KvmIrqLevel>(Kvmio, 0x61);
     public static readonly uint CreatePit2 = IoctlNumber.IOW<KvmPitConfig>(Kvmio, 0x77);
+    public static readonly uint Irqfd = IoctlNumber.IOW<KvmIrqfd>(Kvmio, 0x76);
+    public static readonly uint Ioeventfd = IoctlNumber.IOW<KvmIoeventfd>(Kvmio, 0x79);
 
     // On a vCPU descriptor.
     public static readonly uint Run = IoctlNumber.IO(Kvmio, 0x80);

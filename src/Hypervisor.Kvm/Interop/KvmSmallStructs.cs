@@ -25,6 +25,33 @@ internal struct KvmIrqLevel
     public uint Level;
 }
 
+/// <summary><c>struct kvm_ioeventfd</c>: KVM_IOEVENTFD, a guest write that signals an eventfd instead of exiting.</summary>
+[NativeStruct("kvm_ioeventfd")]
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct KvmIoeventfd
+{
+    /// <summary>The value a write must carry (with <see cref="KvmIoeventfdFlag.Datamatch"/>).</summary>
+    public ulong Datamatch;
+    public ulong Addr;
+    /// <summary>1, 2, 4 or 8 bytes; 0 for any length.</summary>
+    public uint Len;
+    public int Fd;
+    public uint Flags;
+    public fixed byte Pad[36];
+}
+
+/// <summary><c>struct kvm_irqfd</c>: KVM_IRQFD, an eventfd whose write raises a GSI of the in-kernel irqchip.</summary>
+[NativeStruct("kvm_irqfd")]
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct KvmIrqfd
+{
+    public uint Fd;
+    public uint Gsi;
+    public uint Flags;
+    public uint Resamplefd;
+    public fixed byte Pad[16];
+}
+
 /// <summary><c>struct kvm_interrupt</c>: KVM_INTERRUPT, a vector from a userspace interrupt controller.</summary>
 [NativeStruct("kvm_interrupt")]
 [StructLayout(LayoutKind.Sequential)]

@@ -34,6 +34,15 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
     public static partial int Ioctl(int fd, nuint request, void* argument);
 
+    [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int Eventfd(uint initialValue, int flags);
+
+    [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, void* buffer, nuint count);
+
+    [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, void* buffer, nuint count);
+
     [LibraryImport(Library, EntryPoint = "mmap", SetLastError = true)]
     public static partial void* Mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
 
@@ -91,6 +100,14 @@ internal static class MmapFlags
     [NativeName("MAP_SHARED")] public const int Shared = 1;
     [NativeName("MAP_PRIVATE")] public const int Private = 2;
     [NativeName("MAP_ANONYMOUS")] public const int Anonymous = 0x20;
+}
+
+/// <summary>Flags for eventfd().</summary>
+[NativeConstants("")]
+internal static class EventfdFlags
+{
+    /// <summary>Not inherited by child processes.</summary>
+    [NativeName("EFD_CLOEXEC")] public const int CloseOnExec = 0x80000;
 }
 
 /// <summary>The errno values the KVM code tells apart.</summary>

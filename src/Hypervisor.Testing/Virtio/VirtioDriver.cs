@@ -142,6 +142,23 @@ public sealed class VirtioDriver
         return true;
     }
 
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for the next used element: for a device that completes
+    /// on its own thread (virtio-blk's I/O thread). False when none came.
+    /// </summary>
+    public bool WaitForUsed(int queue, TimeSpan timeout, out ushort head, out uint length)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var spin = new SpinWait();
+        while (!TryTakeUsed(queue, out head, out length))
+        {
+            if (DateTime.UtcNow >= deadline)
+                return false;
+            spin.SpinOnce();
+        }
+        return true;
+    }
+
     /// <summary>avail_event: where the device wants the next notification (event index).</summary>
     public ushort AvailEvent(int queue) => Read16(_rings[queue].Device + SplitRing.UsedRingOffset + (ulong)(SplitRing.UsedElementSize * _rings[queue].Size));
 

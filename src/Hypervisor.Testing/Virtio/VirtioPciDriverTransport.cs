@@ -83,6 +83,21 @@ public sealed class VirtioPciDriverTransport : IVirtioDriverTransport
         _buses.WriteMmio(_regions[VirtioPciLayout.NotifyConfigType] + offset, 2, (ushort)queue);
     }
 
+    /// <summary>Writes config_msix_vector and returns what it reads back (NO_VECTOR when the device refused it).</summary>
+    public ushort SetConfigVector(ushort vector)
+    {
+        WriteCommon(C.ConfigMsixVector, 2, vector);
+        return (ushort)ReadCommon(C.ConfigMsixVector, 2);
+    }
+
+    /// <summary>Writes queue_msix_vector of <paramref name="queue"/> and returns what it reads back.</summary>
+    public ushort SetQueueVector(int queue, ushort vector)
+    {
+        WriteCommon(C.QueueSelect, 2, (ushort)queue);
+        WriteCommon(C.QueueMsixVector, 2, vector);
+        return (ushort)ReadCommon(C.QueueMsixVector, 2);
+    }
+
     public uint TakeInterruptStatus() => (uint)_buses.ReadMmio(_regions[VirtioPciLayout.IsrConfigType], 1);
 
     public ulong ReadConfig(int offset, int size) => _buses.ReadMmio(_regions[VirtioPciLayout.DeviceConfigType] + (ulong)offset, size);

@@ -13,7 +13,7 @@ public static class HeaderProbe
     public const string KvmHeader = "/usr/include/linux/kvm.h";
 
     private static readonly string[] Includes =
-        ["stddef.h", "stdio.h", "fcntl.h", "errno.h", "signal.h", "sys/mman.h", "linux/kvm.h"];
+        ["stddef.h", "stdio.h", "fcntl.h", "errno.h", "signal.h", "sys/mman.h", "sys/eventfd.h", "linux/kvm.h"];
 
     /// <summary>Null when the probe can run here, else why not.</summary>
     public static string? Unavailable()

@@ -43,6 +43,9 @@ public class HeaderProbeTests
             "value KVM_SET_TSS_ADDR", "value KVM_SET_IDENTITY_MAP_ADDR", "value KVM_CHECK_EXTENSION",
             "value KVM_EXIT_IO", "value KVM_EXIT_INTERNAL_ERROR", "value KVM_CAP_IMMEDIATE_EXIT", "value KVM_API_VERSION",
             "value SIGUSR2", "value EINTR", "value O_RDWR", "value MAP_SHARED",
+            "sizeof kvm_ioeventfd", "offsetof kvm_ioeventfd.flags", "sizeof kvm_irqfd", "offsetof kvm_irqfd.resamplefd",
+            "value KVM_IOEVENTFD", "value KVM_IRQFD", "value KVM_CAP_IOEVENTFD", "value KVM_CAP_IRQFD",
+            "value KVM_IOEVENTFD_FLAG_DATAMATCH", "value KVM_IOEVENTFD_FLAG_DEASSIGN", "value KVM_IRQFD_FLAG_RESAMPLE", "value EFD_CLOEXEC",
         ];
         Assert.All(required, key => Assert.Contains(key, keys));
     }

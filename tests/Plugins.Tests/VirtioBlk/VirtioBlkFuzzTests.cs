@@ -42,6 +42,7 @@ public sealed class VirtioBlkFuzzTests : IDisposable
             }
             chain[0] = VirtioDriver.Out(0x30000, (uint)random.Next(0, 64));
             driver.Submit(0, chain);
+            harness.Device.Core.Device.Quiesce(); // the I/O thread has answered, or dropped it
             if (driver.TryTakeUsed(0, out _, out _))
                 answered++;
             transport.TakeInterruptStatus();

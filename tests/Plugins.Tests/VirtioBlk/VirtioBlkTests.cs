@@ -62,7 +62,7 @@ public sealed class VirtioBlkTests : IDisposable
             chain.Add(new ChainBuffer(data, dataLength, deviceWritesData));
         chain.Add(In(status, 1));
         _driver.Submit(0, [.. chain]);
-        Assert.True(_driver.TryTakeUsed(0, out _, out uint length));
+        Assert.True(_driver.WaitForUsed(0, TimeSpan.FromSeconds(10), out _, out uint length));
         return (_driver.ReadMemory(status, 1)[0], length);
     }
 
