@@ -8,8 +8,12 @@ namespace Hypervisor.Core.Runtime;
 /// </summary>
 public sealed class DeterministicClock(Func<ulong> instructionsRetired) : MachineClock
 {
-    /// <summary>A 1 GHz, one-instruction-per-cycle machine.</summary>
-    public const long NanosecondsPerInstruction = 1;
+    /// <summary>
+    /// A 1 GHz, one-instruction-per-cycle machine. MINIVMM_ICOUNT_NS (1-1000) slows it for debugging:
+    /// e.g. 40 gives a guest the interrupt density it sees on the host clock at 25 MIPS, repeatably.
+    /// </summary>
+    public static readonly long NanosecondsPerInstruction =
+        long.TryParse(Environment.GetEnvironmentVariable("MINIVMM_ICOUNT_NS"), out long ns) && ns is >= 1 and <= 1000 ? ns : 1;
 
     // Time skipped while halted.
     private long _skipped;
