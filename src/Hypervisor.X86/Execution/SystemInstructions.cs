@@ -28,6 +28,8 @@ internal sealed partial class Cpu
             case Mnemonic.Hlt: Hlt(); return true;
             case Mnemonic.Cpuid: Cpuid(); return true;
             case Mnemonic.Swapgs: Swapgs(); return true;
+            case Mnemonic.Sysenter: Sysenter(); return true;
+            case Mnemonic.Sysexit: case Mnemonic.Sysexitq: Sysexit(ref d); return true;
             case Mnemonic.Rdtsc: Rdtsc(); return true;
             case Mnemonic.Rdpmc: Rdpmc(); return true;
             case Mnemonic.Rdmsr: Rdmsr(); return true;
@@ -208,9 +210,9 @@ internal sealed partial class Cpu
     /// </summary>
     public const uint CpuSignature = 0x619;
 
-    /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | PGE | CMOV | CLFSH | FXSR | SSE | SSE2 (leaf 0x80000001 adds NX).</summary>
+    /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | SEP | PGE | CMOV | CLFSH | FXSR | SSE | SSE2 (leaf 0x80000001 adds NX).</summary>
     public const uint CpuidFeatures = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8)
-        | (1u << 13) | (1u << 15) | (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26);
+        | (1u << 11) | (1u << 13) | (1u << 15) | (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26);
 
     /// <summary>Leaf 1 EBX[15:8]: the CLFLUSH line size in 8-byte units (64 bytes).</summary>
     public const uint CpuidClflushLine = 8u << 8;
@@ -263,6 +265,7 @@ internal sealed partial class Cpu
             MsrBiosSignId => 0,
             MsrEfer => Efer,
             _ when TryReadLongModeMsr(R(Gpr.ECX), out ulong longModeMsr) => longModeMsr,
+            _ when TryReadSysenterMsr(R(Gpr.ECX), out ulong sysenterMsr) => sysenterMsr,
             _ => throw GP(),
         };
         SetRegister32(Gpr.EAX, (uint)v);
@@ -281,7 +284,7 @@ internal sealed partial class Cpu
             case MsrBiosSignId: break;
             case MsrEfer: WriteEfer(v); break;
             default:
-                if (!TryWriteLongModeMsr(R(Gpr.ECX), v))
+                if (!TryWriteLongModeMsr(R(Gpr.ECX), v) && !TryWriteSysenterMsr(R(Gpr.ECX), v))
                     throw GP();
                 break;
         }
