@@ -11,13 +11,16 @@ namespace Hypervisor.X86.Tests;
 /// accessible (0-4 MiB), a GDT with kernel and user code in 64-bit and compatibility form laid out
 /// for SYSENTER/SYSEXIT (SYSENTER_CS = 0x08), a 64-bit TSS (RSP0, IST1), and an IDT whose 32
 /// exception gates lead to a recorder: R15 = vector, R14 = the qword at the top of the new stack
-/// (the error code, or RIP), R13 = the new RSP, R12 = the next qword (RIP after an error code, else CS), then HLT.
+/// (the error code, or RIP), R13 = the new RSP, R12 = the next qword (RIP after an error code, else CS), then HLT
+/// (R15 starts as <see cref="NoException"/>).
 /// The kernel code (64-bit, CPL 0) starts after a prologue that loads the tables.
 /// </summary>
 public static class LongModeRings
 {
     public const ulong Kernel = 0x10_0000, User64 = 0x20_0000, User32 = 0x28_0000, Handlers = 0x1F_0000;
     public const ulong KernelStack = 0x8_0000, UserStack = 0x9_0000, Rsp0 = 0x7_0000, Ist1 = 0x6_0000;
+    /// <summary>R15 until the recorder runs.</summary>
+    public const ulong NoException = ulong.MaxValue;
     public const ulong Gdt = 0x500, Tss = 0x600, Idt = 0x800, Pml4 = 0x1000;
 
     /// <summary>GDT selectors: SYSENTER's order (kernel CS, SS, user32 CS, SS, user64 CS, SS), then compat ring 0, the TSS, two 16-byte slots.</summary>
@@ -52,6 +55,7 @@ public static class LongModeRings
         r.Rip = Kernel;
         r.Rsp = KernelStack;
         r.Rflags = 2;
+        r.R15 = NoException;
         h.Vcpu.SetRegisters(r);
         return h;
     }
