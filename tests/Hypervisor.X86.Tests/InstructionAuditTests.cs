@@ -94,6 +94,11 @@ public class InstructionAuditTests
     [InlineData(0xC0000090u, true)]     // past the IA-32e MSRs (EFER, STAR..SFMASK): none here
     [InlineData(0xC0000081u, false)]    // STAR (SYSCALL)
     [InlineData(0x10u, false)]          // IA32_TSC
+    [InlineData(0x17u, false)]          // IA32_PLATFORM_ID (Linux's microcode driver on this model)
+    [InlineData(0x1A0u, false)]         // IA32_MISC_ENABLE
+    [InlineData(0x174u, false)]         // IA32_SYSENTER_CS
+    [InlineData(0xC0000103u, false)]    // IA32_TSC_AUX
+    [InlineData(0xC0000104u, true)]
     public void Rdmsr_raises_GP_for_msrs_it_does_not_implement(uint msr, bool faults)
     {
         var r = Run(a => { a.mov(ecx, msr); a.rdmsr(); a.mov(dx, 0xFFFF); });

@@ -1,7 +1,7 @@
 namespace Hypervisor.X86.Cpu;
 
 /// <summary>
-/// The processor this CPU says it is (CPUID, SDM Vol. 2A) and the model-specific register its
+/// The processor this CPU says it is (CPUID, SDM Vol. 2A) and the model-specific registers its
 /// kernel reads for that model. The identity is a real core's: GenuineIntel, family 6 model 26
 /// stepping 5 with its brand string, an Intel Core i7-920 (Nehalem, D0): an Intel 64 part with
 /// SYSENTER in IA-32e mode, CMPXCHG16B, LAHF/SAHF in 64-bit mode and RDTSCP, which Linux knows by
@@ -44,6 +44,9 @@ internal sealed partial class Cpu
 
     /// <summary>Leaf 0x80000001 ECX: LAHF/SAHF in 64-bit mode.</summary>
     public const uint ExtendedFeaturesEcx = 1u << 0;
+
+    /// <summary>IA32_PLATFORM_ID (read-only): Linux's microcode driver reads it unguarded on family 6 model 5 and later.</summary>
+    private const uint MsrPlatformId = 0x17;
 
     /// <summary>IA32_MISC_ENABLE: Linux reads it (unguarded) on family 6 model 0xD and later for the fast-string bit.</summary>
     private const uint MsrMiscEnable = 0x1A0;
@@ -101,14 +104,17 @@ internal sealed partial class Cpu
         R64(Gpr.EDX) = d;
     }
 
+    /// <summary>IA32_PLATFORM_ID reads 0 (platform 0 of bits 52:50, as KVM reports); IA32_MISC_ENABLE as written.</summary>
     private bool TryReadModelMsr(uint msr, out ulong value)
     {
-        value = MiscEnable;
-        return msr == MsrMiscEnable;
+        value = msr == MsrMiscEnable ? MiscEnable : 0;
+        return msr is MsrMiscEnable or MsrPlatformId;
     }
 
     private bool TryWriteModelMsr(uint msr, ulong value)
     {
+        if (msr == MsrPlatformId)
+            throw GP(); // read-only
         if (msr != MsrMiscEnable)
             return false;
         MiscEnable = value;
