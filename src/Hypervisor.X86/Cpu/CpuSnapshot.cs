@@ -12,7 +12,7 @@ namespace Hypervisor.X86.Cpu;
 internal sealed partial class Cpu
 {
     /// <summary>Raise when the layout below changes.</summary>
-    public const int SnapshotVersion = 3; // 2: sixteen 64-bit general registers; 3: XMM0-15 (256 bytes)
+    public const int SnapshotVersion = 4; // 2: sixteen 64-bit general registers; 3: XMM0-15 (256 bytes); 4: the IA-32e MSRs
 
     /// <summary>Why the CPU cannot be saved now (mid-instruction), or null.</summary>
     public string? SnapshotBlocker => _pendingIo != PendingIo.None || _mmioLoadPending
@@ -39,6 +39,8 @@ internal sealed partial class Cpu
         w.WriteUInt64(TscOffset);
         w.WriteUInt64(ApicBase);
         w.WriteUInt64(SysenterCs); w.WriteUInt64(SysenterEsp); w.WriteUInt64(SysenterEip);
+        w.WriteUInt64(Star); w.WriteUInt64(Lstar); w.WriteUInt64(Cstar); w.WriteUInt64(Sfmask);
+        w.WriteUInt64(KernelGsBase); w.WriteUInt64(TscAux); w.WriteUInt64(MiscEnable);
         w.WriteUInt64(Retired);
         w.WriteBool(A20Enabled);
         // FPU and SSE.
@@ -81,6 +83,8 @@ internal sealed partial class Cpu
         TscOffset = r.ReadUInt64();
         ApicBase = r.ReadUInt64();
         SysenterCs = r.ReadUInt64(); SysenterEsp = r.ReadUInt64(); SysenterEip = r.ReadUInt64();
+        Star = r.ReadUInt64(); Lstar = r.ReadUInt64(); Cstar = r.ReadUInt64(); Sfmask = r.ReadUInt64();
+        KernelGsBase = r.ReadUInt64(); TscAux = r.ReadUInt64(); MiscEnable = r.ReadUInt64();
         Retired = r.ReadUInt64();
         A20Enabled = r.ReadBool();
         _fpuControl = r.ReadUInt16(); _fpuStatus = r.ReadUInt16(); _fpuTag = r.ReadUInt16();

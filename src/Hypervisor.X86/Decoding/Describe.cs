@@ -13,6 +13,7 @@ internal sealed unsafe partial class Cpu
         CpuidFeature.FPU287XL_ONLY, CpuidFeature.FPU387, CpuidFeature.CPUID, CpuidFeature.TSC, CpuidFeature.MSR,
         CpuidFeature.CX8, CpuidFeature.CMOV, CpuidFeature.FXSR, CpuidFeature.RDPMC, CpuidFeature.PAUSE, CpuidFeature.MULTIBYTENOP,
         CpuidFeature.SSE, CpuidFeature.SSE2, CpuidFeature.CLFSH, CpuidFeature.X64, CpuidFeature.SYSCALL,
+        CpuidFeature.SEP, CpuidFeature.CMPXCHG16B, CpuidFeature.RDTSCP,
     ];
 
     /// <summary>False for instructions a CPU with our CPUID would reject with #UD (MMX, SSE3 and later, AVX, ...).</summary>

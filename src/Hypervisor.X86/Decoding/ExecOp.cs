@@ -148,6 +148,7 @@ internal enum ExecOp : byte
     Syscall,
     Sysret,
     Sysretq,
+    Cmpxchg16b,
 }
 
 internal static class ExecOps

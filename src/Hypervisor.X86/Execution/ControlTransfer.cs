@@ -43,13 +43,19 @@ internal sealed partial class Cpu
                 break;
             case OpKind.FarBranch16:
             case OpKind.FarBranch32:
-                FarJump(d.I.FarBranchSelector, d.I.Op0Kind == OpKind.FarBranch16 ? d.I.FarBranch16 : d.I.FarBranch32, d.OpSize);
+                if (LongModeActive)
+                    FarJumpIa32e(d.I.FarBranchSelector, d.I.Op0Kind == OpKind.FarBranch16 ? d.I.FarBranch16 : d.I.FarBranch32, d.OpSize);
+                else
+                    FarJump(d.I.FarBranchSelector, d.I.Op0Kind == OpKind.FarBranch16 ? d.I.FarBranch16 : d.I.FarBranch32, d.OpSize);
                 break;
             default:
                 if (d.I.IsJmpFarIndirect)
                 {
-                    ReadFarPointer(ref d, out ushort sel, out uint off);
-                    FarJump(sel, off, d.OpSize);
+                    ReadFarPointer(ref d, out ushort sel, out ulong off);
+                    if (LongModeActive)
+                        FarJumpIa32e(sel, off, d.OpSize); // Protection/FarTransfers64.cs
+                    else
+                        FarJump(sel, (uint)off, d.OpSize);
                 }
                 else
                 {
@@ -74,13 +80,19 @@ internal sealed partial class Cpu
             }
             case OpKind.FarBranch16:
             case OpKind.FarBranch32:
-                FarCall(d.I.FarBranchSelector, d.I.Op0Kind == OpKind.FarBranch16 ? d.I.FarBranch16 : d.I.FarBranch32, size);
+                if (LongModeActive)
+                    FarCallIa32e(d.I.FarBranchSelector, d.I.Op0Kind == OpKind.FarBranch16 ? d.I.FarBranch16 : d.I.FarBranch32, size);
+                else
+                    FarCall(d.I.FarBranchSelector, d.I.Op0Kind == OpKind.FarBranch16 ? d.I.FarBranch16 : d.I.FarBranch32, size);
                 break;
             default:
                 if (d.I.IsCallFarIndirect)
                 {
-                    ReadFarPointer(ref d, out ushort sel, out uint off);
-                    FarCall(sel, off, size);
+                    ReadFarPointer(ref d, out ushort sel, out ulong off);
+                    if (LongModeActive)
+                        FarCallIa32e(sel, off, size);
+                    else
+                        FarCall(sel, (uint)off, size);
                 }
                 else
                 {
@@ -97,14 +109,14 @@ internal sealed partial class Cpu
         Rip = target;
     }
 
-    /// <summary>m16:16 or m16:32 operand of an indirect far JMP/CALL.</summary>
-    private void ReadFarPointer(ref DecodedInstruction d, out ushort selector, out uint offset)
+    /// <summary>m16:16, m16:32 or (REX.W) m16:64 operand of an indirect far JMP/CALL.</summary>
+    private void ReadFarPointer(ref DecodedInstruction d, out ushort selector, out ulong offset)
     {
         if (d.I.Op0Kind != OpKind.Memory)
             throw UD();
         int ms = MemorySeg(ref d);
         ulong ea = EffectiveAddress(ref d);
-        offset = (uint)ReadMem(ms, ea, d.OpSize);
+        offset = ReadMem(ms, ea, d.OpSize);
         selector = ReadMem16(ms, ea + (uint)d.OpSize);
     }
 
@@ -121,8 +133,8 @@ internal sealed partial class Cpu
     private void RetFar(ref DecodedInstruction d)
     {
         uint release = d.I.OpCount > 0 ? d.I.Immediate16 : 0u;
-        if (Code64)
-            FarReturnLong(d.OpSize, release);
+        if (LongModeActive)
+            FarReturnIa32e(d.OpSize, release); // Protection/FarTransfers64.cs
         else
             FarReturn(d.OpSize, release);
     }

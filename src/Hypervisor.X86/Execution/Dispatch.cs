@@ -30,6 +30,7 @@ internal sealed partial class Cpu
             case ExecOp.Xadd: Xadd(ref d, size); break;
             case ExecOp.Cmpxchg: Cmpxchg(ref d, size); break;
             case ExecOp.Cmpxchg8b: Cmpxchg8b(ref d); break;
+            case ExecOp.Cmpxchg16b: Cmpxchg16b(ref d); break;
             // Logic.cs
             case ExecOp.And: Logic(ref d, size, LogicOp.And, store: true); break;
             case ExecOp.Or: Logic(ref d, size, LogicOp.Or, store: true); break;

@@ -14,12 +14,6 @@ internal sealed partial class Cpu
     private const uint MsrTsc = 0x10;
     private const uint MsrBiosSignId = 0x8B;
     private const uint MsrEfer = 0xC0000080;
-    private const uint ExtendedLeafBase = 0x80000000;
-    private const uint ExtendedFeaturesNx = 1u << 20;
-    private const uint ExtendedFeaturesSyscall = 1u << 11;
-    private const uint ExtendedFeaturesLongMode = 1u << 29;
-    /// <summary>Leaf 0x80000001 ECX bit 0: LAHF/SAHF in 64-bit mode.</summary>
-    private const uint ExtendedFeaturesLahfLm = 1u << 0;
 
     private bool ExecuteSystem(ref DecodedInstruction d)
     {
@@ -28,7 +22,10 @@ internal sealed partial class Cpu
             case Mnemonic.Hlt: Hlt(); return true;
             case Mnemonic.Cpuid: Cpuid(); return true;
             case Mnemonic.Swapgs: Swapgs(); return true;
+            case Mnemonic.Sysenter: Sysenter(); return true;
+            case Mnemonic.Sysexit: case Mnemonic.Sysexitq: Sysexit(ref d); return true;
             case Mnemonic.Rdtsc: Rdtsc(); return true;
+            case Mnemonic.Rdtscp: Rdtscp(); return true;
             case Mnemonic.Rdpmc: Rdpmc(); return true;
             case Mnemonic.Rdmsr: Rdmsr(); return true;
             case Mnemonic.Wrmsr: Wrmsr(); return true;
@@ -156,68 +153,6 @@ internal sealed partial class Cpu
         }
     }
 
-    /// <summary>CPUID: an honest list of what this CPU implements (a P6-class part with SSE/SSE2 but without MMX; the APIC when the machine has one).</summary>
-    private void Cpuid()
-    {
-        CpuidLeaf();
-        // 32-bit results: RAX, RBX, RCX and RDX are zero-extended (SDM Vol. 1, 3.4.1.1).
-        foreach (int r in (ReadOnlySpan<int>)[Gpr.EAX, Gpr.EBX, Gpr.ECX, Gpr.EDX])
-            SetRegister32(r, R(r));
-    }
-
-    private void CpuidLeaf()
-    {
-        uint leaf = R(Gpr.EAX);
-        switch (leaf)
-        {
-            case 0:
-                R(Gpr.EAX) = 1;
-                R(Gpr.EBX) = 0x756E6547; // "Genu"
-                R(Gpr.EDX) = 0x49656E69; // "ineI"
-                R(Gpr.ECX) = 0x6C65746E; // "ntel"
-                break;
-            case 1:
-                R(Gpr.EAX) = CpuSignature;
-                // With a local APIC: EDX.APIC (bit 9, while globally enabled) and the initial APIC ID in EBX[31:24].
-                R(Gpr.EBX) = (LocalApic is { } apic ? (uint)apic.InitialId << 24 : 0) | CpuidClflushLine;
-                R(Gpr.ECX) = 0;
-                R(Gpr.EDX) = CpuidFeatures | (ApicPageEnabled ? CpuidApic : 0);
-                break;
-            case ExtendedLeafBase:
-                R(Gpr.EAX) = ExtendedLeafBase + 8;
-                R(Gpr.EBX) = R(Gpr.ECX) = R(Gpr.EDX) = 0;
-                break;
-            case ExtendedLeafBase + 1:
-                R(Gpr.EAX) = R(Gpr.EBX) = 0;
-                R(Gpr.ECX) = ExtendedFeaturesLahfLm;
-                R(Gpr.EDX) = ExtendedFeaturesNx | ExtendedFeaturesSyscall | ExtendedFeaturesLongMode;
-                break;
-            case ExtendedLeafBase + 8:
-                R(Gpr.EAX) = 0x3028; // 40 physical, 48 linear address bits (QEMU's default)
-                R(Gpr.EBX) = R(Gpr.ECX) = R(Gpr.EDX) = 0;
-                break;
-            default:
-                R(Gpr.EAX) = R(Gpr.EBX) = R(Gpr.ECX) = R(Gpr.EDX) = 0;
-                break;
-        }
-    }
-
-    /// <summary>
-    /// CPUID leaf 1 EAX and EDX after reset: family 6, model 1, stepping 9 (a Pentium Pro, the
-    /// first family with the CMOV, PAE and PGE we advertise; kernels built for i686 require family 6).
-    /// </summary>
-    public const uint CpuSignature = 0x619;
-
-    /// <summary>FPU | PSE | TSC | MSR | PAE | CX8 | PGE | CMOV | CLFSH | FXSR | SSE | SSE2 (leaf 0x80000001 adds NX).</summary>
-    public const uint CpuidFeatures = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8)
-        | (1u << 13) | (1u << 15) | (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26);
-
-    /// <summary>Leaf 1 EBX[15:8]: the CLFLUSH line size in 8-byte units (64 bytes).</summary>
-    public const uint CpuidClflushLine = 8u << 8;
-
-    /// <summary>Leaf 1 EDX bit 9: an on-chip APIC (only on machines with <c>"apic": true</c>).</summary>
-    public const uint CpuidApic = 1u << 9;
-
     /// <summary>
     /// The time-stamp counter at 1 GHz of machine time: nanoseconds of <see cref="Clock"/> (host time,
     /// or retired instructions plus skipped idle time under the deterministic clock), so that it agrees
@@ -263,6 +198,9 @@ internal sealed partial class Cpu
             MsrBiosSignId => 0,
             MsrEfer => Efer,
             _ when TryReadLongModeMsr(R(Gpr.ECX), out ulong longModeMsr) => longModeMsr,
+            _ when TryReadSysenterMsr(R(Gpr.ECX), out ulong sysenterMsr) => sysenterMsr,
+            _ when TryReadTscAux(R(Gpr.ECX), out ulong tscAux) => tscAux,
+            _ when TryReadModelMsr(R(Gpr.ECX), out ulong modelMsr) => modelMsr,
             _ => throw GP(),
         };
         SetRegister32(Gpr.EAX, (uint)v);
@@ -281,7 +219,8 @@ internal sealed partial class Cpu
             case MsrBiosSignId: break;
             case MsrEfer: WriteEfer(v); break;
             default:
-                if (!TryWriteLongModeMsr(R(Gpr.ECX), v))
+                if (!TryWriteLongModeMsr(R(Gpr.ECX), v) && !TryWriteSysenterMsr(R(Gpr.ECX), v) && !TryWriteTscAux(R(Gpr.ECX), v)
+                    && !TryWriteModelMsr(R(Gpr.ECX), v))
                     throw GP();
                 break;
         }

@@ -4,8 +4,8 @@ namespace Hypervisor.X86.Cpu;
 
 /// <summary>
 /// Control transfers of IA-32e mode (SDM Vol. 3, 6.14 and Vol. 2 IRET, SYSCALL, SYSRET): interrupts
-/// and exceptions through 16-byte IDT gates with the RSPn/IST stacks of the 64-bit TSS, IRETQ, the
-/// far return to 64-bit code, and SYSCALL/SYSRET with the STAR/LSTAR/SFMASK MSRs.
+/// and exceptions through 16-byte IDT gates with the RSPn/IST stacks of the 64-bit TSS, IRETQ, and
+/// SYSCALL/SYSRET with the STAR/LSTAR/SFMASK MSRs. Far JMP/CALL/RET are in FarTransfers64.cs.
 /// </summary>
 internal sealed partial class Cpu
 {
@@ -81,17 +81,35 @@ internal sealed partial class Cpu
         WriteSystem(rsp, 8, value);
     }
 
-    /// <summary>IRET in 64-bit mode (IRETQ with REX.W, else 4-byte slots): pops RIP, CS, RFLAGS, RSP and SS, always.</summary>
+    /// <summary>
+    /// IRET in IA-32e mode (IRETQ with REX.W, else 4- or 2-byte slots): pops RIP, CS, RFLAGS, and from
+    /// 64-bit mode or to an outer level RSP and SS too; from compatibility mode to the same level it is
+    /// the protected-mode IRET (SDM IRET, IA-32e-MODE).
+    /// </summary>
     private void IretLong(int size)
     {
+        if (_nmiBlocked)
+            NmiIret(); // as the legacy IRET: the end of an NMI handler unblocks NMIs
         ulong rip = PeekStack(0, size);
         ushort csSel = (ushort)PeekStack((uint)size, size);
         uint flags = (uint)PeekStack((uint)(2 * size), size);
-        ulong rsp = PeekStack((uint)(3 * size), size);
-        ushort ssSel = (ushort)PeekStack((uint)(4 * size), size);
         if ((Flags & Eflags.NT) != 0)
             throw GP(); // task returns do not exist in IA-32e mode
         int rpl = csSel & SelectorRplMask;
+        if (!Code64 && rpl == Cpl)
+        {
+            var same = ReturnCodeSegment(csSel);
+            rip = TargetOffset(same, rip, size);
+            SetStackPointer(StackPointer + (uint)(3 * size));
+            uint flagsBefore = Flags;
+            SetCs(same, csSel, rpl);
+            WriteFlagsAtPrivilege(flags, rpl);
+            Rip = rip;
+            FlagsChanged(flagsBefore);
+            return;
+        }
+        ulong rsp = PeekStack((uint)(3 * size), size);
+        ushort ssSel = (ushort)PeekStack((uint)(4 * size), size);
         var code = ReturnCodeSegment(csSel);
         if (code.L && !IsCanonical(rip))
             throw GP();
@@ -122,21 +140,6 @@ internal sealed partial class Cpu
         if (cpl > Iopl)
             changeable &= ~Eflags.IF;
         Flags = (Flags & ~changeable) | (value & changeable & ~Eflags.VM) | Eflags.Reserved1;
-    }
-
-    /// <summary>Far RET in 64-bit mode (same privilege: what kernels use to reload CS): 8-byte RIP and CS slots with REX.W.</summary>
-    private void FarReturnLong(int size, uint release)
-    {
-        ulong rip = PeekStack(0, size);
-        ushort sel = (ushort)PeekStack((uint)size, size);
-        var code = ReturnCodeSegment(sel);
-        if ((sel & SelectorRplMask) != Cpl)
-            throw StopWithInternalError($"far return to another privilege level in 64-bit mode at {CsEip()} (not implemented)", Hypervisor.Core.Accel.SoftwareCpuErrors.UnimplementedInstruction);
-        if (code.L && !IsCanonical(rip))
-            throw GP();
-        SetStackPointer(StackPointer + (uint)(2 * size) + release);
-        SetCs(code, sel, Cpl);
-        Rip = code.L ? rip : (uint)rip;
     }
 
     /// <summary>SYSCALL (64-bit mode, EFER.SCE): RCX = next RIP, R11 = RFLAGS, CPL 0 flat segments from STAR, RIP = LSTAR.</summary>
