@@ -13,8 +13,8 @@ public static class ResetVectorEntry
     public const ulong CodeBase = 0xFFFF_0000;
     public const ulong Ip = 0xFFF0;
 
-    /// <summary>The CPUID leaf 1 signature the software CPU reports (family 5, model 2, stepping 1: the Pentium of SystemInstructions.CpuSignature).</summary>
-    public const ulong ProcessorSignature = 0x521;
+    /// <summary>The CPUID leaf 1 signature the software CPU reports (family 6, model 26, stepping 5: the Core i7-920 of ProcessorModel.CpuSignature).</summary>
+    public const ulong ProcessorSignature = 0x106A5;
 
     public static BootState State()
     {
