@@ -39,7 +39,10 @@ internal sealed unsafe partial class Cpu
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Read != null)
+        {
+            if (TlbCheck) CheckTlbHit(la, ref e, write: false);
             return e.Read[la & PageOffsetMask];
+        }
         return (byte)ReadSlow(la, 1, _tlb, Cpl == 3);
     }
 
@@ -48,7 +51,10 @@ internal sealed unsafe partial class Cpu
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Read != null && (la & PageOffsetMask) <= PageOffsetMask - 1)
+        {
+            if (TlbCheck) CheckTlbHit(la, ref e, write: false);
             return Unsafe.ReadUnaligned<ushort>(e.Read + (la & PageOffsetMask));
+        }
         return (ushort)ReadSlow(la, 2, _tlb, Cpl == 3);
     }
 
@@ -57,7 +63,10 @@ internal sealed unsafe partial class Cpu
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Read != null && (la & PageOffsetMask) <= PageOffsetMask - 3)
+        {
+            if (TlbCheck) CheckTlbHit(la, ref e, write: false);
             return Unsafe.ReadUnaligned<uint>(e.Read + (la & PageOffsetMask));
+        }
         return (uint)ReadSlow(la, 4, _tlb, Cpl == 3);
     }
 
@@ -66,7 +75,10 @@ internal sealed unsafe partial class Cpu
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Read != null && (la & PageOffsetMask) <= PageOffsetMask - 7)
+        {
+            if (TlbCheck) CheckTlbHit(la, ref e, write: false);
             return Unsafe.ReadUnaligned<ulong>(e.Read + (la & PageOffsetMask));
+        }
         return ReadSlow(la, 8, _tlb, Cpl == 3);
     }
 
@@ -75,7 +87,10 @@ internal sealed unsafe partial class Cpu
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Write != null)
+        {
+            if (TlbCheck) CheckTlbHit(la, ref e, write: true);
             e.Write[la & PageOffsetMask] = value;
+        }
         else
             WriteSlow(la, 1, value, _tlb, Cpl == 3);
     }
@@ -85,7 +100,10 @@ internal sealed unsafe partial class Cpu
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Write != null && (la & PageOffsetMask) <= PageOffsetMask - 1)
+        {
+            if (TlbCheck) CheckTlbHit(la, ref e, write: true);
             Unsafe.WriteUnaligned(e.Write + (la & PageOffsetMask), value);
+        }
         else
             WriteSlow(la, 2, value, _tlb, Cpl == 3);
     }
@@ -95,7 +113,10 @@ internal sealed unsafe partial class Cpu
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Write != null && (la & PageOffsetMask) <= PageOffsetMask - 3)
+        {
+            if (TlbCheck) CheckTlbHit(la, ref e, write: true);
             Unsafe.WriteUnaligned(e.Write + (la & PageOffsetMask), value);
+        }
         else
             WriteSlow(la, 4, value, _tlb, Cpl == 3);
     }
@@ -105,7 +126,10 @@ internal sealed unsafe partial class Cpu
     {
         ref var e = ref TlbSlot(la);
         if (e.Tag == TlbTag(la) && e.Write != null && (la & PageOffsetMask) <= PageOffsetMask - 7)
+        {
+            if (TlbCheck) CheckTlbHit(la, ref e, write: true);
             Unsafe.WriteUnaligned(e.Write + (la & PageOffsetMask), value);
+        }
         else
             WriteSlow(la, 8, value, _tlb, Cpl == 3);
     }
@@ -131,6 +155,8 @@ internal sealed unsafe partial class Cpu
         ref var e = ref tlb[(la >> 12) & (TlbSize - 1)];
         if (e.Tag != TlbTag(la))
             Fill(ref e, la, write: false, user);
+        else if (TlbCheck)
+            CheckTlbHit(la, ref e, write: false);
         if (_watchActive)
             WatchAccess(la, size, write: false, record: true, ref e);
         byte* host = e.Read;
@@ -154,6 +180,8 @@ internal sealed unsafe partial class Cpu
         ref var e = ref tlb[(la >> 12) & (TlbSize - 1)];
         if (e.Tag != TlbTag(la) || !e.Writable)
             Fill(ref e, la, write: true, user);
+        else if (TlbCheck)
+            CheckTlbHit(la, ref e, write: true);
         if (_watchActive)
             WatchAccess(la, size, write: true, record: true, ref e);
         ulong phys = (e.PhysicalPage << 12) | (la & PageOffsetMask);
