@@ -79,10 +79,12 @@ public sealed class GdbStubTests
     public void Connecting_to_a_running_guest_stops_it_and_detaching_lets_it_run_on()
     {
         using var temp = new TempFolder();
-        // inc eax; cmp eax, 0x8000000; jne back; out 0xf4, al (isa-debug-exit); hlt: seconds of looping, 32-bit operands in real mode
-        string machine = temp.RealModeMachine([0x66, 0x40, 0x66, 0x3d, 0x00, 0x00, 0x00, 0x08, 0x75, 0xf6, 0xe6, 0xf4, 0xf4],
+        // wait: cmp byte [0x1100], 0; je wait; out 0xf4, al (isa-debug-exit, AL = 0); hlt. The guest spins
+        // until gdb writes the flag, so however fast the CPU runs it is still running when gdb connects
+        // (a counted loop once ended before the test could connect).
+        string machine = temp.RealModeMachine([0x80, 0x3e, 0x00, 0x11, 0x00, 0x74, 0xf9, 0xe6, 0xf4, 0xf4],
             """{ "type": "isa-debug-exit" }""");
-        string first = "", registers = "", detached = "";
+        string first = "", registers = "", flag = "", detached = "";
 
         var result = Minivmm.RunWatchingStderr(TimeSpan.FromSeconds(60), (process, stderr) =>
         {
@@ -93,14 +95,16 @@ public sealed class GdbStubTests
             using var rsp = new RspClient(int.Parse(port.Groups[1].Value));
             first = rsp.Ask("?");
             registers = rsp.Ask("g");
+            flag = rsp.Ask("M1100,1:01");
             detached = rsp.Ask("D");
         }, "--machine", machine, "--gdb", "tcp:127.0.0.1:0");
 
         Assert.Equal("T05thread:1;", first);
         uint eip = BitConverter.ToUInt32(Convert.FromHexString(registers.Substring(8 * 8, 8)));
-        Assert.InRange(eip, 0x1000u, 0x100cu); // stopped inside the loop
+        Assert.InRange(eip, 0x1000u, 0x1005u); // stopped inside the loop
+        Assert.Equal("OK", flag);
         Assert.Equal("OK", detached);
-        Assert.Equal(1, result.ExitCode); // the loop ran to its end and wrote 0 to isa-debug-exit
+        Assert.Equal(1, result.ExitCode); // after the detach the loop saw the flag and wrote 0 to isa-debug-exit
     }
 
     [Fact]
