@@ -135,4 +135,21 @@ public class LongModeTests
         Assert.Equal(0UL, r.Rdx >> 32);
         Assert.Equal(0xFFFF_FFFFUL, r.R11);
     }
+
+    [Fact]
+    public void Linear_addresses_4_GiB_apart_do_not_share_a_tlb_entry()
+    {
+        // The TLB tag once kept only bits 31:12 (a uint mask), so after a read of 0x2000 a read of
+        // 0x1_0000_2000 (not mapped: the tables map 4 GiB) hit that entry instead of faulting. In
+        // Linux a vmalloc'd stack and another page with the same low 32 bits met this way.
+        using var h = Boot(a =>
+        {
+            a.mov(rax, __qword_ptr[0x2000]);
+            a.mov(rbx, 0x1_0000_2000L);
+            a.mov(rcx, __qword_ptr[rbx]);
+        });
+        var exit = h.Run();
+        Assert.Equal(VcpuExitReason.Shutdown, exit); // #PF, then a triple fault through the empty IDT
+        Assert.Equal(0x1_0000_2000UL, h.Vcpu.GetSpecialRegisters().Cr2);
+    }
 }

@@ -31,14 +31,14 @@ internal sealed unsafe partial class Cpu
             throw GP();
         ulong la = (_csBase + eip) & _linearMask;
         ulong phys;
-        if ((la & ~PageOffsetMask) == _fetchPage)
+        if ((la & LinearPageMask) == _fetchPage)
         {
             phys = _fetchPhysicalBase | (la & PageOffsetMask);
         }
         else
         {
             phys = TranslateFetch(la);
-            _fetchPage = la & ~PageOffsetMask;
+            _fetchPage = la & LinearPageMask;
             _fetchPhysicalBase = phys & ~(ulong)PageOffsetMask;
         }
         ulong tag = phys | CodeModeBits | InstructionCache.ValidBit;

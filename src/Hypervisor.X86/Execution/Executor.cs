@@ -206,7 +206,7 @@ internal sealed partial class Cpu
                 else
                 {
                     ulong la = (_csBase + eip) & _linearMask;
-                    if ((la & ~PageOffsetMask) != _fetchPage)
+                    if ((la & LinearPageMask) != _fetchPage)
                         break;
                     tag = _fetchPhysicalBase | (la & PageOffsetMask) | (d.Tag & InstructionCache.ModeBits);
                 }

@@ -13,6 +13,8 @@ internal sealed unsafe partial class Cpu
 {
     private const int TlbSize = 256;
     private const uint PageOffsetMask = PhysicalMemory.PageMask;
+    /// <summary>Bits 63:12 of a linear address. (A uint ~PageOffsetMask would zero-extend and drop bits 63:32.)</summary>
+    private const ulong LinearPageMask = ~(ulong)PageOffsetMask;
     private readonly TlbEntry[] _tlbSupervisor;
     private readonly TlbEntry[] _tlbUser;
     /// <summary>The TLB for the current privilege: user (CPL 3) or supervisor.</summary>
@@ -27,7 +29,7 @@ internal sealed unsafe partial class Cpu
     /// <summary>The linear address <paramref name="delta"/> bytes on, wrapped as the mode wraps it.</summary>
     private ulong NextLinear(ulong la, int delta) => (la + (ulong)delta) & _linearMask;
 
-    private static ulong TlbTag(ulong la) => (la & ~PageOffsetMask) | 1;
+    private static ulong TlbTag(ulong la) => (la & LinearPageMask) | 1;
 
     /// <summary>The current TLB's entry for a linear address (the index is masked to the TLB's size).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -249,6 +251,8 @@ internal sealed unsafe partial class Cpu
     /// <summary>Empties both TLBs (CR0.PG/CR4 changes, A20); <paramref name="keepGlobal"/> for CR3 reloads with CR4.PGE.</summary>
     public void FlushTlb(bool keepGlobal = false)
     {
+        if (TlbCheck)
+            NoteTlbFlush(keepGlobal ? "all-but-global" : "all", 0);
         _fetchPage = NoFetchPage;
         for (int i = 0; i < TlbSize; i++)
         {
@@ -262,6 +266,8 @@ internal sealed unsafe partial class Cpu
     /// <summary>INVLPG: drops the translation of one linear page.</summary>
     public void FlushTlbPage(ulong la)
     {
+        if (TlbCheck)
+            NoteTlbFlush("invlpg", la);
         _fetchPage = NoFetchPage;
         int i = (int)((la >> 12) & (TlbSize - 1));
         if (_tlbSupervisor[i].Tag == TlbTag(la))

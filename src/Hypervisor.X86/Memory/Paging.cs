@@ -47,6 +47,8 @@ internal sealed unsafe partial class Cpu
             page &= ~A20PageBit;
 
         byte* host = Phys.PageHost(page);
+        if (TlbCheck)
+            NoteTlbFill(la);
         e.Tag = TlbTag(la);
         e.PhysicalPage = page;
         e.Read = host;

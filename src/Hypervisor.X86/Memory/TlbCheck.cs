@@ -10,6 +10,17 @@ internal sealed unsafe partial class Cpu
 {
     internal static readonly bool TlbCheck = Environment.GetEnvironmentVariable("MINIVMM_TLB_CHECK") == "1";
     private static int _tlbMismatches;
+    // The flush history and when each slot was filled, kept only with the check on.
+    private readonly (ulong Retired, string Kind, ulong Address)[] _flushLog = new (ulong, string, ulong)[256];
+    private int _flushLogNext;
+    private readonly Dictionary<ulong, ulong> _filledAt = new();
+
+    internal void NoteTlbFlush(string kind, ulong address)
+    {
+        _flushLog[_flushLogNext++ & 255] = (Retired, kind, address);
+    }
+
+    internal void NoteTlbFill(ulong la) => _filledAt[la >> 12] = Retired;
 
     private void CheckTlbHit(ulong la, ref Memory.TlbEntry e, bool write)
     {
@@ -41,7 +52,14 @@ internal sealed unsafe partial class Cpu
         {
             if (Interlocked.Increment(ref _tlbMismatches) > 50)
                 return;
-            Console.Error.WriteLine($"tlb-check: {(write ? "write" : "read")} of 0x{la:x} hit page 0x{cached:x} (global {global}) but the tables {what}; at RIP 0x{_instrRip:x}, retired {Retired}");
+            ulong filled = _filledAt.GetValueOrDefault(la >> 12);
+            Console.Error.WriteLine($"tlb-check: {(write ? "write" : "read")} of 0x{la:x} hit page 0x{cached:x} (global {global}) but the tables {what}; at RIP 0x{_instrRip:x}, retired {Retired}; filled at {filled}");
+            for (int i = 0; i < 256; i++)
+            {
+                var f = _flushLog[(_flushLogNext + i) & 255];
+                if (f.Kind != null && f.Retired >= filled)
+                    Console.Error.WriteLine($"tlb-check:   flush {f.Kind} 0x{f.Address:x} at retired {f.Retired}");
+            }
         }
     }
 }
