@@ -67,7 +67,7 @@ public class FastPathDifferential64Tests
                 var ri = interrupted.Run();
                 string where = $"seed {seed}, exit {exit}";
                 Assert.True(rq == ri, $"{where}: {ri} with interrupts vs {rq} without: {interrupted.Vcpu.Exit.Message} / {quiet.Vcpu.Exit.Message}");
-                Assert.True(Equal(quiet.Regs, interrupted.Regs), $"{where}: registers differ after {rq}:\n{Show(interrupted.Regs)}\nvs\n{Show(quiet.Regs)}");
+                Assert.True(Lockstep.SameRegisters(quiet.Regs, interrupted.Regs), $"{where}: registers differ after {rq}:\n{Lockstep.Show(interrupted.Regs)}\nvs\n{Lockstep.Show(quiet.Regs)}");
                 if (rq is not (VcpuExitReason.Io or VcpuExitReason.Mmio) || quiet.Vcpu.Exit.IoPort == EndPort)
                 {
                     ran++;
@@ -132,35 +132,7 @@ public class FastPathDifferential64Tests
     {
         using var fast = Setup(code, fastPath: true);
         using var slow = Setup(code, fastPath: false);
-        var fastData = new Random(seed);
-        var slowData = new Random(seed);
-        for (int exit = 0; exit < 200; exit++)
-        {
-            var rf = fast.Run();
-            var rs = slow.Run();
-            string where = $"seed {seed}, 64-bit, exit {exit}";
-            Assert.True(rs == rf, $"{where}: exit {rf} (fast) vs {rs} (general): {fast.Vcpu.Exit.Message} / {slow.Vcpu.Exit.Message}");
-            Assert.True(Equal(fast.Regs, slow.Regs), $"{where}: registers differ after {rf}:\n{Show(fast.Regs)}\nvs\n{Show(slow.Regs)}");
-            Assert.Equal(slow.Vcpu.InstructionsRetired, fast.Vcpu.InstructionsRetired);
-            if (rf == VcpuExitReason.Intr)
-            {
-                fast.Vcpu.InstructionLimit += limit / 3 + 1;
-                slow.Vcpu.InstructionLimit += limit / 3 + 1;
-                if (fast.Vcpu.InstructionsRetired > limit * 3)
-                    break;
-                continue;
-            }
-            if (rf is not (VcpuExitReason.Io or VcpuExitReason.Mmio))
-            {
-                Assert.Equal(slow.Vcpu.Exit.Message, fast.Vcpu.Exit.Message);
-                break;
-            }
-            Assert.Equal(slow.Vcpu.Exit.IoPort, fast.Vcpu.Exit.IoPort);
-            Assert.Equal(slow.Vcpu.Exit.MmioAddress, fast.Vcpu.Exit.MmioAddress);
-            fastData.NextBytes(fast.Vcpu.Exit.Data);
-            slowData.NextBytes(slow.Vcpu.Exit.Data);
-        }
-        Assert.True(fast.Read(0, 0x100000).AsSpan().SequenceEqual(slow.Read(0, 0x100000)), $"seed {seed}, 64-bit: memory differs");
+        Lockstep.Run(fast, slow, seed, $"seed {seed}, 64-bit", slice: limit / 3 + 1, maxRetired: limit * 3);
     }
 
     private static CpuHarness Setup(byte[] code, bool fastPath)
@@ -188,15 +160,6 @@ public class FastPathDifferential64Tests
         h.Vcpu.InstructionLimit = 2000;
         return h;
     }
-
-    private static bool Equal(VcpuRegisters a, VcpuRegisters b) =>
-        a.Rax == b.Rax && a.Rbx == b.Rbx && a.Rcx == b.Rcx && a.Rdx == b.Rdx && a.Rsi == b.Rsi && a.Rdi == b.Rdi
-        && a.Rsp == b.Rsp && a.Rbp == b.Rbp && a.R8 == b.R8 && a.R9 == b.R9 && a.R10 == b.R10 && a.R11 == b.R11
-        && a.R12 == b.R12 && a.R13 == b.R13 && a.R14 == b.R14 && a.R15 == b.R15 && a.Rip == b.Rip && a.Rflags == b.Rflags;
-
-    private static string Show(VcpuRegisters r) =>
-        $"rax={r.Rax:x} rbx={r.Rbx:x} rcx={r.Rcx:x} rdx={r.Rdx:x} rsi={r.Rsi:x} rdi={r.Rdi:x} rsp={r.Rsp:x} rbp={r.Rbp:x} "
-        + $"r8={r.R8:x} r9={r.R9:x} r10={r.R10:x} r11={r.R11:x} r12={r.R12:x} r13={r.R13:x} r14={r.R14:x} r15={r.R15:x} rip={r.Rip:x} fl={r.Rflags:x}";
 
     // Destinations (never the data pointers RBX, RSI, RDI or RSP) and all sources.
     private static readonly AssemblerRegister64[] Dest64 = [rax, rcx, rdx, rbp, r8, r9, r10, r11, r12, r13, r14, r15];

@@ -132,36 +132,7 @@ public class FastPathDifferentialTests
         using var fast = Setup(bitness, code, fastPath: true, interrupts, dataLimit);
         fast.Vcpu.Cpu.Translation = translation;
         using var slow = Setup(bitness, code, fastPath: false, interrupts, dataLimit);
-        var fastData = new Random(seed);
-        var slowData = new Random(seed);
-        for (int exit = 0; exit < 200; exit++)
-        {
-            var rf = fast.Run();
-            var rs = slow.Run();
-            string where = $"seed {seed}, {bitness}-bit, exit {exit}";
-            Assert.True(rs == rf, $"{where}: exit {rf} (fast) vs {rs} (general): {fast.Vcpu.Exit.Message} / {slow.Vcpu.Exit.Message}");
-            Assert.True(Equal(fast.Regs, slow.Regs), $"{where}: registers differ after {rf}: {Show(fast.Regs)} vs {Show(slow.Regs)}");
-            Assert.Equal(slow.Vcpu.InstructionsRetired, fast.Vcpu.InstructionsRetired);
-            if (rf == VcpuExitReason.Intr)
-            {
-                // The instruction limit: give it another slice, so limits land inside blocks too.
-                fast.Vcpu.InstructionLimit += limit / 3 + 1;
-                slow.Vcpu.InstructionLimit += limit / 3 + 1;
-                if (fast.Vcpu.InstructionsRetired > limit * 3)
-                    break;
-                continue;
-            }
-            if (rf is not (VcpuExitReason.Io or VcpuExitReason.Mmio))
-            {
-                Assert.Equal(slow.Vcpu.Exit.Message, fast.Vcpu.Exit.Message);
-                break;
-            }
-            Assert.Equal(slow.Vcpu.Exit.IoPort, fast.Vcpu.Exit.IoPort);
-            Assert.Equal(slow.Vcpu.Exit.MmioAddress, fast.Vcpu.Exit.MmioAddress);
-            fastData.NextBytes(fast.Vcpu.Exit.Data);
-            slowData.NextBytes(slow.Vcpu.Exit.Data);
-        }
-        Assert.True(fast.Read(0, 0x100000).AsSpan().SequenceEqual(slow.Read(0, 0x100000)), $"seed {seed}, {bitness}-bit: memory differs");
+        Lockstep.Run(fast, slow, seed, $"seed {seed}, {bitness}-bit", slice: limit / 3 + 1, maxRetired: limit * 3);
     }
 
     private static CpuHarness Setup(int bitness, byte[] code, bool fastPath, bool interrupts = false, uint? dataLimit = null)
@@ -210,13 +181,6 @@ public class FastPathDifferentialTests
         h.Vcpu.InstructionLimit = 2000;
         return h;
     }
-
-    private static bool Equal(VcpuRegisters a, VcpuRegisters b) =>
-        a.Rax == b.Rax && a.Rbx == b.Rbx && a.Rcx == b.Rcx && a.Rdx == b.Rdx && a.Rsi == b.Rsi && a.Rdi == b.Rdi
-        && a.Rsp == b.Rsp && a.Rbp == b.Rbp && a.Rip == b.Rip && a.Rflags == b.Rflags;
-
-    private static string Show(VcpuRegisters r) =>
-        $"eax={r.Rax:x} ebx={r.Rbx:x} ecx={r.Rcx:x} edx={r.Rdx:x} esi={r.Rsi:x} edi={r.Rdi:x} esp={r.Rsp:x} ebp={r.Rbp:x} eip={r.Rip:x} fl={r.Rflags:x}";
 
     private static readonly AssemblerRegister32[] Regs32 = [eax, ecx, edx, ebx, esi, edi, ebp];
     private static readonly AssemblerRegister32[] Pointers = [ebx, esi, edi];

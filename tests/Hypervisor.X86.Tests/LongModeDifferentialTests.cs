@@ -34,33 +34,7 @@ public class LongModeDifferentialTests
         using var fast = Setup(code, fastPath: true);
         fast.Vcpu.Cpu.Translation = translation;
         using var slow = Setup(code, fastPath: false);
-        var fastData = new Random(seed);
-        var slowData = new Random(seed);
-        for (int exit = 0; exit < 200; exit++)
-        {
-            var rf = fast.Run();
-            var rs = slow.Run();
-            string where = $"seed {seed}, exit {exit}";
-            Assert.True(rs == rf, $"{where}: exit {rf} (fast) vs {rs} (general): {fast.Vcpu.Exit.Message} / {slow.Vcpu.Exit.Message}");
-            Assert.True(Equal(fast.Regs, slow.Regs), $"{where}: registers differ after {rf}: {Show(fast.Regs)} vs {Show(slow.Regs)}");
-            Assert.Equal(slow.Vcpu.InstructionsRetired, fast.Vcpu.InstructionsRetired);
-            if (rf == VcpuExitReason.Intr)
-            {
-                fast.Vcpu.InstructionLimit += 1700;
-                slow.Vcpu.InstructionLimit += 1700;
-                if (fast.Vcpu.InstructionsRetired > 15000)
-                    break;
-                continue;
-            }
-            if (rf is not (VcpuExitReason.Io or VcpuExitReason.Mmio))
-            {
-                Assert.Equal(slow.Vcpu.Exit.Message, fast.Vcpu.Exit.Message);
-                break;
-            }
-            fastData.NextBytes(fast.Vcpu.Exit.Data);
-            slowData.NextBytes(slow.Vcpu.Exit.Data);
-        }
-        Assert.True(fast.Read(0, 0x100000).AsSpan().SequenceEqual(slow.Read(0, 0x100000)), $"seed {seed}: memory differs");
+        Lockstep.Run(fast, slow, seed, $"seed {seed}", slice: 1700, maxRetired: 15000);
     }
 
     private static CpuHarness Setup(byte[] code, bool fastPath)
@@ -83,13 +57,4 @@ public class LongModeDifferentialTests
         h.Vcpu.InstructionLimit = 2000;
         return h;
     }
-
-    private static bool Equal(VcpuRegisters a, VcpuRegisters b) =>
-        a.Rax == b.Rax && a.Rbx == b.Rbx && a.Rcx == b.Rcx && a.Rdx == b.Rdx && a.Rsi == b.Rsi && a.Rdi == b.Rdi
-        && a.Rsp == b.Rsp && a.Rbp == b.Rbp && a.R8 == b.R8 && a.R9 == b.R9 && a.R10 == b.R10 && a.R11 == b.R11
-        && a.R12 == b.R12 && a.R13 == b.R13 && a.R14 == b.R14 && a.R15 == b.R15 && a.Rip == b.Rip && a.Rflags == b.Rflags;
-
-    private static string Show(VcpuRegisters r) =>
-        $"rax={r.Rax:x} rbx={r.Rbx:x} rcx={r.Rcx:x} rdx={r.Rdx:x} rsi={r.Rsi:x} rdi={r.Rdi:x} rsp={r.Rsp:x} rbp={r.Rbp:x} "
-        + $"r8={r.R8:x} r9={r.R9:x} r10={r.R10:x} r11={r.R11:x} r12={r.R12:x} r13={r.R13:x} r14={r.R14:x} r15={r.R15:x} rip={r.Rip:x} fl={r.Rflags:x}";
 }
