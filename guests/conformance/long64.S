@@ -35,28 +35,7 @@
         .set FLAGS_MASK, 0x8d5          # OF SF ZF AF PF CF
         .set SHIFT_MASK, 0x0c5          # SF ZF PF CF (OF and AF are undefined for most counts)
 
-# PUTS64 "text" / PUTHEX64 operand: as PUTS32 / PUTHEX32 (pm32.inc), from 64-bit code. The
-# operand is read after RAX is saved, so it must not be relative to RSP.
-.macro PUTS64 text
-        .pushsection .rodata.strings, "a"
-.Lstr64_\@: .asciz "\text"
-        .popsection
-        push    %rsi
-        mov     $.Lstr64_\@, %esi
-        call    puts64
-        pop     %rsi
-.endm
-
-.macro PUTHEX64 operand
-        push    %rax
-        mov     \operand, %rax
-        push    %rax
-        mov     $' ', %al
-        call    putc64
-        pop     %rax
-        call    hex64
-        pop     %rax
-.endm
+        .include "io64.inc"
 
 
         .bss
@@ -579,52 +558,5 @@ show_rax_shift:
         PUTHEX64 %rax
         jmp     nl64
 
-# 64-bit output: putc64 (AL), puts64 (RSI), hex64 (RAX, 16 digits), nl64. Preserve registers.
-putc64:
-        push    %rdx
-        push    %rax
-        mov     $COM1_LSR, %dx
-1:      in      %dx, %al
-        test    $LSR_THR_EMPTY, %al
-        jz      1b
-        pop     %rax
-        mov     $COM1_THR, %dx
-        out     %al, %dx
-        pop     %rdx
-        ret
-puts64:
-        push    %rax
-        push    %rsi
-1:      movb    (%rsi), %al
-        test    %al, %al
-        jz      2f
-        call    putc64
-        inc     %rsi
-        jmp     1b
-2:      pop     %rsi
-        pop     %rax
-        ret
-hex64:
-        push    %rax
-        push    %rcx
-        mov     $16, %ecx
-1:      rol     $4, %rax
-        push    %rax
-        and     $0xf, %al
-        add     $'0', %al
-        cmp     $'9', %al
-        jbe     2f
-        add     $('a' - '0' - 10), %al
-2:      call    putc64
-        pop     %rax
-        dec     %ecx
-        jnz     1b
-        pop     %rcx
-        pop     %rax
-        ret
-nl64:
-        push    %rax
-        mov     $'\n', %al
-        call    putc64
-        pop     %rax
-        ret
+# 64-bit output (io64.inc).
+        IO64_ROUTINES
