@@ -11,14 +11,11 @@ internal sealed partial class Cpu
     /// <summary>IA32_TSC_AUX: bits 31:0 are writable, 63:32 reserved.</summary>
     public ulong TscAux;
 
+    /// <summary>RDTSCP: RDTSC (its CR4.TSD check and EDX:EAX) plus ECX = IA32_TSC_AUX[31:0].</summary>
     private void Rdtscp()
     {
-        if ((Cr4 & ControlBits.Cr4TSD) != 0 && ProtectedMode && Cpl != 0)
-            throw GP();
-        ulong t = Tsc;
-        R64(Gpr.EAX) = (uint)t;
-        R64(Gpr.EDX) = (uint)(t >> 32);
-        R64(Gpr.ECX) = (uint)TscAux;
+        Rdtsc();
+        SetRegister32(Gpr.ECX, (uint)TscAux);
     }
 
     private bool TryReadTscAux(uint msr, out ulong value)
