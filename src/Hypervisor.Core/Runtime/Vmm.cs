@@ -146,7 +146,7 @@ public sealed class Vmm : IDisposable
             }
             vcpu.InterruptController = Devices.InterruptController;
             irqs.Changed += vcpu.InterruptLineChanged;
-            _loops.Add(new VcpuLoop(vcpu, Devices, Memory, Control, clock, irqs.CreateVcpuWake(), _logger)
+            _loops.Add(new VcpuLoop(vcpu, Devices.Ports, Devices.Mmio, Memory, Control, clock, irqs.CreateVcpuWake(), _logger)
             {
                 InstructionLimit = Config.Limits.Instructions ?? ulong.MaxValue,
                 Firmware = Firmware,
