@@ -38,7 +38,21 @@ public sealed unsafe partial class KvmVm : IVirtualMachine
         }
         if (accelerator.CheckExtension(KvmCapability.Ioeventfd) > 0)
             _ioEvents = new KvmIoEvents(_vm);
+        NoResampledIrqLinesReason = !HasIrqchip ? "the VM has no in-kernel irqchip"
+            : accelerator.CheckExtension(KvmCapability.Irqfd) <= 0 ? "this KVM lacks KVM_CAP_IRQFD"
+            : accelerator.CheckExtension(KvmCapability.IrqfdResample) <= 0 ? "this KVM lacks KVM_CAP_IRQFD_RESAMPLE"
+            : "";
+        if (NoResampledIrqLinesReason.Length == 0)
+            _irqfdLines = new KvmIrqfdLines(_vm);
     }
+
+    private readonly KvmIrqfdLines? _irqfdLines;
+
+    /// <summary>In-kernel irqchip lines raised through KVM_IRQFD in resample mode, or null (<see cref="NoResampledIrqLinesReason"/>).</summary>
+    public IResampledIrqLines? ResampledIrqLines => _irqfdLines;
+
+    /// <summary>Why <see cref="ResampledIrqLines"/> is null; empty when it is not.</summary>
+    public string NoResampledIrqLinesReason { get; }
 
     private readonly KvmIoEvents? _ioEvents;
 
@@ -132,6 +146,7 @@ public sealed unsafe partial class KvmVm : IVirtualMachine
     public void Dispose()
     {
         _ioEvents?.Dispose(); // deassigned while the VM descriptor is still open
+        _irqfdLines?.Dispose();
         lock (_vcpus)
         {
             foreach (var vcpu in _vcpus)

@@ -15,6 +15,8 @@ internal static class ExitReport
         if (result.Steady is { Exits: > 0 } steady)
             output.WriteLine($"  steady exit rate: {steady.Exits} exits in {steady.Elapsed.TotalSeconds:0.000} s after the first " +
                 $"{SteadyExitRate.WarmUp.TotalSeconds:0.0} s: {steady.PerSecond:0} exits/s, {steady.PerCpuSecond:0} per CPU second");
+        foreach (var (line, raises) in result.ResampledIrqs)
+            output.WriteLine($"  irqfd: IRQ {line} raised {raises} times through KVM_IRQFD, resampled at each EOI");
         if (StdioBackend.Shared.FirstOutputAt is { } first)
         {
             // From the process start (runtime start-up and machine assembly included), as a user waits for it.

@@ -23,6 +23,8 @@ public sealed class VirtioCore
     {
         Device = device;
         _irq = irq;
+        // The line is high exactly while a status bit is set: what KVM's resampling irqfd asks after each EOI.
+        (irq as IResampledInterruptLine)?.UseLevelSource(() => InterruptStatus != 0);
         _logger = logger;
         Queues = device.QueueSizes.Select((size, i) => new Virtqueue(memory, i, size)).ToArray();
         _draining = Queues.Select(_ => new object()).ToArray();

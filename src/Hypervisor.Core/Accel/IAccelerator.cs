@@ -33,4 +33,10 @@ public interface IVirtualMachine : IDisposable
 
     /// <summary>Doorbells caught without a vCPU exit (KVM's ioeventfd), or null when the accelerator has none.</summary>
     Hypervisor.Abstractions.IIoEvents? IoEvents => null;
+
+    /// <summary>In-kernel irqchip lines raised through resampled triggers (KVM's irqfd), or null when the accelerator has none.</summary>
+    IResampledIrqLines? ResampledIrqLines => null;
+
+    /// <summary>Why <see cref="ResampledIrqLines"/> is null, for the log.</summary>
+    string NoResampledIrqLinesReason => "the accelerator has no in-kernel irqchip";
 }

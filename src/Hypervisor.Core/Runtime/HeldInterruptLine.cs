@@ -8,7 +8,7 @@ namespace Hypervisor.Core.Runtime;
 /// state, and an edge-triggered controller must not see that dip as an interrupt. On release the
 /// last level goes through (the same level the old instance held, so usually nothing changes).
 /// </summary>
-public sealed class HeldInterruptLine(IInterruptLine inner) : IInterruptLine
+public sealed class HeldInterruptLine(IInterruptLine inner) : IResampledInterruptLine
 {
     private readonly object _lock = new();
     private bool _held = true;
@@ -28,6 +28,9 @@ public sealed class HeldInterruptLine(IInterruptLine inner) : IInterruptLine
         }
         inner.Set(level);
     }
+
+    /// <summary>The new instance's level source replaces the old one's where the line is resampled.</summary>
+    public void UseLevelSource(Func<bool> level) => (inner as IResampledInterruptLine)?.UseLevelSource(level);
 
     /// <summary>From now on levels go straight through; the last one held back goes first.</summary>
     public void Release()

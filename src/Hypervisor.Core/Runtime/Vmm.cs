@@ -21,6 +21,7 @@ public sealed class Vmm : IDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly List<VcpuLoop> _loops = [];
     private BootPlatform _platform = BootPlatform.Default;
+    private InterruptRouter? _irqs;
 
     private Vmm(MachineConfig config, ILogger logger)
     {
@@ -94,7 +95,7 @@ public sealed class Vmm : IDisposable
         Memory = Own(ReserveMemory(Config));
         if (Config.Boot.Format == FirmwareLoader.FormatName)
             Firmware = Own(LoadFirmware());
-        var irqs = new InterruptRouter();
+        var irqs = _irqs = new InterruptRouter();
         IVcpu? boot0 = null;
         MachineClock clock = Own<MachineClock>(Config.Clock == ClockMode.Deterministic
             ? new DeterministicClock(() => boot0?.InstructionsRetired ?? 0)
@@ -131,7 +132,10 @@ public sealed class Vmm : IDisposable
 
         var vm = Own(accelerator.CreateVm(Memory, new VmOptions { KernelIrqchip = Config.Irqchip == IrqchipMode.Kernel, Clock = clock, Firmware = Firmware, Apic = apicBus }));
         if (Config.Irqchip == IrqchipMode.Kernel)
+        {
+            irqs.AttachResampled(vm, _logger);
             irqs.Attach(vm.SetIrqLine);
+        }
         ioEvents.Attach(vm.IoEvents, _logger);
         VmState = vm is Accel.IVmState { HasState: true } state ? state : null;
         for (int id = 0; id < Config.Vcpus; id++)
@@ -245,7 +249,10 @@ public sealed class Vmm : IDisposable
         foreach (var loop in _loops)
             exits.Add(loop.Statistics);
         ulong? retired = _loops.Aggregate((ulong?)0, (sum, l) => sum + l.Vcpu.InstructionsRetired);
-        return new VmmResult(Control.ExitCode, Control.Reason, exits, clock.Elapsed, retired, steady);
+        return new VmmResult(Control.ExitCode, Control.Reason, exits, clock.Elapsed, retired, steady)
+        {
+            ResampledIrqs = _irqs?.ResampledLines().ToList() ?? [],
+        };
     }
 
     // Read while the vCPUs run: each count is one aligned 64-bit word, so a read is never torn.

@@ -67,6 +67,7 @@ internal static class KvmCapability
     public const int Pit2 = 33;
     public const int ImmediateExit = 136;
     public const int Irqfd = 32;
+    public const int IrqfdResample = 82;
     public const int Ioeventfd = 36;
 }
 

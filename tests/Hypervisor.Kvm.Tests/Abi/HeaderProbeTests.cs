@@ -46,6 +46,7 @@ public class HeaderProbeTests
             "sizeof kvm_ioeventfd", "offsetof kvm_ioeventfd.flags", "sizeof kvm_irqfd", "offsetof kvm_irqfd.resamplefd",
             "value KVM_IOEVENTFD", "value KVM_IRQFD", "value KVM_CAP_IOEVENTFD", "value KVM_CAP_IRQFD",
             "value KVM_IOEVENTFD_FLAG_DATAMATCH", "value KVM_IOEVENTFD_FLAG_DEASSIGN", "value KVM_IRQFD_FLAG_RESAMPLE", "value EFD_CLOEXEC",
+            "value KVM_CAP_IRQFD_RESAMPLE", "value KVM_IRQFD_FLAG_DEASSIGN",
         ];
         Assert.All(required, key => Assert.Contains(key, keys));
     }
