@@ -90,6 +90,8 @@ if [ -x /app/minivmm ]; then
         fi
         # --stats' steady rate (start-up left out; only runs that outlast its 2 s warm-up have one).
         sed -n "s/^ *steady exit rate: .*: \([0-9]*\) exits\/s, \([0-9]*\) per CPU second$/KVMMETRIC ${name}_steady_exits_per_second \1/p" /tmp/err
+        # Interrupt lines raised through KVM_IRQFD (--stats): whether irqfd was used, and how often.
+        sed -n "s/^ *irqfd: IRQ \([0-9]*\) raised \([0-9]*\) times .*/KVMMETRIC ${name}_irqfd_irq\1_raises \2/p" /tmp/err
     done < /testbed/minivmm-cases.txt
     # The exit path against the C floor, side by side (scripts/kvm-testbed/exit-rate.sh).
     guard 300 exit-rate env KVMTB_PROBE=/testbed/kvm_counter_probe KVMTB_MINIVMM=/app/minivmm KVMTB_REPO=/repo \

@@ -96,9 +96,9 @@ public sealed class KvmIrqfdLines : IResampledIrqLines, IDisposable
             {
                 if (_closed)
                     return;
+                Interlocked.Increment(ref _raises); // first: the guest may take the interrupt before Write returns
                 _ = LibC.Write(_irqfd, &one, sizeof(ulong));
             }
-            Interlocked.Increment(ref _raises);
         }
 
         public void Dispose()

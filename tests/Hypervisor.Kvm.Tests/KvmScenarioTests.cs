@@ -40,6 +40,9 @@ public sealed class KvmScenarioTests : IDisposable
     [KvmFact]
     public void Irq_line_reaches_the_guest_through_the_in_kernel_pic() => KvmScenarios.IrqchipInterrupt(Kvm);
 
+    [KvmFact]
+    public void Irqfd_raises_the_line_and_raises_it_again_at_the_eoi_while_the_level_is_high() => KvmScenarios.IrqfdResampledInterrupt(Kvm);
+
     [Fact]
     public void Scenario_list_names_each_scenario_once() =>
         Assert.Equal(KvmScenarios.All.Count, KvmScenarios.All.Select(s => s.Name).Distinct().Count());

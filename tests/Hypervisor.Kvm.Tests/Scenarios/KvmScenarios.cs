@@ -26,6 +26,7 @@ public static class KvmScenarios
         ("protected-mode-multiboot-entry", ProtectedMode),
         ("long-mode-identity-paging", LongMode),
         ("irqchip-interrupt-reaches-guest", IrqchipInterrupt),
+        ("irqfd-resampled-interrupt", IrqfdResampledInterrupt),
     ];
 
     /// <summary>Seed guest 1: prints "4\n" on port 0x3f8 one byte per exit, then HLT.</summary>
@@ -210,6 +211,34 @@ public static class KvmScenarios
         h.Vm.SetIrqLine(4, true);
         h.Vm.SetIrqLine(4, false);
         ScenarioFailedException.Expect(0x99u, h.RunExpectingOut(0x10, "interrupt handler"), "handler's value");
+    }
+
+    /// <summary>
+    /// KVM_IRQFD in resample mode: a raise reaches the guest's handler through the in-kernel PIC; at
+    /// the handler's EOI the kernel lowers the line and signals the resample eventfd, and while the
+    /// level source still says high the line is raised again (a second interrupt), then no more.
+    /// </summary>
+    public static void IrqfdResampledInterrupt(KvmAccelerator kvm)
+    {
+        using var h = new KvmGuestHarness(kvm, 0x4000, new KvmVmOptions { CreateIrqchip = true }, TimeSpan.FromSeconds(10));
+        var lines = h.Vm.ResampledIrqLines ?? throw new ScenarioFailedException($"no resampled irqfd: {h.Vm.NoResampledIrqLinesReason}");
+        h.Load("irq", 0x1000);
+        h.EnterRealMode(cs: 0, ip: 0x1000, rsp: 0x1000);
+        ScenarioFailedException.Expect(1u, h.RunExpectingOut(0x10, "guest ready"), "ready value");
+        int pending = 2; // the device wants two services: the first EOI must bring the second interrupt
+        int resamples = 0;
+        using var line = lines.Connect(4, () =>
+        {
+            Interlocked.Increment(ref resamples);
+            return Volatile.Read(ref pending) > 0;
+        });
+        line.Raise();
+        ScenarioFailedException.Expect(0x99u, h.RunExpectingOut(0x10, "first interrupt's handler"), "handler's value");
+        Interlocked.Decrement(ref pending);
+        ScenarioFailedException.Expect(0x99u, h.RunExpectingOut(0x10, "second interrupt, raised again at the EOI"), "handler's value");
+        Interlocked.Decrement(ref pending);
+        ScenarioFailedException.Expect(2L, line.Raises, "raises (ours, then the resampler's)");
+        ScenarioFailedException.Expect(true, Volatile.Read(ref resamples) >= 1, "the level asked at the EOI");
     }
 
     private static KvmGuestHarness StartCounter(KvmAccelerator kvm)
