@@ -45,7 +45,7 @@ public sealed class InterruptRouter
             return;
         if (vm.ResampledIrqLines is not { } lines)
         {
-            logger.Information("IRQ {Lines} driven level by level, not through irqfd: {Reason}", string.Join(", ", wanted), vm.NoResampledIrqLinesReason);
+            logger.Information("IRQ {Lines:l} driven level by level, not through irqfd: {Reason:l}", string.Join(", ", wanted), vm.NoResampledIrqLinesReason);
             return;
         }
         foreach (int line in wanted)
@@ -57,7 +57,7 @@ public sealed class InterruptRouter
             if (_levels[number])
                 resampled.Raise();
         }
-        logger.Information("IRQ {Lines} raised through irqfd (KVM_IRQFD, resampled at each EOI)", string.Join(", ", wanted));
+        logger.Information("IRQ {Lines:l} raised through irqfd (KVM_IRQFD, resampled at each EOI)", string.Join(", ", wanted));
     }
 
     /// <summary>The lines raised through resampled triggers, with how often each was raised (for --stats).</summary>
