@@ -7,7 +7,8 @@
  *      minivmm's --stats does.
  * Output lines are the test bed's: "KVMTEST name PASS|FAIL reason" and "KVMMETRIC name value"; a case
  * still running after GUARD seconds prints "KVMTEST name FAIL (hung after GUARD s)" and ends the probe.
- * Usage: kvm_counter_probe [DURATION=2] [WARMUP=2] [GUARD=60]
+ * Usage: kvm_counter_probe [DURATION=2] [WARMUP=2] [GUARD=60] [LINGER=0]
+ *   (LINGER: seconds the counter keeps running, uncounted, after its window: exit-rate.sh's side-by-side runs)
  * Build: gcc -O2 -static -o kvm_counter_probe kvm_counter_probe.c
  */
 #include <errno.h>
@@ -122,7 +123,7 @@ static void test_hello(void)
         printf("KVMTEST c-seed-hello FAIL exit %u after output '%s'\n", m.run->exit_reason, out);
 }
 
-static void test_counter(double duration, double warmup)
+static void test_counter(double duration, double warmup, double linger)
 {
     start_case("c-seed-counter");
     struct vm m;
@@ -131,9 +132,9 @@ static void test_counter(double duration, double warmup)
         return;
     }
     unsigned short expected = 0;
-    long exits = 0, exits_at_warm = 0;
-    double start = now(), elapsed = 0, warm_at = start, cpu_at_warm = cpu_now();
-    int warm = warmup <= 0;
+    long exits = 0, exits_at_warm = 0, counted = 0;
+    double start = now(), elapsed = 0, warm_at = start, cpu_at_warm = cpu_now(), cpu = 0, done_at = 0;
+    int warm = warmup <= 0, done = 0;
     for (;;) {
         if (ioctl(m.vcpu, KVM_RUN, 0) < 0) {
             printf("KVMTEST c-seed-counter FAIL KVM_RUN: %s\n", strerror(errno));
@@ -157,14 +158,22 @@ static void test_counter(double duration, double warmup)
             warm_at = now();
             cpu_at_warm = cpu_now();
             exits_at_warm = exits;
-        } else if (warm && (elapsed = now() - warm_at) >= duration) {
+        } else if (warm && !done && (elapsed = now() - warm_at) >= duration) {
+            /* The window ends here; with LINGER the loop goes on uncounted, so a VMM measured beside
+               this probe shares the host with it until its own window ends too. */
+            cpu = cpu_now() - cpu_at_warm;
+            counted = exits - exits_at_warm;
+            done = 1;
+            done_at = now();
+            if (linger <= 0)
+                break;
+        } else if (done && now() - done_at >= linger) {
             break;
         }
     }
-    double cpu = cpu_now() - cpu_at_warm;
     printf("KVMTEST c-seed-counter PASS\n");
-    printf("KVMMETRIC c_counter_exits_per_second %.0f\n", (exits - exits_at_warm) / elapsed);
-    printf("KVMMETRIC c_counter_exits_per_cpu_second %.0f\n", (exits - exits_at_warm) / cpu);
+    printf("KVMMETRIC c_counter_exits_per_second %.0f\n", counted / elapsed);
+    printf("KVMMETRIC c_counter_exits_per_cpu_second %.0f\n", counted / cpu);
 }
 
 int main(int argc, char **argv)
@@ -172,6 +181,7 @@ int main(int argc, char **argv)
     double duration = argc > 1 ? atof(argv[1]) : 2.0;
     double warmup = argc > 2 ? atof(argv[2]) : 2.0;
     guard_seconds = argc > 3 ? (unsigned)atoi(argv[3]) : 60;
+    double linger = argc > 4 ? atof(argv[4]) : 0.0;
     signal(SIGALRM, hung);
     kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (kvm < 0) {
@@ -181,7 +191,7 @@ int main(int argc, char **argv)
     }
     run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
     test_hello();
-    test_counter(duration, warmup);
+    test_counter(duration, warmup, linger);
     alarm(0);
     return 0;
 }
