@@ -152,4 +152,43 @@ public class LongModeTests
         Assert.Equal(VcpuExitReason.Shutdown, exit); // #PF, then a triple fault through the empty IDT
         Assert.Equal(0x1_0000_2000UL, h.Vcpu.GetSpecialRegisters().Cr2);
     }
+
+    [Fact]
+    public void Cr8_reads_back_its_four_bits_and_a_reserved_bit_faults()
+    {
+        using var h = Boot(a =>
+        {
+            a.mov(rax, 0xBL);
+            a.mov(cr8, rax);
+            a.mov(rbx, -1L);
+            a.mov(rbx, cr8);
+            a.mov(rax, 0x10L);
+            a.mov(cr8, rax);        // bit 4 is reserved: #GP, a triple fault through the empty IDT
+        });
+        var exit = h.Run();
+        Assert.Equal(VcpuExitReason.Shutdown, exit);
+        Assert.Equal(0xBUL, h.Regs.Rbx);
+        Assert.Equal(0xBUL, h.Vcpu.GetSpecialRegisters().Cr8);
+    }
+
+    [Fact]
+    public void Special_registers_keep_64_bit_bases_and_cr2()
+    {
+        // Setting the special registers once cut the GDT/IDT/segment bases and CR2 to 32 bits.
+        using var h = Boot(_ => { });
+        var s = h.Vcpu.GetSpecialRegisters();
+        s.Gdt.Base = 0xFFFF_FE00_0000_1000;
+        s.Idt.Base = 0xFFFF_FE00_0000_0000;
+        s.Gs.Base = 0xFFFF_8880_0F00_0000;
+        s.Cr2 = 0xFFFF_FFFF_8100_0000;
+        s.Cr8 = 7;
+        h.Vcpu.SetSpecialRegisters(s);
+
+        var back = h.Vcpu.GetSpecialRegisters();
+        Assert.Equal(0xFFFF_FE00_0000_1000UL, back.Gdt.Base);
+        Assert.Equal(0xFFFF_FE00_0000_0000UL, back.Idt.Base);
+        Assert.Equal(0xFFFF_8880_0F00_0000UL, back.Gs.Base);
+        Assert.Equal(0xFFFF_FFFF_8100_0000UL, back.Cr2);
+        Assert.Equal(7UL, back.Cr8);
+    }
 }

@@ -63,6 +63,7 @@ public sealed class Vmm : IDisposable
     /// </summary>
     public static Vmm Create(MachineConfig config, PluginCatalog catalog, IAccelerator accelerator, ILogger logger, BuildMode mode = BuildMode.Run)
     {
+        config = UserSpaceIrqchip.Substitute(config, accelerator, logger);
         if (MachineChecks.Find(config, accelerator, HostMemory.Capacity()) is { Count: > 0 } problems)
             throw new MachineFileException(config.FilePath, problems);
 
