@@ -65,6 +65,24 @@ public class LongModeTests
     }
 
     [Fact]
+    public void A_32_bit_double_shift_by_zero_still_zero_extends()
+    {
+        // Found by alurand64 against QEMU: SHRD r32 with CL = 0 left bits 63:32 (the single shifts
+        // already wrote the register back). The flags stay; the register is a 32-bit write.
+        using var h = Boot(a =>
+        {
+            a.mov(rax, unchecked((long)0xB6C5_B322_9774_2102));
+            a.mov(rdx, unchecked((long)0xFFFF_FFFF_0000_0001));
+            a.xor(ecx, ecx);
+            a.shrd(eax, ebx, cl);
+            a.shld(edx, ebx, cl);
+        });
+        Assert.Equal(VcpuExitReason.Hlt, h.Run());
+        Assert.Equal(0x9774_2102UL, h.Regs.Rax);
+        Assert.Equal(1UL, h.Regs.Rdx);
+    }
+
+    [Fact]
     public void Push_and_call_move_rsp_by_eight()
     {
         using var h = Boot(a =>
