@@ -125,7 +125,7 @@ public sealed class Vmm : IDisposable
         {
             KernelArguments = string.Join(" ", Devices.Devices.Select(d => d.Device).OfType<IKernelCommandLine>()
                 .Select(d => d.KernelArguments).Where(a => a.Length > 0)),
-            Apic = Config.Apic ? DescribeApics() : null,
+            Apic = Config.Apic ? DescribeApics() : Config.Irqchip == IrqchipMode.Kernel ? KernelIrqchipApics.Describe(Config.Vcpus) : null,
             ProtectedModeKernels = accelerator.Features.HasFlag(AcceleratorFeatures.ProtectedModeKernels),
         };
         var boot = LoadBoot();
