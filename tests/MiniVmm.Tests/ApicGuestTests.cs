@@ -35,10 +35,17 @@ public class ApicGuestTests
     {
         // configs/smp-kernel-irqchip.json declares no interrupt chips: "irqchip": "kernel" is KVM's
         // in-kernel set there (the nested test bed runs it) and the plugins, local APICs included, here.
-        var result = Minivmm.Run("--machine", "configs/smp-kernel-irqchip.json", "--accel", "soft");
+        var result = Minivmm.Run("--machine", "configs/smp-kernel-irqchip.json", "--accel", "soft", "--stats");
 
         Assert.Equal(Expected("smp"), result.Stdout);
         Assert.Equal(1, result.ExitCode);
+        // --stats lists each vCPU: the AP ran its own instructions (it counted half of the total).
+        foreach (int id in new[] { 0, 1 })
+        {
+            var line = System.Text.RegularExpressions.Regex.Match(result.Stderr, $@"vcpu{id}\s+\d+\s+[\d.]+%\s+(\d+) instructions");
+            Assert.True(line.Success, result.Stderr);
+            Assert.True(long.Parse(line.Groups[1].Value) > 100_000, line.Value);
+        }
     }
 
     [KvmFact]

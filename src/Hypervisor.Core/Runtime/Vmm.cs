@@ -246,7 +246,10 @@ public sealed class Vmm : IDisposable
         foreach (var loop in _loops)
             exits.Add(loop.Statistics);
         ulong? retired = _loops.Aggregate((ulong?)0, (sum, l) => sum + l.Vcpu.InstructionsRetired);
-        return new VmmResult(Control.ExitCode, Control.Reason, exits, clock.Elapsed, retired, steady);
+        return new VmmResult(Control.ExitCode, Control.Reason, exits, clock.Elapsed, retired, steady)
+        {
+            Vcpus = _loops.Select(l => new VcpuResult(l.Vcpu.Id, l.Statistics, l.Vcpu.InstructionsRetired)).ToList(),
+        };
     }
 
     // Read while the vCPUs run: each count is one aligned 64-bit word, so a read is never torn.
