@@ -45,6 +45,8 @@ else
         detail="Linux counted no ttyS0 interrupts (IRQ 4 does not reach it): $(grep -a 'typed-42' /tmp/linux.out | tail -n 1)"
     elif [ "$vcpus" != 1 ] && ! grep -aq "nproc=$vcpus ioapic=[1-9]" /tmp/linux.out; then
         detail="expected $vcpus CPUs and IO-APIC interrupts: $(grep -a 'typed-42' /tmp/linux.out | tail -n 1 | tr -d '\r')"
+    elif [ "$vcpus" != 1 ] && ! { echo 'spin() { i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; }; spin & spin & wait; echo parallel-$((3*3)) done' >&3; wait_for "parallel-9 done" 120; }; then
+        detail="two busy loops in parallel did not finish; console: $(tail_of /tmp/linux.out)"
     else
         echo 'poweroff -f' >&3
         i=0

@@ -209,4 +209,49 @@ public class LongModeTests
         Assert.Equal(0xFFFF_FFFF_8100_0000UL, back.Cr2);
         Assert.Equal(7UL, back.Cr8);
     }
+
+    [Fact]
+    public void Rep_movsq_and_stosq_in_bulk_leave_what_one_iteration_at_a_time_leaves()
+    {
+        // 64-bit REP MOVS/STOS copy whole pages at once (StringBulk.cs); one iteration at a time (fast
+        // path off) must give the same memory and registers: a fill across pages, an overlapping forward
+        // copy (which replicates), a copy through a GS base, and 32-bit addressing (ECX, not RCX).
+        (VcpuRegisters Regs, byte[] Memory) Run(bool fastPath)
+        {
+            using var h = Boot(a =>
+            {
+                a.mov(rdi, 0x20_0F00L);
+                a.mov(rax, 0x1122_3344_5566_7788L);
+                a.mov(ecx, 0x300);
+                a.rep.stosq();
+                a.mov(rsi, 0x20_0F00L);
+                a.mov(rdi, 0x20_0F08L);
+                a.mov(__byte_ptr[rsi], 0x99);
+                a.mov(ecx, 0x40);
+                a.rep.movsq();
+                a.mov(ecx, 0xC000_0101);            // IA32_GS_BASE = 0x10_0000
+                a.mov(eax, 0x20_0000);
+                a.xor(edx, edx);
+                a.wrmsr();
+                a.mov(rsi, 0xF00L);
+                a.mov(rdi, 0x21_1FFCL);
+                a.mov(ecx, 0x105);
+                a.db(0x65, 0xF3, 0xA5);             // rep movsd with a GS source: gs:[rsi]
+                a.mov(rcx, unchecked((long)0xFFFF_FFFF_0000_0003));
+                a.mov(rdi, 0x21_3000L);
+                a.mov(eax, 0xABCD);
+                a.db(0x67, 0xF3, 0x66, 0xAB);       // rep stosw with 32-bit addressing: ECX = 3 counts, EDI
+            });
+            h.Vcpu.Cpu.FastPathEnabled = fastPath;
+            Assert.Equal(VcpuExitReason.Hlt, h.Run());
+            return (h.Regs, h.Read(0x20_0000, 0x14000));
+        }
+
+        var bulk = Run(fastPath: true);
+        var single = Run(fastPath: false);
+        Assert.Equal(single.Regs, bulk.Regs);
+        Assert.Equal(single.Memory, bulk.Memory);
+        Assert.Equal(0UL, bulk.Regs.Rcx);
+        Assert.Equal(0x21_3006UL, bulk.Regs.Rdi);
+    }
 }

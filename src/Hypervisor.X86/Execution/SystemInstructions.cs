@@ -32,7 +32,7 @@ internal sealed partial class Cpu
             case Mnemonic.Invd: case Mnemonic.Wbinvd: RequireCpl0(); return true;
             case Mnemonic.Invlpg:
                 RequireCpl0();
-                FlushTlbPage((Segs[MemorySeg(ref d)].Base + EffectiveAddress(ref d)) & _linearMask);
+                FlushTlbPage(LinearUnchecked(MemorySeg(ref d), EffectiveAddress(ref d))); // never faults
                 return true;
             case Mnemonic.Clts: RequireCpl0(); Cr0 &= ~ControlBits.Cr0TS; return true;
             case Mnemonic.Lmsw:
