@@ -38,7 +38,7 @@ if ! wait_for "minivmm-linux: type commands" "$limit"; then
 else
     ready=$(cut -d' ' -f1 /proc/uptime)
     # The answer also counts the 16550's interrupts Linux took: proof that IRQ 4 reaches it through KVM_IRQ_LINE.
-    echo 'echo typed-$((6*7)) on $(uname -m) serial-irqs=$(awk "/ttyS0/ { print \$2 }" /proc/interrupts)/ nproc=$(nproc) ioapic=$(grep -c IO-APIC /proc/interrupts)/' >&3
+    echo 'echo typed-$((6*7)) on $(uname -m) serial-irqs=$(awk "/ttyS0/ { n = 0; for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) n += \$i; print n }" /proc/interrupts)/ nproc=$(nproc) ioapic=$(grep -c IO-APIC /proc/interrupts)/' >&3
     if ! wait_for "typed-42 on x86_64" 30; then
         detail="the typed command did not answer; console: $(tail_of /tmp/linux.out)"
     elif ! irqs=$(sed -n 's/.*typed-42 on x86_64 serial-irqs=\([0-9]*\)\/.*/\1/p' /tmp/linux.out | head -n 1) || [ -z "$irqs" ] || [ "$irqs" = 0 ]; then

@@ -88,7 +88,7 @@ session() {
         detail="no shell within $limit s; console: $(tail_of "$out") stderr: $(tail_of "$err")"
     else
         shell_s=$(elapsed "$start")
-        echo 'echo typed-$((6*7)) serial-irqs=$(awk "/ttyS0/ { print \$2 }" /proc/interrupts)/' >&3
+        echo 'echo typed-$((6*7)) serial-irqs=$(awk "/ttyS0/ { n = 0; for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) n += \$i; print n }" /proc/interrupts)/' >&3
         if ! wait_for "$out" "typed-42 serial-irqs=" 120; then
             detail="the typed command did not answer; console: $(tail_of "$out")"
         else
