@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Finds the cases behind a differing hash of a hashed conformance guest (alurand16, alurand32):
+# Finds the cases behind a differing hash of a hashed conformance guest (alurand16, alurand32, alurand64):
 # assembles it with --defsym VERBOSE=1 (one line per case), runs it under QEMU and minivmm, and
 # prints the differing cases.
 #   scripts/conformance/verbose-diff.sh alurand16 [MINIVMM]

@@ -20,7 +20,7 @@
 # MADT) and also requires nproc and /proc/cpuinfo to say 2, IO-APIC lines in /proc/interrupts, and
 # two shell loops run in parallel to finish.
 # With --amd64 it boots Debian's amd64 kernel (scripts/linux-guest/build.sh) in long mode instead
-# (configs/linux-amd64-soft.json; QEMU: qemu-system-x86_64).
+# (configs/linux.json, the KVM machine, with --accel soft; QEMU: qemu-system-x86_64).
 # With --reboot the guest leaves with 'reboot -f' instead (the kernel resets through the i8042, which
 # ends minivmm with 0 under the machine's default onReset "exit", as -no-reboot ends QEMU).
 #   scripts/linux-guest/boot.sh [--disk|--virtio [--overlay] [--msix]|--smp|--amd64] [--reboot] [--qemu] [--limit SECONDS] [--no-build]
@@ -28,6 +28,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+extra_accel=()
 limit=900 qemu=0 build=1 disk=0 virtio=0 overlay=0 msix=0 smp=0 amd64=0 leave='poweroff -f'
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -48,7 +49,8 @@ done
 cd "$repo" || exit 1
 if [ $amd64 = 1 ]; then
     "$here/build.sh" || { echo "linux-boot: FAIL could not build the amd64 guest"; exit 1; }
-    machine=configs/linux-amd64-soft.json
+    machine=configs/linux.json
+    extra_accel=(--accel soft)
 else
     "$here/build.sh" --arch i386 || { echo "linux-boot: FAIL could not build the i386 guest"; exit 1; }
     machine=configs/linux-i386.json
@@ -86,7 +88,7 @@ session() {
         detail="no shell within $limit s; console: $(tail_of "$out") stderr: $(tail_of "$err")"
     else
         shell_s=$(elapsed "$start")
-        echo 'echo typed-$((6*7)) serial-irqs=$(awk "/ttyS0/ { print \$2 }" /proc/interrupts)/' >&3
+        echo 'echo typed-$((6*7)) serial-irqs=$(awk "/ttyS0/ { n = 0; for (i = 2; i <= NF; i++) if (\$i ~ /^[0-9]+\$/) n += \$i; print n }" /proc/interrupts)/' >&3
         if ! wait_for "$out" "typed-42 serial-irqs=" 120; then
             detail="the typed command did not answer; console: $(tail_of "$out")"
         else
@@ -134,7 +136,7 @@ if [ $overlay = 1 ]; then
     base_sha=$(sha256sum artifacts/linux-i386/virtio.img | cut -d' ' -f1)
     extra=(--set "devices:7:options:overlay=$work/overlay.cow")
 fi
-session minivmm-soft $minivmm --machine $machine --timeout "$((limit + 30))s" "${extra[@]}"
+session minivmm-soft $minivmm --machine $machine "${extra_accel[@]}" --timeout "$((limit + 30))s" "${extra[@]}"
 soft_result=$result soft_shell=$shell_s
 if [ $virtio = 1 ]; then
     # virtio_check TEXT WHAT: the console must have a "minivmm-virtio: TEXT" line.

@@ -145,7 +145,7 @@ public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpu
             Fs = ToKvm(s[Seg.FS]), Gs = ToKvm(s[Seg.GS]), Ldt = ToKvm(s[Seg.Ldtr]), Tr = ToKvm(s[Seg.Tr]),
             Gdt = new DescriptorTableRegister { Base = _cpu.GdtBase, Limit = _cpu.GdtLimit },
             Idt = new DescriptorTableRegister { Base = _cpu.IdtBase, Limit = _cpu.IdtLimit },
-            Cr0 = _cpu.Cr0, Cr2 = _cpu.Cr2, Cr3 = _cpu.Cr3, Cr4 = _cpu.Cr4,
+            Cr0 = _cpu.Cr0, Cr2 = _cpu.Cr2, Cr3 = _cpu.Cr3, Cr4 = _cpu.Cr4, Cr8 = _cpu.Cr8,
             Efer = _cpu.Efer, ApicBase = _cpu.ApicBase,
         };
     }
@@ -156,13 +156,15 @@ public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpu
         s[Seg.ES] = FromKvm(sr.Es); s[Seg.CS] = FromKvm(sr.Cs); s[Seg.SS] = FromKvm(sr.Ss);
         s[Seg.DS] = FromKvm(sr.Ds); s[Seg.FS] = FromKvm(sr.Fs); s[Seg.GS] = FromKvm(sr.Gs);
         s[Seg.Ldtr] = FromKvm(sr.Ldt); s[Seg.Tr] = FromKvm(sr.Tr);
-        _cpu.GdtBase = (uint)sr.Gdt.Base; _cpu.GdtLimit = sr.Gdt.Limit;
-        _cpu.IdtBase = (uint)sr.Idt.Base; _cpu.IdtLimit = sr.Idt.Limit;
+        // Bases and CR2 keep all 64 bits (long mode); CR3 holds page tables below 4 GiB.
+        _cpu.GdtBase = sr.Gdt.Base; _cpu.GdtLimit = sr.Gdt.Limit;
+        _cpu.IdtBase = sr.Idt.Base; _cpu.IdtLimit = sr.Idt.Limit;
         _cpu.Cr0 = (uint)sr.Cr0 | ControlBits.Cr0ET;
-        _cpu.Cr2 = (uint)sr.Cr2; _cpu.Cr3 = (uint)sr.Cr3; _cpu.Cr4 = (uint)sr.Cr4;
+        _cpu.Cr2 = sr.Cr2; _cpu.Cr3 = (uint)sr.Cr3; _cpu.Cr4 = (uint)sr.Cr4;
         _cpu.Efer = sr.Efer;
         if (sr.ApicBase != 0)
             _cpu.ApicBase = sr.ApicBase;
+        _cpu.WriteCr8(sr.Cr8 & 0xF);
         _cpu.Cpl = _cpu.ProtectedMode ? s[Seg.CS].Selector & 3 : 0;
         _cpu.FlushTlb();
         _cpu.StateChanged();
@@ -176,7 +178,7 @@ public sealed unsafe partial class SoftVcpu : IVcpu, IA20Gate, IVcpuDebug, IVcpu
 
     private static SegmentCache FromKvm(in SegmentRegister r) => new()
     {
-        Base = (uint)r.Base, Limit = r.Limit, Selector = r.Selector, Type = r.Type, Present = r.Present,
+        Base = r.Base, Limit = r.Limit, Selector = r.Selector, Type = r.Type, Present = r.Present,
         Dpl = r.Dpl, Db = r.Db, S = r.S, L = r.L, G = r.G, Avl = r.Avl, Unusable = r.Unusable,
     };
 

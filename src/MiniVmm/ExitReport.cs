@@ -26,6 +26,8 @@ internal static class ExitReport
         output.WriteLine($"  {"exit reason",-24} {"count",12} {"share",7}");
         foreach (var (reason, count) in result.Exits.NonZero().OrderByDescending(e => e.Count))
             output.WriteLine($"  {reason,-24} {count,12} {100.0 * count / total,6:0.0}%");
+        if (result.Vcpus.Count > 1)
+            PrintVcpus(output, result, total);
 
         var mapped = devices.Ports.Registrations.Select(r => (r.Name, Where: $"ports {r.Range}", r.Accesses))
             .Concat(devices.Mmio.Registrations.Select(r => (r.Name, Where: $"mmio {r.Range}", r.Accesses)))
@@ -49,5 +51,19 @@ internal static class ExitReport
         output.WriteLine($"  {"device",-24} {"accesses",12} {"share",7}  where");
         foreach (var d in byDevice)
             output.WriteLine($"  {d.Name,-24} {d.Accesses,12} {100.0 * d.Accesses / accesses,6:0.0}%  {d.Where}");
+    }
+
+    /// <summary>One line per vCPU: its exits, their share, its instructions and its most frequent exit reasons.</summary>
+    private static void PrintVcpus(TextWriter output, VmmResult result, long total)
+    {
+        output.WriteLine($"  {"vcpu",-24} {"exits",12} {"share",7}  instructions, top exit reasons");
+        foreach (var vcpu in result.Vcpus)
+        {
+            long exits = vcpu.Exits.Total;
+            var top = vcpu.Exits.NonZero().OrderByDescending(e => e.Count).Take(3)
+                .Select(e => $"{e.Reason} {100.0 * e.Count / Math.Max(1, exits):0}%");
+            string instructions = vcpu.InstructionsRetired is { } n ? $"{n} instructions" : "-";
+            output.WriteLine($"  {"vcpu" + vcpu.Id,-24} {exits,12} {100.0 * exits / total,6:0.0}%  {instructions}, {string.Join(", ", top)}");
+        }
     }
 }

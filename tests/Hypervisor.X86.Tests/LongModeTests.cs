@@ -65,6 +65,24 @@ public class LongModeTests
     }
 
     [Fact]
+    public void A_32_bit_double_shift_by_zero_still_zero_extends()
+    {
+        // Found by alurand64 against QEMU: SHRD r32 with CL = 0 left bits 63:32 (the single shifts
+        // already wrote the register back). The flags stay; the register is a 32-bit write.
+        using var h = Boot(a =>
+        {
+            a.mov(rax, unchecked((long)0xB6C5_B322_9774_2102));
+            a.mov(rdx, unchecked((long)0xFFFF_FFFF_0000_0001));
+            a.xor(ecx, ecx);
+            a.shrd(eax, ebx, cl);
+            a.shld(edx, ebx, cl);
+        });
+        Assert.Equal(VcpuExitReason.Hlt, h.Run());
+        Assert.Equal(0x9774_2102UL, h.Regs.Rax);
+        Assert.Equal(1UL, h.Regs.Rdx);
+    }
+
+    [Fact]
     public void Push_and_call_move_rsp_by_eight()
     {
         using var h = Boot(a =>
@@ -151,5 +169,89 @@ public class LongModeTests
         var exit = h.Run();
         Assert.Equal(VcpuExitReason.Shutdown, exit); // #PF, then a triple fault through the empty IDT
         Assert.Equal(0x1_0000_2000UL, h.Vcpu.GetSpecialRegisters().Cr2);
+    }
+
+    [Fact]
+    public void Cr8_reads_back_its_four_bits_and_a_reserved_bit_faults()
+    {
+        using var h = Boot(a =>
+        {
+            a.mov(rax, 0xBL);
+            a.mov(cr8, rax);
+            a.mov(rbx, -1L);
+            a.mov(rbx, cr8);
+            a.mov(rax, 0x10L);
+            a.mov(cr8, rax);        // bit 4 is reserved: #GP, a triple fault through the empty IDT
+        });
+        var exit = h.Run();
+        Assert.Equal(VcpuExitReason.Shutdown, exit);
+        Assert.Equal(0xBUL, h.Regs.Rbx);
+        Assert.Equal(0xBUL, h.Vcpu.GetSpecialRegisters().Cr8);
+    }
+
+    [Fact]
+    public void Special_registers_keep_64_bit_bases_and_cr2()
+    {
+        // Setting the special registers once cut the GDT/IDT/segment bases and CR2 to 32 bits.
+        using var h = Boot(_ => { });
+        var s = h.Vcpu.GetSpecialRegisters();
+        s.Gdt.Base = 0xFFFF_FE00_0000_1000;
+        s.Idt.Base = 0xFFFF_FE00_0000_0000;
+        s.Gs.Base = 0xFFFF_8880_0F00_0000;
+        s.Cr2 = 0xFFFF_FFFF_8100_0000;
+        s.Cr8 = 7;
+        h.Vcpu.SetSpecialRegisters(s);
+
+        var back = h.Vcpu.GetSpecialRegisters();
+        Assert.Equal(0xFFFF_FE00_0000_1000UL, back.Gdt.Base);
+        Assert.Equal(0xFFFF_FE00_0000_0000UL, back.Idt.Base);
+        Assert.Equal(0xFFFF_8880_0F00_0000UL, back.Gs.Base);
+        Assert.Equal(0xFFFF_FFFF_8100_0000UL, back.Cr2);
+        Assert.Equal(7UL, back.Cr8);
+    }
+
+    [Fact]
+    public void Rep_movsq_and_stosq_in_bulk_leave_what_one_iteration_at_a_time_leaves()
+    {
+        // 64-bit REP MOVS/STOS copy whole pages at once (StringBulk.cs); one iteration at a time (fast
+        // path off) must give the same memory and registers: a fill across pages, an overlapping forward
+        // copy (which replicates), a copy through a GS base, and 32-bit addressing (ECX, not RCX).
+        (VcpuRegisters Regs, byte[] Memory) Run(bool fastPath)
+        {
+            using var h = Boot(a =>
+            {
+                a.mov(rdi, 0x20_0F00L);
+                a.mov(rax, 0x1122_3344_5566_7788L);
+                a.mov(ecx, 0x300);
+                a.rep.stosq();
+                a.mov(rsi, 0x20_0F00L);
+                a.mov(rdi, 0x20_0F08L);
+                a.mov(__byte_ptr[rsi], 0x99);
+                a.mov(ecx, 0x40);
+                a.rep.movsq();
+                a.mov(ecx, 0xC000_0101);            // IA32_GS_BASE = 0x10_0000
+                a.mov(eax, 0x20_0000);
+                a.xor(edx, edx);
+                a.wrmsr();
+                a.mov(rsi, 0xF00L);
+                a.mov(rdi, 0x21_1FFCL);
+                a.mov(ecx, 0x105);
+                a.db(0x65, 0xF3, 0xA5);             // rep movsd with a GS source: gs:[rsi]
+                a.mov(rcx, unchecked((long)0xFFFF_FFFF_0000_0003));
+                a.mov(rdi, 0x21_3000L);
+                a.mov(eax, 0xABCD);
+                a.db(0x67, 0xF3, 0x66, 0xAB);       // rep stosw with 32-bit addressing: ECX = 3 counts, EDI
+            });
+            h.Vcpu.Cpu.FastPathEnabled = fastPath;
+            Assert.Equal(VcpuExitReason.Hlt, h.Run());
+            return (h.Regs, h.Read(0x20_0000, 0x14000));
+        }
+
+        var bulk = Run(fastPath: true);
+        var single = Run(fastPath: false);
+        Assert.Equal(single.Regs, bulk.Regs);
+        Assert.Equal(single.Memory, bulk.Memory);
+        Assert.Equal(0UL, bulk.Regs.Rcx);
+        Assert.Equal(0x21_3006UL, bulk.Regs.Rdi);
     }
 }

@@ -31,6 +31,35 @@ public class ApicGuestTests
     }
 
     [Fact]
+    public void Smp_guest_on_a_kernel_irqchip_machine_runs_on_the_soft_cpu_with_stand_in_apics()
+    {
+        // configs/smp-kernel-irqchip.json declares no interrupt chips: "irqchip": "kernel" is KVM's
+        // in-kernel set there (the nested test bed runs it) and the plugins, local APICs included, here.
+        var result = Minivmm.Run("--machine", "configs/smp-kernel-irqchip.json", "--accel", "soft", "--stats");
+
+        Assert.Equal(Expected("smp"), result.Stdout);
+        Assert.Equal(1, result.ExitCode);
+        // --stats lists each vCPU: the AP ran its own instructions (it counted half of the total).
+        foreach (int id in new[] { 0, 1 })
+        {
+            var line = System.Text.RegularExpressions.Regex.Match(result.Stderr, $@"vcpu{id}\s+\d+\s+[\d.]+%\s+(\d+) instructions");
+            Assert.True(line.Success, result.Stderr);
+            Assert.True(long.Parse(line.Groups[1].Value) > 100_000, line.Value);
+        }
+    }
+
+    [KvmFact]
+    public void Several_kvm_vcpus_without_the_kernel_irqchip_name_the_key_to_add()
+    {
+        // KVM's APs start through its in-kernel local APICs only; minivmm has no user-space APIC for KVM.
+        var result = Minivmm.Run("check", "--machine", "configs/smp-kernel-irqchip.json", "--accel", "kvm", "--set", "irqchip=devices");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("vcpus: 2 vCPUs on kvm start through its in-kernel local APICs (INIT and start-up IPIs): add \"irqchip\": \"kernel\"", result.Stderr);
+        Assert.Empty(result.Stdout);
+    }
+
+    [Fact]
     public void Timer_guest_reaches_the_8259_through_the_local_apic_lint0()
     {
         // The guest never touches the APIC: the BSP's LINT0 is ExtINT at reset (virtual wire), as on QEMU.

@@ -49,14 +49,6 @@ public class CheckTests
             "clock: deterministic time follows one vCPU's instructions, so 2 vCPUs cannot share it; use \"host\"");
     }
 
-    [Fact]
-    public void Check_refuses_a_kernel_irqchip_on_the_software_cpu()
-    {
-        using var temp = new TempFolder();
-        CheckAndRunRefuse(HaltMachine(temp, """ "accelerator": "soft", "irqchip": "kernel", """), 2,
-            "irqchip: 'kernel' needs an accelerator with an in-kernel interrupt controller (kvm), not soft");
-    }
-
     [KvmFact]
     public void Check_refuses_a_32_bit_kernel_on_the_accelerator_given_on_its_command_line()
     {

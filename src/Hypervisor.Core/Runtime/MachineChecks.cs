@@ -16,10 +16,12 @@ internal static class MachineChecks
     public static List<string> Find(MachineConfig config, IAccelerator accelerator, ulong? hostCapacity)
     {
         var problems = new List<string>();
-        if (config.Vcpus != 1 && !(config.Apic && accelerator.Features.HasFlag(AcceleratorFeatures.Apic)))
+        if (config.Vcpus != 1 && !HasLocalApics(config, accelerator))
             problems.Add(accelerator.Features.HasFlag(AcceleratorFeatures.Apic)
                 ? $"vcpus: {config.Vcpus} vCPUs start through their local APICs (INIT and start-up IPIs): add \"apic\": true"
-                : $"vcpus: {config.Vcpus} vCPUs on {accelerator.Name} are not implemented yet (SMP runs on the software CPU with \"apic\": true); use 1");
+                : accelerator.Features.HasFlag(AcceleratorFeatures.KernelIrqchip)
+                    ? $"vcpus: {config.Vcpus} vCPUs on {accelerator.Name} start through its in-kernel local APICs (INIT and start-up IPIs): add \"irqchip\": \"kernel\""
+                    : $"vcpus: {config.Vcpus} vCPUs on {accelerator.Name} are not implemented (no local APICs); use 1");
         if (config.Vcpus != 1 && config.OnReset == ResetPolicy.Restart)
             problems.Add($"onReset: 'restart' with {config.Vcpus} vCPUs is not implemented yet (the APs would not go back to waiting for their start-up IPI); use \"exit\"");
         if (config.Vcpus != 1 && config.Clock == ClockMode.Deterministic)
@@ -37,6 +39,11 @@ internal static class MachineChecks
         problems.AddRange(MemoryProblems(config, accelerator, hostCapacity));
         return problems;
     }
+
+    /// <summary>Whether each vCPU gets a local APIC: user-space ones (<c>"apic": true</c>) or the accelerator's in-kernel ones.</summary>
+    public static bool HasLocalApics(MachineConfig config, IAccelerator accelerator) =>
+        (config.Apic && accelerator.Features.HasFlag(AcceleratorFeatures.Apic))
+        || (config.Irqchip == IrqchipMode.Kernel && accelerator.Features.HasFlag(AcceleratorFeatures.KernelIrqchip));
 
     private static IEnumerable<string> MemoryProblems(MachineConfig config, IAccelerator accelerator, ulong? hostCapacity)
     {

@@ -64,6 +64,7 @@ public sealed class Vmm : IDisposable
     /// </summary>
     public static Vmm Create(MachineConfig config, PluginCatalog catalog, IAccelerator accelerator, ILogger logger, BuildMode mode = BuildMode.Run)
     {
+        config = UserSpaceIrqchip.Substitute(config, accelerator, logger);
         if (MachineChecks.Find(config, accelerator, HostMemory.Capacity()) is { Count: > 0 } problems)
             throw new MachineFileException(config.FilePath, problems);
 
@@ -125,7 +126,7 @@ public sealed class Vmm : IDisposable
         {
             KernelArguments = string.Join(" ", Devices.Devices.Select(d => d.Device).OfType<IKernelCommandLine>()
                 .Select(d => d.KernelArguments).Where(a => a.Length > 0)),
-            Apic = Config.Apic ? DescribeApics() : null,
+            Apic = Config.Apic ? DescribeApics() : Config.Irqchip == IrqchipMode.Kernel ? KernelIrqchipApics.Describe(Config.Vcpus) : null,
             ProtectedModeKernels = accelerator.Features.HasFlag(AcceleratorFeatures.ProtectedModeKernels),
         };
         var boot = LoadBoot();
@@ -251,6 +252,7 @@ public sealed class Vmm : IDisposable
         ulong? retired = _loops.Aggregate((ulong?)0, (sum, l) => sum + l.Vcpu.InstructionsRetired);
         return new VmmResult(Control.ExitCode, Control.Reason, exits, clock.Elapsed, retired, steady)
         {
+            Vcpus = _loops.Select(l => new VcpuResult(l.Vcpu.Id, l.Statistics, l.Vcpu.InstructionsRetired)).ToList(),
             ResampledIrqs = _irqs?.ResampledLines().ToList() ?? [],
         };
     }

@@ -92,6 +92,7 @@ internal sealed unsafe partial class Cpu
         Flags = Eflags.Reserved1;
         Cr0 = ControlBits.Cr0ET | ControlBits.Cr0CD | ControlBits.Cr0NW;
         Cr2 = Cr3 = Cr4 = 0;
+        _cr8 = 0;
         for (int i = 0; i < 6; i++)
             Segs[i] = SegmentCache.Real(0, 3);
         Segs[Seg.CS] = SegmentCache.Real(0xF000, 0xB);

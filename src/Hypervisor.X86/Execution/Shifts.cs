@@ -140,7 +140,12 @@ internal sealed partial class Cpu
         uint count = ShiftCount(ref d, 2) & 0x1F;
         uint dst = (uint)ReadDest(ref d, size);
         if (count == 0)
+        {
+            // As for the single shifts: no flags change, but a 32-bit register is written (zero-extended).
+            if (size == 4 && d.Access0 == OperandAccess.Reg32)
+                SetRegister32(d.Reg0, dst);
             return;
+        }
         uint src = (uint)ReadReg(d.I.Op1Register);
         uint mask = (uint)SizeMask(size);
         uint r, cf, before;

@@ -3,7 +3,7 @@ using Hypervisor.X86.Decoding;
 namespace Hypervisor.X86.Cpu;
 
 /// <summary>
-/// REP MOVS and REP STOS over plain RAM in bulk: the iterations that stay inside one page of the
+/// REP MOVS and REP STOS (byte to quadword, 16/32/64-bit addressing) over plain RAM in bulk: the iterations that stay inside one page of the
 /// source and the destination run as one copy or fill, with exactly the register, memory and
 /// retired-count effects of running them one by one. Anything unusual (DF set, a TLB miss, MMIO,
 /// a page holding code, a segment that is not flat, an index that would wrap) takes the
@@ -12,32 +12,33 @@ namespace Hypervisor.X86.Cpu;
 internal sealed unsafe partial class Cpu
 {
     /// <summary>
-    /// Runs up to <paramref name="max"/> iterations of a REP MOVS/STOS in bulk, updating (E)SI, (E)DI
-    /// and (E)CX; returns how many ran (0: take the per-iteration path for the next one).
+    /// Runs up to <paramref name="max"/> iterations of a REP MOVS/STOS in bulk, updating (E/R)SI, (E/R)DI
+    /// and (E/R)CX; returns how many ran (0: take the per-iteration path for the next one).
     /// </summary>
     private int BulkStringIterations(ref DecodedInstruction d, StringKind kind, int size, int a, uint max)
     {
         if ((_flags & Eflags.DF) != 0)
             return 0;
         uint count = (uint)Math.Min(CountRegister(a), max);
-        uint di = (uint)IndexRegister(Gpr.EDI, a);
+        ulong di = IndexRegister(Gpr.EDI, a);
         count = Math.Min(count, ElementsBeforeWrap(di, size, a));
         byte* dst = DirectPointer(Seg.ES, di, write: true, ref count, size);
         if (dst == null)
             return 0;
         if (kind == StringKind.Stos)
         {
-            uint value = R(Gpr.EAX);
+            ulong value = R64(Gpr.EAX);
             switch (size)
             {
                 case 1: new Span<byte>(dst, (int)count).Fill((byte)value); break;
                 case 2: new Span<ushort>(dst, (int)count).Fill((ushort)value); break;
-                default: new Span<uint>(dst, (int)count).Fill(value); break;
+                case 4: new Span<uint>(dst, (int)count).Fill((uint)value); break;
+                default: new Span<ulong>(dst, (int)count).Fill(value); break;
             }
         }
         else
         {
-            uint si = (uint)IndexRegister(Gpr.ESI, a);
+            ulong si = IndexRegister(Gpr.ESI, a);
             count = Math.Min(count, ElementsBeforeWrap(si, size, a));
             byte* src = DirectPointer(d.MemSegment, si, write: false, ref count, size);
             if (src == null || count == 0)
@@ -50,20 +51,26 @@ internal sealed unsafe partial class Cpu
         return (int)count;
     }
 
-    /// <summary>Elements from <paramref name="index"/> before a 16-bit index would wrap (4 GiB for 32-bit: the page limit comes first).</summary>
-    private static uint ElementsBeforeWrap(uint index, int size, int a) =>
-        a == 2 ? (0x10000 - index) / (uint)size : uint.MaxValue;
+    /// <summary>Elements from <paramref name="index"/> before a 16- or 32-bit index would wrap (a 64-bit one does not).</summary>
+    private static uint ElementsBeforeWrap(ulong index, int size, int a) => a switch
+    {
+        2 => (uint)((0x10000 - index) / (uint)size),
+        4 => (uint)Math.Min((0x1_0000_0000UL - index) / (uint)size, uint.MaxValue),
+        _ => uint.MaxValue,
+    };
 
     /// <summary>
     /// Host memory for <paramref name="count"/> elements at seg:offset when every one of them is
     /// plain RAM in the page the TLB already holds (shrinking <paramref name="count"/> to the page
     /// end), through a segment whose checks cannot fail; else null.
     /// </summary>
-    private byte* DirectPointer(int seg, uint offset, bool write, ref uint count, int size)
+    private byte* DirectPointer(int seg, ulong offset, bool write, ref uint count, int size)
     {
         if (_segmentChecks && ((UncheckedSegments() >> (write ? seg + 8 : seg)) & 1) == 0)
             return null;
-        ulong la = (Segs[seg].Base + offset) & _linearMask;
+        ulong la = LinearUnchecked(seg, offset);
+        if (Code64 && !IsCanonical(la))
+            return null; // the per-iteration path raises the #GP/#SS
         ref var e = ref TlbSlot(la);
         byte* page = write ? e.Write : e.Read;
         if (e.Tag != TlbTag(la) || page == null)
@@ -90,7 +97,8 @@ internal sealed unsafe partial class Cpu
             {
                 case 1: dst[i] = src[i]; break;
                 case 2: *(ushort*)(dst + i) = *(ushort*)(src + i); break;
-                default: *(uint*)(dst + i) = *(uint*)(src + i); break;
+                case 4: *(uint*)(dst + i) = *(uint*)(src + i); break;
+                default: *(ulong*)(dst + i) = *(ulong*)(src + i); break;
             }
         }
     }

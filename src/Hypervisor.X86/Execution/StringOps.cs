@@ -74,7 +74,7 @@ internal sealed partial class Cpu
         // REPE/REPNE only test ZF for CMPS and SCAS; for the others F2 and F3 both mean REP.
         bool testsZf = kind is StringKind.Cmps or StringKind.Scas;
         bool repeWhileEqual = !d.I.HasRepnePrefix;
-        bool bulk = FastPathEnabled && !Code64 && kind is StringKind.Movs or StringKind.Stos; // bulk copies are 16/32-bit addressing
+        bool bulk = FastPathEnabled && kind is StringKind.Movs or StringKind.Stos;
         for (int n = 0; n < IterationsPerStep; n++)
         {
             if (CountRegister(a) == 0)

@@ -32,7 +32,7 @@ internal sealed partial class Cpu
             case Mnemonic.Invd: case Mnemonic.Wbinvd: RequireCpl0(); return true;
             case Mnemonic.Invlpg:
                 RequireCpl0();
-                FlushTlbPage((Segs[MemorySeg(ref d)].Base + EffectiveAddress(ref d)) & _linearMask);
+                FlushTlbPage(LinearUnchecked(MemorySeg(ref d), EffectiveAddress(ref d))); // never faults
                 return true;
             case Mnemonic.Clts: RequireCpl0(); Cr0 &= ~ControlBits.Cr0TS; return true;
             case Mnemonic.Lmsw:
@@ -84,6 +84,7 @@ internal sealed partial class Cpu
         Register.CR2 => Cr2,
         Register.CR3 => Cr3,
         Register.CR4 => Cr4,
+        Register.CR8 => Cr8,
         _ when (uint)(r - Register.DR0) < 8 => ReadDebugRegister(r - Register.DR0),
         _ => throw UD(),
     };
@@ -108,6 +109,7 @@ internal sealed partial class Cpu
                 Cr4 = (uint)value;
                 FlushTlb();
                 break;
+            case Register.CR8: WriteCr8(value); break;
             default:
                 if ((uint)(r - Register.DR0) < 8)
                     WriteDebugRegister(r - Register.DR0, (uint)value);

@@ -20,6 +20,13 @@ internal sealed partial class Cpu
         return (uint)(s.Base + offset32);
     }
 
+    /// <summary>
+    /// seg:offset as a linear address without any check: what INVLPG names, and what the bulk string
+    /// path uses once it has checked the segment itself. In 64-bit mode only FS and GS have a base.
+    /// </summary>
+    private ulong LinearUnchecked(int seg, ulong offset) =>
+        Code64 ? (seg >= Seg.FS ? Segs[seg].Base + offset : offset) : (uint)(Segs[seg].Base + (uint)offset);
+
     /// <summary>Protected mode outside V86: segment limits and types are checked (kept by <see cref="StateChanged"/>).</summary>
     private bool _segmentChecks;
 

@@ -17,18 +17,27 @@ internal static class CheckCommand
         var machine = CommonOptions.Machine(required: true);
         var plugins = CommonOptions.Plugins();
         var accel = CliValues.OneOf<AcceleratorKind>("--accel", "Check for this accelerator (auto, soft or kvm) instead of the machine file's");
+        var set = CommonOptions.Set();
         var command = new Command("check", "Validate a machine file as a run would build it (devices, boot image, accelerator), without running it");
         command.Options.Add(machine);
         command.Options.Add(plugins);
         command.Options.Add(accel);
-        command.SetAction(parse => Run(parse.GetValue(machine)!, parse.GetValue(plugins), parse.GetValue(accel)));
+        command.Options.Add(set);
+        command.SetAction(parse => Run(parse.GetValue(machine)!, parse.GetValue(plugins), parse.GetValue(accel), parse.GetValue(set)));
         return command;
     }
 
-    private static int Run(FileInfo machineFile, DirectoryInfo[]? plugins, AcceleratorKind? accel)
+    private static int Run(FileInfo machineFile, DirectoryInfo[]? plugins, AcceleratorKind? accel, string[]? set)
     {
         var logger = Logging.Create(null);
-        KeyValuePair<string, string?>[] overrides = accel is { } kind ? [new("accelerator", kind.ToString().ToLowerInvariant())] : [];
+        var overrides = new List<KeyValuePair<string, string?>>();
+        if (accel is { } kind)
+            overrides.Add(new("accelerator", kind.ToString().ToLowerInvariant()));
+        if (CommonOptions.AddSetOverrides(set, overrides) is { } badSet)
+        {
+            Console.Error.WriteLine($"minivmm: --set: '{badSet}' is not KEY=VALUE");
+            return ExitCodes.BadConfiguration;
+        }
         return MachineSession.Use(machineFile, plugins, overrides, logger, (config, catalog) =>
         {
             using var accelerator = AcceleratorSelector.Select(config.Accelerator, logger);

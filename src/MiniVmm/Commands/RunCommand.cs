@@ -18,7 +18,7 @@ internal sealed class RunCommand
     private readonly Option<bool> _stats = new("--stats") { Description = "Print exits by reason and by device at the end (to stderr)" };
     private readonly Option<ulong?> _maxInstructions = CliValues.Number("--max-instructions", "Stop after this many guest instructions per vCPU (software CPU; exit code 124)");
     private readonly Option<string?> _timeout = CliValues.Duration("--timeout", "Stop after this much wall-clock time, e.g. 500ms, 10s (exit code 124)");
-    private readonly Option<string[]> _set = new("--set") { Description = "Override a machine-file key, e.g. --set limits:instructions=1000 (repeatable)" };
+    private readonly Option<string[]> _set = CommonOptions.Set();
     private readonly DebugOptions _debug = new();
     private readonly SnapshotOptions _snapshots = new();
 
@@ -137,16 +137,7 @@ internal sealed class RunCommand
             overrides.Add(new("limits:instructions", max.ToString()));
         if (parse.GetValue(_timeout) is { } timeout)
             overrides.Add(new("limits:time", timeout));
-        foreach (var item in parse.GetValue(_set) ?? [])
-        {
-            int eq = item.IndexOf('=');
-            if (eq <= 0)
-            {
-                badSet = item;
-                break;
-            }
-            overrides.Add(new(item[..eq], item[(eq + 1)..]));
-        }
+        badSet = CommonOptions.AddSetOverrides(parse.GetValue(_set), overrides);
         return overrides;
     }
 }
