@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Hypervisor.Abstractions;
 using Hypervisor.Kvm.Interop;
 
@@ -48,24 +47,18 @@ public sealed unsafe class KvmIoEvents : IIoEvents, IDisposable
     {
         private readonly KvmIoEvents _owner;
         private readonly KvmIoeventfd _assignment;
-        private readonly int _eventfd;
-        private readonly Thread _thread;
-        private readonly Action _written;
-        private volatile bool _stopping;
+        private readonly EventfdThread _event;
         private int _disposed;
 
         public EventWatch(KvmIoEvents owner, ulong address, int length, ulong? match, Action written)
         {
             _owner = owner;
-            _written = written;
-            _eventfd = LibC.Eventfd(0, EventfdFlags.CloseOnExec);
-            if (_eventfd < 0)
-                throw new KvmException($"eventfd: {LibC.Describe(Marshal.GetLastPInvokeError())}");
+            _event = new EventfdThread($"ioeventfd 0x{address:x}", written);
             _assignment = new KvmIoeventfd
             {
                 Addr = address,
                 Len = (uint)length,
-                Fd = _eventfd,
+                Fd = _event.Fd,
                 Datamatch = match ?? 0,
                 Flags = match != null ? KvmIoeventfdFlag.Datamatch : 0,
             };
@@ -76,11 +69,10 @@ public sealed unsafe class KvmIoEvents : IIoEvents, IDisposable
             }
             catch
             {
-                _ = LibC.Close(_eventfd);
+                _event.Dispose();
                 throw;
             }
-            _thread = new Thread(Wait) { IsBackground = true, Name = $"ioeventfd 0x{address:x}" };
-            _thread.Start();
+            _event.Start();
         }
 
         public void Dispose()
@@ -90,30 +82,9 @@ public sealed unsafe class KvmIoEvents : IIoEvents, IDisposable
             var deassign = _assignment;
             deassign.Flags |= KvmIoeventfdFlag.Deassign;
             _ = LibC.Ioctl(_owner._vm.Fd, KvmIoctl.Ioeventfd, &deassign);
-            _stopping = true;
-            ulong one = 1;
-            _ = LibC.Write(_eventfd, &one, sizeof(ulong)); // wakes the reader, which sees _stopping
-            _thread.Join();
-            _ = LibC.Close(_eventfd);
+            _event.Dispose();
             lock (_owner._watches)
                 _owner._watches.Remove(this);
-        }
-
-        // Each read returns (and zeroes) the count of writes since the last: one drain of the queue serves them all.
-        private void Wait()
-        {
-            ulong count;
-            while (!_stopping)
-            {
-                if (LibC.Read(_eventfd, &count, sizeof(ulong)) != sizeof(ulong))
-                {
-                    if (Marshal.GetLastPInvokeError() == Errno.Interrupted)
-                        continue;
-                    return;
-                }
-                if (!_stopping)
-                    _written();
-            }
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Hypervisor.Core.Accel;
 using Hypervisor.Kvm.Interop;
 
@@ -53,9 +52,7 @@ public sealed class KvmIrqfdLines : IResampledIrqLines, IDisposable
         private readonly uint _gsi;
         private readonly Func<bool> _level;
         private readonly int _irqfd;
-        private readonly int _resamplefd;
-        private readonly Thread _thread;
-        private volatile bool _stopping;
+        private readonly EventfdThread _resample;
         private bool _closed;
         private long _raises;
 
@@ -64,40 +61,37 @@ public sealed class KvmIrqfdLines : IResampledIrqLines, IDisposable
             _owner = owner;
             _gsi = gsi;
             _level = level;
-            _irqfd = NewEventfd(gsi);
-            _resamplefd = LibC.Eventfd(0, EventfdFlags.CloseOnExec);
-            if (_resamplefd < 0)
+            _irqfd = EventfdThread.Create($"IRQ {gsi}");
+            // The kernel lowered the line at the guest's EOI: raise it again while the device still wants it.
+            _resample = new EventfdThread($"irqfd IRQ {gsi}", () =>
             {
-                int errno = Marshal.GetLastPInvokeError();
-                _ = LibC.Close(_irqfd);
-                throw new KvmException($"eventfd for IRQ {gsi}'s resampling: {LibC.Describe(errno)}");
-            }
-            var assign = new KvmIrqfd { Fd = (uint)_irqfd, Gsi = gsi, Flags = KvmIrqfdFlag.Resample, Resamplefd = (uint)_resamplefd };
+                if (_level())
+                    Raise();
+            });
+            var assign = new KvmIrqfd { Fd = (uint)_irqfd, Gsi = gsi, Flags = KvmIrqfdFlag.Resample, Resamplefd = (uint)_resample.Fd };
             try
             {
                 CheckedIoctl.Call(owner._vm, KvmIoctl.Irqfd, &assign, $"KVM_IRQFD (resample) for IRQ {gsi}");
             }
             catch
             {
+                _resample.Dispose();
                 _ = LibC.Close(_irqfd);
-                _ = LibC.Close(_resamplefd);
                 throw;
             }
-            _thread = new Thread(Resample) { IsBackground = true, Name = $"irqfd IRQ {gsi}" };
-            _thread.Start();
+            _resample.Start();
         }
 
         public long Raises => Interlocked.Read(ref _raises);
 
         public void Raise()
         {
-            ulong one = 1;
             lock (_lock) // never a write to a closed (and perhaps reused) descriptor
             {
                 if (_closed)
                     return;
-                Interlocked.Increment(ref _raises); // first: the guest may take the interrupt before Write returns
-                _ = LibC.Write(_irqfd, &one, sizeof(ulong));
+                Interlocked.Increment(ref _raises); // first: the guest may take the interrupt before the write returns
+                EventfdThread.Signal(_irqfd);
             }
         }
 
@@ -111,39 +105,10 @@ public sealed class KvmIrqfdLines : IResampledIrqLines, IDisposable
             }
             var deassign = new KvmIrqfd { Fd = (uint)_irqfd, Gsi = _gsi, Flags = KvmIrqfdFlag.Deassign };
             _ = LibC.Ioctl(_owner._vm.Fd, KvmIoctl.Irqfd, &deassign);
-            _stopping = true;
-            ulong one = 1;
-            _ = LibC.Write(_resamplefd, &one, sizeof(ulong)); // wakes the resampler, which sees _stopping
-            _thread.Join();
+            _resample.Dispose();
             _ = LibC.Close(_irqfd);
-            _ = LibC.Close(_resamplefd);
             lock (_owner._lines)
                 _owner._lines.Remove(this);
-        }
-
-        // The kernel lowered the line at the guest's EOI: raise it again while the device still wants it.
-        private void Resample()
-        {
-            ulong count;
-            while (!_stopping)
-            {
-                if (LibC.Read(_resamplefd, &count, sizeof(ulong)) != sizeof(ulong))
-                {
-                    if (Marshal.GetLastPInvokeError() == Errno.Interrupted)
-                        continue;
-                    return;
-                }
-                if (!_stopping && _level())
-                    Raise();
-            }
-        }
-
-        private static int NewEventfd(uint gsi)
-        {
-            int fd = LibC.Eventfd(0, EventfdFlags.CloseOnExec);
-            if (fd < 0)
-                throw new KvmException($"eventfd for IRQ {gsi}: {LibC.Describe(Marshal.GetLastPInvokeError())}");
-            return fd;
         }
     }
 }
