@@ -27,6 +27,12 @@ public sealed class InterruptRouter
         }
     }
 
+    /// <summary>
+    /// Moves the lines from <paramref name="old"/> to <paramref name="replacement"/> without replaying
+    /// the levels: a swapped-in device takes its predecessor's view of its inputs with its state.
+    /// </summary>
+    public void Replace(Action<int, bool> old, Action<int, bool> replacement) => _sink = _sink - old + replacement;
+
     public IInterruptLine Line(int number) => new RoutedLine(this, number);
 
     /// <summary>Set whenever a line changes level: wakes a vCPU halted waiting for an interrupt.</summary>
