@@ -16,21 +16,28 @@ internal sealed partial class BlockCompiler
         {
             EmitInterpreted();
             EmitRetire();
-            EmitLeaveCheck((uint)d.NextRip);
-            EmitContinue((uint)d.NextRip);
+            EmitLeaveCheck(d.NextRip);
+            EmitContinue(d.NextRip);
             return;
         }
         switch (d.Fast)
         {
             case FastForm.Jcc: EmitJcc(ref d); return;
-            case FastForm.JmpRel: EmitJmp(ref d); return;
+            case FastForm.JmpRel or FastForm.JmpRelQ: EmitJmp(ref d); return;
             case FastForm.CallRel: EmitCall(ref d); return;
             case FastForm.Ret: EmitRet(); return;
+            case FastForm.CallRelQ: EmitCallQ(ref d); return;
+            case FastForm.RetQ: EmitRetQ(); return;
         }
-        EmitBody(ref d);
+        if (d.Fast >= FastForm.MovRRQ)
+            EmitBody64(ref d);
+        else
+            EmitBody(ref d);
+        if (_code64 && d.ZeroExtendsReg0)
+            EmitZeroExtend(d.Reg0); // also when nothing was stored (CMOVcc r32 with a false condition)
         EmitRetire();
-        EmitLeaveCheck((uint)d.NextRip);
-        EmitContinue((uint)d.NextRip);
+        EmitLeaveCheck(d.NextRip);
+        EmitContinue(d.NextRip);
     }
 
     private void EmitBody(ref DecodedInstruction d)
@@ -126,7 +133,12 @@ internal sealed partial class BlockCompiler
                 LoadRegister(d.Reg1); StoreRegister(d.Reg0);
                 _il.Emit(OpCodes.Ldloc, _tA); StoreRegister(d.Reg1);
                 break;
-            case FastForm.LeaR: EmitEffectiveAddress(ref d); StoreRegister(d.Reg0); break;
+            case FastForm.LeaR:
+                EmitEffectiveAddress(ref d);
+                if (_code64)
+                    _il.Emit(OpCodes.Conv_U4); // LEA r32, [64-bit address]: the address cut to 32 bits
+                StoreRegister(d.Reg0);
+                break;
 
             case FastForm.PushR: LoadRegister(d.Reg0); EmitPush(); break;
             case FastForm.PushI: Const(d.Immediate); EmitPush(); break;
@@ -405,6 +417,11 @@ internal sealed partial class BlockCompiler
     {
         Const(0xFFFF);
         _il.Emit(OpCodes.And);
+        if (_code64)
+        {
+            StorePartial64(reg, 0xFFFF);
+            return;
+        }
         LoadRegister(reg);
         Const(0xFFFF0000u);
         _il.Emit(OpCodes.And);
@@ -422,6 +439,11 @@ internal sealed partial class BlockCompiler
         {
             _il.Emit(OpCodes.Ldc_I4_8);
             _il.Emit(OpCodes.Shl);
+        }
+        if (_code64)
+        {
+            StorePartial64(reg, high ? 0xFF00u : 0xFFu);
+            return;
         }
         LoadRegister(reg);
         Const(high ? 0xFFFF00FFu : 0xFFFFFF00u);

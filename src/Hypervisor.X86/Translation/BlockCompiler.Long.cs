@@ -1,0 +1,348 @@
+using System.Reflection.Emit;
+using Hypervisor.X86.Cpu;
+using Hypervisor.X86.Decoding;
+
+namespace Hypervisor.X86.Translation;
+
+/// <summary>
+/// 64-bit code (IA-32e mode, CS.L = 1). The register locals are 64 bits wide; the 8/16/32-bit forms
+/// compile as in 32-bit code on the low half (a 32-bit result zero-extends, a byte or word result
+/// keeps the other bits), and the REX.W forms (Decoding/FastForms64.cs) get 64-bit IL of their own,
+/// with the same effects in the same order as their handlers in Execution/FastPath64.cs. Addresses
+/// are 64-bit, with no segment limits: only FS and GS have a base. A non-canonical address never hits
+/// the TLB, so the slow path's accessor raises its #GP or #SS, as in the interpreter.
+/// </summary>
+internal sealed partial class BlockCompiler
+{
+    // 64-bit scratch and the 64-bit lazy-flag record (written through to the CPU's fields as well,
+    // so a spill has nothing more to write; the locals let a Jcc after CMP compare in registers).
+    private LocalBuilder _qA = null!, _qB = null!, _qR = null!, _qVal = null!, _qWVal = null!;
+    private LocalBuilder _fa64 = null!, _fb64 = null!, _fr64 = null!;
+
+    private void Declare64BitLocals()
+    {
+        _qA = _il.DeclareLocal(typeof(ulong));
+        _qB = _il.DeclareLocal(typeof(ulong));
+        _qR = _il.DeclareLocal(typeof(ulong));
+        _qVal = _il.DeclareLocal(typeof(ulong));
+        _qWVal = _il.DeclareLocal(typeof(ulong));
+        _fa64 = _il.DeclareLocal(typeof(ulong));
+        _fb64 = _il.DeclareLocal(typeof(ulong));
+        _fr64 = _il.DeclareLocal(typeof(ulong));
+    }
+
+    private static bool IsCode64(ref DecodedInstruction d) => (d.Tag & InstructionCache.Code64Bit) != 0;
+
+    /// <summary>
+    /// The forms compiled to IL in 64-bit code. A memory operand must have a 64-bit address (a 67
+    /// prefix goes to the interpreter); the 16-bit forms are as in 32-bit code.
+    /// </summary>
+    private static bool IsNative64(ref DecodedInstruction d)
+    {
+        if (HasMemoryOperand(ref d) && d.AddrSize != 8)
+            return false;
+        return d.Fast switch
+        {
+            FastForm.None => false,
+            FastForm.PushR or FastForm.PopR or FastForm.PushI or FastForm.JmpRel or FastForm.CallRel or FastForm.Ret or FastForm.XchgRR => false,
+            FastForm.MovRM16 or FastForm.MovMR16 or FastForm.ShlRI16 or FastForm.ShrRI16 or FastForm.SarRI16 => true,
+            < FastForm.MovRR16 => true,
+            FastForm.MovRRQ or FastForm.MovRIQ or FastForm.MovRMQ or FastForm.MovMRQ or FastForm.MovMIQ or FastForm.MovRIQ64
+                or FastForm.AddRRQ or FastForm.AddRIQ or FastForm.AddRMQ or FastForm.SubRRQ or FastForm.SubRIQ or FastForm.SubRMQ
+                or FastForm.CmpRRQ or FastForm.CmpRIQ or FastForm.CmpRMQ or FastForm.CmpMRQ or FastForm.CmpMIQ
+                or FastForm.AndRRQ or FastForm.AndRIQ or FastForm.AndRMQ or FastForm.OrRRQ or FastForm.OrRIQ or FastForm.OrRMQ
+                or FastForm.XorRRQ or FastForm.XorRIQ or FastForm.XorRMQ
+                or FastForm.TestRRQ or FastForm.TestRIQ or FastForm.TestMRQ or FastForm.TestMIQ
+                or FastForm.IncRQ or FastForm.DecRQ or FastForm.NegRQ or FastForm.NotRQ or FastForm.LeaRQ
+                or FastForm.PushRQ or FastForm.PopRQ or FastForm.PushIQ or FastForm.JmpRelQ or FastForm.CallRelQ or FastForm.RetQ
+                or FastForm.MovsxdRR or FastForm.MovsxdRM or FastForm.MovzxRQ8 or FastForm.MovzxRMQ8 or FastForm.MovsxRMQ8
+                or FastForm.CmovRRQ or FastForm.CmovRMQ or FastForm.NopQ or FastForm.TestM8IQ or FastForm.CmpR8MQ => true,
+            _ => false, // shifts, IMUL, ADC, ADD/SUB to memory of quadwords: the interpreter, in place
+        };
+    }
+
+    private void EmitBody64(ref DecodedInstruction d)
+    {
+        int reg1 = d.Reg1; // for the lambdas below, which cannot capture d
+        long imm = (int)d.Immediate; // imm8/imm32 of a 64-bit operation: sign-extended
+        switch (d.Fast)
+        {
+            case FastForm.MovRRQ: LoadRegister64(d.Reg1); StoreRegister64(d.Reg0); break;
+            case FastForm.MovRIQ: Const64(imm); StoreRegister64(d.Reg0); break;
+            case FastForm.MovRIQ64: Const64((long)d.I.Immediate64); StoreRegister64(d.Reg0); break;
+            case FastForm.MovRMQ: EmitReadMemory(ref d, 8); StoreRegister64(d.Reg0); break;
+            case FastForm.MovMRQ: LoadRegister64(d.Reg1); _il.Emit(OpCodes.Stloc, _qWVal); EmitWriteMemory(ref d, 8); break;
+            case FastForm.MovMIQ: Const64(imm); _il.Emit(OpCodes.Stloc, _qWVal); EmitWriteMemory(ref d, 8); break;
+
+            case FastForm.AddRRQ: EmitAlu64(d.Reg0, () => LoadRegister64(reg1), OpCodes.Add, LazyFlagsOp.Add64, store: true); break;
+            case FastForm.AddRIQ: EmitAlu64(d.Reg0, () => Const64(imm), OpCodes.Add, LazyFlagsOp.Add64, store: true); break;
+            case FastForm.AddRMQ: EmitReadMemory(ref d, 8); _il.Emit(OpCodes.Stloc, _qB); EmitAlu64(d.Reg0, null, OpCodes.Add, LazyFlagsOp.Add64, store: true); break;
+            case FastForm.SubRRQ: EmitAlu64(d.Reg0, () => LoadRegister64(reg1), OpCodes.Sub, LazyFlagsOp.Sub64, store: true); break;
+            case FastForm.SubRIQ: EmitAlu64(d.Reg0, () => Const64(imm), OpCodes.Sub, LazyFlagsOp.Sub64, store: true); break;
+            case FastForm.SubRMQ: EmitReadMemory(ref d, 8); _il.Emit(OpCodes.Stloc, _qB); EmitAlu64(d.Reg0, null, OpCodes.Sub, LazyFlagsOp.Sub64, store: true); break;
+            case FastForm.CmpRRQ: EmitAlu64(d.Reg0, () => LoadRegister64(reg1), OpCodes.Sub, LazyFlagsOp.Sub64, store: false); break;
+            case FastForm.CmpRIQ: EmitAlu64(d.Reg0, () => Const64(imm), OpCodes.Sub, LazyFlagsOp.Sub64, store: false); break;
+            case FastForm.CmpRMQ: EmitReadMemory(ref d, 8); _il.Emit(OpCodes.Stloc, _qB); EmitAlu64(d.Reg0, null, OpCodes.Sub, LazyFlagsOp.Sub64, store: false); break;
+            case FastForm.CmpMRQ: case FastForm.CmpMIQ: case FastForm.TestMRQ: case FastForm.TestMIQ:
+            {
+                bool test = d.Fast is FastForm.TestMRQ or FastForm.TestMIQ;
+                EmitReadMemory(ref d, 8); _il.Emit(OpCodes.Stloc, _qA);
+                if (d.Fast is FastForm.CmpMRQ or FastForm.TestMRQ) LoadRegister64(d.Reg1); else Const64(imm);
+                _il.Emit(OpCodes.Stloc, _qB);
+                EmitResult64(test ? OpCodes.And : OpCodes.Sub, test ? LazyFlagsOp.Logic64 : LazyFlagsOp.Sub64);
+                break;
+            }
+            case FastForm.AndRRQ: EmitAlu64(d.Reg0, () => LoadRegister64(reg1), OpCodes.And, LazyFlagsOp.Logic64, store: true); break;
+            case FastForm.AndRIQ: EmitAlu64(d.Reg0, () => Const64(imm), OpCodes.And, LazyFlagsOp.Logic64, store: true); break;
+            case FastForm.AndRMQ: EmitReadMemory(ref d, 8); _il.Emit(OpCodes.Stloc, _qB); EmitAlu64(d.Reg0, null, OpCodes.And, LazyFlagsOp.Logic64, store: true); break;
+            case FastForm.OrRRQ: EmitAlu64(d.Reg0, () => LoadRegister64(reg1), OpCodes.Or, LazyFlagsOp.Logic64, store: true); break;
+            case FastForm.OrRIQ: EmitAlu64(d.Reg0, () => Const64(imm), OpCodes.Or, LazyFlagsOp.Logic64, store: true); break;
+            case FastForm.OrRMQ: EmitReadMemory(ref d, 8); _il.Emit(OpCodes.Stloc, _qB); EmitAlu64(d.Reg0, null, OpCodes.Or, LazyFlagsOp.Logic64, store: true); break;
+            case FastForm.XorRRQ: EmitAlu64(d.Reg0, () => LoadRegister64(reg1), OpCodes.Xor, LazyFlagsOp.Logic64, store: true); break;
+            case FastForm.XorRIQ: EmitAlu64(d.Reg0, () => Const64(imm), OpCodes.Xor, LazyFlagsOp.Logic64, store: true); break;
+            case FastForm.XorRMQ: EmitReadMemory(ref d, 8); _il.Emit(OpCodes.Stloc, _qB); EmitAlu64(d.Reg0, null, OpCodes.Xor, LazyFlagsOp.Logic64, store: true); break;
+            case FastForm.TestRRQ: EmitAlu64(d.Reg0, () => LoadRegister64(reg1), OpCodes.And, LazyFlagsOp.Logic64, store: false); break;
+            case FastForm.TestRIQ: EmitAlu64(d.Reg0, () => Const64(imm), OpCodes.And, LazyFlagsOp.Logic64, store: false); break;
+
+            case FastForm.IncRQ: case FastForm.DecRQ:
+            {
+                bool increment = d.Fast == FastForm.IncRQ;
+                EmitSettleCarry();
+                EmitAlu64(d.Reg0, () => Const64(1), increment ? OpCodes.Add : OpCodes.Sub, increment ? LazyFlagsOp.Inc64 : LazyFlagsOp.Dec64, store: true);
+                break;
+            }
+            case FastForm.NegRQ:
+                Const64(0); _il.Emit(OpCodes.Stloc, _qA);
+                LoadRegister64(d.Reg0); _il.Emit(OpCodes.Stloc, _qB);
+                EmitResult64(OpCodes.Sub, LazyFlagsOp.Sub64);
+                _il.Emit(OpCodes.Ldloc, _qR); StoreRegister64(d.Reg0);
+                break;
+            case FastForm.NotRQ: LoadRegister64(d.Reg0); _il.Emit(OpCodes.Not); StoreRegister64(d.Reg0); break;
+            case FastForm.LeaRQ: EmitEffectiveAddress64(ref d); StoreRegister64(d.Reg0); break;
+
+            case FastForm.PushRQ: LoadRegister64(d.Reg0); EmitPushQ(); break;
+            case FastForm.PushIQ: Const64(imm); EmitPushQ(); break;
+            case FastForm.PopRQ:
+                LoadRegister64(Gpr.ESP); _il.Emit(OpCodes.Stloc, _tEa);
+                EmitRead(Seg.SS, 8); _il.Emit(OpCodes.Stloc, _qA);
+                _il.Emit(OpCodes.Ldloc, _tEa); Const64(8); _il.Emit(OpCodes.Add); StoreRegister64(Gpr.ESP);
+                _il.Emit(OpCodes.Ldloc, _qA); StoreRegister64(d.Reg0); // POP RSP: the value read wins
+                break;
+
+            case FastForm.MovsxdRR: LoadRegister(d.Reg1); _il.Emit(OpCodes.Conv_I8); StoreRegister64(d.Reg0); break;
+            case FastForm.MovsxdRM: EmitReadMemory(ref d, 4); _il.Emit(OpCodes.Conv_I8); StoreRegister64(d.Reg0); break;
+            case FastForm.MovzxRQ8: LoadByte(d.Access1, d.Reg1); _il.Emit(OpCodes.Conv_U8); StoreRegister64(d.Reg0); break;
+            case FastForm.MovzxRMQ8: EmitReadMemory(ref d, 1); _il.Emit(OpCodes.Conv_U8); StoreRegister64(d.Reg0); break;
+            case FastForm.MovsxRMQ8: EmitReadMemory(ref d, 1); _il.Emit(OpCodes.Conv_I1); _il.Emit(OpCodes.Conv_I8); StoreRegister64(d.Reg0); break;
+
+            case FastForm.CmovRRQ:
+            {
+                var skip = _il.DefineLabel();
+                EmitCondition(d.Condition);
+                _il.Emit(OpCodes.Brfalse, skip);
+                LoadRegister64(d.Reg1); StoreRegister64(d.Reg0);
+                _il.MarkLabel(skip);
+                break;
+            }
+            case FastForm.CmovRMQ:
+            {
+                var skip = _il.DefineLabel();
+                EmitReadMemory(ref d, 8); _il.Emit(OpCodes.Stloc, _qA); // read (and may fault) even when false
+                EmitCondition(d.Condition);
+                _il.Emit(OpCodes.Brfalse, skip);
+                _il.Emit(OpCodes.Ldloc, _qA); StoreRegister64(d.Reg0);
+                _il.MarkLabel(skip);
+                break;
+            }
+            case FastForm.NopQ: break;
+            case FastForm.TestM8IQ:
+                EmitReadMemory(ref d, 1); _il.Emit(OpCodes.Stloc, _tB); // the read may fault: before any effect
+                EmitFlagsToCpu();
+                _il.Emit(OpCodes.Ldarg_0);
+                _il.Emit(OpCodes.Ldloc, _tB);
+                Const(d.Immediate & 0xFF);
+                _il.Emit(OpCodes.And);
+                _il.Emit(OpCodes.Ldc_I4_1);
+                _il.Emit(OpCodes.Call, CpuState.LogicFlags);
+                _il.Emit(OpCodes.Pop);
+                EmitFlagsComputed();
+                break;
+            case FastForm.CmpR8MQ:
+                EmitReadMemory(ref d, 1); _il.Emit(OpCodes.Stloc, _tB);
+                LoadByte(d.Access0, d.Reg0); _il.Emit(OpCodes.Stloc, _tA);
+                EmitByteCompare();
+                break;
+            default:
+                throw new InvalidOperationException($"the translator has no 64-bit code for {d.Fast}");
+        }
+    }
+
+    /// <summary>reg0 op b on quadwords, flags owed; b pushed by <paramref name="loadB"/> (or already in <see cref="_qB"/>).</summary>
+    private void EmitAlu64(int reg0, Action? loadB, OpCode op, LazyFlagsOp flags, bool store)
+    {
+        LoadRegister64(reg0);
+        _il.Emit(OpCodes.Stloc, _qA);
+        if (loadB is not null)
+        {
+            loadB();
+            _il.Emit(OpCodes.Stloc, _qB);
+        }
+        EmitResult64(op, flags);
+        if (store)
+        {
+            _il.Emit(OpCodes.Ldloc, _qR);
+            StoreRegister64(reg0);
+        }
+    }
+
+    /// <summary><see cref="_qR"/> = a op b, flags owed.</summary>
+    private void EmitResult64(OpCode op, LazyFlagsOp flags)
+    {
+        _il.Emit(OpCodes.Ldloc, _qA);
+        _il.Emit(OpCodes.Ldloc, _qB);
+        _il.Emit(op);
+        _il.Emit(OpCodes.Stloc, _qR);
+        EmitLazy64(flags);
+    }
+
+    /// <summary>PUSH of the pushed quadword: the store first (it may fault), RSP after it.</summary>
+    private void EmitPushQ()
+    {
+        _il.Emit(OpCodes.Stloc, _qWVal);
+        LoadRegister64(Gpr.ESP);
+        Const64(8);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Stloc, _tEa);
+        EmitWrite(Seg.SS, 8);
+        _il.Emit(OpCodes.Ldloc, _tEa);
+        StoreRegister64(Gpr.ESP);
+    }
+
+    /// <summary>CALL rel32 in 64-bit code: canonical check, push the return RIP, go to the target.</summary>
+    private void EmitCallQ(ref DecodedInstruction d)
+    {
+        EmitTargetCheck(d.Target);
+        Const64((long)d.NextRip);
+        EmitPushQ();
+        EmitRetire();
+        EmitLeaveCheck(d.Target);
+        EmitContinue(d.Target);
+    }
+
+    /// <summary>RET in 64-bit code: pop the target, #GP(0) if it is not canonical (RSP unchanged), leave the block there.</summary>
+    private void EmitRetQ()
+    {
+        LoadRegister64(Gpr.ESP);
+        _il.Emit(OpCodes.Stloc, _tEa);
+        EmitRead(Seg.SS, 8);
+        _il.Emit(OpCodes.Stloc, _qA);
+        var ok = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _qA);
+        _il.Emit(OpCodes.Ldc_I4_S, (sbyte)16);
+        _il.Emit(OpCodes.Shl);
+        _il.Emit(OpCodes.Ldc_I4_S, (sbyte)16);
+        _il.Emit(OpCodes.Shr);
+        _il.Emit(OpCodes.Ldloc, _qA);
+        _il.Emit(OpCodes.Beq, ok);
+        _il.Emit(OpCodes.Ldloc, _qA);
+        _il.Emit(OpCodes.Stloc, _qWVal);
+        EmitSlowCall(SlowCall.CheckTarget, 0); // throws #GP
+        _il.MarkLabel(ok);
+        _il.Emit(OpCodes.Ldloc, _tEa);
+        Const64(8);
+        _il.Emit(OpCodes.Add);
+        StoreRegister64(Gpr.ESP);
+        EmitRetire();
+        _il.Emit(OpCodes.Ldloc, _qA);
+        _il.Emit(OpCodes.Stloc, _exitEip);
+        _il.Emit(OpCodes.Br, _exit);
+    }
+
+    /// <summary>Pushes the 64-bit effective address (RIP-relative operands carry their absolute address as the displacement).</summary>
+    private void EmitEffectiveAddress64(ref DecodedInstruction d)
+    {
+        Const64((long)d.MemDisplacement);
+        if (d.MemBase >= 0)
+        {
+            LoadRegister64(d.MemBase);
+            _il.Emit(OpCodes.Add);
+        }
+        if (d.MemIndex >= 0)
+        {
+            LoadRegister64(d.MemIndex);
+            if (d.MemScaleShift != 0)
+            {
+                _il.Emit(OpCodes.Ldc_I4, (int)d.MemScaleShift);
+                _il.Emit(OpCodes.Shl);
+            }
+            _il.Emit(OpCodes.Add);
+        }
+    }
+
+    /// <summary>The TLB lookup of <see cref="EmitTlbLookup"/> for 64-bit code: base only for FS/GS, no limit, a 64-bit tag.</summary>
+    private void EmitTlbLookup64(int seg, int size, System.Reflection.FieldInfo pointer, Label slow)
+    {
+        _il.Emit(OpCodes.Ldloc, _tEa);
+        if (seg >= Seg.FS)
+        {
+            _il.Emit(OpCodes.Ldloc, _segBase[seg]!);
+            _il.Emit(OpCodes.Add);
+        }
+        _il.Emit(OpCodes.Stloc, _tLa);
+        if (size > 1)
+        {
+            EmitPageOffset();
+            Const(Memory.PhysicalMemory.PageMask + 1 - (uint)size);
+            _il.Emit(OpCodes.Bgt_Un, slow);
+        }
+        EmitTlbEntry();
+        _il.Emit(OpCodes.Ldloc, _tEntry);
+        _il.Emit(OpCodes.Ldfld, CpuState.TlbTag);
+        _il.Emit(OpCodes.Ldloc, _tLa);
+        Const64(~(long)Memory.PhysicalMemory.PageMask);
+        _il.Emit(OpCodes.And);
+        Const64(1);
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Bne_Un, slow);
+        EmitHostPointer(pointer, slow);
+    }
+
+    private void LoadRegister64(int n)
+    {
+        if (_r[n] is { } local)
+        {
+            _il.Emit(OpCodes.Ldloc, local);
+            return;
+        }
+        _il.Emit(OpCodes.Ldloc, _regs);
+        _il.Emit(OpCodes.Ldc_I4, n);
+        _il.Emit(OpCodes.Ldelem_I8);
+    }
+
+    private void StoreRegister64(int n) => _il.Emit(OpCodes.Stloc, _r[n]!);
+
+    /// <summary>
+    /// Stores the pushed 32-bit value (already shifted into place) into the bits
+    /// <paramref name="mask"/> of register <paramref name="reg"/>, keeping all its other 64 bits.
+    /// </summary>
+    private void StorePartial64(int reg, uint mask)
+    {
+        _il.Emit(OpCodes.Conv_U8);
+        LoadRegister64(reg);
+        Const64(~(long)mask);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Or);
+        StoreRegister64(reg);
+    }
+
+    /// <summary>Bits 63:32 of the register cleared (a 32-bit destination in 64-bit mode).</summary>
+    private void EmitZeroExtend(int reg)
+    {
+        LoadRegister64(reg);
+        _il.Emit(OpCodes.Conv_U4);
+        _il.Emit(OpCodes.Conv_U8);
+        StoreRegister64(reg);
+    }
+
+    private void Const64(long value) => _il.Emit(OpCodes.Ldc_I8, value);
+}
