@@ -162,7 +162,7 @@ public class TranslatedForms64Tests
         return h;
     }
 
-    private const int FormCount = 56;
+    private const int FormCount = 62;
 
     private static void Emit(Assembler a, int form, Label top, Label sub, Label constant)
     {
@@ -225,6 +225,12 @@ public class TranslatedForms64Tests
             case 53: a.test(rsi, rsi); a.jle(top); a.test(rdx, rdx); a.jbe(top); break;
             case 54: a.sub(rax, rdx); a.jge(top); a.sub(rax, rdx); a.jo(top); break;
             case 55: a.add(r9, 1); a.jbe(top); a.add(r9, rdx); a.jg(top); break;
+            case 56: a.shr(rsi, 7); a.jc(top); a.sar(rax, 63); a.js(top); break;
+            case 57: a.shl(r11, 1); a.jo(top); a.shl(r11, 0); a.jc(top); break;
+            case 58: a.imul(rdx, rsi, -3); a.jc(top); break;
+            case 59: a.imul(rax, __qword_ptr[rbx + 8]); a.jo(top); break;
+            case 60: a.cmp(rax, rsi); a.adc(rdx, -1); a.jc(top); break;
+            case 61: a.shl(eax, 4); a.imul(r10d, esi); break;
         }
     }
 }

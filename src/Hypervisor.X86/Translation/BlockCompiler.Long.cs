@@ -56,14 +56,16 @@ internal sealed partial class BlockCompiler
                 or FastForm.IncRQ or FastForm.DecRQ or FastForm.NegRQ or FastForm.NotRQ or FastForm.LeaRQ
                 or FastForm.PushRQ or FastForm.PopRQ or FastForm.PushIQ or FastForm.JmpRelQ or FastForm.CallRelQ or FastForm.RetQ
                 or FastForm.MovsxdRR or FastForm.MovsxdRM or FastForm.MovzxRQ8 or FastForm.MovzxRMQ8 or FastForm.MovsxRMQ8
-                or FastForm.CmovRRQ or FastForm.CmovRMQ or FastForm.NopQ or FastForm.TestM8IQ or FastForm.CmpR8MQ => true,
-            _ => false, // shifts, IMUL, ADC, ADD/SUB to memory of quadwords: the interpreter, in place
+                or FastForm.CmovRRQ or FastForm.CmovRMQ or FastForm.NopQ or FastForm.TestM8IQ or FastForm.CmpR8MQ
+                or FastForm.ShlRIQ or FastForm.ShrRIQ or FastForm.SarRIQ or FastForm.ImulRRQ or FastForm.ImulRMQ or FastForm.ImulRRIQ
+                or FastForm.AdcRRQ or FastForm.AdcRIQ => true,
+            _ => false, // shifts by CL, ADD/SUB to memory of quadwords: the interpreter, in place
         };
     }
 
     private void EmitBody64(ref DecodedInstruction d)
     {
-        int reg1 = d.Reg1; // for the lambdas below, which cannot capture d
+        int reg0 = d.Reg0, reg1 = d.Reg1; // for the lambdas below, which cannot capture d
         long imm = (int)d.Immediate; // imm8/imm32 of a 64-bit operation: sign-extended
         switch (d.Fast)
         {
@@ -154,6 +156,29 @@ internal sealed partial class BlockCompiler
                 _il.MarkLabel(skip);
                 break;
             }
+            case FastForm.ShlRIQ: case FastForm.ShrRIQ: case FastForm.SarRIQ:
+            {
+                int count = (int)(d.Immediate & 0x3F);
+                if (count == 0)
+                    break; // a masked count of 0 changes nothing, flags included
+                EmitFlagsToCpu();
+                _il.Emit(OpCodes.Ldarg_0);
+                _il.Emit(OpCodes.Ldc_I4, (int)(d.Fast - FastForm.ShlRIQ));
+                LoadRegister64(d.Reg0);
+                _il.Emit(OpCodes.Ldc_I4, count);
+                _il.Emit(OpCodes.Call, CpuState.Shift64);
+                StoreRegister64(d.Reg0);
+                EmitFlagsComputed();
+                break;
+            }
+            case FastForm.ImulRRQ: EmitFlagsCall64(CpuState.ImulQ, d.Reg0, () => LoadRegister64(reg0), () => LoadRegister64(reg1)); break;
+            case FastForm.ImulRRIQ: EmitFlagsCall64(CpuState.ImulQ, d.Reg0, () => LoadRegister64(reg1), () => Const64(imm)); break;
+            case FastForm.ImulRMQ:
+                EmitReadMemory(ref d, 8); _il.Emit(OpCodes.Stloc, _qB); // the read may fault: before any effect
+                EmitFlagsCall64(CpuState.ImulQ, d.Reg0, () => LoadRegister64(reg0), () => _il.Emit(OpCodes.Ldloc, _qB));
+                break;
+            case FastForm.AdcRRQ: EmitFlagsCall64(CpuState.Adc64, d.Reg0, () => LoadRegister64(reg0), () => LoadRegister64(reg1)); break;
+            case FastForm.AdcRIQ: EmitFlagsCall64(CpuState.Adc64, d.Reg0, () => LoadRegister64(reg0), () => Const64(imm)); break;
             case FastForm.NopQ: break;
             case FastForm.TestM8IQ:
                 EmitReadMemory(ref d, 1); _il.Emit(OpCodes.Stloc, _tB); // the read may fault: before any effect
@@ -203,6 +228,18 @@ internal sealed partial class BlockCompiler
         _il.Emit(op);
         _il.Emit(OpCodes.Stloc, _qR);
         EmitLazy64(flags);
+    }
+
+    /// <summary>reg0 = the CPU's <paramref name="method"/>(a, b) on quadwords, which reads and computes EFLAGS itself (IMUL, ADC).</summary>
+    private void EmitFlagsCall64(System.Reflection.MethodInfo method, int reg0, Action loadA, Action loadB)
+    {
+        EmitFlagsToCpu();
+        _il.Emit(OpCodes.Ldarg_0);
+        loadA();
+        loadB();
+        _il.Emit(OpCodes.Call, method);
+        StoreRegister64(reg0);
+        EmitFlagsComputed();
     }
 
     /// <summary>PUSH of the pushed quadword: the store first (it may fault), RSP after it.</summary>

@@ -93,6 +93,11 @@ internal sealed partial class BlockCompiler
         foreach (var call in Enum.GetValues<SlowCall>())
         {
             _il.MarkLabel(calls[(int)call]);
+            if (!_code64 && call is SlowCall.Read64 or SlowCall.Write64)
+            {
+                _il.Emit(OpCodes.Br, after); // quadword accesses only occur in 64-bit code
+                continue;
+            }
             _il.Emit(OpCodes.Ldarg_0);
             switch (call)
             {

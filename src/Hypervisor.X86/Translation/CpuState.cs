@@ -52,6 +52,9 @@ internal static class CpuState
     public static readonly MethodInfo SettleCarry = Method("SettleCarry");
     public static readonly MethodInfo Shift = Method("ShiftInBlock");
     public static readonly MethodInfo Imul32 = Method("Imul32");
+    public static readonly MethodInfo ImulQ = Method("ImulQ");
+    public static readonly MethodInfo Shift64 = Method("Shift64InBlock");
+    public static readonly MethodInfo Adc64 = Method("Adc64InBlock");
     public static readonly MethodInfo Adc32 = Method("Adc32");
     public static readonly MethodInfo Sbb32 = Method("Sbb32");
     public static readonly MethodInfo Alu8 = Method("Alu8");

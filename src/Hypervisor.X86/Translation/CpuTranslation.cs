@@ -229,6 +229,18 @@ internal sealed partial class Cpu
         return value;
     }
 
+    /// <summary>SHL/SHR/SAR (0-2) of a quadword by a non-zero masked count (the REX.W immediate forms), flags computed.</summary>
+    internal ulong Shift64InBlock(int op, ulong value, int count)
+    {
+        uint f = Flags;
+        value = ShiftBits64(op == 0 ? ShiftOp.Shl : op == 1 ? ShiftOp.Shr : ShiftOp.Sar, value, count, ref f);
+        Flags = f;
+        return value;
+    }
+
+    /// <summary>ADC r64, r64/imm (as the fast form: CF in, flags computed).</summary>
+    internal ulong Adc64InBlock(ulong a, ulong b) => AddWithFlags(a, b, Flags & Eflags.CF, 8);
+
     /// <summary>An instruction the compiler has no code for, run by the interpreter inside a block (the block spilled its state).</summary>
     internal void ExecuteInBlock(ref DecodedInstruction d)
     {
