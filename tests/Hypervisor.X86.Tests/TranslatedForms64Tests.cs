@@ -54,6 +54,8 @@ public class TranslatedForms64Tests
             a.mov(r10d, __dword_ptr[Data]);  // a load
             a.mov(r11b, 0);                  // a byte write keeps bits 63:8
             a.mov(r12w, 7);                  // a word write keeps bits 63:16
+            a.mov(r13, -1L);
+            a.shr(r13d, cl);                 // CL = 0: nothing shifts, but the register is written
             a.hlt();
         });
         h.Load(Data, BitConverter.GetBytes(0x8765_4321u));
@@ -61,8 +63,8 @@ public class TranslatedForms64Tests
         Assert.Equal(VcpuExitReason.Hlt, h.Run());
         var r = h.Regs;
         Assert.True(h.Vcpu.Cpu.BlockEntries > 0, "the code never ran translated");
-        Assert.Equal((5UL, 0UL, 0UL, 0xFFFF_FFFFUL, 6UL, 0x8765_4321UL, 0xFFFF_FFFF_FFFF_FF00UL, 0xFFFF_FFFF_FFFF_0007UL),
-            (r.Rax, r.Rbx, r.Rcx, r.Rdx, r.R9, r.R10, r.R11, r.R12));
+        Assert.Equal((5UL, 0UL, 0UL, 0xFFFF_FFFFUL, 6UL, 0x8765_4321UL, 0xFFFF_FFFF_FFFF_FF00UL, 0xFFFF_FFFF_FFFF_0007UL, 0xFFFF_FFFFUL),
+            (r.Rax, r.Rbx, r.Rcx, r.Rdx, r.R9, r.R10, r.R11, r.R12, r.R13));
     }
 
     /// <summary>A load walks up past the end of RAM (an MMIO exit) inside a translated loop: the exit, registers and count are the interpreter's.</summary>
@@ -162,7 +164,7 @@ public class TranslatedForms64Tests
         return h;
     }
 
-    private const int FormCount = 62;
+    private const int FormCount = 65;
 
     private static void Emit(Assembler a, int form, Label top, Label sub, Label constant)
     {
@@ -231,6 +233,10 @@ public class TranslatedForms64Tests
             case 59: a.imul(rax, __qword_ptr[rbx + 8]); a.jo(top); break;
             case 60: a.cmp(rax, rsi); a.adc(rdx, -1); a.jc(top); break;
             case 61: a.shl(eax, 4); a.imul(r10d, esi); break;
+            // Shifts by CL: counts of 0 (flags kept, a 32-bit register still zero-extended), 31, 32 and 63.
+            case 62: a.cmp(rax, rsi); a.shl(rdx, cl); a.jb(top); a.shr(r11d, cl); a.jc(top); break;
+            case 63: a.cmp(rsi, rax); a.sar(rax, cl); a.jl(top); a.add(ecx, 31); break;
+            case 64: a.mov(r12, -1L); a.push(rcx); a.xor(ecx, ecx); a.cmp(rax, rsi); a.shr(r12d, cl); a.setb(r13b); a.pop(rcx); a.shl(r9, cl); break;
         }
     }
 }

@@ -58,8 +58,8 @@ internal sealed partial class BlockCompiler
                 or FastForm.MovsxdRR or FastForm.MovsxdRM or FastForm.MovzxRQ8 or FastForm.MovzxRMQ8 or FastForm.MovsxRMQ8
                 or FastForm.CmovRRQ or FastForm.CmovRMQ or FastForm.NopQ or FastForm.TestM8IQ or FastForm.CmpR8MQ
                 or FastForm.ShlRIQ or FastForm.ShrRIQ or FastForm.SarRIQ or FastForm.ImulRRQ or FastForm.ImulRMQ or FastForm.ImulRRIQ
-                or FastForm.AdcRRQ or FastForm.AdcRIQ => true,
-            _ => false, // shifts by CL, ADD/SUB to memory of quadwords: the interpreter, in place
+                or FastForm.AdcRRQ or FastForm.AdcRIQ or FastForm.ShlRCQ or FastForm.ShrRCQ or FastForm.SarRCQ => true,
+            _ => false, // ADD/SUB to memory of quadwords: the interpreter, in place
         };
     }
 
@@ -179,6 +179,7 @@ internal sealed partial class BlockCompiler
                 break;
             case FastForm.AdcRRQ: EmitFlagsCall64(CpuState.Adc64, d.Reg0, () => LoadRegister64(reg0), () => LoadRegister64(reg1)); break;
             case FastForm.AdcRIQ: EmitFlagsCall64(CpuState.Adc64, d.Reg0, () => LoadRegister64(reg0), () => Const64(imm)); break;
+            case FastForm.ShlRCQ: case FastForm.ShrRCQ: case FastForm.SarRCQ: EmitShiftByCl(ref d); break;
             case FastForm.NopQ: break;
             case FastForm.TestM8IQ:
                 EmitReadMemory(ref d, 1); _il.Emit(OpCodes.Stloc, _tB); // the read may fault: before any effect
@@ -228,6 +229,49 @@ internal sealed partial class BlockCompiler
         _il.Emit(op);
         _il.Emit(OpCodes.Stloc, _qR);
         EmitLazy64(flags);
+    }
+
+    /// <summary>
+    /// SHL/SHR/SAR of a 32- or 64-bit register by CL (masked to 5 or 6 bits). A count of 0 changes
+    /// nothing, flags included, but a 32-bit register is still written, so it zero-extends (as Shift).
+    /// Which of the two ran is known only at run time: the flags are dynamic after it.
+    /// </summary>
+    private void EmitShiftByCl(ref DecodedInstruction d)
+    {
+        bool quad = d.DataSize == 8;
+        var none = _il.DefineLabel();
+        var done = _il.DefineLabel();
+        EmitFlagsToCpu();
+        LoadRegister(Gpr.ECX);
+        Const(quad ? 0x3Fu : 0x1Fu);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Stloc, _tB);
+        _il.Emit(OpCodes.Ldloc, _tB);
+        _il.Emit(OpCodes.Brfalse, none);
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldc_I4, (int)(d.Fast - FastForm.ShlRCQ));
+        if (quad)
+        {
+            LoadRegister64(d.Reg0);
+            _il.Emit(OpCodes.Ldloc, _tB);
+            _il.Emit(OpCodes.Call, CpuState.Shift64);
+            StoreRegister64(d.Reg0);
+        }
+        else
+        {
+            LoadRegister(d.Reg0);
+            _il.Emit(OpCodes.Ldloc, _tB);
+            _il.Emit(OpCodes.Call, CpuState.Shift);
+            StoreRegister(d.Reg0);
+        }
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Stloc, _fop); // the flags are in EFLAGS now
+        _il.Emit(OpCodes.Br, done);
+        _il.MarkLabel(none);
+        if (!quad)
+            EmitZeroExtend(d.Reg0);
+        _il.MarkLabel(done);
+        _known = Known.Dynamic;
     }
 
     /// <summary>reg0 = the CPU's <paramref name="method"/>(a, b) on quadwords, which reads and computes EFLAGS itself (IMUL, ADC).</summary>
