@@ -96,4 +96,44 @@ internal sealed partial class BlockCompiler
         EmitSlowCall(SlowCall.CheckTarget, 0); // throws #GP
         _il.MarkLabel(ok);
     }
+
+    /// <summary>CALL rel32 in 64-bit code: canonical check, push the return RIP, go to the target.</summary>
+    private void EmitCallQ(ref DecodedInstruction d)
+    {
+        EmitTargetCheck(d.Target);
+        Const64((long)d.NextRip);
+        EmitPushQ();
+        EmitRetire();
+        EmitLeaveCheck(d.Target);
+        EmitContinue(d.Target);
+    }
+
+    /// <summary>RET in 64-bit code: pop the target, #GP(0) if it is not canonical (RSP unchanged), leave the block there.</summary>
+    private void EmitRetQ()
+    {
+        LoadRegister64(Gpr.ESP);
+        _il.Emit(OpCodes.Stloc, _tEa);
+        EmitRead(Seg.SS, 8);
+        _il.Emit(OpCodes.Stloc, _qA);
+        var ok = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _qA);
+        _il.Emit(OpCodes.Ldc_I4_S, (sbyte)16);
+        _il.Emit(OpCodes.Shl);
+        _il.Emit(OpCodes.Ldc_I4_S, (sbyte)16);
+        _il.Emit(OpCodes.Shr);
+        _il.Emit(OpCodes.Ldloc, _qA);
+        _il.Emit(OpCodes.Beq, ok);
+        _il.Emit(OpCodes.Ldloc, _qA);
+        _il.Emit(OpCodes.Stloc, _qWVal);
+        EmitSlowCall(SlowCall.CheckTarget, 0); // throws #GP
+        _il.MarkLabel(ok);
+        _il.Emit(OpCodes.Ldloc, _tEa);
+        Const64(8);
+        _il.Emit(OpCodes.Add);
+        StoreRegister64(Gpr.ESP);
+        EmitRetire();
+        _il.Emit(OpCodes.Ldloc, _qA);
+        _il.Emit(OpCodes.Stloc, _exitEip);
+        _il.Emit(OpCodes.Br, _exit);
+    }
 }

@@ -360,19 +360,6 @@ internal sealed partial class BlockCompiler
         StoreRegister(Gpr.ESP);
     }
 
-    /// <summary>Pushes AL..BL or AH..BH of register <paramref name="reg"/>.</summary>
-    private void LoadByte(OperandAccess access, int reg)
-    {
-        LoadRegister(reg);
-        if (access == OperandAccess.Reg8High)
-        {
-            _il.Emit(OpCodes.Ldc_I4_8);
-            _il.Emit(OpCodes.Shr_Un);
-        }
-        Const(0xFF);
-        _il.Emit(OpCodes.And);
-    }
-
     /// <summary>
     /// SHL/SHR/SAR of a <paramref name="size"/>-byte register by an immediate (<paramref name="shl"/>:
     /// the SHL form of its group): the flags are owed with a = the value and b = the count, as the
@@ -410,45 +397,5 @@ internal sealed partial class BlockCompiler
         else
             StoreRegister(d.Reg0);
         EmitLazy((size == 2 ? LazyFlagsOp.Shl16 : LazyFlagsOp.Shl32) + (byte)kind);
-    }
-
-    /// <summary>Stores the low word of the pushed value into AX..DI, keeping the high word.</summary>
-    private void StoreWord(int reg)
-    {
-        Const(0xFFFF);
-        _il.Emit(OpCodes.And);
-        if (_code64)
-        {
-            StorePartial64(reg, 0xFFFF);
-            return;
-        }
-        LoadRegister(reg);
-        Const(0xFFFF0000u);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Or);
-        StoreRegister(reg);
-    }
-
-    /// <summary>Stores the low byte of the pushed value into AL..BL or AH..BH.</summary>
-    private void StoreByte(OperandAccess access, int reg)
-    {
-        bool high = access == OperandAccess.Reg8High;
-        Const(0xFF);
-        _il.Emit(OpCodes.And);
-        if (high)
-        {
-            _il.Emit(OpCodes.Ldc_I4_8);
-            _il.Emit(OpCodes.Shl);
-        }
-        if (_code64)
-        {
-            StorePartial64(reg, high ? 0xFF00u : 0xFFu);
-            return;
-        }
-        LoadRegister(reg);
-        Const(high ? 0xFFFF00FFu : 0xFFFFFF00u);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Or);
-        StoreRegister(reg);
     }
 }

@@ -405,30 +405,4 @@ internal sealed partial class BlockCompiler
         EmitExit(next);
         _il.MarkLabel(stay);
     }
-
-    /// <summary>Pushes the low 32 bits of register <paramref name="n"/>.</summary>
-    private void LoadRegister(int n)
-    {
-        if (_r[n] is { } local)
-        {
-            _il.Emit(OpCodes.Ldloc, local);
-            if (_code64)
-                _il.Emit(OpCodes.Conv_U4);
-            return;
-        }
-        _il.Emit(OpCodes.Ldloc, _regs);
-        _il.Emit(OpCodes.Ldc_I4, n);
-        _il.Emit(OpCodes.Ldelem_I8);
-        _il.Emit(OpCodes.Conv_U4);
-    }
-
-    /// <summary>Stores a 32-bit result into register <paramref name="n"/>; in 64-bit code it is zero-extended (SDM Vol. 1, 3.4.1.1).</summary>
-    private void StoreRegister(int n)
-    {
-        if (_code64)
-            _il.Emit(OpCodes.Conv_U8);
-        _il.Emit(OpCodes.Stloc, _r[n]!);
-    }
-
-    private void Const(uint value) => _il.Emit(OpCodes.Ldc_I4, unchecked((int)value));
 }
