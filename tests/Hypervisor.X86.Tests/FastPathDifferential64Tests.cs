@@ -66,15 +66,21 @@ public class FastPathDifferential64Tests
     /// counts and returns with IRETQ) must end with the same registers and memory, stack below RSP
     /// aside, as without any. Exercises the 16-byte-aligned frame, IRETQ and blocks cut short.
     /// </summary>
-    [Fact]
-    public void Interrupts_in_64_bit_mode_leave_the_interrupted_program_unchanged()
+    [Theory]
+    [InlineData(Cpu.TranslationMode.Off)]
+    [InlineData(Cpu.TranslationMode.Always)]
+    public void Interrupts_in_64_bit_mode_leave_the_interrupted_program_unchanged(Cpu.TranslationMode translation)
     {
         int ran = 0;
-        for (int seed = 0; seed < Seeds; seed++)
+        long entries = 0;
+        int seeds = translation == Cpu.TranslationMode.Off ? Seeds : TranslatedSeeds;
+        for (int seed = 0; seed < seeds; seed++)
         {
             var code = Generate(new Random(seed * 41 + 7));
             using var quiet = Setup(code, fastPath: true);
             using var interrupted = Setup(code, fastPath: true);
+            quiet.Vcpu.Cpu.Translation = translation;
+            interrupted.Vcpu.Cpu.Translation = translation; // translated loops leave for the pending interrupt at backward branches
             InstallCountingHandler(quiet);
             InstallCountingHandler(interrupted);
             interrupted.Vcpu.InterruptController = new RandomlyPending(new Random(seed));
@@ -102,6 +108,7 @@ public class FastPathDifferential64Tests
                 dataI.NextBytes(interrupted.Vcpu.Exit.Data);
             }
             // Memory agrees except the stack pages, where interrupt frames were pushed below RSP, and the counter.
+            entries += interrupted.Vcpu.Cpu.BlockEntries;
             if (quiet.Vcpu.Exit.Reason == VcpuExitReason.Intr)
                 continue;
             var q = quiet.Read(0, 0x100000);
@@ -113,7 +120,8 @@ public class FastPathDifferential64Tests
             Assert.True(q.AsSpan().SequenceEqual(i), $"seed {seed}: memory differs with interrupts");
             Assert.True(BitConverter.ToUInt64(interrupted.Read(CounterAddress, 8)) > 0, $"seed {seed}: no interrupt was taken");
         }
-        Assert.True(ran >= Seeds / 4, $"only {ran} of {Seeds} programs ended without looping");
+        Assert.True(ran >= seeds / 4, $"only {ran} of {seeds} programs ended without looping");
+        Assert.True(translation == Cpu.TranslationMode.Off || entries > seeds, $"only {entries} translated block entries");
     }
 
     private const ulong HandlerAddress = 0x40000, CounterAddress = 0x50000;
