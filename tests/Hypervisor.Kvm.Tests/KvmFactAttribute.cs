@@ -11,6 +11,17 @@ public sealed class KvmFactAttribute : FactAttribute
         if (KvmAvailability.Reason is { } reason)
             Skip = $"no usable KVM here: {reason}";
     }
+
+    /// <summary>Also skipped on kvm_pvm, a software KVM without KVM_EXIT_DEBUG (breakpoints, watchpoints, single-step).</summary>
+    public bool NeedsDebugExits
+    {
+        get => false;
+        init
+        {
+            if (value && Skip == null && Directory.Exists("/sys/module/kvm_pvm"))
+                Skip = "this KVM is kvm_pvm, which has no debug exits (the nested test bed runs this on real KVM)";
+        }
+    }
 }
 
 /// <summary>Whether KVM opens on this machine, asked once per test run.</summary>

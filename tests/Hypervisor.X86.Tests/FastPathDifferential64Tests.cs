@@ -15,6 +15,8 @@ namespace Hypervisor.X86.Tests;
 public class FastPathDifferential64Tests
 {
     private static readonly int Seeds = int.TryParse(Environment.GetEnvironmentVariable("MINIVMM_FUZZ_SEEDS"), out int n) ? n : 60;
+    /// <summary>Each translated run compiles every block it meets (RyuJIT: milliseconds each), so fewer seeds.</summary>
+    private static readonly int TranslatedSeeds = Math.Max(1, Seeds / 3);
     private const ulong CodeAddress = 0x10000, DataAddress = 0x30000, StackTop = 0x80000;
 
     [Fact]
@@ -22,6 +24,29 @@ public class FastPathDifferential64Tests
     {
         for (int seed = 0; seed < Seeds; seed++)
             RunBoth(seed, Generate(new Random(seed * 37 + 64)), limit: 5000);
+    }
+
+    /// <summary>The same programs with every block translated the first time it runs (Translation/), against the general executor.</summary>
+    [Fact]
+    public void Generated_64_bit_programs_run_identically_translated_and_interpreted()
+    {
+        long entries = 0;
+        for (int seed = 0; seed < TranslatedSeeds; seed++)
+            entries += RunBoth(seed, Generate(new Random(seed * 37 + 64)), limit: 5000, Cpu.TranslationMode.Always);
+        Assert.True(entries > TranslatedSeeds, $"only {entries} translated block entries: 64-bit code did not run translated");
+    }
+
+    [Fact]
+    public void Random_bytes_in_64_bit_mode_run_identically_translated_and_interpreted()
+    {
+        long entries = 0;
+        for (int seed = 0; seed < TranslatedSeeds; seed++)
+        {
+            var code = new byte[0x4000];
+            new Random(seed * 19 + 64).NextBytes(code);
+            entries += RunBoth(seed, code, limit: 2000, Cpu.TranslationMode.Always);
+        }
+        Assert.True(entries > 0, "random 64-bit code never ran translated");
     }
 
     [Fact]
@@ -41,15 +66,21 @@ public class FastPathDifferential64Tests
     /// counts and returns with IRETQ) must end with the same registers and memory, stack below RSP
     /// aside, as without any. Exercises the 16-byte-aligned frame, IRETQ and blocks cut short.
     /// </summary>
-    [Fact]
-    public void Interrupts_in_64_bit_mode_leave_the_interrupted_program_unchanged()
+    [Theory]
+    [InlineData(Cpu.TranslationMode.Off)]
+    [InlineData(Cpu.TranslationMode.Always)]
+    public void Interrupts_in_64_bit_mode_leave_the_interrupted_program_unchanged(Cpu.TranslationMode translation)
     {
         int ran = 0;
-        for (int seed = 0; seed < Seeds; seed++)
+        long entries = 0;
+        int seeds = translation == Cpu.TranslationMode.Off ? Seeds : TranslatedSeeds;
+        for (int seed = 0; seed < seeds; seed++)
         {
             var code = Generate(new Random(seed * 41 + 7));
             using var quiet = Setup(code, fastPath: true);
             using var interrupted = Setup(code, fastPath: true);
+            quiet.Vcpu.Cpu.Translation = translation;
+            interrupted.Vcpu.Cpu.Translation = translation; // translated loops leave for the pending interrupt at backward branches
             InstallCountingHandler(quiet);
             InstallCountingHandler(interrupted);
             interrupted.Vcpu.InterruptController = new RandomlyPending(new Random(seed));
@@ -77,6 +108,7 @@ public class FastPathDifferential64Tests
                 dataI.NextBytes(interrupted.Vcpu.Exit.Data);
             }
             // Memory agrees except the stack pages, where interrupt frames were pushed below RSP, and the counter.
+            entries += interrupted.Vcpu.Cpu.BlockEntries;
             if (quiet.Vcpu.Exit.Reason == VcpuExitReason.Intr)
                 continue;
             var q = quiet.Read(0, 0x100000);
@@ -88,7 +120,8 @@ public class FastPathDifferential64Tests
             Assert.True(q.AsSpan().SequenceEqual(i), $"seed {seed}: memory differs with interrupts");
             Assert.True(BitConverter.ToUInt64(interrupted.Read(CounterAddress, 8)) > 0, $"seed {seed}: no interrupt was taken");
         }
-        Assert.True(ran >= Seeds / 4, $"only {ran} of {Seeds} programs ended without looping");
+        Assert.True(ran >= seeds / 4, $"only {ran} of {seeds} programs ended without looping");
+        Assert.True(translation == Cpu.TranslationMode.Off || entries > seeds, $"only {entries} translated block entries");
     }
 
     private const ulong HandlerAddress = 0x40000, CounterAddress = 0x50000;
@@ -128,11 +161,14 @@ public class FastPathDifferential64Tests
         public byte Acknowledge() => TimerVector;
     }
 
-    private static void RunBoth(int seed, byte[] code, ulong limit)
+    /// <returns>How often the fast side entered translated code.</returns>
+    private static long RunBoth(int seed, byte[] code, ulong limit, Cpu.TranslationMode translation = Cpu.TranslationMode.Off)
     {
         using var fast = Setup(code, fastPath: true);
+        fast.Vcpu.Cpu.Translation = translation;
         using var slow = Setup(code, fastPath: false);
         Lockstep.Run(fast, slow, seed, $"seed {seed}, 64-bit", slice: limit / 3 + 1, maxRetired: limit * 3);
+        return fast.Vcpu.Cpu.BlockEntries;
     }
 
     private static CpuHarness Setup(byte[] code, bool fastPath)

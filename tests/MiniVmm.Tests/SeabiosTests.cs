@@ -57,4 +57,45 @@ public class SeabiosTests
         string log = File.ReadAllText(temp.File("seabios-debug.log"));
         Assert.True(log.Split("Found QEMU fw_cfg").Length - 1 >= 2, log);
     }
+
+    [SeabiosFact(SeabiosFactAttribute.LinuxBoot)]
+    public void A_firmware_machine_snapshotted_and_restored_prints_what_an_uninterrupted_run_prints()
+    {
+        // SeaBIOS at three points (POST with the PAM shadow being set up, the boot menu, linuxboot's
+        // kernel load over fw_cfg DMA): the restored run needs the shadow RAM's routing (pci-host's PAM
+        // registers), the RAM under it and the ROM itself, which must be the same file.
+        using var temp = new TempFolder();
+        string[] kernel = ["--set", $"devices:0:options:kernel={Kernel}", "--set", "devices:0:options:cmdline=console=ttyS0 hello"];
+        var whole = Boot(temp, kernel);
+        Assert.Equal(33, whole.ExitCode);
+        foreach (ulong at in new ulong[] { 300_000, 2_000_000, 6_000_000 })
+        {
+            string file = temp.File($"bios-{at}.snap");
+            var snapshotting = Boot(temp, [.. kernel, "--snapshot-at", $"{at}:{file}"]);
+            Assert.True(snapshotting.ExitCode == 33, snapshotting.Stderr);
+            Assert.Equal(whole.Stdout, snapshotting.Stdout);
+
+            var before = Boot(temp, [.. kernel, "--max-instructions", at.ToString()]);
+            var after = Boot(temp, [.. kernel, "--restore", file]);
+            Assert.True(after.ExitCode == 33, after.Stderr);
+            Assert.Equal(whole.Stdout, before.Stdout + after.Stdout);
+        }
+    }
+
+    [SeabiosFact]
+    public void A_firmware_snapshot_is_refused_under_another_rom()
+    {
+        using var temp = new TempFolder();
+        string file = temp.File("bios.snap");
+        Assert.Equal(0, Boot(temp, "--snapshot-at", $"100000:{file}").ExitCode);
+        var other = File.ReadAllBytes(SeabiosFactAttribute.Bios);
+        other[0x100] ^= 0xFF; // a byte outside the code SeaBIOS runs: only the image's identity differs
+        string rom = temp.Write("other-bios.bin", other);
+
+        var result = Boot(temp, "--set", $"boot:image={rom}", "--restore", file);
+
+        Assert.Equal(4, result.ExitCode); // a load failure, as for any other machine
+        Assert.Contains("--restore: the snapshot is of another machine", result.Stderr);
+        Assert.Empty(result.Stdout);
+    }
 }

@@ -34,6 +34,12 @@ public sealed class InterruptRouter
     }
 
     /// <summary>
+    /// Moves the lines from <paramref name="old"/> to <paramref name="replacement"/> without replaying
+    /// the levels: a swapped-in device takes its predecessor's view of its inputs with its state.
+    /// </summary>
+    public void Replace(Action<int, bool> old, Action<int, bool> replacement) => _sink = _sink - old + replacement;
+
+    /// <summary>
     /// Connects every line a device gave a level source to <paramref name="vm"/>'s resampled triggers
     /// (before <see cref="Attach"/> of its irqchip, so those lines never go through both), and says in
     /// the log which lines did, or why none could.

@@ -277,6 +277,7 @@ public sealed class MachineDevices : IDisposable
             if (handler == null || handler.MmioSize != region.Size)
                 throw new DeviceLoadException($"the new build of '{old.Config.Name}' does not decode {region.Name}'s MMIO {region.Range} as the old one did");
         }
+        var inputs = ExchangeInputs(old, replacement);
         foreach (var (region, handler) in ports)
             Ports.Replace(region, handler!);
         foreach (var (region, handler) in mmio)
@@ -284,6 +285,32 @@ public sealed class MachineDevices : IDisposable
         foreach (var name in _regionOwners.Where(o => o.Value == old).Select(o => o.Key).ToList())
             _regionOwners[name] = replacement;
         _devices[_devices.IndexOf(old)] = replacement;
+        inputs?.Invoke();
+    }
+
+    /// <summary>
+    /// For a device that takes interrupt lines (the interrupt controller, an I/O APIC): checks that the
+    /// new build takes them too and returns the step that moves the lines (and the controller role) to it.
+    /// </summary>
+    private Action? ExchangeInputs(DeviceInstance old, DeviceInstance replacement)
+    {
+        if (old.Device is IInterruptController oldController)
+        {
+            if (replacement.Device is not IInterruptController newController)
+                throw new DeviceLoadException($"the new build of '{old.Config.Name}' is no longer an interrupt controller (IInterruptController)");
+            return () =>
+            {
+                _env.Irqs.Replace(oldController.SetInput, newController.SetInput);
+                InterruptController = newController;
+            };
+        }
+        if (old.Device is IInterruptLineSink oldSink)
+        {
+            if (replacement.Device is not IInterruptLineSink newSink)
+                throw new DeviceLoadException($"the new build of '{old.Config.Name}' no longer takes interrupt lines (IInterruptLineSink)");
+            return () => _env.Irqs.Replace(oldSink.SetInput, newSink.SetInput);
+        }
+        return null;
     }
 
     /// <summary>Claims the device's main range and each of its windows; an overlap is a problem naming both owners.</summary>

@@ -8,7 +8,8 @@ namespace Hypervisor.Core.Snapshots;
 /// instance of the same machine-file entry from it, and — with every vCPU parked between two
 /// instructions — hands the old instance's state to the new one through <see cref="IDeviceState"/>
 /// and moves the device's bus regions to it in one step, so the next guest access reaches the new
-/// build. The new instance takes over the old one's host backends; the old one is then disposed.
+/// build. The new instance takes over the old one's host backends and, for the interrupt controller
+/// or an I/O APIC, the machine's interrupt lines (and the vCPUs' INTR); the old one is then disposed.
 /// On any failure the old instance stays in place and the machine runs on unchanged.
 /// </summary>
 public static class DeviceSwap
@@ -25,8 +26,6 @@ public static class DeviceSwap
         string what = $"'{name}' ({old.Type.Name}, plugin {old.Type.PluginName})";
         if (old.Device is not IDeviceState oldState)
             throw new SnapshotException($"device {what} cannot hand over its state: it does not implement IDeviceState");
-        if (old.Device is IInterruptController)
-            throw new SnapshotException($"device {what} is the machine's interrupt controller, which cannot be swapped yet (the vCPUs hold it)");
         if (vmm.Devices.Pci.Functions.Any(f => f.Owner == name))
             throw new SnapshotException($"device {what} is a PCI function, which cannot be swapped yet (its BARs are mapped by the device itself)");
 
@@ -54,6 +53,12 @@ public static class DeviceSwap
                 if (reader.Remaining != 0)
                     throw new SnapshotException($"the new build of {what} left {reader.Remaining} bytes of the old one's state (version {oldState.StateVersion}) unread");
                 vmm.Devices.Exchange(old, old with { Type = type, Device = device }, windows);
+                if (old.Device is IInterruptController)
+                {
+                    // The vCPUs poll the controller for INTR (with a local APIC, through LINT0): point them at the new one.
+                    foreach (var loop in vmm.Vcpus)
+                        loop.Vcpu.InterruptController = vmm.Devices.InterruptController;
+                }
                 line?.Release();
             }
             catch

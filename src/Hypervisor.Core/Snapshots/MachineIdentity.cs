@@ -7,8 +7,9 @@ namespace Hypervisor.Core.Snapshots;
 
 /// <summary>
 /// What makes two machine files the same machine for a snapshot: the resolved machine (after
-/// <c>--set</c> and environment overrides) as far as the guest can see it — vCPUs, RAM, boot format,
-/// clock, irqchip and every device entry with its placement and options — hashed with SHA-256.
+/// <c>--set</c> and environment overrides) as far as the guest can see it — vCPUs, RAM, boot format
+/// (and a firmware image's contents), clock, irqchip and every device entry with its placement and
+/// options — hashed with SHA-256.
 /// Limits, logging and plugin folders are left out: a snapshot may resume under another limit.
 /// </summary>
 public static class MachineIdentity
@@ -20,6 +21,9 @@ public static class MachineIdentity
         foreach (var ram in config.Memory)
             text.Append($"memory {ram.Base:x} {ram.Size:x}\n");
         text.Append("boot=").Append(config.Boot.Format).Append('\n');
+        // A firmware machine resumes inside its ROM (and in RAM the ROM filled): only the same image will do.
+        if (config.Boot.Format == Boot.FirmwareLoader.FormatName && config.Boot.Image is { } firmware && File.Exists(firmware))
+            text.Append("firmware=").Append(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(firmware)))).Append('\n');
         text.Append("clock=").Append(config.Clock).Append('\n');
         text.Append("irqchip=").Append(config.Irqchip).Append('\n');
         foreach (var device in config.Devices)

@@ -18,8 +18,6 @@ public static class MachineSnapshot
     /// <summary>Why this machine cannot be snapshotted (a device or vCPU without saved state, a firmware machine), or null.</summary>
     public static string? Problem(Vmm vmm)
     {
-        if (vmm.Config.Boot.Format == FirmwareLoader.FormatName)
-            return "machines that boot firmware (boot format \"bios\") cannot be snapshotted yet: the ROM's shadow RAM is not saved";
         if (vmm.Config.Irqchip == Machine.IrqchipMode.Kernel && vmm.VmState == null)
             return "machines with \"irqchip\": \"kernel\" cannot be snapshotted on this accelerator: its VM does not save the in-kernel PIC, IOAPIC and PIT";
         if (vmm.Vcpus.FirstOrDefault(l => l.Vcpu is not IVcpuState) is { } vcpu)

@@ -17,6 +17,14 @@ internal sealed partial class Cpu
         if (count == 0)
             return;
         uint f = Flags;
+        ulong r = ShiftBits64(op, v, count, ref f);
+        WriteDest(ref d, 8, r);
+        Flags = f;
+    }
+
+    /// <summary>A 64-bit shift or rotate by a non-zero masked count: the result, and EFLAGS <paramref name="f"/> updated (translated code calls it too).</summary>
+    private static ulong ShiftBits64(ShiftOp op, ulong v, int count, ref uint f)
+    {
         ulong r;
         switch (op)
         {
@@ -64,8 +72,7 @@ internal sealed partial class Cpu
                 break;
             }
         }
-        WriteDest(ref d, 8, r);
-        Flags = f;
+        return r;
     }
 
     /// <summary>SHLD/SHRD r/m64, r64: DEST shifted, filled from SRC.</summary>

@@ -21,6 +21,8 @@ internal sealed partial class BlockCompiler
         Add32, Sub32, Logic32, Inc32, Dec32, Sub8,
         /// <summary>SHL, SHR or SAR: ZF and SF come from the result; the rest through the CPU's evaluation.</summary>
         Shift,
+        /// <summary>64-bit operations: the record is in the CPU's 64-bit fields and in 64-bit locals (BlockCompiler.Long.cs).</summary>
+        Add64, Sub64, Logic64,
     }
 
     private Known _known;
@@ -78,7 +80,7 @@ internal sealed partial class BlockCompiler
         {
             case Known.Computed or Known.Inc32 or Known.Dec32:
                 return; // CF already sits in EFLAGS
-            case Known.Dynamic or Known.Shift:
+            case Known.Dynamic or Known.Shift or Known.Add64 or Known.Sub64 or Known.Logic64:
                 EmitFlagsToCpu();
                 _il.Emit(OpCodes.Ldarg_0);
                 _il.Emit(OpCodes.Call, CpuState.SettleCarry);
@@ -214,7 +216,7 @@ internal sealed partial class BlockCompiler
                 }
                 return false;
             default:
-                return false;
+                return EmitKnownCondition64(test);
         }
     }
 

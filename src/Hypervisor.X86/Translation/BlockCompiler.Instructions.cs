@@ -16,21 +16,28 @@ internal sealed partial class BlockCompiler
         {
             EmitInterpreted();
             EmitRetire();
-            EmitLeaveCheck((uint)d.NextRip);
-            EmitContinue((uint)d.NextRip);
+            EmitLeaveCheck(d.NextRip);
+            EmitContinue(d.NextRip);
             return;
         }
         switch (d.Fast)
         {
             case FastForm.Jcc: EmitJcc(ref d); return;
-            case FastForm.JmpRel: EmitJmp(ref d); return;
+            case FastForm.JmpRel or FastForm.JmpRelQ: EmitJmp(ref d); return;
             case FastForm.CallRel: EmitCall(ref d); return;
             case FastForm.Ret: EmitRet(); return;
+            case FastForm.CallRelQ: EmitCallQ(ref d); return;
+            case FastForm.RetQ: EmitRetQ(); return;
         }
-        EmitBody(ref d);
+        if (d.Fast >= FastForm.MovRRQ)
+            EmitBody64(ref d);
+        else
+            EmitBody(ref d);
+        if (_code64 && d.ZeroExtendsReg0)
+            EmitZeroExtend(d.Reg0); // also when nothing was stored (CMOVcc r32 with a false condition)
         EmitRetire();
-        EmitLeaveCheck((uint)d.NextRip);
-        EmitContinue((uint)d.NextRip);
+        EmitLeaveCheck(d.NextRip);
+        EmitContinue(d.NextRip);
     }
 
     private void EmitBody(ref DecodedInstruction d)
@@ -126,7 +133,12 @@ internal sealed partial class BlockCompiler
                 LoadRegister(d.Reg1); StoreRegister(d.Reg0);
                 _il.Emit(OpCodes.Ldloc, _tA); StoreRegister(d.Reg1);
                 break;
-            case FastForm.LeaR: EmitEffectiveAddress(ref d); StoreRegister(d.Reg0); break;
+            case FastForm.LeaR:
+                EmitEffectiveAddress(ref d);
+                if (_code64)
+                    _il.Emit(OpCodes.Conv_U4); // LEA r32, [64-bit address]: the address cut to 32 bits
+                StoreRegister(d.Reg0);
+                break;
 
             case FastForm.PushR: LoadRegister(d.Reg0); EmitPush(); break;
             case FastForm.PushI: Const(d.Immediate); EmitPush(); break;
@@ -348,19 +360,6 @@ internal sealed partial class BlockCompiler
         StoreRegister(Gpr.ESP);
     }
 
-    /// <summary>Pushes AL..BL or AH..BH of register <paramref name="reg"/>.</summary>
-    private void LoadByte(OperandAccess access, int reg)
-    {
-        LoadRegister(reg);
-        if (access == OperandAccess.Reg8High)
-        {
-            _il.Emit(OpCodes.Ldc_I4_8);
-            _il.Emit(OpCodes.Shr_Un);
-        }
-        Const(0xFF);
-        _il.Emit(OpCodes.And);
-    }
-
     /// <summary>
     /// SHL/SHR/SAR of a <paramref name="size"/>-byte register by an immediate (<paramref name="shl"/>:
     /// the SHL form of its group): the flags are owed with a = the value and b = the count, as the
@@ -398,35 +397,5 @@ internal sealed partial class BlockCompiler
         else
             StoreRegister(d.Reg0);
         EmitLazy((size == 2 ? LazyFlagsOp.Shl16 : LazyFlagsOp.Shl32) + (byte)kind);
-    }
-
-    /// <summary>Stores the low word of the pushed value into AX..DI, keeping the high word.</summary>
-    private void StoreWord(int reg)
-    {
-        Const(0xFFFF);
-        _il.Emit(OpCodes.And);
-        LoadRegister(reg);
-        Const(0xFFFF0000u);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Or);
-        StoreRegister(reg);
-    }
-
-    /// <summary>Stores the low byte of the pushed value into AL..BL or AH..BH.</summary>
-    private void StoreByte(OperandAccess access, int reg)
-    {
-        bool high = access == OperandAccess.Reg8High;
-        Const(0xFF);
-        _il.Emit(OpCodes.And);
-        if (high)
-        {
-            _il.Emit(OpCodes.Ldc_I4_8);
-            _il.Emit(OpCodes.Shl);
-        }
-        LoadRegister(reg);
-        Const(high ? 0xFFFF00FFu : 0xFFFFFF00u);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Or);
-        StoreRegister(reg);
     }
 }

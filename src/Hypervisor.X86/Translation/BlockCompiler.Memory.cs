@@ -15,6 +15,11 @@ internal sealed partial class BlockCompiler
     /// <summary>Pushes the effective address of the memory operand.</summary>
     private void EmitEffectiveAddress(ref DecodedInstruction d)
     {
+        if (_code64)
+        {
+            EmitEffectiveAddress64(ref d);
+            return;
+        }
         Const((uint)d.MemDisplacement);
         if (d.MemBase >= 0)
         {
@@ -57,14 +62,14 @@ internal sealed partial class BlockCompiler
         EmitPageOffset();
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Unaligned, (byte)1);
-        _il.Emit(size switch { 1 => OpCodes.Ldind_U1, 2 => OpCodes.Ldind_U2, _ => OpCodes.Ldind_U4 });
-        _il.Emit(OpCodes.Stloc, _tVal);
+        _il.Emit(size switch { 1 => OpCodes.Ldind_U1, 2 => OpCodes.Ldind_U2, 4 => OpCodes.Ldind_U4, _ => OpCodes.Ldind_I8 });
+        _il.Emit(OpCodes.Stloc, size == 8 ? _qVal : _tVal);
         _il.Emit(OpCodes.Br, done);
 
         _il.MarkLabel(slow);
-        EmitSlowCall(size switch { 1 => SlowCall.Read8, 2 => SlowCall.Read16, _ => SlowCall.Read32 }, seg);
+        EmitSlowCall(size switch { 1 => SlowCall.Read8, 2 => SlowCall.Read16, 4 => SlowCall.Read32, _ => SlowCall.Read64 }, seg);
         _il.MarkLabel(done);
-        _il.Emit(OpCodes.Ldloc, _tVal);
+        _il.Emit(OpCodes.Ldloc, size == 8 ? _qVal : _tVal);
     }
 
     /// <summary>Stores <see cref="_tWVal"/> to the memory operand.</summary>
@@ -85,13 +90,13 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Ldloc, _tPtr);
         EmitPageOffset();
         _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Ldloc, _tWVal);
+        _il.Emit(OpCodes.Ldloc, size == 8 ? _qWVal : _tWVal);
         _il.Emit(OpCodes.Unaligned, (byte)1);
-        _il.Emit(size switch { 1 => OpCodes.Stind_I1, 2 => OpCodes.Stind_I2, _ => OpCodes.Stind_I4 });
+        _il.Emit(size switch { 1 => OpCodes.Stind_I1, 2 => OpCodes.Stind_I2, 4 => OpCodes.Stind_I4, _ => OpCodes.Stind_I8 });
         _il.Emit(OpCodes.Br, done);
 
         _il.MarkLabel(slow);
-        EmitSlowCall(size switch { 1 => SlowCall.Write8, 2 => SlowCall.Write16, _ => SlowCall.Write32 }, seg);
+        EmitSlowCall(size switch { 1 => SlowCall.Write8, 2 => SlowCall.Write16, 4 => SlowCall.Write32, _ => SlowCall.Write64 }, seg);
         _il.MarkLabel(done);
     }
 
@@ -136,6 +141,11 @@ internal sealed partial class BlockCompiler
     /// </summary>
     private void EmitTlbLookup(int seg, int size, System.Reflection.FieldInfo pointer, Label slow)
     {
+        if (_code64)
+        {
+            EmitTlbLookup64(seg, size, pointer, slow);
+            return;
+        }
         _il.Emit(OpCodes.Ldloc, _segBase[seg]!);
         _il.Emit(OpCodes.Ldloc, _tEa);
         _il.Emit(OpCodes.Add);
@@ -153,18 +163,7 @@ internal sealed partial class BlockCompiler
             Const(Memory.PhysicalMemory.PageMask + 1 - (uint)size);
             _il.Emit(OpCodes.Bgt_Un, slow);
         }
-        // entry = ref tlb[(la >> 12) & 255]
-        _il.Emit(OpCodes.Ldloc, _tlb0);
-        _il.Emit(OpCodes.Ldloc, _tLa);
-        _il.Emit(OpCodes.Ldc_I4_S, (sbyte)12);
-        _il.Emit(OpCodes.Shr_Un);
-        _il.Emit(OpCodes.Ldc_I4, Cpu.Cpu.TlbEntries - 1);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Conv_U);
-        _il.Emit(OpCodes.Sizeof, typeof(Memory.TlbEntry));
-        _il.Emit(OpCodes.Mul);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Stloc, _tEntry);
+        EmitTlbEntry();
         // entry.Tag == (la & ~0xFFF) | 1
         _il.Emit(OpCodes.Ldloc, _tEntry);
         _il.Emit(OpCodes.Ldfld, CpuState.TlbTag);
@@ -175,6 +174,30 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Or);
         _il.Emit(OpCodes.Conv_U8); // the tag is 64-bit (long mode's linear addresses)
         _il.Emit(OpCodes.Bne_Un, slow);
+        EmitHostPointer(pointer, slow);
+    }
+
+    /// <summary><see cref="_tEntry"/> = ref tlb[(la >> 12) &amp; 255].</summary>
+    private void EmitTlbEntry()
+    {
+        _il.Emit(OpCodes.Ldloc, _tlb0);
+        _il.Emit(OpCodes.Ldloc, _tLa);
+        _il.Emit(OpCodes.Ldc_I4_S, (sbyte)12);
+        _il.Emit(OpCodes.Shr_Un);
+        if (_code64)
+            _il.Emit(OpCodes.Conv_U4);
+        _il.Emit(OpCodes.Ldc_I4, Cpu.Cpu.TlbEntries - 1);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Conv_U);
+        _il.Emit(OpCodes.Sizeof, typeof(Memory.TlbEntry));
+        _il.Emit(OpCodes.Mul);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _tEntry);
+    }
+
+    /// <summary><see cref="_tPtr"/> = the entry's host pointer of the given kind; null goes to <paramref name="slow"/>.</summary>
+    private void EmitHostPointer(System.Reflection.FieldInfo pointer, Label slow)
+    {
         _il.Emit(OpCodes.Ldloc, _tEntry);
         _il.Emit(OpCodes.Ldfld, pointer);
         _il.Emit(OpCodes.Stloc, _tPtr);
@@ -186,6 +209,8 @@ internal sealed partial class BlockCompiler
     private void EmitPageOffset()
     {
         _il.Emit(OpCodes.Ldloc, _tLa);
+        if (_code64)
+            _il.Emit(OpCodes.Conv_U4);
         Const(Memory.PhysicalMemory.PageMask);
         _il.Emit(OpCodes.And);
         _il.Emit(OpCodes.Conv_U);

@@ -16,7 +16,7 @@ internal sealed partial class BlockCompiler
     /// <summary>What the shared slow path calls.</summary>
     private enum SlowCall
     {
-        Read8, Read16, Read32, Write8, Write16, Write32, ReadModifyWrite, Interpret, CheckTarget,
+        Read8, Read16, Read32, Write8, Write16, Write32, ReadModifyWrite, Interpret, CheckTarget, Read64, Write64,
     }
 
     private readonly List<Label> _resumes = [];
@@ -28,7 +28,7 @@ internal sealed partial class BlockCompiler
         _sharedSlow = _il.DefineLabel();
         _slowCall = _il.DeclareLocal(typeof(int));
         _slowSite = _il.DeclareLocal(typeof(int));
-        _slowEip = _il.DeclareLocal(typeof(uint));
+        _slowEip = _il.DeclareLocal(typeof(ulong));
         _slowArg = _il.DeclareLocal(typeof(int));
     }
 
@@ -46,7 +46,7 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Stloc, _slowCall);
         Const((uint)arg);
         _il.Emit(OpCodes.Stloc, _slowArg);
-        Const((uint)_code[_index].Rip);
+        _il.Emit(OpCodes.Ldc_I8, unchecked((long)_code[_index].Rip));
         _il.Emit(OpCodes.Stloc, _slowEip);
         Const((uint)_resumes.Count);
         _il.Emit(OpCodes.Stloc, _slowSite);
@@ -64,11 +64,17 @@ internal sealed partial class BlockCompiler
         EmitWriteBack();
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldloc, _slowEip);
-        _il.Emit(OpCodes.Conv_U8);
         _il.Emit(OpCodes.Stfld, CpuState.InstrEip);
         _il.Emit(OpCodes.Ldarg_0);
-        LoadRegister(Gpr.ESP);
-        _il.Emit(OpCodes.Conv_U8);
+        if (_code64)
+        {
+            LoadRegister64(Gpr.ESP);
+        }
+        else
+        {
+            LoadRegister(Gpr.ESP);
+            _il.Emit(OpCodes.Conv_U8);
+        }
         _il.Emit(OpCodes.Stfld, CpuState.InstrEsp);
 
         if (TranslationStatistics.Detailed)
@@ -87,18 +93,35 @@ internal sealed partial class BlockCompiler
         foreach (var call in Enum.GetValues<SlowCall>())
         {
             _il.MarkLabel(calls[(int)call]);
+            if (!_code64 && call is SlowCall.Read64 or SlowCall.Write64)
+            {
+                _il.Emit(OpCodes.Br, after); // quadword accesses only occur in 64-bit code
+                continue;
+            }
             _il.Emit(OpCodes.Ldarg_0);
             switch (call)
             {
                 case SlowCall.Read8 or SlowCall.Read16 or SlowCall.Read32:
                     _il.Emit(OpCodes.Ldloc, _slowArg);
-                    _il.Emit(OpCodes.Ldloc, _tEa);
+                    LoadOffset();
                     _il.Emit(OpCodes.Call, call == SlowCall.Read8 ? CpuState.ReadMem8 : call == SlowCall.Read16 ? CpuState.ReadMem16 : CpuState.ReadMem32);
                     _il.Emit(OpCodes.Stloc, _tVal);
                     break;
+                case SlowCall.Read64:
+                    _il.Emit(OpCodes.Ldloc, _slowArg);
+                    LoadOffset();
+                    _il.Emit(OpCodes.Call, CpuState.ReadMem64);
+                    _il.Emit(OpCodes.Stloc, _qVal);
+                    break;
+                case SlowCall.Write64:
+                    _il.Emit(OpCodes.Ldloc, _slowArg);
+                    LoadOffset();
+                    _il.Emit(OpCodes.Ldloc, _qWVal);
+                    _il.Emit(OpCodes.Call, CpuState.WriteMem64);
+                    break;
                 case SlowCall.Write8 or SlowCall.Write16 or SlowCall.Write32:
                     _il.Emit(OpCodes.Ldloc, _slowArg);
-                    _il.Emit(OpCodes.Ldloc, _tEa);
+                    LoadOffset();
                     _il.Emit(OpCodes.Ldloc, _tWVal);
                     if (call == SlowCall.Write8)
                         _il.Emit(OpCodes.Conv_U1);
@@ -108,7 +131,7 @@ internal sealed partial class BlockCompiler
                     break;
                 case SlowCall.ReadModifyWrite:
                     _il.Emit(OpCodes.Ldloc, _slowArg);
-                    _il.Emit(OpCodes.Ldloc, _tEa);
+                    LoadOffset();
                     _il.Emit(OpCodes.Ldloc, _tWVal);
                     _il.Emit(OpCodes.Call, CpuState.ReadModifyWrite);
                     _il.Emit(OpCodes.Stloc, _tVal);
@@ -120,7 +143,9 @@ internal sealed partial class BlockCompiler
                     _il.Emit(OpCodes.Call, CpuState.ExecuteInBlock);
                     break;
                 case SlowCall.CheckTarget:
-                    _il.Emit(OpCodes.Ldloc, _tWVal);
+                    _il.Emit(OpCodes.Ldloc, _code64 ? _qWVal : _tWVal);
+                    if (!_code64)
+                        _il.Emit(OpCodes.Conv_U8);
                     _il.Emit(OpCodes.Call, CpuState.CheckNearTarget);
                     break;
             }
@@ -141,8 +166,16 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Stloc, _leave);
         _il.Emit(OpCodes.Ldloc, _slowSite);
         _il.Emit(OpCodes.Switch, _resumes.ToArray());
-        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Ldc_I8, 0L);
         _il.Emit(OpCodes.Stloc, _exitEip);
         _il.Emit(OpCodes.Br, _exit); // not reached: every site has its resume label
+    }
+
+    /// <summary>Pushes the operand's offset (<see cref="_tEa"/>) as the ulong the interpreter's accessors take.</summary>
+    private void LoadOffset()
+    {
+        _il.Emit(OpCodes.Ldloc, _tEa);
+        if (!_code64)
+            _il.Emit(OpCodes.Conv_U8);
     }
 }

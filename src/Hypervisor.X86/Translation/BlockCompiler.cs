@@ -24,6 +24,8 @@ internal sealed partial class BlockCompiler
     private readonly DecodedInstruction[] _code;
     private readonly bool _segmentChecks;
     private readonly bool _stack32;
+    /// <summary>64-bit code: registers are 64-bit locals, addresses 64-bit, no segment limits (BlockCompiler.Long.cs).</summary>
+    private readonly bool _code64;
     private readonly ILGenerator _il;
     private readonly DynamicMethod _method;
     private readonly Label[] _labels;
@@ -32,7 +34,7 @@ internal sealed partial class BlockCompiler
 
     // State in locals.
     private readonly LocalBuilder _regs;
-    private readonly LocalBuilder?[] _r = new LocalBuilder?[8];
+    private readonly LocalBuilder?[] _r = new LocalBuilder?[16];
     private readonly LocalBuilder _fop, _fa, _fb, _fr;
     private readonly LocalBuilder _retired;
     private readonly LocalBuilder _exitEip;
@@ -53,6 +55,7 @@ internal sealed partial class BlockCompiler
         _block = block;
         _stack32 = stack32;
         _code = block.Instructions;
+        _code64 = IsCode64(ref _code[block.EntryIndex]);
         _segmentChecks = segmentChecks;
         _method = new DynamicMethod($"block_{block.PhysicalPage + (_code[block.EntryIndex].Tag & Memory.PhysicalMemory.PageMask):x}",
             null, [typeof(Cpu.Cpu), typeof(DecodedInstruction[])], typeof(Cpu.Cpu), skipVisibility: true);
@@ -69,18 +72,20 @@ internal sealed partial class BlockCompiler
         _fb = _il.DeclareLocal(typeof(uint));
         _fr = _il.DeclareLocal(typeof(uint));
         _retired = _il.DeclareLocal(typeof(ulong));
-        _exitEip = _il.DeclareLocal(typeof(uint));
+        _exitEip = _il.DeclareLocal(typeof(ulong));
         _leave = _il.DeclareLocal(typeof(int));
         _tlb0 = _il.DeclareLocal(typeof(Memory.TlbEntry).MakeByRefType());
         _tA = _il.DeclareLocal(typeof(uint));
         _tB = _il.DeclareLocal(typeof(uint));
         _tR = _il.DeclareLocal(typeof(uint));
-        _tEa = _il.DeclareLocal(typeof(uint));
-        _tLa = _il.DeclareLocal(typeof(uint));
+        _tEa = _il.DeclareLocal(_code64 ? typeof(ulong) : typeof(uint));
+        _tLa = _il.DeclareLocal(_code64 ? typeof(ulong) : typeof(uint));
         _tVal = _il.DeclareLocal(typeof(uint));
         _tWVal = _il.DeclareLocal(typeof(uint));
         _tPtr = _il.DeclareLocal(typeof(nint));
         _tEntry = _il.DeclareLocal(typeof(Memory.TlbEntry).MakeByRefType());
+        if (_code64)
+            Declare64BitLocals();
         DeclareSlowPath();
     }
 
@@ -91,10 +96,11 @@ internal sealed partial class BlockCompiler
     /// changes mode, segments or control state end the block.
     /// </summary>
     public static bool CanTranslate(ref DecodedInstruction d, bool stack32) =>
-        IsNative(ref d, stack32) || (d.ContinuesBlock && d.Fast is not (FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel or FastForm.Ret));
+        IsNative(ref d, stack32) || (d.ContinuesBlock && d.Fast is not (FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel or FastForm.Ret
+            or FastForm.JmpRelQ or FastForm.CallRelQ or FastForm.RetQ));
 
     /// <summary>The forms compiled to IL of their own; most 16-bit register forms go to the interpreter.</summary>
-    private static bool IsNative(ref DecodedInstruction d, bool stack32) => d.Fast switch
+    private static bool IsNative(ref DecodedInstruction d, bool stack32) => IsCode64(ref d) ? IsNative64(ref d) : d.Fast switch
     {
         FastForm.None => false,
         FastForm.MovRM16 or FastForm.MovMR16 or FastForm.ShlRI16 or FastForm.ShrRI16 or FastForm.SarRI16 => true,
@@ -106,13 +112,14 @@ internal sealed partial class BlockCompiler
     /// <summary>The block a scan describes, its code not yet compiled.</summary>
     public static TranslatedBlock Describe(ScannedBlock block)
     {
-        uint maxEip = 0;
+        ulong maxEip = 0;
         foreach (var d in block.Instructions)
-            maxEip = Math.Max(maxEip, (uint)d.Rip);
+            maxEip = Math.Max(maxEip, d.Rip);
         return new TranslatedBlock
         {
             Instructions = block.Instructions,
-            EntryEip = (uint)block.Instructions[block.EntryIndex].Rip,
+            EntryEip = block.Instructions[block.EntryIndex].Rip,
+            Code64 = IsCode64(ref block.Instructions[block.EntryIndex]),
             PhysicalPage = block.PhysicalPage,
             ChunkMask = block.ChunkMask,
             InstructionCount = block.Instructions.Length,
@@ -157,7 +164,11 @@ internal sealed partial class BlockCompiler
             if (!IsNative(ref _code[i], _stack32))
                 continue; // the interpreter runs it on the spilled state
             used |= RegistersOf(ref _code[i]);
-            if (_code[i].Fast is FastForm.PushR or FastForm.PopR or FastForm.PushI or FastForm.CallRel or FastForm.Ret)
+            if (_code[i].Fast is FastForm.PushRQ or FastForm.PopRQ or FastForm.PushIQ or FastForm.CallRelQ or FastForm.RetQ)
+            {
+                used |= 1 << Gpr.ESP; // the 64-bit stack: SS has base 0 and no limit, whatever SS.B says
+            }
+            else if (_code[i].Fast is FastForm.PushR or FastForm.PopR or FastForm.PushI or FastForm.CallRel or FastForm.Ret)
             {
                 usesStack = true;
                 segments |= 1 << Seg.SS;
@@ -167,12 +178,13 @@ internal sealed partial class BlockCompiler
             {
                 segments |= 1 << _code[i].MemSegment;
             }
-            if (_code[i].Fast is FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel && _block.IndexOf((uint)_code[i].Target) is int t and >= 0)
+            if (_code[i].Fast is FastForm.Jcc or FastForm.JmpRel or FastForm.CallRel or FastForm.JmpRelQ or FastForm.CallRelQ
+                && _block.IndexOf(_code[i].Target) is int t and >= 0)
                 _isTarget[t] = true;
         }
         for (int i = 1; i < _code.Length; i++)
         {
-            if (!FallsThrough(ref _code[i - 1], (uint)_code[i].Rip))
+            if (!FallsThrough(ref _code[i - 1], _code[i].Rip))
                 _isTarget[i] = true;
         }
         _isTarget[_block.EntryIndex] = true;
@@ -198,8 +210,9 @@ internal sealed partial class BlockCompiler
         return usesStack;
     }
 
-    private static bool FallsThrough(ref DecodedInstruction d, uint next) =>
-        d.Fast is not (FastForm.JmpRel or FastForm.CallRel or FastForm.Ret) && (uint)d.NextRip == next;
+    private static bool FallsThrough(ref DecodedInstruction d, ulong next) =>
+        d.Fast is not (FastForm.JmpRel or FastForm.CallRel or FastForm.Ret or FastForm.JmpRelQ or FastForm.CallRelQ or FastForm.RetQ)
+        && d.NextRip == next;
 
     private static bool HasMemoryOperand(ref DecodedInstruction d) =>
         d.Access0 == OperandAccess.Memory || d.Access1 == OperandAccess.Memory || d.Access2 == OperandAccess.Memory;
@@ -220,18 +233,18 @@ internal sealed partial class BlockCompiler
     }
 
     private static bool IsRegister(OperandAccess a) =>
-        a is OperandAccess.Reg32 or OperandAccess.Reg16 or OperandAccess.Reg8Low or OperandAccess.Reg8High;
+        a is OperandAccess.Reg64 or OperandAccess.Reg32 or OperandAccess.Reg16 or OperandAccess.Reg8Low or OperandAccess.Reg8High;
 
     private void EmitPrologue(int used, int segments)
     {
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldfld, CpuState.Regs);
         _il.Emit(OpCodes.Stloc, _regs);
-        for (int n = 0; n < 8; n++)
+        for (int n = 0; n < 16; n++)
         {
             if ((used & (1 << n)) == 0)
                 continue;
-            _r[n] = _il.DeclareLocal(typeof(uint));
+            _r[n] = _il.DeclareLocal(_code64 ? typeof(ulong) : typeof(uint));
         }
         EmitLoadState();
         LoadField(CpuState.Retired, _retired);
@@ -242,11 +255,13 @@ internal sealed partial class BlockCompiler
         _il.Emit(OpCodes.Ldc_I4_0);
         _il.Emit(OpCodes.Ldelema, typeof(Memory.TlbEntry));
         _il.Emit(OpCodes.Stloc, _tlb0);
+        if (_code64)
+            segments &= (1 << Seg.FS) | (1 << Seg.GS); // only FS and GS have a base in 64-bit mode
         for (int s = 0; s < 6; s++)
         {
             if ((segments & (1 << s)) == 0)
                 continue;
-            _segBase[s] = _il.DeclareLocal(typeof(uint));
+            _segBase[s] = _il.DeclareLocal(_code64 ? typeof(ulong) : typeof(uint));
             _il.Emit(OpCodes.Ldarg_0);
             _il.Emit(OpCodes.Ldfld, CpuState.Segs);
             _il.Emit(OpCodes.Ldc_I4, s);
@@ -273,14 +288,15 @@ internal sealed partial class BlockCompiler
     /// <summary>Registers back to the array and the flag record back to the CPU.</summary>
     private void EmitWriteBack()
     {
-        for (int n = 0; n < 8; n++)
+        for (int n = 0; n < 16; n++)
         {
             if (_r[n] is not { } local)
                 continue;
             _il.Emit(OpCodes.Ldloc, _regs);
             _il.Emit(OpCodes.Ldc_I4, n);
             _il.Emit(OpCodes.Ldloc, local);
-            _il.Emit(OpCodes.Conv_U8); // a 32-bit register write zero-extends (bits 63:32 are not observable outside 64-bit mode)
+            if (!_code64)
+                _il.Emit(OpCodes.Conv_U8); // a 32-bit register write zero-extends (bits 63:32 are not observable outside 64-bit mode)
             _il.Emit(OpCodes.Stelem_I8);
         }
         EmitSpillFlags();
@@ -290,14 +306,15 @@ internal sealed partial class BlockCompiler
     /// <summary>The register locals and the flag record from the CPU (entry, and after the interpreter ran).</summary>
     private void EmitLoadState()
     {
-        for (int n = 0; n < 8; n++)
+        for (int n = 0; n < 16; n++)
         {
             if (_r[n] is not { } local)
                 continue;
             _il.Emit(OpCodes.Ldloc, _regs);
             _il.Emit(OpCodes.Ldc_I4, n);
             _il.Emit(OpCodes.Ldelem_I8);
-            _il.Emit(OpCodes.Conv_U4);
+            if (!_code64)
+                _il.Emit(OpCodes.Conv_U4);
             _il.Emit(OpCodes.Stloc, local);
         }
         LoadField(CpuState.LazyOp, _fop);
@@ -320,15 +337,14 @@ internal sealed partial class BlockCompiler
         EmitWriteBack();
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldloc, _exitEip);
-        _il.Emit(OpCodes.Conv_U8); // translated code is 16/32-bit: RIP's upper half is 0
         _il.Emit(OpCodes.Stfld, CpuState.Rip);
         _il.Emit(OpCodes.Ret);
     }
 
-    /// <summary>Leaves the block with EIP = <paramref name="eip"/>.</summary>
-    private void EmitExit(uint eip)
+    /// <summary>Leaves the block with RIP = <paramref name="eip"/>.</summary>
+    private void EmitExit(ulong eip)
     {
-        _il.Emit(OpCodes.Ldc_I4, unchecked((int)eip));
+        _il.Emit(OpCodes.Ldc_I8, unchecked((long)eip));
         _il.Emit(OpCodes.Stloc, _exitEip);
         _il.Emit(OpCodes.Br, _exit);
     }
@@ -347,7 +363,7 @@ internal sealed partial class BlockCompiler
     /// Continues at <paramref name="eip"/>: the next instruction in the method, a branch to its label
     /// (backward ones check RequestExit and the instruction limit first), or an exit from the block.
     /// </summary>
-    private void EmitContinue(uint eip, bool mayFallThrough = true)
+    private void EmitContinue(ulong eip, bool mayFallThrough = true)
     {
         int target = _block.IndexOf(eip);
         if (target < 0)
@@ -379,7 +395,7 @@ internal sealed partial class BlockCompiler
     }
 
     /// <summary>After an instruction whose slow path may have stored into code or made an MMIO exit: leave before the next.</summary>
-    private void EmitLeaveCheck(uint next)
+    private void EmitLeaveCheck(ulong next)
     {
         if (!_mayLeave)
             return;
@@ -389,21 +405,4 @@ internal sealed partial class BlockCompiler
         EmitExit(next);
         _il.MarkLabel(stay);
     }
-
-    private void LoadRegister(int n)
-    {
-        if (_r[n] is { } local)
-        {
-            _il.Emit(OpCodes.Ldloc, local);
-            return;
-        }
-        _il.Emit(OpCodes.Ldloc, _regs);
-        _il.Emit(OpCodes.Ldc_I4, n);
-        _il.Emit(OpCodes.Ldelem_I8);
-        _il.Emit(OpCodes.Conv_U4);
-    }
-
-    private void StoreRegister(int n) => _il.Emit(OpCodes.Stloc, _r[n]!);
-
-    private void Const(uint value) => _il.Emit(OpCodes.Ldc_I4, unchecked((int)value));
 }

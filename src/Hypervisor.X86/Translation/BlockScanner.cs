@@ -11,13 +11,13 @@ internal sealed class ScannedBlock
     public required ulong ChunkMask { get; init; }
 
     /// <summary>The index of the instruction at <paramref name="eip"/>, or -1 when it is outside the block.</summary>
-    public int IndexOf(uint eip)
+    public int IndexOf(ulong eip)
     {
         int lo = 0, hi = Instructions.Length - 1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >> 1;
-            uint e = (uint)Instructions[mid].Rip;
+            ulong e = Instructions[mid].Rip;
             if (e == eip)
                 return mid;
             if (e < eip)
@@ -49,44 +49,46 @@ internal static class BlockScanner
         ulong modeBits = entry.Tag & InstructionCache.ModeBits;
         ulong physical = entry.Tag & AddressMask;
         ulong pageBase = physical & ~(ulong)Memory.PhysicalMemory.PageMask;
-        uint csBase = cpu.CodeSegmentBase;
-        uint linearPage = (csBase + (uint)entry.Rip) & ~Memory.PhysicalMemory.PageMask;
+        // 64-bit code: CS has base 0 and RIP is a 64-bit linear address; else EIP wraps at 4 GiB past CS's base.
+        bool code64 = (modeBits & InstructionCache.Code64Bit) != 0;
+        uint csBase = code64 ? 0 : cpu.CodeSegmentBase;
+        ulong Linear(ulong eip) => code64 ? eip : (uint)(csBase + (uint)eip);
+        ulong linearPage = Linear(entry.Rip) & ~(ulong)Memory.PhysicalMemory.PageMask;
 
-        var found = new Dictionary<uint, DecodedInstruction>();
-        var work = new Stack<uint>();
-        work.Push((uint)entry.Rip);
+        var found = new Dictionary<ulong, DecodedInstruction>();
+        var work = new Stack<ulong>();
+        work.Push(entry.Rip);
         while (work.Count > 0 && found.Count < MaxInstructions)
         {
-            uint eip = work.Pop();
+            ulong eip = work.Pop();
             if (found.ContainsKey(eip))
                 continue;
-            ulong la = csBase + eip;
-            if ((la & ~Memory.PhysicalMemory.PageMask) != linearPage)
+            ulong la = Linear(eip);
+            if ((la & ~(ulong)Memory.PhysicalMemory.PageMask) != linearPage)
                 continue;
             ulong phys = pageBase | (la & Memory.PhysicalMemory.PageMask);
             ref var d = ref cache.Slot(phys);
-            if (d.Tag != (phys | modeBits) || (uint)d.Rip != eip || !BlockCompiler.CanTranslate(ref d, cpu.Stack32))
+            if (d.Tag != (phys | modeBits) || d.Rip != eip || !BlockCompiler.CanTranslate(ref d, cpu.Stack32))
                 continue;
             found.Add(eip, d);
             switch (d.Fast)
             {
-                case FastForm.Ret:
+                case FastForm.Ret or FastForm.RetQ:
                     break;
-                case FastForm.JmpRel:
-                case FastForm.CallRel:
-                    work.Push((uint)d.Target);
+                case FastForm.JmpRel or FastForm.CallRel or FastForm.JmpRelQ or FastForm.CallRelQ:
+                    work.Push(d.Target);
                     break;
                 case FastForm.Jcc:
-                    work.Push((uint)d.NextRip);
-                    work.Push((uint)d.Target);
+                    work.Push(d.NextRip);
+                    work.Push(d.Target);
                     break;
                 default:
-                    work.Push((uint)d.NextRip);
+                    work.Push(d.NextRip);
                     break;
             }
         }
 
-        var instructions = found.Values.OrderBy(d => (uint)d.Rip).ToArray();
+        var instructions = found.Values.OrderBy(d => d.Rip).ToArray();
         ulong chunks = 0;
         foreach (var d in instructions)
         {
@@ -98,7 +100,7 @@ internal static class BlockScanner
         return new ScannedBlock
         {
             Instructions = instructions,
-            EntryIndex = block.IndexOf((uint)entry.Rip),
+            EntryIndex = block.IndexOf(entry.Rip),
             PhysicalPage = pageBase,
             ChunkMask = chunks,
         };

@@ -20,6 +20,9 @@ internal static class CpuState
     public static readonly FieldInfo LazyA = Field("_lazyA");
     public static readonly FieldInfo LazyB = Field("_lazyB");
     public static readonly FieldInfo LazyResult = Field("_lazyResult");
+    public static readonly FieldInfo LazyA64 = Field("_lazyA64");
+    public static readonly FieldInfo LazyB64 = Field("_lazyB64");
+    public static readonly FieldInfo LazyResult64 = Field("_lazyResult64");
     public static readonly FieldInfo Tlb = Field("_tlb");
     public static readonly FieldInfo Segs = Field("Segs");
     public static readonly FieldInfo InstrEip = Field("_instrRip");
@@ -39,6 +42,8 @@ internal static class CpuState
     public static readonly MethodInfo WriteMem8 = Method("WriteMem8");
     public static readonly MethodInfo WriteMem16 = Method("WriteMem16");
     public static readonly MethodInfo WriteMem32 = Method("WriteMem32");
+    public static readonly MethodInfo ReadMem64 = Method("ReadMem64");
+    public static readonly MethodInfo WriteMem64 = Method("WriteMem64");
     public static readonly MethodInfo ExecuteInBlock = Method("ExecuteInBlock");
     public static readonly MethodInfo ReadModifyWrite = Method("ReadModifyWriteInBlock");
     public static readonly MethodInfo CheckNearTarget = Method("CheckNearTarget");
@@ -47,6 +52,9 @@ internal static class CpuState
     public static readonly MethodInfo SettleCarry = Method("SettleCarry");
     public static readonly MethodInfo Shift = Method("ShiftInBlock");
     public static readonly MethodInfo Imul32 = Method("Imul32");
+    public static readonly MethodInfo ImulQ = Method("ImulQ");
+    public static readonly MethodInfo Shift64 = Method("Shift64InBlock");
+    public static readonly MethodInfo Adc64 = Method("Adc64InBlock");
     public static readonly MethodInfo Adc32 = Method("Adc32");
     public static readonly MethodInfo Sbb32 = Method("Sbb32");
     public static readonly MethodInfo Alu8 = Method("Alu8");

@@ -100,7 +100,7 @@ internal sealed partial class Cpu
                 throw new InvalidOperationException($"translating the block at {block.EntryEip:x8} failed: {failure.Message}", failure);
             return Refuse("being compiled");
         }
-        if ((ulong)block.InstructionCount > room || block.MaxEip > _eipLimit)
+        if ((ulong)block.InstructionCount > room || (!block.Code64 && block.MaxEip > _eipLimit))
             return Refuse("room or limit");
         var needs = block.Assumptions;
         if (((needs & BlockAssumptions.SegmentChecks) != 0) != _segmentChecks)
@@ -147,9 +147,7 @@ internal sealed partial class Cpu
         // A page whose blocks keep being overwritten (self-modifying code) stays interpreted: each
         // translation would cost a JIT compile for a few runs.
         ulong page = entry.Tag & ((1UL << 40) - 1) & ~(ulong)PageOffsetMask;
-        // 64-bit code stays interpreted for now: the translator's IL is written for 16/32-bit state.
-        bool code64 = (entry.Tag & InstructionCache.Code64Bit) != 0;
-        var code = code64 || _rewrites.GetValueOrDefault(page) >= MaxRewrites ? null : BlockScanner.Scan(this, ref entry);
+        var code = _rewrites.GetValueOrDefault(page) >= MaxRewrites ? null : BlockScanner.Scan(this, ref entry);
         if (code is null)
         {
             if (TranslationStatistics.Detailed)
@@ -212,7 +210,7 @@ internal sealed partial class Cpu
     /// m32 = m32 op src off the TLB fast path (<paramref name="segAndOp"/>: the segment, and the
     /// <see cref="RmwOp"/> from bit 4): returns the old value (the caller owes the flags).
     /// </summary>
-    internal uint ReadModifyWriteInBlock(int segAndOp, uint offset, uint src) =>
+    internal uint ReadModifyWriteInBlock(int segAndOp, ulong offset, uint src) =>
         UpdateMemory32(segAndOp & 0xF, offset, (RmwOp)(segAndOp >> 4), src);
 
     /// <summary>INC/DEC keep CF: settles it into the flags before they owe their own (as <see cref="SetLazyIncDec"/>).</summary>
@@ -231,17 +229,39 @@ internal sealed partial class Cpu
         return value;
     }
 
+    /// <summary>SHL/SHR/SAR (0-2) of a quadword by a non-zero masked count (the REX.W immediate forms), flags computed.</summary>
+    internal ulong Shift64InBlock(int op, ulong value, int count)
+    {
+        uint f = Flags;
+        value = ShiftBits64(op == 0 ? ShiftOp.Shl : op == 1 ? ShiftOp.Shr : ShiftOp.Sar, value, count, ref f);
+        Flags = f;
+        return value;
+    }
+
+    /// <summary>ADC r64, r64/imm (as the fast form: CF in, flags computed).</summary>
+    internal ulong Adc64InBlock(ulong a, ulong b) => AddWithFlags(a, b, Flags & Eflags.CF, 8);
+
     /// <summary>An instruction the compiler has no code for, run by the interpreter inside a block (the block spilled its state).</summary>
     internal void ExecuteInBlock(ref DecodedInstruction d)
     {
         if (TranslationStatistics.Detailed)
             TranslationStatistics.RecordInterpreted($"{d.I.Mnemonic}/{d.Fast} {d.Access0},{d.Access1} size {d.DataSize}");
         _mmioCursor = 0;
-        Rip = (uint)d.NextRip;
+        Rip = d.NextRip;
         if (d.Fast != FastForm.None)
-            ExecuteFast(ref d);
+        {
+            // As ExecuteOne: the 64-bit forms have their own handlers, and a 32-bit result in 64-bit mode zero-extends.
+            if (d.Fast >= FastForm.MovRRQ)
+                ExecuteFast64(ref d);
+            else
+                ExecuteFast(ref d);
+            if (d.ZeroExtendsReg0)
+                R64(d.Reg0) = R(d.Reg0);
+        }
         else
+        {
             Execute(ref d);
+        }
     }
 
     // What the byte-code of a translated block gets and where its state lives (the compiler binds these by name).

@@ -26,8 +26,10 @@ internal sealed class TranslatedBlock
     public Exception? Failure { get; private set; }
     /// <summary>The decoded instructions, sorted by EIP (the code's second argument).</summary>
     public required Decoding.DecodedInstruction[] Instructions { get; init; }
-    /// <summary>The EIP the block is entered at.</summary>
-    public required uint EntryEip { get; init; }
+    /// <summary>The RIP the block is entered at.</summary>
+    public required ulong EntryEip { get; init; }
+    /// <summary>64-bit code (no CS limit: <see cref="MaxEip"/> is not checked at entry).</summary>
+    public required bool Code64 { get; init; }
     /// <summary>Physical address of the page the code came from.</summary>
     public required ulong PhysicalPage { get; init; }
     /// <summary>The 64-byte chunks of that page holding the block's instruction bytes (bit n = chunk n).</summary>
@@ -35,7 +37,7 @@ internal sealed class TranslatedBlock
     /// <summary>Instructions in the block: the most it runs between two checks of the instruction limit and RequestExit.</summary>
     public required int InstructionCount { get; init; }
     /// <summary>The highest EIP inside the block (the CS limit must cover it, so in-block branches need no limit check).</summary>
-    public required uint MaxEip { get; init; }
+    public required ulong MaxEip { get; init; }
     public BlockAssumptions Assumptions { get; private set; }
     /// <summary>Segments (bit n) whose accesses the block makes without limit or type checks: they must be flat at entry.</summary>
     public int FlatSegments { get; private set; }
