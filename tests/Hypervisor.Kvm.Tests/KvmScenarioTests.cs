@@ -21,7 +21,7 @@ public sealed class KvmScenarioTests : IDisposable
 
     /// <summary>kvm_pvm (this project's hosts: a software KVM) has no debug exits; the nested test bed runs it on real KVM.</summary>
     [KvmFact(NeedsDebugExits = true)]
-    public void Guest_debug_stops_at_int3_single_step_hardware_breakpoint_and_watchpoint() => KvmScenarios.GuestDebugStops(Kvm);
+    public void Guest_debug_stops_after_a_single_step_at_a_hardware_breakpoint_and_at_a_watchpoint() => KvmScenarios.GuestDebugStops(Kvm);
 
     [KvmFact]
     public void RequestExit_kicks_a_guest_that_never_exits() => KvmScenarios.RequestExitKicksSpinningGuest(Kvm);
