@@ -14,7 +14,11 @@ public static class KvmScenarios
 {
     private const ulong OneMiB = 1ul << 20;
 
-    /// <summary>Every scenario by name, in the order the test bed runs them.</summary>
+    /// <summary>
+    /// Every scenario by name, in the order the test bed runs them. <see cref="GuestDebugStops"/> is not
+    /// among them: the test bed's KVM runs on QEMU TCG's SVM, which passes KVM neither an INT3's #BP
+    /// intercept nor single-step traps (tried: the INT3 reached the guest, the steps never stopped).
+    /// </summary>
     public static IReadOnlyList<(string Name, Action<KvmAccelerator> Run)> All { get; } =
     [
         ("seed-hello", Hello),
@@ -27,7 +31,6 @@ public static class KvmScenarios
         ("long-mode-identity-paging", LongMode),
         ("irqchip-interrupt-reaches-guest", IrqchipInterrupt),
         ("irqfd-resampled-interrupt", IrqfdResampledInterrupt),
-        ("guest-debug-step-breakpoint-watchpoint", GuestDebugStops),
     ];
 
     /// <summary>Seed guest 1: prints "4\n" on port 0x3f8 one byte per exit, then HLT.</summary>
