@@ -59,20 +59,7 @@ main32:
         movl    $(pdpt + P_RW), pml4
         movl    $(pd + P_RW), pdpt
         movl    $(0 + PS + P_RW), pd
-        mov     %cr4, %eax
-        or      $CR4_PAE, %eax
-        mov     %eax, %cr4
-        mov     $pml4, %eax
-        mov     %eax, %cr3
-        mov     $MSR_EFER, %ecx
-        rdmsr
-        or      $EFER_LME, %eax
-        wrmsr
-        mov     %cr0, %eax
-        or      $CR0_PG, %eax
-        mov     %eax, %cr0
-        lgdt    gdt64_ptr
-        ljmp    $L_CODE64, $long_entry
+        ENTER_LONG_MODE L_CODE64
 
         .code64
 long_entry:

@@ -102,20 +102,7 @@ main32:
         movl    $RING0_STACK_TOP - 0x1000, tss64 + 4    # RSP0
         movl    $IST1_TOP, tss64 + 0x24                 # IST1
 
-        mov     %cr4, %eax
-        or      $CR4_PAE, %eax
-        mov     %eax, %cr4
-        mov     $pml4, %eax
-        mov     %eax, %cr3
-        mov     $MSR_EFER, %ecx
-        rdmsr
-        or      $(EFER_LME | EFER_SCE), %eax
-        wrmsr
-        mov     %cr0, %eax
-        or      $CR0_PG, %eax
-        mov     %eax, %cr0
-        lgdt    gdt64_ptr
-        ljmp    $L_CODE64, $long_entry
+        ENTER_LONG_MODE L_CODE64, efer=EFER_SCE
 
         .code64
 long_entry:

@@ -94,21 +94,7 @@ main32:
         movl    $(pdpt + P_RW), pml4
         movl    $(pd + P_RW), pdpt
         movl    $(0 + PS + P_RW), pd
-        mov     %cr4, %eax
-        or      $(CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT), %eax
-        mov     %eax, %cr4
-        mov     $pml4, %eax
-        mov     %eax, %cr3
-        mov     $MSR_EFER, %ecx
-        rdmsr
-        or      $EFER_LME, %eax
-        wrmsr
-        mov     %cr0, %eax
-        and     $~CR0_EM, %eax
-        or      $(CR0_PG | CR0_MP), %eax
-        mov     %eax, %cr0
-        lgdt    gdt64_ptr
-        ljmp    $L_CODE64, $long_entry
+        ENTER_LONG_MODE L_CODE64, cr4=(CR4_OSFXSR | CR4_OSXMMEXCPT), cr0=CR0_MP, cr0_clear=CR0_EM
 
         .code64
 long_entry:

@@ -142,20 +142,7 @@ main32:
         call    make_gate
         movl    $0, 12(%edi)
 
-        mov     %cr4, %eax
-        or      $CR4_PAE, %eax
-        mov     %eax, %cr4
-        mov     $pml4, %eax
-        mov     %eax, %cr3
-        mov     $MSR_EFER, %ecx
-        rdmsr
-        or      $EFER_LME, %eax
-        wrmsr
-        mov     %cr0, %eax
-        or      $(CR0_PG | CR0_WP), %eax
-        mov     %eax, %cr0
-        lgdt    gdt64_ptr
-        ljmp    $K_CODE64, $long_entry
+        ENTER_LONG_MODE K_CODE64, cr0=CR0_WP
 
 # make_gate: 16-byte gate at EDI for offset EAX, EDX = selector << 16, ECX = the type/DPL/P bits.
 make_gate:
