@@ -120,7 +120,7 @@ internal sealed partial class BlockCompiler
                 _il.Emit(OpCodes.Ldloc, _qR); StoreRegister64(d.Reg0);
                 break;
             case FastForm.NotRQ: LoadRegister64(d.Reg0); _il.Emit(OpCodes.Not); StoreRegister64(d.Reg0); break;
-            case FastForm.LeaRQ: EmitEffectiveAddress64(ref d); StoreRegister64(d.Reg0); break;
+            case FastForm.LeaRQ: EmitEffectiveAddress(ref d); StoreRegister64(d.Reg0); break;
 
             case FastForm.PushRQ: LoadRegister64(d.Reg0); EmitPushQ(); break;
             case FastForm.PushIQ: Const64(imm); EmitPushQ(); break;

@@ -12,23 +12,24 @@ namespace Hypervisor.X86.Translation;
 /// </summary>
 internal sealed partial class BlockCompiler
 {
-    /// <summary>Pushes the effective address of the memory operand.</summary>
+    /// <summary>
+    /// Pushes the effective address of the memory operand: 64 bits in 64-bit code (RIP-relative operands
+    /// carry their absolute address as the displacement), else 32 bits, cut to 16 for 16-bit addressing.
+    /// </summary>
     private void EmitEffectiveAddress(ref DecodedInstruction d)
     {
         if (_code64)
-        {
-            EmitEffectiveAddress64(ref d);
-            return;
-        }
-        Const((uint)d.MemDisplacement);
+            Const64((long)d.MemDisplacement);
+        else
+            Const((uint)d.MemDisplacement);
         if (d.MemBase >= 0)
         {
-            LoadRegister(d.MemBase);
+            LoadAddressRegister(d.MemBase);
             _il.Emit(OpCodes.Add);
         }
         if (d.MemIndex >= 0)
         {
-            LoadRegister(d.MemIndex);
+            LoadAddressRegister(d.MemIndex);
             if (d.MemScaleShift != 0)
             {
                 _il.Emit(OpCodes.Ldc_I4, (int)d.MemScaleShift);
@@ -41,6 +42,15 @@ internal sealed partial class BlockCompiler
             _il.Emit(OpCodes.Ldc_I4, 0xFFFF);
             _il.Emit(OpCodes.And);
         }
+    }
+
+    /// <summary>A base or index register at the code's address width.</summary>
+    private void LoadAddressRegister(int reg)
+    {
+        if (_code64)
+            LoadRegister64(reg);
+        else
+            LoadRegister(reg);
     }
 
     /// <summary>Pushes the value of the memory operand (<paramref name="size"/> bytes, zero-extended).</summary>

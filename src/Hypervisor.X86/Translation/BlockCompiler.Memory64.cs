@@ -5,33 +5,11 @@ using Hypervisor.X86.Decoding;
 namespace Hypervisor.X86.Translation;
 
 /// <summary>
-/// Memory in 64-bit code: 64-bit effective addresses (RIP-relative operands carry their absolute
-/// address), the inline TLB lookup with a 64-bit tag and no segment limits (only FS and GS have a
-/// base), and the 64-bit stack.
+/// Memory in 64-bit code (its effective addresses: <see cref="EmitEffectiveAddress"/>): the inline TLB
+/// lookup with a 64-bit tag and no segment limits (only FS and GS have a base), and the 64-bit stack.
 /// </summary>
 internal sealed partial class BlockCompiler
 {
-    /// <summary>Pushes the 64-bit effective address (RIP-relative operands carry their absolute address as the displacement).</summary>
-    private void EmitEffectiveAddress64(ref DecodedInstruction d)
-    {
-        Const64((long)d.MemDisplacement);
-        if (d.MemBase >= 0)
-        {
-            LoadRegister64(d.MemBase);
-            _il.Emit(OpCodes.Add);
-        }
-        if (d.MemIndex >= 0)
-        {
-            LoadRegister64(d.MemIndex);
-            if (d.MemScaleShift != 0)
-            {
-                _il.Emit(OpCodes.Ldc_I4, (int)d.MemScaleShift);
-                _il.Emit(OpCodes.Shl);
-            }
-            _il.Emit(OpCodes.Add);
-        }
-    }
-
     /// <summary>The TLB lookup of <see cref="EmitTlbLookup"/> for 64-bit code: base only for FS/GS, no limit, a 64-bit tag.</summary>
     private void EmitTlbLookup64(int seg, int size, System.Reflection.FieldInfo pointer, Label slow)
     {
