@@ -41,7 +41,7 @@ internal static class MachineChecks
     }
 
     /// <summary>Whether each vCPU gets a local APIC: user-space ones (<c>"apic": true</c>) or the accelerator's in-kernel ones.</summary>
-    public static bool HasLocalApics(MachineConfig config, IAccelerator accelerator) =>
+    private static bool HasLocalApics(MachineConfig config, IAccelerator accelerator) =>
         (config.Apic && accelerator.Features.HasFlag(AcceleratorFeatures.Apic))
         || (config.Irqchip == IrqchipMode.Kernel && accelerator.Features.HasFlag(AcceleratorFeatures.KernelIrqchip));
 

@@ -28,10 +28,8 @@ internal sealed partial class Cpu
         uint v = (uint)ReadDest(ref d, size);
         if (count == 0 || (op is ShiftOp.Rcl or ShiftOp.Rcr && count % (uint)(size * 8 + 1) == 0))
         {
-            // Nothing shifts (a rotate through CF by a multiple of size + 1 neither) and the flags
-            // stay; a 32-bit register is still written, so 64-bit mode zero-extends it (as QEMU).
-            if (size == 4 && d.Access0 == OperandAccess.Reg32)
-                SetRegister32(d.Reg0, v);
+            // Nothing shifts (a rotate through CF by a multiple of size + 1 neither) and the flags stay.
+            WriteBackUnshifted(ref d, size, v);
             return;
         }
         uint r = ShiftValue(op, v, count, size, out uint flags);
@@ -129,6 +127,16 @@ internal sealed partial class Cpu
         }
     }
 
+    /// <summary>
+    /// A shift by a count that moves nothing still writes its destination: a 32-bit register is then
+    /// zero-extended in 64-bit mode (as QEMU does); narrower registers and memory are left as they are.
+    /// </summary>
+    private void WriteBackUnshifted(ref DecodedInstruction d, int size, uint value)
+    {
+        if (size == 4 && d.Access0 == OperandAccess.Reg32)
+            SetRegister32(d.Reg0, value);
+    }
+
     /// <summary>SHLD/SHRD: shift DEST, filling from SRC. 16-bit counts above 16 follow QEMU (undefined in the SDM).</summary>
     private void DoubleShift(ref DecodedInstruction d, int size, bool left)
     {
@@ -141,9 +149,7 @@ internal sealed partial class Cpu
         uint dst = (uint)ReadDest(ref d, size);
         if (count == 0)
         {
-            // As for the single shifts: no flags change, but a 32-bit register is written (zero-extended).
-            if (size == 4 && d.Access0 == OperandAccess.Reg32)
-                SetRegister32(d.Reg0, dst);
+            WriteBackUnshifted(ref d, size, dst); // no flags change
             return;
         }
         uint src = (uint)ReadReg(d.I.Op1Register);
